@@ -1,0 +1,93 @@
+package bits.api;
+
+import java.util.List;
+import java.util.UUID;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The bits manager service: creates, finds and lists transfer jobs; BITS {@code IBackgroundCopyManager}.
+ * <p>
+ * The engine registers it with bundle scope: each bundle gets its own instance, and the jobs it creates are owned by
+ * that bundle (by its symbolic name, {@link #getOwner()}). A bundle sees only its own jobs unless it asks for
+ * {@link JobScope#ALL_OWNERS}, the admin view. Every method throws {@link TransferException} on bad input, naming
+ * the problem, and then has changed nothing.
+ */
+@ProviderType
+public interface TransferManager {
+	/** The longest display name, in characters ({@code BG_E_STRING_TOO_LONG} beyond). */
+	int MAX_DISPLAY_NAME = 256;
+	/** The longest description, in characters ({@code BG_E_STRING_TOO_LONG} beyond). */
+	int MAX_DESCRIPTION = 1024;
+
+	/**
+	 * Creates a download job in {@link JobState#SUSPENDED}; BITS {@code CreateJob(name, BG_JOB_TYPE_DOWNLOAD)}.
+	 *
+	 * @param displayName a name for people, at most {@value #MAX_DISPLAY_NAME} characters; not unique
+	 * @return the new job, owned by the calling bundle
+	 * @throws TransferException {@link ErrorCodes#E_INVALIDARG} for a null name,
+	 *         {@link ErrorCodes#BG_E_STRING_TOO_LONG}, or a quota code when the owner or engine has too many jobs
+	 */
+	default TransferJob createJob(String displayName) {
+		return createJob(displayName, JobType.DOWNLOAD);
+	}
+
+	/**
+	 * Creates a job of the given type in {@link JobState#SUSPENDED}; BITS {@code CreateJob}.
+	 *
+	 * @param displayName a name for people, at most {@value #MAX_DISPLAY_NAME} characters; not unique
+	 * @param type the job type; only {@link JobType#DOWNLOAD} is supported in this release
+	 * @return the new job, owned by the calling bundle
+	 * @throws TransferException as {@link #createJob(String)}, and {@link ErrorCodes#E_NOTIMPL} for upload types
+	 */
+	TransferJob createJob(String displayName, JobType type);
+
+	/**
+	 * Finds one of the caller's jobs; BITS {@code GetJob}.
+	 *
+	 * @param id the job id
+	 * @return the job
+	 * @throws TransferException {@link ErrorCodes#BG_E_NOT_FOUND} if the caller owns no job with that id
+	 */
+	default TransferJob getJob(UUID id) {
+		return getJob(id, JobScope.OWNER);
+	}
+
+	/**
+	 * Finds a job in the given scope.
+	 *
+	 * @param id the job id
+	 * @param scope {@link JobScope#ALL_OWNERS} for the admin view
+	 * @return the job
+	 * @throws TransferException {@link ErrorCodes#BG_E_NOT_FOUND} if there is no such job in the scope
+	 */
+	TransferJob getJob(UUID id, JobScope scope);
+
+	/**
+	 * Lists the caller's jobs that are not in a final state, oldest first; BITS {@code EnumJobs(0)}.
+	 *
+	 * @return the caller's jobs
+	 */
+	default List<TransferJob> listJobs() {
+		return listJobs(JobScope.OWNER);
+	}
+
+	/**
+	 * Lists the jobs in the given scope that are not in a final state, oldest first.
+	 *
+	 * @param scope {@link JobScope#ALL_OWNERS} for every owner's jobs ({@code BG_JOB_ENUM_ALL_USERS})
+	 * @return the jobs
+	 */
+	List<TransferJob> listJobs(JobScope scope);
+
+	/**
+	 * Lists the handler ids the engine knows: those of registered handler services, of installed bundles and of the
+	 * configured repository indexes.
+	 *
+	 * @return the handlers, by id
+	 */
+	List<HandlerInfo> listHandlers();
+
+	/** @return the owner of the jobs this manager creates: the calling bundle's symbolic name */
+	String getOwner();
+}

@@ -1,0 +1,315 @@
+package bits.engine.jobs;
+
+import static bits.api.ErrorCodes.E_INVALIDARG;
+import static bits.api.ErrorCodes.E_NOTIMPL;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+import bits.api.AuthScheme;
+import bits.api.AuthTarget;
+import bits.api.CompleteResult;
+import bits.api.Credentials;
+import bits.api.FileSpec;
+import bits.api.JobError;
+import bits.api.JobPriority;
+import bits.api.JobProgress;
+import bits.api.JobState;
+import bits.api.JobTimes;
+import bits.api.JobType;
+import bits.api.NotifyFlag;
+import bits.api.ProxySettings;
+import bits.api.RedirectPolicy;
+import bits.api.TransferCallback;
+import bits.api.TransferException;
+import bits.api.TransferFile;
+import bits.api.TransferJob;
+
+/** A caller's view of one job: every call goes to the {@link JobTable}. */
+final class JobHandle implements TransferJob {
+	private final JobTable table;
+	private final JobRecord job;
+
+	JobHandle(JobTable table, JobRecord job) {
+		this.table = table;
+		this.job = job;
+	}
+
+	@Override
+	public UUID getId() {
+		return job.id;
+	}
+
+	@Override
+	public String getOwner() {
+		return job.owner;
+	}
+
+	@Override
+	public JobType getType() {
+		return job.type;
+	}
+
+	@Override
+	public JobState getState() {
+		return table.read(job, j -> j.state);
+	}
+
+	@Override
+	public JobProgress getProgress() {
+		return table.read(job, JobRecord::progress);
+	}
+
+	@Override
+	public JobTimes getTimes() {
+		return table.read(job, JobRecord::times);
+	}
+
+	@Override
+	public Optional<JobError> getError() {
+		return table.read(job, j -> Optional.ofNullable(j.error));
+	}
+
+	@Override
+	public Optional<JobError> getNotificationError() {
+		return table.read(job, j -> Optional.ofNullable(j.notificationError));
+	}
+
+	@Override
+	public List<TransferFile> getFiles() {
+		return table.read(job, j -> {
+			List<TransferFile> files = new ArrayList<>(j.files.size());
+			j.files.forEach(f -> files.add(new FileHandle(table, job, f)));
+			return Collections.unmodifiableList(files);
+		});
+	}
+
+	@Override
+	public TransferFile addFile(URI remote, Path local) {
+		return addFiles(List.of(new FileSpec(remote, local))).get(0);
+	}
+
+	@Override
+	public List<TransferFile> addFiles(List<FileSpec> files) {
+		List<TransferFile> added = new ArrayList<>();
+		table.addFiles(job, files).forEach(f -> added.add(new FileHandle(table, job, f)));
+		return Collections.unmodifiableList(added);
+	}
+
+	@Override
+	public void resume() {
+		throw new UnsupportedOperationException("resume() comes with the transfer engine (issue 3)");
+	}
+
+	@Override
+	public void suspend() {
+		// every job is SUSPENDED until the transfer engine (issue 3) can resume it; suspending it again is a no-op
+		table.update(job, j -> {
+		});
+	}
+
+	@Override
+	public void cancel() {
+		// nothing has been transferred yet, so there are no temporary files to remove
+		table.finish(job, JobState.CANCELLED);
+	}
+
+	@Override
+	public CompleteResult complete() {
+		throw new UnsupportedOperationException("complete() comes with the transfer engine (issue 3)");
+	}
+
+	@Override
+	public String getDisplayName() {
+		return table.read(job, j -> j.displayName);
+	}
+
+	@Override
+	public void setDisplayName(String name) {
+		InputChecks.displayName(name);
+		table.update(job, j -> j.displayName = name);
+	}
+
+	@Override
+	public String getDescription() {
+		return table.read(job, j -> j.description);
+	}
+
+	@Override
+	public void setDescription(String description) {
+		InputChecks.description(description);
+		table.update(job, j -> j.description = description);
+	}
+
+	@Override
+	public JobPriority getPriority() {
+		return table.read(job, j -> j.priority);
+	}
+
+	@Override
+	public void setPriority(JobPriority priority) {
+		InputChecks.notNull("priority", priority);
+		table.update(job, j -> j.priority = priority);
+	}
+
+	@Override
+	public Duration getMinimumRetryDelay() {
+		return table.read(job, j -> j.minimumRetryDelay);
+	}
+
+	@Override
+	public void setMinimumRetryDelay(Duration delay) {
+		InputChecks.duration("minimum retry delay", delay);
+		Duration raised = delay.compareTo(MINIMUM_RETRY_DELAY_FLOOR) < 0 ? MINIMUM_RETRY_DELAY_FLOOR : delay;
+		table.update(job, j -> j.minimumRetryDelay = raised);
+	}
+
+	@Override
+	public Duration getNoProgressTimeout() {
+		return table.read(job, j -> j.noProgressTimeout);
+	}
+
+	@Override
+	public void setNoProgressTimeout(Duration timeout) {
+		InputChecks.duration("no-progress timeout", timeout);
+		table.update(job, j -> j.noProgressTimeout = timeout);
+	}
+
+	@Override
+	public Map<String, String> getCustomHeaders() {
+		return table.read(job, j -> Collections.unmodifiableMap(new LinkedHashMap<>(j.customHeaders)));
+	}
+
+	@Override
+	public void setCustomHeaders(Map<String, String> headers) {
+		Map<String, String> copy = InputChecks.headers(headers);
+		table.update(job, j -> {
+			j.customHeaders.clear();
+			j.customHeaders.putAll(copy);
+		});
+	}
+
+	@Override
+	public void setCredentials(Credentials credentials) {
+		InputChecks.notNull("credentials", credentials);
+		if (credentials.scheme() != AuthScheme.BASIC) {
+			throw new TransferException(E_NOTIMPL, "authentication scheme " + credentials.scheme() + " is not supported yet; use BASIC");
+		}
+		table.update(job, j -> j.credentials.put(credentials.target(), credentials));
+	}
+
+	@Override
+	public void removeCredentials(AuthTarget target) {
+		InputChecks.notNull("credentials target", target);
+		table.update(job, j -> j.credentials.remove(target));
+	}
+
+	@Override
+	public boolean hasCredentials(AuthTarget target) {
+		return table.read(job, j -> j.credentials.containsKey(target));
+	}
+
+	@Override
+	public ProxySettings getProxySettings() {
+		return table.read(job, j -> j.proxySettings);
+	}
+
+	@Override
+	public void setProxySettings(ProxySettings settings) {
+		InputChecks.notNull("proxy settings", settings);
+		table.update(job, j -> j.proxySettings = settings);
+	}
+
+	@Override
+	public long getMaxDownloadSize() {
+		return table.read(job, j -> j.maxDownloadSize);
+	}
+
+	@Override
+	public void setMaxDownloadSize(long bytes) {
+		if (bytes < 0) {
+			throw new TransferException(E_INVALIDARG, "max download size is negative: " + bytes);
+		}
+		table.update(job, j -> j.maxDownloadSize = bytes);
+	}
+
+	@Override
+	public RedirectPolicy getRedirectPolicy() {
+		return table.read(job, j -> j.redirectPolicy);
+	}
+
+	@Override
+	public void setRedirectPolicy(RedirectPolicy policy) {
+		InputChecks.notNull("redirect policy", policy);
+		table.update(job, j -> j.redirectPolicy = policy);
+	}
+
+	@Override
+	public Duration getMinimumNotificationInterval() {
+		return table.read(job, j -> j.minimumNotificationInterval);
+	}
+
+	@Override
+	public void setMinimumNotificationInterval(Duration interval) {
+		InputChecks.duration("minimum notification interval", interval);
+		table.update(job, j -> j.minimumNotificationInterval = interval);
+	}
+
+	@Override
+	public Set<NotifyFlag> getNotifyFlags() {
+		return table.read(job, j -> EnumSet.copyOf(j.notifyFlags));
+	}
+
+	@Override
+	public void setNotifyFlags(Set<NotifyFlag> flags) {
+		InputChecks.notNull("notify flags", flags);
+		EnumSet<NotifyFlag> copy = EnumSet.noneOf(NotifyFlag.class);
+		copy.addAll(flags);
+		table.update(job, j -> j.notifyFlags = copy);
+	}
+
+	@Override
+	public void setNotifyCallback(TransferCallback callback) {
+		throw new UnsupportedOperationException("live callbacks come with the notification core (issue 4)");
+	}
+
+	@Override
+	public Optional<TransferCallback> getNotifyCallback() {
+		throw new UnsupportedOperationException("live callbacks come with the notification core (issue 4)");
+	}
+
+	@Override
+	public void setHandlerId(String handlerId) {
+		throw new UnsupportedOperationException("handler ids come with persistent handlers (issue 5)");
+	}
+
+	@Override
+	public Optional<String> getHandlerId() {
+		return table.read(job, j -> Optional.ofNullable(j.handlerId));
+	}
+
+	@Override
+	public boolean equals(Object o) {
+		return o instanceof JobHandle h && h.job.id.equals(job.id);
+	}
+
+	@Override
+	public int hashCode() {
+		return job.id.hashCode();
+	}
+
+	@Override
+	public String toString() {
+		return "job " + job.id + " (" + getDisplayName() + ", " + getState() + ")";
+	}
+}
