@@ -19,6 +19,23 @@ public final class ErrorCodes {
 	/** A handler bundle could not be resolved, verified, installed, started or activated (Windows {@code CO_E_SERVER_EXEC_FAILURE}). */
 	public static final int HANDLER_ACTIVATION_FAILED = 0x80080005;
 
+	/** The system cannot find the file: a {@code file:} source is missing ({@code ERROR_FILE_NOT_FOUND}). */
+	public static final int E_FILE_NOT_FOUND = 0x80070002;
+	/** The system cannot find the path: a destination directory is missing ({@code ERROR_PATH_NOT_FOUND}). */
+	public static final int E_PATH_NOT_FOUND = 0x80070003;
+	/** There is not enough space on the disk ({@code ERROR_DISK_FULL}). */
+	public static final int E_DISK_FULL = 0x80070070;
+	/** An operation timed out: no response or no data within the timeout ({@code ERROR_WINHTTP_TIMEOUT}). */
+	public static final int E_TIMEOUT = 0x80072EE2;
+	/** The connection to the server could not be made ({@code ERROR_WINHTTP_CANNOT_CONNECT}). */
+	public static final int E_CANNOT_CONNECT = 0x80072EFD;
+	/** The connection was reset or closed early ({@code ERROR_WINHTTP_CONNECTION_ERROR}). */
+	public static final int E_CONNECTION_ERROR = 0x80072EFE;
+	/** A redirect was refused or there were too many ({@code ERROR_WINHTTP_REDIRECT_FAILED}). */
+	public static final int E_REDIRECT_FAILED = 0x80072F7C;
+	/** The server's certificate was not trusted or TLS failed ({@code ERROR_WINHTTP_SECURE_FAILURE}). */
+	public static final int E_SECURE_FAILURE = 0x80072F8F;
+
 	/** The requested job was not found. */
 	public static final int BG_E_NOT_FOUND = 0x80200001;
 	/** The requested action is not allowed in the job's current state. */

@@ -9,14 +9,16 @@ import bits.api.FileProgress;
 import bits.api.TransferException;
 import bits.api.TransferFile;
 import bits.api.ValidationState;
+import bits.engine.store.FileRow;
+import bits.engine.store.JobRow;
 
 /** A caller's view of one file of a job. */
 final class FileHandle implements TransferFile {
 	private final JobTable table;
-	private final JobRecord job;
-	private final FileRecord file;
+	private final JobRow job;
+	private final FileRow file;
 
-	FileHandle(JobTable table, JobRecord job, FileRecord file) {
+	FileHandle(JobTable table, JobRow job, FileRow file) {
 		this.table = table;
 		this.job = job;
 		this.file = file;
@@ -54,11 +56,11 @@ final class FileHandle implements TransferFile {
 
 	@Override
 	public void setValidationState(boolean valid) {
-		table.update(job, j -> {
-			if (!file.completed) {
-				throw new TransferException(BG_E_INVALID_STATE, "file " + file.index + " of job " + j.id + " is not transferred yet");
+		table.updateFile(job, file, f -> {
+			if (!f.completed) {
+				throw new TransferException(BG_E_INVALID_STATE, "file " + f.index + " of job " + job.id + " is not transferred yet");
 			}
-			file.validation = valid ? ValidationState.VALID : ValidationState.INVALID;
+			f.validation = valid ? ValidationState.VALID : ValidationState.INVALID;
 		});
 	}
 

@@ -34,13 +34,14 @@ import bits.api.TransferCallback;
 import bits.api.TransferException;
 import bits.api.TransferFile;
 import bits.api.TransferJob;
+import bits.engine.store.JobRow;
 
 /** A caller's view of one job: every call goes to the {@link JobTable}. */
 final class JobHandle implements TransferJob {
 	private final JobTable table;
-	private final JobRecord job;
+	private final JobRow job;
 
-	JobHandle(JobTable table, JobRecord job) {
+	JobHandle(JobTable table, JobRow job) {
 		this.table = table;
 		this.job = job;
 	}
@@ -67,12 +68,12 @@ final class JobHandle implements TransferJob {
 
 	@Override
 	public JobProgress getProgress() {
-		return table.read(job, JobRecord::progress);
+		return table.read(job, JobRow::progress);
 	}
 
 	@Override
 	public JobTimes getTimes() {
-		return table.read(job, JobRecord::times);
+		return table.read(job, JobRow::times);
 	}
 
 	@Override
@@ -108,25 +109,22 @@ final class JobHandle implements TransferJob {
 
 	@Override
 	public void resume() {
-		throw new UnsupportedOperationException("resume() comes with the transfer engine (issue 3)");
+		table.resume(job);
 	}
 
 	@Override
 	public void suspend() {
-		// every job is SUSPENDED until the transfer engine (issue 3) can resume it; suspending it again is a no-op
-		table.update(job, j -> {
-		});
+		table.suspend(job);
 	}
 
 	@Override
 	public void cancel() {
-		// nothing has been transferred yet, so there are no temporary files to remove
-		table.finish(job, JobState.CANCELLED);
+		table.cancel(job);
 	}
 
 	@Override
 	public CompleteResult complete() {
-		throw new UnsupportedOperationException("complete() comes with the transfer engine (issue 3)");
+		return table.complete(job);
 	}
 
 	@Override

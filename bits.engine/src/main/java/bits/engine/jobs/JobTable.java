@@ -1,74 +1,132 @@
 package bits.engine.jobs;
 
+import static bits.api.ErrorCodes.BG_E_EMPTY;
 import static bits.api.ErrorCodes.BG_E_INVALID_STATE;
 import static bits.api.ErrorCodes.BG_E_NOT_FOUND;
-import static bits.api.ErrorCodes.BG_E_TOO_MANY_FILES_IN_JOB;
-import static bits.api.ErrorCodes.E_INVALIDARG;
+import static bits.api.ErrorCodes.BG_E_TOO_MANY_JOBS_PER_MACHINE;
+import static bits.api.ErrorCodes.BG_E_TOO_MANY_JOBS_PER_USER;
 import static bits.api.ErrorCodes.E_NOTIMPL;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 
+import bits.api.CompleteResult;
 import bits.api.FileSpec;
 import bits.api.JobState;
 import bits.api.JobType;
 import bits.api.TransferException;
+import bits.engine.config.EngineConfig;
+import bits.engine.store.FileRow;
+import bits.engine.store.JobRow;
+import bits.engine.store.Store;
 
 /**
- * Every job of the engine, and the only writer of job state. Jobs live in memory until the store (issue 3) takes
- * over. One lock guards every job: a call sees and changes a consistent state, and checks everything before it
- * changes anything.
+ * Every job of the engine, and the only writer of job state (SPEC §2). Each change is checked first, applied, and
+ * written to the store in one transaction before the call returns; if the store refuses it, the change is undone.
+ * One lock guards every job. Transfers report through {@link JobTransitions}.
  */
-@Component(service = JobTable.class, immediate = true) // holds the jobs: it must outlive every manager instance
+@Component(service = JobTable.class, immediate = true, configurationPid = EngineConfig.PID)
 public class JobTable {
-	/** BITS's MaxFilesPerJob default; configurable with the store (issue 3). */
-	static final int MAX_FILES_PER_JOB = 200;
+	@Reference(service = LoggerFactory.class)
+	private Logger log;
 
-	private final Map<UUID, JobRecord> jobs = new LinkedHashMap<>();
+	private final Map<UUID, JobRow> jobs = new LinkedHashMap<>();
+	private Store store;
+	private Limits limits;
+	private final JobTransitions transitions = new JobTransitions(this);
+	private volatile TransferControl control = TransferControl.NONE;
 
-	synchronized JobRecord create(String owner, String displayName, JobType type) {
+	@Activate
+	void activate(BundleContext context, EngineConfig config) {
+		limits = new Limits(config);
+		Path dir = config.store_directory().isEmpty() ? context.getDataFile("store").toPath() : Path.of(config.store_directory());
+		store = Store.open(dir);
+		List<JobRow> loaded = store.loadJobs();
+		synchronized (this) {
+			for (JobRow job : loaded) {
+				// a transfer cut off by a crash or stop resumes from its last checkpoint (SPEC J7)
+				if (job.state == JobState.CONNECTING || job.state == JobState.TRANSFERRING) {
+					job.state = JobState.QUEUED;
+				}
+				jobs.put(job.id, job);
+			}
+		}
+		log.info("store {} opened with {} jobs", dir, loaded.size());
+		new Housekeeping(this, log).cancelInactive(limits.inactivity());
+	}
+
+	@Deactivate
+	void deactivate() {
+		store.close();
+	}
+
+	/** Lets the scheduler be told of changes; {@code null} detaches it. */
+	public void attach(TransferControl control) {
+		this.control = control == null ? TransferControl.NONE : control;
+		this.control.jobsChanged();
+	}
+
+	public JobTransitions transitions() {
+		return transitions;
+	}
+
+	Limits limits() {
+		return limits;
+	}
+
+	// --- API operations ---------------------------------------------------------------------------------------
+
+	synchronized JobRow create(String owner, String displayName, JobType type) {
 		InputChecks.displayName(displayName);
 		InputChecks.notNull("job type", type);
 		if (type != JobType.DOWNLOAD) {
 			throw new TransferException(E_NOTIMPL, type + " jobs are not supported yet; only DOWNLOAD jobs are");
 		}
-		JobRecord job = new JobRecord(UUID.randomUUID(), owner, type, displayName, Instant.now());
+		if (jobs.size() >= limits.maxJobs()) {
+			throw new TransferException(BG_E_TOO_MANY_JOBS_PER_MACHINE, "the engine has " + jobs.size() + " jobs; the limit is " + limits.maxJobs());
+		}
+		long owned = jobs.values().stream().filter(j -> j.owner.equals(owner)).count();
+		if (owned >= limits.maxJobsPerOwner()) {
+			throw new TransferException(BG_E_TOO_MANY_JOBS_PER_USER, owner + " has " + owned + " jobs; the limit is " + limits.maxJobsPerOwner());
+		}
+		JobRow job = new JobRow(UUID.randomUUID(), owner, type, displayName, Instant.now());
+		job.minimumRetryDelay = limits.defaultRetryDelay();
+		job.noProgressTimeout = limits.defaultNoProgressTimeout();
+		store.insertJob(job);
 		jobs.put(job.id, job);
 		return job;
 	}
 
-	/**
-	 * @param id a job id
-	 * @param owner the caller, or {@code null} for every owner
-	 * @return the job
-	 */
-	synchronized JobRecord find(UUID id, String owner) {
+	/** @param owner the caller, or {@code null} for every owner */
+	synchronized JobRow find(UUID id, String owner) {
 		InputChecks.notNull("job id", id);
-		JobRecord job = jobs.get(id);
+		JobRow job = jobs.get(id);
 		if (job == null || owner != null && !owner.equals(job.owner)) {
 			throw new TransferException(BG_E_NOT_FOUND, "no job " + id + (owner == null ? "" : " owned by " + owner));
 		}
 		return job;
 	}
 
-	/**
-	 * @param owner the caller, or {@code null} for every owner
-	 * @return the jobs, oldest first
-	 */
-	synchronized List<JobRecord> list(String owner) {
-		List<JobRecord> result = new ArrayList<>();
-		for (JobRecord job : jobs.values()) {
+	/** @param owner the caller, or {@code null} for every owner; @return the jobs, oldest first */
+	synchronized List<JobRow> list(String owner) {
+		List<JobRow> result = new ArrayList<>();
+		for (JobRow job : jobs.values()) {
 			if (owner == null || owner.equals(job.owner)) {
 				result.add(job);
 			}
@@ -77,67 +135,163 @@ public class JobTable {
 	}
 
 	/** Reads a job under the lock. */
-	synchronized <T> T read(JobRecord job, Function<JobRecord, T> reader) {
+	public synchronized <T> T read(JobRow job, Function<JobRow, T> reader) {
 		return reader.apply(job);
 	}
 
-	/** Changes a job that is not final, under the lock. The change must check its arguments first. */
-	synchronized void update(JobRecord job, Consumer<JobRecord> change) {
+	/** Changes a job that is not final and persists it; a change that throws, or that the store refuses, is undone. */
+	synchronized void update(JobRow job, Consumer<JobRow> change) {
 		checkNotFinal(job);
-		change.accept(job);
-		job.modified = Instant.now();
+		JobRow before = Rows.copy(job);
+		try {
+			change.accept(job);
+			job.modified = Instant.now();
+			store.updateJob(job);
+		} catch (RuntimeException e) {
+			Rows.restore(job, before);
+			throw e;
+		}
 	}
 
-	synchronized List<FileRecord> addFiles(JobRecord job, List<FileSpec> specs) {
-		checkNotFinal(job);
-		InputChecks.notNull("file list", specs);
-		if (job.files.size() + specs.size() > MAX_FILES_PER_JOB) {
-			throw new TransferException(BG_E_TOO_MANY_FILES_IN_JOB, "job " + job.id + " would have "
-					+ (job.files.size() + specs.size()) + " files; the limit is " + MAX_FILES_PER_JOB);
+	List<FileRow> addFiles(JobRow job, List<FileSpec> specs) {
+		List<FileRow> added;
+		synchronized (this) {
+			checkNotFinal(job);
+			added = new FileAdder(limits, jobs.values()).check(job, specs);
+			store.transaction(() -> {
+				store.insertFiles(job, added);
+				job.files.addAll(added);
+				try {
+					if (job.state == JobState.TRANSFERRED) { // more to transfer: back to the queue, like BITS
+						job.state = JobState.QUEUED;
+					}
+					job.modified = Instant.now();
+					store.updateJob(job);
+				} catch (RuntimeException e) {
+					job.files.removeAll(added);
+					throw e;
+				}
+			});
 		}
-		Set<Path> taken = destinations();
-		List<FileRecord> added = new ArrayList<>();
-		int index = job.files.size();
-		for (FileSpec spec : specs) {
-			InputChecks.notNull("file", spec);
-			var remote = InputChecks.remote(spec.remote());
-			Path local = InputChecks.local(spec.local());
-			if (!taken.add(local)) {
-				throw new TransferException(E_INVALIDARG, "local path '" + local + "' is already the destination of another file");
-			}
-			added.add(new FileRecord(index++, remote, local, temporaryPath(job.id, local)));
-		}
-		job.files.addAll(added);
-		job.modified = Instant.now();
+		control.jobsChanged();
 		return added;
 	}
 
-	/** Ends a job in a final state: it leaves the table, its handles keep reporting that state. */
-	synchronized void finish(JobRecord job, JobState finalState) {
+	void resume(JobRow job) {
+		update(job, j -> {
+			switch (j.state) {
+			case SUSPENDED, ERROR, TRANSIENT_ERROR -> {
+				if (j.files.isEmpty()) {
+					throw new TransferException(BG_E_EMPTY, "job " + j.id + " has no files to transfer");
+				}
+				j.state = j.nextFile() == null ? JobState.TRANSFERRED : JobState.QUEUED;
+				j.error = null;
+				j.retryAt = null;
+				j.lastProgress = Instant.now();
+			}
+			default -> { // QUEUED, CONNECTING, TRANSFERRING, TRANSFERRED: nothing to do, like BITS
+			}
+			}
+		});
+		control.jobsChanged();
+	}
+
+	void suspend(JobRow job) {
+		boolean stop = stopState(job, JobState.SUSPENDED);
+		if (stop) {
+			control.stopAndWait(job.id);
+		}
+	}
+
+	void cancel(JobRow job) {
+		stopState(job, JobState.SUSPENDED);
+		control.stopAndWait(job.id);
+		List<Path> temporaries;
+		synchronized (this) {
+			checkNotFinal(job);
+			store.deleteJob(job.id);
+			job.state = JobState.CANCELLED;
+			job.modified = Instant.now();
+			jobs.remove(job.id);
+			temporaries = job.files.stream().map(f -> f.temporary).toList();
+		}
+		Housekeeping.deleteQuietly(temporaries, log);
+	}
+
+	CompleteResult complete(JobRow job) {
+		JobState before = read(job, j -> j.state);
+		stopState(job, JobState.SUSPENDED);
+		control.stopAndWait(job.id);
+		CompleteResult result;
+		synchronized (this) {
+			checkNotFinal(job);
+			try {
+				result = Completion.moveIntoPlace(job);
+			} catch (TransferException e) {
+				job.state = before; // BITS leaves the job as it was; files already renamed stay visible
+				store.updateJob(job);
+				throw e;
+			}
+			store.deleteJob(job.id);
+			job.state = JobState.ACKNOWLEDGED;
+			job.modified = Instant.now();
+			jobs.remove(job.id);
+		}
+		control.jobsChanged();
+		return result;
+	}
+
+	/** Moves a job that may be transferring to a state where it is not; @return whether it was transferring. */
+	private boolean stopState(JobRow job, JobState target) {
+		boolean[] active = new boolean[1];
+		update(job, j -> {
+			active[0] = j.state == JobState.QUEUED || j.state == JobState.CONNECTING || j.state == JobState.TRANSFERRING;
+			j.state = target;
+		});
+		return active[0];
+	}
+
+	/** Changes one file of a job that is not final and persists it. */
+	synchronized void updateFile(JobRow job, FileRow file, Consumer<FileRow> change) {
 		checkNotFinal(job);
+		FileRow before = Rows.copy(file);
+		try {
+			change.accept(file);
+			store.updateFile(job, file);
+		} catch (RuntimeException e) {
+			Rows.restore(file, before);
+			throw e;
+		}
+	}
+
+	// --- for transitions and housekeeping ---------------------------------------------------------------------
+
+	synchronized List<JobRow> all() {
+		return new ArrayList<>(jobs.values());
+	}
+
+	Store store() {
+		return store;
+	}
+
+	TransferControl control() {
+		return control;
+	}
+
+	synchronized void forget(JobRow job, JobState finalState) {
+		store.deleteJob(job.id);
 		job.state = finalState;
-		job.modified = Instant.now();
 		jobs.remove(job.id);
 	}
 
-	/** The temporary file beside a destination (SPEC J3): hidden, and named after the job so two never collide. */
-	static Path temporaryPath(UUID job, Path local) {
-		return local.resolveSibling("." + local.getFileName() + "." + job.toString().substring(0, 8) + ".bits-tmp");
-	}
-
-	private Set<Path> destinations() {
-		Set<Path> taken = new HashSet<>();
-		for (JobRecord other : jobs.values()) {
-			for (FileRecord f : other.files) {
-				taken.add(f.local);
-			}
-		}
-		return taken;
-	}
-
-	private static void checkNotFinal(JobRecord job) {
+	static void checkNotFinal(JobRow job) {
 		if (job.state.isFinal()) {
 			throw new TransferException(BG_E_INVALID_STATE, "job " + job.id + " is " + job.state + ", a final state");
 		}
+	}
+
+	/** How long ago, at most, a time may be to count as recent; for the inactivity limit. */
+	static boolean olderThan(Instant t, Duration age, Instant now) {
+		return t.plus(age).isBefore(now);
 	}
 }

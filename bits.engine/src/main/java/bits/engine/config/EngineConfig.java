@@ -1,0 +1,61 @@
+package bits.engine.config;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** The engine's settings: ConfigAdmin PID {@value #PID}, described by Metatype. */
+@ObjectClassDefinition(pid = EngineConfig.PID, name = "bits engine", description = "The bits background transfer engine")
+public @interface EngineConfig {
+	String PID = "bits.engine";
+
+	@AttributeDefinition(name = "Store directory", description = "Where the SQLite store lives; empty: the engine bundle's data area")
+	String store_directory() default "";
+
+	@AttributeDefinition(name = "Background transfers", description = "Background (HIGH, NORMAL, LOW) jobs transferring at once, like BITS's one")
+	int background_concurrency() default 1;
+
+	@AttributeDefinition(name = "Foreground transfers", description = "FOREGROUND jobs transferring at once")
+	int foreground_concurrency() default 64;
+
+	@AttributeDefinition(name = "Time slice (ms)", description = "How long a background job runs before an equal-priority job gets its turn")
+	long time_slice_ms() default 30_000;
+
+	@AttributeDefinition(name = "Background bandwidth (bytes/s)", description = "Limit for background priorities together; 0: unlimited. FOREGROUND is never limited")
+	long background_bandwidth() default 0;
+
+	@AttributeDefinition(name = "file: roots", description = "Directories that file: URIs may read from; none: file: URIs are refused")
+	String[] file_roots() default {};
+
+	@AttributeDefinition(name = "Default minimum retry delay (s)", description = "For new jobs; BITS's default is 600")
+	long default_retry_delay_s() default 600;
+
+	@AttributeDefinition(name = "Default no-progress timeout (s)", description = "For new jobs; BITS's default is 14 days")
+	long default_no_progress_timeout_s() default 1_209_600;
+
+	@AttributeDefinition(name = "Jobs per owner", description = "BITS MaxJobsPerUser")
+	int max_jobs_per_owner() default 60;
+
+	@AttributeDefinition(name = "Jobs per engine", description = "BITS MaxJobsPerMachine")
+	int max_jobs() default 300;
+
+	@AttributeDefinition(name = "Files per job", description = "BITS MaxFilesPerJob")
+	int max_files_per_job() default 200;
+
+	@AttributeDefinition(name = "Job inactivity timeout (days)", description = "Jobs unchanged this long are cancelled, like BITS's JobInactivityTimeout")
+	int job_inactivity_days() default 90;
+
+	@AttributeDefinition(name = "Connect timeout (ms)")
+	long connect_timeout_ms() default 30_000;
+
+	@AttributeDefinition(name = "Read timeout (ms)", description = "A response or body that stalls this long is a transient error")
+	long read_timeout_ms() default 60_000;
+
+	@AttributeDefinition(name = "Maximum redirects")
+	int max_redirects() default 10;
+
+	@AttributeDefinition(name = "Trust store", description = "An extra trust store (PKCS12 or JKS) trusted besides the JDK's; empty: the JDK's only")
+	String trust_store() default "";
+
+	@AttributeDefinition(name = "Trust store password", type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD)
+	String trust_store_password() default "";
+}

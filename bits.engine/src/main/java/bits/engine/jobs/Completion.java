@@ -1,0 +1,67 @@
+package bits.engine.jobs;
+
+import static bits.api.ErrorCodes.E_ACCESSDENIED;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+import bits.api.CompleteResult;
+import bits.api.TransferException;
+import bits.api.ValidationState;
+import bits.engine.store.FileRow;
+import bits.engine.store.JobRow;
+
+/**
+ * BITS's {@code Complete}: each fully transferred file is renamed atomically onto its destination (SPEC J3), the
+ * others are discarded (partial complete). A destination is never partially written: it is either the old file or
+ * the whole new one.
+ */
+final class Completion {
+	private Completion() {
+	}
+
+	static CompleteResult moveIntoPlace(JobRow job) {
+		boolean partial = false;
+		boolean undeleted = false;
+		Set<Path> directories = new LinkedHashSet<>();
+		for (FileRow f : job.files) {
+			if (f.completed && f.validation != ValidationState.INVALID) {
+				try {
+					Files.move(f.temporary, f.local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+					directories.add(f.local.getParent());
+				} catch (AtomicMoveNotSupportedException e) {
+					throw new TransferException(E_ACCESSDENIED, "cannot rename " + f.temporary + " atomically onto " + f.local);
+				} catch (IOException e) {
+					throw new TransferException(E_ACCESSDENIED, "cannot move " + f.temporary + " to " + f.local + ": " + e);
+				}
+			} else {
+				partial = true;
+				try {
+					Files.deleteIfExists(f.temporary);
+				} catch (IOException e) {
+					undeleted = true;
+				}
+			}
+		}
+		for (Path dir : directories) {
+			syncDirectory(dir);
+		}
+		return partial ? CompleteResult.PARTIAL_COMPLETE : undeleted ? CompleteResult.UNABLE_TO_DELETE_FILES : CompleteResult.COMPLETE;
+	}
+
+	/** Makes the renames durable: on Linux a directory's entries are synced through its own descriptor. */
+	private static void syncDirectory(Path dir) {
+		try (FileChannel c = FileChannel.open(dir, StandardOpenOption.READ)) {
+			c.force(true);
+		} catch (IOException e) {
+			// not every platform can open a directory; the rename itself has happened
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package bits.engine.jobs;
+
+import static bits.api.ErrorCodes.BG_E_TOO_MANY_FILES_IN_JOB;
+import static bits.api.ErrorCodes.E_ACCESSDENIED;
+import static bits.api.ErrorCodes.E_INVALIDARG;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import org.apache.commons.io.FilenameUtils;
+
+import bits.api.FileSpec;
+import bits.api.TransferException;
+import bits.engine.store.FileRow;
+import bits.engine.store.JobRow;
+
+/** Checks files to add to a job, all before any is added (SPEC §5). */
+final class FileAdder {
+	private final Limits limits;
+	private final Collection<JobRow> jobs;
+
+	FileAdder(Limits limits, Collection<JobRow> jobs) {
+		this.limits = limits;
+		this.jobs = jobs;
+	}
+
+	List<FileRow> check(JobRow job, List<FileSpec> specs) {
+		InputChecks.notNull("file list", specs);
+		int count = job.files.size() + specs.size();
+		if (count > limits.maxFilesPerJob()) {
+			throw new TransferException(BG_E_TOO_MANY_FILES_IN_JOB,
+					"job " + job.id + " would have " + count + " files; the limit is " + limits.maxFilesPerJob());
+		}
+		Set<Path> taken = new HashSet<>();
+		for (JobRow other : jobs) {
+			other.files.forEach(f -> taken.add(f.local));
+		}
+		List<FileRow> added = new ArrayList<>();
+		int index = job.files.size();
+		for (FileSpec spec : specs) {
+			InputChecks.notNull("file", spec);
+			URI remote = InputChecks.remote(spec.remote());
+			if (remote.getScheme().equals("file")) {
+				checkRoot(remote);
+			}
+			Path local = InputChecks.local(spec.local());
+			if (!taken.add(local)) {
+				throw new TransferException(E_INVALIDARG, "local path '" + local + "' is already the destination of another file");
+			}
+			added.add(new FileRow(index++, remote, local, temporaryPath(job.id, local)));
+		}
+		return added;
+	}
+
+	private void checkRoot(URI remote) {
+		Path source;
+		try {
+			source = Path.of(remote).normalize();
+		} catch (IllegalArgumentException e) {
+			throw new TransferException(E_INVALIDARG, "remote URI '" + remote + "' is not a local file: " + e.getMessage());
+		}
+		for (Path root : limits.fileRoots()) {
+			if (source.startsWith(root)) {
+				return;
+			}
+		}
+		throw new TransferException(E_ACCESSDENIED, "remote URI '" + remote + "' is outside the configured file: roots "
+				+ limits.fileRoots() + " (configuration bits.engine, file.roots)");
+	}
+
+	/** The temporary file beside a destination (SPEC J3): hidden, and named after the job so two never collide. */
+	static Path temporaryPath(UUID job, Path local) {
+		String name = FilenameUtils.getName(local.toString());
+		return local.resolveSibling("." + name + "." + job.toString().substring(0, 8) + ".bits-tmp");
+	}
+}

@@ -1,0 +1,43 @@
+package bits.engine.jobs;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.apache.commons.io.FileUtils;
+import org.osgi.service.log.Logger;
+
+import bits.api.JobState;
+import bits.engine.store.FileRow;
+import bits.engine.store.JobRow;
+
+/** Cleanup: temporary files of ended jobs, and jobs left inactive too long (BITS's JobInactivityTimeout). */
+final class Housekeeping {
+	private final JobTable table;
+	private final Logger log;
+
+	Housekeeping(JobTable table, Logger log) {
+		this.table = table;
+		this.log = log;
+	}
+
+	void cancelInactive(Duration inactivity) {
+		Instant now = Instant.now();
+		for (JobRow job : table.all()) {
+			if (JobTable.olderThan(job.modified, inactivity, now)) {
+				log.info("cancelling job {} ({}): inactive since {}", job.id, job.displayName, job.modified);
+				table.forget(job, JobState.CANCELLED);
+				deleteQuietly(job.files.stream().map((FileRow f) -> f.temporary).toList(), log);
+			}
+		}
+	}
+
+	static void deleteQuietly(List<Path> files, Logger log) {
+		for (Path p : files) {
+			if (!FileUtils.deleteQuietly(p.toFile()) && p.toFile().exists()) {
+				log.warn("cannot delete temporary file {}", p);
+			}
+		}
+	}
+}

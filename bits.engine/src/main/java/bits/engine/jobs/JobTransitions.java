@@ -1,0 +1,187 @@
+package bits.engine.jobs;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+import bits.api.JobError;
+import bits.api.JobState;
+import bits.engine.store.FileRow;
+import bits.engine.store.JobRow;
+
+/**
+ * The state changes a transfer causes (SPEC J2, J5, J6), applied under the job table's lock and persisted. A
+ * transfer's report about a job that was meanwhile suspended, cancelled or completed changes nothing but durable
+ * progress.
+ */
+public final class JobTransitions {
+	private final JobTable table;
+
+	JobTransitions(JobTable table) {
+		this.table = table;
+	}
+
+	/** @return the queued jobs, oldest first */
+	public List<JobRow> queued() {
+		List<JobRow> result = new ArrayList<>();
+		for (JobRow j : table.all()) {
+			if (table.read(j, r -> r.state == JobState.QUEUED)) {
+				result.add(j);
+			}
+		}
+		return result;
+	}
+
+	/**
+	 * Moves the jobs whose retry time has come from TRANSIENT_ERROR to QUEUED.
+	 *
+	 * @return the next retry time of a job still waiting, or {@code null}
+	 */
+	public Instant promoteDueRetries(Instant now) {
+		Instant next = null;
+		for (JobRow j : table.all()) {
+			Instant at = table.read(j, r -> r.state == JobState.TRANSIENT_ERROR ? r.retryAt : null);
+			if (at == null) {
+				continue;
+			}
+			if (!at.isAfter(now)) {
+				change(j, JobState.TRANSIENT_ERROR, r -> {
+					r.state = JobState.QUEUED;
+					r.retryAt = null;
+					return null;
+				});
+			} else if (next == null || at.isBefore(next)) {
+				next = at;
+			}
+		}
+		return next;
+	}
+
+	/** QUEUED → CONNECTING; @return whether the job was queued and may now be transferred */
+	public boolean begin(JobRow job) {
+		return Boolean.TRUE.equals(change(job, JobState.QUEUED, r -> {
+			r.state = JobState.CONNECTING;
+			return true;
+		}));
+	}
+
+	/** CONNECTING → TRANSFERRING, once the server answered. */
+	public void transferring(JobRow job) {
+		change(job, JobState.CONNECTING, r -> {
+			r.state = JobState.TRANSFERRING;
+			return null;
+		});
+	}
+
+	/** @return whether the job is still CONNECTING or TRANSFERRING, i.e. its transfer should go on */
+	public boolean isRunning(JobRow job) {
+		return table.read(job, r -> r.state == JobState.CONNECTING || r.state == JobState.TRANSFERRING);
+	}
+
+	/** @return the job's first file not yet transferred, or {@code null} */
+	public FileRow nextFile(JobRow job) {
+		return table.read(job, JobRow::nextFile);
+	}
+
+	/**
+	 * Records durable progress of a file: its data up to {@code bytes} is synced to the temporary file.
+	 *
+	 * @param total the file size, or -1 if unknown
+	 * @param validator the remote content's validator
+	 * @param completed whether the file is whole
+	 */
+	public void checkpoint(JobRow job, FileRow file, long bytes, long total, String validator, boolean completed) {
+		synchronized (table) {
+			if (job.state.isFinal()) {
+				return;
+			}
+			boolean progressed = bytes > file.bytesTransferred || completed && !file.completed;
+			table.store().transaction(() -> {
+				table.updateFile(job, file, f -> {
+					f.bytesTransferred = bytes;
+					f.bytesTotal = total;
+					f.validator = validator;
+					f.completed = completed;
+				});
+				if (progressed) {
+					table.update(job, r -> r.lastProgress = Instant.now());
+				}
+			});
+		}
+	}
+
+	/** The remote content changed: the file starts again from byte 0 (SPEC J6). */
+	public void restartFile(JobRow job, FileRow file) {
+		synchronized (table) {
+			if (!job.state.isFinal()) {
+				table.updateFile(job, file, FileRow::restart);
+			}
+		}
+	}
+
+	/** Every file is transferred: CONNECTING/TRANSFERRING → TRANSFERRED. */
+	public void transferred(JobRow job) {
+		change(job, null, r -> {
+			if (r.nextFile() == null) {
+				r.state = JobState.TRANSFERRED;
+				r.transferred = Instant.now();
+				r.error = null;
+			}
+			return null;
+		});
+		table.control().jobsChanged();
+	}
+
+	/**
+	 * A transfer failed. A transient failure retries after the job's minimum retry delay (or the server's longer
+	 * Retry-After) unless the job made no progress for its no-progress timeout; a permanent one is an ERROR.
+	 */
+	public void failed(JobRow job, JobError error, boolean transientFailure, Duration retryAfter) {
+		change(job, null, r -> {
+			Instant now = Instant.now();
+			boolean timedOut = !now.isBefore(r.lastProgress.plus(r.noProgressTimeout));
+			if (transientFailure && !timedOut) {
+				Duration delay = retryAfter != null && retryAfter.compareTo(r.minimumRetryDelay) > 0 ? retryAfter : r.minimumRetryDelay;
+				r.state = JobState.TRANSIENT_ERROR;
+				r.retryAt = now.plus(delay);
+			} else {
+				r.state = JobState.ERROR;
+				r.retryAt = null;
+			}
+			r.error = error;
+			return null;
+		});
+		table.control().jobsChanged();
+	}
+
+	/** The scheduler took the job off the wire (preempted, or its time slice ended): back to QUEUED. */
+	public void yielded(JobRow job) {
+		change(job, null, r -> {
+			r.state = JobState.QUEUED;
+			return null;
+		});
+	}
+
+	/** Reads a job under the table's lock. */
+	public <T> T read(JobRow job, Function<JobRow, T> reader) {
+		return table.read(job, reader);
+	}
+
+	/** Applies a change if the job is in the expected state (or running, for {@code null}). */
+	private <T> T change(JobRow job, JobState expected, Function<JobRow, T> change) {
+		synchronized (table) {
+			boolean applies = expected == null ? job.state == JobState.CONNECTING || job.state == JobState.TRANSFERRING
+					: job.state == expected;
+			if (!applies) {
+				return null;
+			}
+			Object[] result = new Object[1];
+			table.update(job, r -> result[0] = change.apply(r));
+			@SuppressWarnings("unchecked")
+			T t = (T) result[0];
+			return t;
+		}
+	}
+}

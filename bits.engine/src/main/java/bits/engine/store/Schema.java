@@ -1,0 +1,59 @@
+package bits.engine.store;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/** The store's schema as an ordered list of migrations; {@code PRAGMA user_version} records how many ran. */
+final class Schema {
+	private Schema() {
+	}
+
+	/** Never edit a released migration: append a new one. */
+	static final List<String[]> MIGRATIONS = List.<String[]>of(
+			new String[] { // 1: jobs, files, credentials
+					"CREATE TABLE job (id TEXT PRIMARY KEY, owner TEXT NOT NULL, type INTEGER NOT NULL, state INTEGER NOT NULL,"
+							+ " display_name TEXT NOT NULL, description TEXT NOT NULL, priority INTEGER NOT NULL,"
+							+ " retry_delay_ms INTEGER NOT NULL, no_progress_timeout_ms INTEGER NOT NULL, notify_interval_ms INTEGER NOT NULL,"
+							+ " custom_headers TEXT NOT NULL, proxy_usage INTEGER NOT NULL, proxy_list TEXT NOT NULL, proxy_bypass TEXT NOT NULL,"
+							+ " max_download_size INTEGER NOT NULL, redirect_policy INTEGER NOT NULL, notify_flags INTEGER NOT NULL, handler_id TEXT,"
+							+ " error_context INTEGER, error_code INTEGER, error_description TEXT, error_file INTEGER,"
+							+ " notify_error_context INTEGER, notify_error_code INTEGER, notify_error_description TEXT, notify_error_file INTEGER,"
+							+ " created_ms INTEGER NOT NULL, modified_ms INTEGER NOT NULL, transferred_ms INTEGER,"
+							+ " last_progress_ms INTEGER NOT NULL, retry_at_ms INTEGER)",
+					"CREATE INDEX job_owner ON job(owner)",
+					"CREATE TABLE file (job TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE, idx INTEGER NOT NULL,"
+							+ " remote TEXT NOT NULL, local TEXT NOT NULL UNIQUE, temporary TEXT NOT NULL,"
+							+ " bytes_total INTEGER NOT NULL, bytes_transferred INTEGER NOT NULL, completed INTEGER NOT NULL,"
+							+ " validation INTEGER NOT NULL, validator TEXT, PRIMARY KEY (job, idx))",
+					"CREATE TABLE credential (job TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE, target INTEGER NOT NULL,"
+							+ " scheme INTEGER NOT NULL, user_name TEXT NOT NULL, password TEXT NOT NULL, PRIMARY KEY (job, target))" });
+
+	/** Runs the migrations the store has not seen, each in its own transaction. */
+	static void migrate(Connection c) throws SQLException {
+		int version;
+		try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("PRAGMA user_version")) {
+			version = r.next() ? r.getInt(1) : 0;
+		}
+		if (version > MIGRATIONS.size()) {
+			throw new SQLException("the store has schema version " + version + ", newer than this engine's " + MIGRATIONS.size());
+		}
+		for (int v = version; v < MIGRATIONS.size(); v++) {
+			c.setAutoCommit(false);
+			try (Statement s = c.createStatement()) {
+				for (String sql : MIGRATIONS.get(v)) {
+					s.execute(sql);
+				}
+				s.execute("PRAGMA user_version = " + (v + 1));
+				c.commit();
+			} catch (SQLException e) {
+				c.rollback();
+				throw e;
+			} finally {
+				c.setAutoCommit(true);
+			}
+		}
+	}
+}

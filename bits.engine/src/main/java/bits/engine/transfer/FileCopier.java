@@ -1,0 +1,68 @@
+package bits.engine.transfer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+
+import bits.api.ErrorCodes;
+import bits.api.ErrorContext;
+import bits.engine.jobs.JobTransitions;
+import bits.engine.store.FileRow;
+import bits.engine.store.JobRow;
+
+/**
+ * Copies a {@code file:} source (inside a configured root) into the temporary file, resumable like a download; the
+ * source's size and modification time are its validator, as BITS does for consistency (SPEC J6).
+ */
+final class FileCopier {
+	private final JobTransitions transitions;
+
+	FileCopier(JobTransitions transitions) {
+		this.transitions = transitions;
+	}
+
+	void copy(JobRow job, FileRow file, DataSink sink) throws TransferFailure, Stopped, InterruptedException {
+		Path source = Path.of(file.remote);
+		BasicFileAttributes attributes;
+		try {
+			attributes = Files.readAttributes(source, BasicFileAttributes.class);
+		} catch (NoSuchFileException e) {
+			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.E_FILE_NOT_FOUND, "the source " + source + " does not exist", e);
+		} catch (IOException e) {
+			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.E_ACCESSDENIED, "cannot read the source " + source + ": " + e, e);
+		}
+		long size = attributes.size();
+		String validator = size + "@" + attributes.lastModifiedTime().toMillis();
+		long offset = sink.durableLength();
+		if (offset > 0 && !validator.equals(transitions.read(job, j -> file.validator))) {
+			offset = 0;
+		}
+		sink.startAt(offset, size, validator);
+		transitions.transferring(job);
+		ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+		try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+			in.position(offset);
+			while (in.read(buffer) >= 0) {
+				buffer.flip();
+				sink.write(new ByteBuffer[] { buffer });
+				buffer.clear();
+			}
+		} catch (NoSuchFileException | AccessDeniedException e) {
+			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.E_ACCESSDENIED, "cannot read the source " + source + ": " + e, e);
+		} catch (IOException e) {
+			throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.E_CONNECTION_ERROR, "reading " + source + " failed: " + e, null, e);
+		}
+		if (sink.position() != size) {
+			sink.startAt(0, -1, null);
+			throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_REMOTE_FILE_CHANGED,
+					"the source " + source + " changed while it was copied", null, null);
+		}
+		sink.checkpoint(true);
+	}
+}

@@ -1,0 +1,145 @@
+package bits.engine.transfer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+import bits.api.ProxySettings;
+
+/**
+ * The JDK HTTP clients of the engine, one per proxy setting, sharing one executor and one TLS context: the JDK's
+ * trust store plus, if configured, the engine's own. Redirects are followed by the downloader, not the client, so
+ * that the job's redirect policy applies.
+ */
+final class HttpClients {
+	private final Map<ProxySettings, HttpClient> clients = new ConcurrentHashMap<>();
+	private final ExecutorService executor;
+	private final SSLContext tls;
+	private final Duration connectTimeout;
+
+	HttpClients(ExecutorService executor, Duration connectTimeout, String trustStore, String password) throws IOException, GeneralSecurityException {
+		this.executor = executor;
+		this.connectTimeout = connectTimeout;
+		this.tls = trustStore.isEmpty() ? SSLContext.getDefault() : withExtraTrust(Path.of(trustStore), password.toCharArray());
+	}
+
+	HttpClient client(ProxySettings proxy) {
+		return clients.computeIfAbsent(proxy, p -> {
+			HttpClient.Builder b = HttpClient.newBuilder()
+					.version(HttpClient.Version.HTTP_1_1)
+					.followRedirects(HttpClient.Redirect.NEVER)
+					.connectTimeout(connectTimeout)
+					.executor(executor)
+					.sslContext(tls);
+			switch (p.usage()) {
+			case NO_PROXY -> b.proxy(HttpClient.Builder.NO_PROXY);
+			case OVERRIDE -> b.proxy(new ListSelector(p.proxies(), p.bypass()));
+			case PRECONFIG -> {
+				ProxySelector system = ProxySelector.getDefault();
+				b.proxy(system == null ? HttpClient.Builder.NO_PROXY : system);
+			}
+			}
+			return b.build();
+		});
+	}
+
+	/** BITS's OVERRIDE proxy usage: the listed proxies, except for hosts matching the bypass list. */
+	private static final class ListSelector extends ProxySelector {
+		private final List<Proxy> proxies = new ArrayList<>();
+		private final List<String> bypass;
+
+		ListSelector(List<String> list, List<String> bypass) {
+			for (String entry : list) {
+				int colon = entry.lastIndexOf(':');
+				String host = colon > 0 ? entry.substring(0, colon) : entry;
+				int port = colon > 0 ? Integer.parseInt(entry.substring(colon + 1)) : 80;
+				proxies.add(new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(host, port)));
+			}
+			this.bypass = bypass;
+		}
+
+		@Override
+		public List<Proxy> select(URI uri) {
+			String host = uri.getHost() == null ? "" : uri.getHost();
+			for (String b : bypass) {
+				if (b.equalsIgnoreCase(host) || b.startsWith("*") && host.endsWith(b.substring(1))) {
+					return List.of(Proxy.NO_PROXY);
+				}
+			}
+			return proxies;
+		}
+
+		@Override
+		public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {
+			// the next proxy in the list is tried by the client
+		}
+	}
+
+	private static SSLContext withExtraTrust(Path store, char[] password) throws IOException, GeneralSecurityException {
+		KeyStore extra = KeyStore.getInstance(store.toString().endsWith(".jks") ? "JKS" : "PKCS12");
+		try (InputStream in = Files.newInputStream(store)) {
+			extra.load(in, password);
+		}
+		X509TrustManager jdk = trustManager(null);
+		X509TrustManager own = trustManager(extra);
+		X509TrustManager both = new X509TrustManager() {
+			@Override
+			public void checkClientTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+				jdk.checkClientTrusted(chain, authType);
+			}
+
+			@Override
+			public void checkServerTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+				try {
+					own.checkServerTrusted(chain, authType);
+				} catch (java.security.cert.CertificateException e) {
+					jdk.checkServerTrusted(chain, authType);
+				}
+			}
+
+			@Override
+			public X509Certificate[] getAcceptedIssuers() {
+				X509Certificate[] a = jdk.getAcceptedIssuers();
+				X509Certificate[] b = own.getAcceptedIssuers();
+				X509Certificate[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+				System.arraycopy(b, 0, all, a.length, b.length);
+				return all;
+			}
+		};
+		SSLContext context = SSLContext.getInstance("TLS");
+		context.init(null, new TrustManager[] { both }, null);
+		return context;
+	}
+
+	private static X509TrustManager trustManager(KeyStore store) throws GeneralSecurityException {
+		TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+		f.init(store);
+		for (TrustManager tm : f.getTrustManagers()) {
+			if (tm instanceof X509TrustManager x) {
+				return x;
+			}
+		}
+		throw new GeneralSecurityException("no X509 trust manager");
+	}
+}

@@ -1,0 +1,206 @@
+package bits.engine.transfer;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import javax.net.ssl.SSLException;
+
+import bits.api.AuthTarget;
+import bits.api.Credentials;
+import bits.api.ErrorCodes;
+import bits.api.ErrorContext;
+import bits.api.RedirectPolicy;
+import bits.engine.jobs.JobTransitions;
+import bits.engine.store.FileRow;
+import bits.engine.store.JobRow;
+
+/**
+ * Downloads one file over HTTP(S) into its temporary file, resuming with {@code Range} guarded by {@code If-Range}
+ * (SPEC J4, J6), following redirects under the job's policy, and turning every failure into a {@link TransferFailure}
+ * (SPEC J5).
+ */
+final class HttpDownloader {
+	private static final int MAX_RESTARTS = 3;
+
+	private final HttpClients clients;
+	private final JobTransitions transitions;
+	private final Duration readTimeout;
+	private final int maxRedirects;
+
+	HttpDownloader(HttpClients clients, JobTransitions transitions, Duration readTimeout, int maxRedirects) {
+		this.clients = clients;
+		this.transitions = transitions;
+		this.readTimeout = readTimeout;
+		this.maxRedirects = maxRedirects;
+	}
+
+	void download(JobRow job, FileRow file, JobRun run, DataSink sink) throws TransferFailure, Stopped, InterruptedException {
+		RequestSettings settings = transitions.read(job, j -> RequestSettings.of(j, file));
+		long offset = sink.durableLength();
+		String storedValidator = offset == 0 ? null : transitions.read(job, j -> file.validator);
+		URI uri = file.remote;
+		int redirects = 0;
+		int restarts = 0;
+		while (true) {
+			HttpRequest request = request(uri, offset, storedValidator, settings, file.remote);
+			Exchange exchange = new Exchange(sink, transitions, job, offset, storedValidator, settings.background(), settings.sizeLimit());
+			HttpResponse<Void> response = await(clients.client(settings.proxy()).sendAsync(request, exchange), exchange, sink, run);
+			ResponsePlan plan = exchange.plan();
+			switch (plan.kind()) {
+			case WRITE -> {
+				if (plan.total() >= 0 && sink.position() != plan.total()) {
+					throw TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR,
+							"the response ended after " + sink.position() + " of " + plan.total() + " bytes", null, null);
+				}
+				sink.checkpoint(true);
+				return;
+			}
+			case COMPLETE -> {
+				sink.startAt(offset, offset, storedValidator);
+				sink.checkpoint(true);
+				return;
+			}
+			case RESTART -> {
+				if (++restarts > MAX_RESTARTS) {
+					throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_REMOTE_FILE_CHANGED,
+							"the remote file keeps changing while it is transferred", null, null);
+				}
+				sink.startAt(0, -1, null);
+				offset = 0;
+				storedValidator = null;
+			}
+			case REDIRECT -> {
+				uri = redirect(uri, response, settings.redirectPolicy(), ++redirects);
+			}
+			case FAIL -> throw plan.failure();
+			}
+		}
+	}
+
+	private URI redirect(URI from, HttpResponse<Void> response, RedirectPolicy policy, int count) throws TransferFailure {
+		String location = response.headers().firstValue("Location").orElse(null);
+		if (location == null) {
+			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.httpError(response.statusCode()),
+					"the server answered HTTP " + response.statusCode() + " without a Location", null);
+		}
+		URI to = from.resolve(location);
+		if (policy == RedirectPolicy.DISALLOW) {
+			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.E_REDIRECT_FAILED,
+					"the server redirected to " + to + ", and the job's redirect policy is DISALLOW", null);
+		}
+		if ("https".equalsIgnoreCase(from.getScheme()) && "http".equalsIgnoreCase(to.getScheme()) && policy != RedirectPolicy.ALLOW_HTTPS_TO_HTTP) {
+			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.E_REDIRECT_FAILED,
+					"the server redirected from https to " + to + "; set the redirect policy ALLOW_HTTPS_TO_HTTP to allow it", null);
+		}
+		if (count > maxRedirects) {
+			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.E_REDIRECT_FAILED,
+					"more than " + maxRedirects + " redirects (last to " + to + "): a redirect loop?", null);
+		}
+		return to;
+	}
+
+	private HttpRequest request(URI uri, long offset, String validator, RequestSettings s, URI original) {
+		HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(readTimeout);
+		for (Map.Entry<String, String> h : s.headers().entrySet()) {
+			b.header(h.getKey(), h.getValue());
+		}
+		Credentials server = s.credentials().get(AuthTarget.SERVER);
+		if (server != null && uri.getHost() != null && uri.getHost().equalsIgnoreCase(original.getHost())) {
+			b.header("Authorization", basic(server)); // only to the host the credentials were given for
+		}
+		Credentials proxy = s.credentials().get(AuthTarget.PROXY);
+		if (proxy != null) {
+			b.header("Proxy-Authorization", basic(proxy));
+		}
+		if (offset > 0 || s.background()) {
+			// a background job asks for a range even from byte 0: a server that ignores it is found at once (J4)
+			b.header("Range", "bytes=" + offset + "-");
+			if (offset > 0 && validator != null) {
+				b.header("If-Range", validator);
+			}
+		}
+		return b.build();
+	}
+
+	private static String basic(Credentials c) {
+		return "Basic " + Base64.getEncoder().encodeToString((c.userName() + ":" + c.password()).getBytes(StandardCharsets.UTF_8));
+	}
+
+	/** Waits for the exchange, watching for a stop request and for a body that stalls past the read timeout. */
+	private HttpResponse<Void> await(CompletableFuture<HttpResponse<Void>> future, Exchange exchange, DataSink sink, JobRun run)
+			throws TransferFailure, Stopped, InterruptedException {
+		long timeout = readTimeout.toNanos();
+		while (true) {
+			try {
+				return future.get(200, TimeUnit.MILLISECONDS);
+			} catch (TimeoutException e) {
+				Throwable reason = null;
+				if (run.stopRequested()) {
+					reason = new Stopped();
+				} else if (exchange.bodyStarted() && System.nanoTime() - sink.lastActivityNanos() > timeout) {
+					reason = TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_TIMEOUT,
+							"no data for " + readTimeout.toSeconds() + " s", null, null);
+				}
+				if (reason != null) {
+					boolean receiving = exchange.abort(reason);
+					future.cancel(true);
+					if (receiving) {
+						sink.checkpoint(false);
+					}
+					if (reason instanceof Stopped s) {
+						throw s;
+					}
+					throw (TransferFailure) reason;
+				}
+			} catch (ExecutionException e) {
+				throw failure(e.getCause());
+			}
+		}
+	}
+
+	private static TransferFailure failure(Throwable t) throws Stopped, InterruptedException {
+		if (t instanceof Stopped s) {
+			throw s;
+		}
+		if (t instanceof InterruptedException i) {
+			throw i;
+		}
+		if (t instanceof TransferFailure f) {
+			return f;
+		}
+		if (t instanceof IOException && t.getCause() instanceof TransferFailure f) {
+			return f;
+		}
+		String what = t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+		if (t instanceof HttpConnectTimeoutException) {
+			return TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_TIMEOUT, "connecting timed out", null, t);
+		}
+		if (t instanceof HttpTimeoutException) {
+			return TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_TIMEOUT, "the server did not answer in time", null, t);
+		}
+		if (t instanceof ConnectException || t instanceof UnknownHostException) {
+			return TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CANNOT_CONNECT, "cannot connect: " + what, null, t);
+		}
+		if (t instanceof SSLException) {
+			return TransferFailure.fatal(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_SECURE_FAILURE, "TLS failed: " + what, t);
+		}
+		if (t instanceof IOException) {
+			return TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR, "the connection failed: " + what, null, t);
+		}
+		return TransferFailure.transientError(ErrorContext.UNKNOWN, ErrorCodes.E_CONNECTION_ERROR, what, null, t);
+	}
+}

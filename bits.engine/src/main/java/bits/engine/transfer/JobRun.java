@@ -1,0 +1,85 @@
+package bits.engine.transfer;
+
+import org.osgi.service.log.Logger;
+
+import bits.api.ErrorCodes;
+import bits.api.ErrorContext;
+import bits.api.JobError;
+import bits.api.JobPriority;
+import bits.engine.jobs.JobTransitions;
+import bits.engine.store.FileRow;
+import bits.engine.store.JobRow;
+
+/** One turn of a job on the wire: its files in order until done, failed, or stopped by the scheduler. */
+final class JobRun implements Runnable {
+	/** Why the scheduler stops a run. */
+	enum Stop {
+		/** The job was suspended, cancelled or completed: its state is already set. */
+		HALT,
+		/** Preempted by a higher priority, or its time slice ended: back to the queue. */
+		YIELD
+	}
+
+	final JobRow job;
+	final JobPriority priority;
+	final long startedNanos = System.nanoTime();
+	private final Transports transports;
+	private final JobTransitions transitions;
+	private final Scheduler scheduler;
+	private final Logger log;
+	private volatile Stop stop;
+
+	JobRun(JobRow job, JobPriority priority, Transports transports, JobTransitions transitions, Scheduler scheduler, Logger log) {
+		this.job = job;
+		this.priority = priority;
+		this.transports = transports;
+		this.transitions = transitions;
+		this.scheduler = scheduler;
+		this.log = log;
+	}
+
+	void stop(Stop reason) {
+		if (stop == null || reason == Stop.HALT) {
+			stop = reason;
+		}
+	}
+
+	boolean stopRequested() {
+		return stop != null;
+	}
+
+	@Override
+	public void run() {
+		int index = JobError.NO_FILE;
+		try {
+			if (!transitions.begin(job)) {
+				return;
+			}
+			FileRow file;
+			while ((file = transitions.nextFile(job)) != null) {
+				if (stopRequested() || !transitions.isRunning(job)) {
+					throw new Stopped();
+				}
+				index = file.index;
+				transports.transfer(job, file, this);
+			}
+			transitions.transferred(job);
+		} catch (Stopped s) {
+			if (stop == Stop.YIELD) {
+				transitions.yielded(job);
+			}
+		} catch (TransferFailure f) {
+			log.debug("job {} file {}: {}", job.id, index, f.getMessage());
+			transitions.failed(job, f.toJobError(index), f.transientFailure, f.retryAfter);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			transitions.yielded(job);
+		} catch (RuntimeException e) {
+			log.error("job {}: transfer failed unexpectedly", job.id, e);
+			transitions.failed(job, new JobError(ErrorContext.GENERAL_QUEUE_MANAGER, ErrorCodes.E_CONNECTION_ERROR,
+					"internal error: " + e, index), true, null);
+		} finally {
+			scheduler.finished(this);
+		}
+	}
+}

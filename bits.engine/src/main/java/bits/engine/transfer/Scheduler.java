@@ -1,0 +1,212 @@
+package bits.engine.transfer;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+import bits.api.JobPriority;
+import bits.engine.config.EngineConfig;
+import bits.engine.jobs.JobTable;
+import bits.engine.jobs.JobTransitions;
+import bits.engine.jobs.TransferControl;
+import bits.engine.store.JobRow;
+
+/**
+ * Decides which jobs are on the wire, like BITS: every FOREGROUND job at once (up to a limit); background jobs by
+ * priority, a configured number at a time, a higher priority preempting a lower one at its next write, equal
+ * priorities taking turns in time slices (round robin). Transient errors are retried when their time comes.
+ */
+@Component(service = {}, immediate = true, configurationPid = EngineConfig.PID)
+public class Scheduler implements TransferControl {
+	@Reference
+	private JobTable table;
+
+	@Reference(service = LoggerFactory.class)
+	private Logger log;
+
+	private final Map<UUID, JobRun> running = new HashMap<>();
+	/** When each job last left the wire, for round robin among equal priorities. */
+	private final Map<UUID, Long> lastTurn = new HashMap<>();
+	private JobTransitions transitions;
+	private Transports transports;
+	private ExecutorService workers;
+	private ExecutorService http;
+	private Thread planner;
+	private volatile boolean active;
+	private boolean dirty = true;
+	private int backgroundSlots;
+	private int foregroundSlots;
+	private long sliceNanos;
+
+	@Activate
+	void activate(EngineConfig config) throws Exception {
+		transitions = table.transitions();
+		backgroundSlots = Math.max(1, config.background_concurrency());
+		foregroundSlots = Math.max(1, config.foreground_concurrency());
+		sliceNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(100, config.time_slice_ms()));
+		workers = Executors.newCachedThreadPool(threads("bits-transfer-"));
+		http = Executors.newCachedThreadPool(threads("bits-http-"));
+		HttpClients clients = new HttpClients(http, Duration.ofMillis(config.connect_timeout_ms()), config.trust_store(),
+				config.trust_store_password());
+		HttpDownloader downloader = new HttpDownloader(clients, transitions, Duration.ofMillis(config.read_timeout_ms()), config.max_redirects());
+		Throttle throttle = config.background_bandwidth() > 0 ? new Throttle(config.background_bandwidth()) : Throttle.UNLIMITED;
+		transports = new Transports(transitions, downloader, new FileCopier(transitions), throttle);
+		active = true;
+		planner = new Thread(this::plan, "bits-scheduler");
+		planner.setDaemon(true);
+		planner.start();
+		table.attach(this);
+	}
+
+	@Deactivate
+	void deactivate() throws InterruptedException {
+		table.attach(null);
+		synchronized (this) {
+			active = false;
+			running.values().forEach(r -> r.stop(JobRun.Stop.HALT));
+			notifyAll();
+		}
+		planner.join(10_000);
+		workers.shutdown();
+		workers.awaitTermination(30, TimeUnit.SECONDS);
+		http.shutdownNow();
+	}
+
+	@Override
+	public synchronized void jobsChanged() {
+		dirty = true;
+		notifyAll();
+	}
+
+	@Override
+	public void stopAndWait(UUID job) {
+		JobRun run;
+		synchronized (this) {
+			run = running.get(job);
+			if (run == null) {
+				return;
+			}
+			run.stop(JobRun.Stop.HALT);
+			while (running.get(job) == run) {
+				try {
+					wait(100);
+				} catch (InterruptedException e) {
+					Thread.currentThread().interrupt();
+					return;
+				}
+			}
+		}
+	}
+
+	synchronized void finished(JobRun run) {
+		running.remove(run.job.id);
+		lastTurn.put(run.job.id, System.nanoTime());
+		dirty = true;
+		notifyAll();
+	}
+
+	private void plan() {
+		while (true) {
+			Instant nextRetry;
+			synchronized (this) {
+				if (!active) {
+					return;
+				}
+				dirty = false;
+			}
+			try {
+				nextRetry = transitions.promoteDueRetries(Instant.now());
+				schedule(transitions.queued());
+			} catch (RuntimeException e) {
+				log.error("scheduling failed", e);
+				nextRetry = null;
+			}
+			synchronized (this) {
+				long waitMs = running.isEmpty() ? 5_000 : 250; // time slices are checked while jobs run
+				if (nextRetry != null) {
+					waitMs = Math.min(waitMs, Math.max(1, Duration.between(Instant.now(), nextRetry).toMillis()));
+				}
+				if (!dirty && active) {
+					try {
+						wait(waitMs);
+					} catch (InterruptedException e) {
+						return;
+					}
+				}
+			}
+		}
+	}
+
+	private synchronized void schedule(List<JobRow> queued) {
+		List<JobRow> background = new ArrayList<>();
+		long foreground = running.values().stream().filter(r -> !r.priority.isBackground()).count();
+		for (JobRow job : queued) {
+			JobPriority p = transitions.read(job, j -> j.priority);
+			if (running.containsKey(job.id)) {
+				continue;
+			}
+			if (!p.isBackground()) {
+				if (foreground < foregroundSlots) {
+					start(job, p);
+					foreground++;
+				}
+			} else {
+				background.add(job);
+			}
+		}
+		// waiting background jobs: best priority first, then the one that waited longest
+		background.sort(Comparator.comparing((JobRow j) -> transitions.read(j, r -> r.priority))
+				.thenComparing(j -> lastTurn.getOrDefault(j.id, Long.MIN_VALUE)));
+		List<JobRun> onWire = running.values().stream().filter(r -> r.priority.isBackground()).toList();
+		int free = backgroundSlots - onWire.size();
+		for (JobRow job : background) {
+			JobPriority p = transitions.read(job, j -> j.priority);
+			if (free > 0) {
+				start(job, p);
+				free--;
+				continue;
+			}
+			// preempt a lower priority at once; an equal one when its time slice is over (round robin)
+			for (JobRun r : onWire) {
+				boolean lower = r.priority.compareTo(p) > 0;
+				boolean sliceOver = r.priority == p && System.nanoTime() - r.startedNanos > sliceNanos;
+				if (!r.stopRequested() && (lower || sliceOver)) {
+					r.stop(JobRun.Stop.YIELD);
+					break;
+				}
+			}
+		}
+	}
+
+	private void start(JobRow job, JobPriority priority) {
+		JobRun run = new JobRun(job, priority, transports, transitions, this, log);
+		running.put(job.id, run);
+		workers.execute(run);
+	}
+
+	private static ThreadFactory threads(String prefix) {
+		AtomicInteger n = new AtomicInteger();
+		return r -> {
+			Thread t = new Thread(r, prefix + n.incrementAndGet());
+			t.setDaemon(true);
+			return t;
+		};
+	}
+}

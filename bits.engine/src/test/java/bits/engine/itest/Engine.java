@@ -1,0 +1,110 @@
+package bits.engine.itest;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Dictionary;
+import java.util.HexFormat;
+import java.util.Hashtable;
+import java.util.Objects;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.util.tracker.ServiceTracker;
+
+import bits.api.JobState;
+import bits.api.TransferJob;
+import bits.api.TransferManager;
+
+/** Test support: the engine's configuration for the ITs, the manager service, waiting and file checks. */
+final class Engine {
+	static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+	private Engine() {
+	}
+
+	private static BundleContext context() {
+		return FrameworkUtil.getBundle(Engine.class).getBundleContext();
+	}
+
+	/**
+	 * Configures the engine for the tests (short timeouts, file: root in java.io.tmpdir) once; the engine's components
+	 * restart on the first change, so call it before obtaining the manager.
+	 */
+	static TransferManager configured() throws Exception {
+		BundleContext context = context();
+		ServiceReference<ConfigurationAdmin> ref = context.getServiceReference(ConfigurationAdmin.class);
+		ConfigurationAdmin admin = context.getService(ref);
+		Configuration config = admin.getConfiguration("bits.engine", "?");
+		Dictionary<String, Object> props = new Hashtable<>();
+		props.put("read.timeout.ms", 3000L);
+		props.put("connect.timeout.ms", 3000L);
+		props.put("time.slice.ms", 1000L);
+		props.put("default.retry.delay.s", 5L);
+		props.put("file.roots", new String[] { Path.of(System.getProperty("java.io.tmpdir")).toRealPath().toString() });
+		props.put("max.jobs.per.owner", 100);
+		Dictionary<String, Object> current = config.getProperties();
+		if (current == null || !Objects.equals(current.get("read.timeout.ms"), 3000L)) {
+			ServiceReference<?> before = context.getServiceReference(TransferManager.class);
+			config.update(props);
+			// the engine restarts with the new configuration: wait for the new registration
+			await("engine restart", () -> {
+				ServiceReference<?> now = context.getServiceReference(TransferManager.class);
+				return now != null && !now.equals(before);
+			});
+		}
+		return manager(context);
+	}
+
+	static TransferManager manager(BundleContext context) throws InterruptedException {
+		ServiceTracker<TransferManager, TransferManager> t = new ServiceTracker<>(context, TransferManager.class, null);
+		t.open();
+		TransferManager m = t.waitForService(TIMEOUT.toMillis());
+		if (m == null) {
+			fail("no TransferManager service");
+		}
+		return m;
+	}
+
+	static void await(String what, BooleanSupplier condition) throws InterruptedException {
+		long deadline = System.nanoTime() + TIMEOUT.toNanos();
+		while (!condition.getAsBoolean()) {
+			if (System.nanoTime() > deadline) {
+				fail("timed out waiting for " + what);
+			}
+			Thread.sleep(25);
+		}
+	}
+
+	static void awaitState(TransferJob job, JobState state) throws InterruptedException {
+		long deadline = System.nanoTime() + TIMEOUT.toNanos();
+		JobState s;
+		while ((s = job.getState()) != state) {
+			if (System.nanoTime() > deadline) {
+				fail("job " + job.getId() + " is " + s + ", not " + state + "; error: " + job.getError().orElse(null));
+			}
+			Thread.sleep(25);
+		}
+	}
+
+	static byte[] randomBytes(int size, long seed) {
+		byte[] b = new byte[size];
+		new Random(seed).nextBytes(b);
+		return b;
+	}
+
+	static String sha256(byte[] data) throws Exception {
+		return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+	}
+
+	static String sha256(Path file) throws Exception {
+		return sha256(java.nio.file.Files.readAllBytes(file));
+	}
+}

@@ -1,0 +1,119 @@
+package bits.engine.itest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * A loopback TCP proxy in front of nginx that injects transport faults into responses: nginx still does all the
+ * HTTP (ranges, validators); the proxy only cuts or stalls the byte stream. Each new connection takes the next
+ * fault from the queue; with none queued it passes everything.
+ */
+final class FaultProxy implements AutoCloseable {
+	/** What happens to one connection's response after {@code afterBytes}. */
+	record Fault(Kind kind, long afterBytes) {
+		enum Kind {
+			/** Reset the connection (RST): "connection reset mid-body", or a body shorter than its length. */
+			RESET,
+			/** Stop forwarding but keep the connection open: a stall past the read timeout. */
+			STALL
+		}
+	}
+
+	private final ServerSocket server;
+	private final int target;
+	private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
+	private final List<Socket> sockets = new ArrayList<>();
+	private volatile boolean open = true;
+	volatile int connections;
+
+	FaultProxy(int port, int target) throws IOException {
+		this.server = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+		this.target = target;
+		Thread t = new Thread(this::accept, "fault-proxy");
+		t.setDaemon(true);
+		t.start();
+	}
+
+	int port() {
+		return server.getLocalPort();
+	}
+
+	void next(Fault fault) {
+		faults.add(fault);
+	}
+
+	private void accept() {
+		while (open) {
+			try {
+				Socket client = server.accept();
+				connections++;
+				Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
+				synchronized (sockets) {
+					sockets.add(client);
+					sockets.add(upstream);
+				}
+				Fault fault = faults.poll();
+				pump(client, upstream, null);
+				pump(upstream, client, fault);
+			} catch (IOException e) {
+				// closed
+			}
+		}
+	}
+
+	/** Copies one direction, from {@code from} to {@code to}, applying the fault to what {@code to} receives. */
+	private static void pump(Socket from, Socket to, Fault fault) {
+		Thread t = new Thread(() -> {
+			byte[] buffer = new byte[16384];
+			long sent = 0;
+			try (InputStream in = from.getInputStream()) {
+				OutputStream out = to.getOutputStream();
+				int n;
+				while ((n = in.read(buffer)) > 0) {
+					if (fault != null && sent + n > fault.afterBytes()) {
+						out.write(buffer, 0, (int) (fault.afterBytes() - sent));
+						out.flush();
+						if (fault.kind() == Fault.Kind.RESET) {
+							to.setSoLinger(true, 0);
+							to.close();
+							from.close();
+						} else {
+							Thread.sleep(Long.MAX_VALUE); // until the client gives up and the proxy closes
+						}
+						return;
+					}
+					out.write(buffer, 0, n);
+					sent += n;
+				}
+				to.shutdownOutput();
+			} catch (IOException | InterruptedException e) {
+				// the other side closed
+			}
+		}, "fault-proxy-pump");
+		t.setDaemon(true);
+		t.start();
+	}
+
+	@Override
+	public void close() throws IOException {
+		open = false;
+		server.close();
+		synchronized (sockets) {
+			for (Socket s : sockets) {
+				try {
+					s.close();
+				} catch (SocketException e) {
+					// already closed
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package bits.engine.itest;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real nginx on 127.0.0.1, started by a test with a configuration of its own: it serves files with real range,
+ * ETag and Last-Modified support, plus locations that answer with the statuses and redirects the fault matrix needs.
+ * TLS on a second port with a self-signed certificate made by openssl.
+ */
+final class Nginx implements AutoCloseable {
+	final Path root;
+	final Path prefix;
+	final int port;
+	final int tlsPort;
+	final Path certificate;
+	private final Process process;
+
+	private Nginx(Path prefix, Path root, int port, int tlsPort, Path certificate, Process process) {
+		this.prefix = prefix;
+		this.root = root;
+		this.port = port;
+		this.tlsPort = tlsPort;
+		this.certificate = certificate;
+		this.process = process;
+	}
+
+	static Nginx start(Path base) throws Exception {
+		Path prefix = Files.createDirectories(base.resolve("nginx"));
+		Path root = Files.createDirectories(base.resolve("www"));
+		Files.createDirectories(root.resolve("files"));
+		Path cert = prefix.resolve("cert.pem");
+		Path key = prefix.resolve("key.pem");
+		run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out", cert.toString(),
+				"-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"));
+		int port = freePort();
+		int tlsPort = freePort();
+		String user = "root".equals(System.getProperty("user.name")) ? "user root;\n" : "";
+		String conf = user + """
+				worker_processes 1;
+				daemon off;
+				error_log %1$s/error.log;
+				pid %1$s/nginx.pid;
+				events { worker_connections 512; }
+				http {
+				  log_format bits '$uri $status "$http_range" $body_bytes_sent';
+				  access_log %1$s/access.log bits;
+				  default_type application/octet-stream;
+				  sendfile on;
+				  client_body_temp_path %1$s/body;
+				  proxy_temp_path %1$s/proxy;
+				  server {
+				    listen 127.0.0.1:%3$d;
+				    root %2$s;
+				    location /files/ { }
+				    location /slow/ { alias %2$s/files/; limit_rate 256k; }
+				    location /norange/ { alias %2$s/files/; max_ranges 0; }
+				    location = /status/503 { add_header Retry-After 20 always; return 503; }
+				    location = /status/429 { add_header Retry-After 20 always; return 429; }
+				    location /forbidden/ { return 403; }
+				    location = /loop { return 302 /loop; }
+				    location = /redirect { return 302 /files/a.bin; }
+				  }
+				  server {
+				    listen 127.0.0.1:%4$d ssl;
+				    ssl_certificate %5$s;
+				    ssl_certificate_key %6$s;
+				    root %2$s;
+				    location /files/ { }
+				    location = /to-http { return 302 http://127.0.0.1:%3$d/files/a.bin; }
+				  }
+				}
+				""".formatted(prefix, root, port, tlsPort, cert, key);
+		Path confFile = prefix.resolve("nginx.conf");
+		Files.writeString(confFile, conf);
+		Process p = new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", confFile.toString())
+				.redirectErrorStream(true).redirectOutput(prefix.resolve("stdout.log").toFile()).start();
+		Nginx nginx = new Nginx(prefix, root, port, tlsPort, cert, p);
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+		while (!nginx.listening()) {
+			if (!p.isAlive() || System.nanoTime() > deadline) {
+				throw new IllegalStateException("nginx did not start: " + Files.readString(prefix.resolve("stdout.log"))
+						+ (Files.exists(prefix.resolve("error.log")) ? Files.readString(prefix.resolve("error.log")) : ""));
+			}
+			Thread.sleep(50);
+		}
+		return nginx;
+	}
+
+	URI uri(String path) {
+		return URI.create("http://127.0.0.1:" + port + path);
+	}
+
+	URI https(String path) {
+		return URI.create("https://127.0.0.1:" + tlsPort + path);
+	}
+
+	/** @return the access log lines for a URI path: "uri status "range" bytes" */
+	List<String> requests(String uriPath) throws IOException {
+		Path log = prefix.resolve("access.log");
+		if (!Files.exists(log)) {
+			return List.of();
+		}
+		return Files.readAllLines(log).stream().filter(l -> l.startsWith(uriPath + " ")).toList();
+	}
+
+	private boolean listening() {
+		try (Socket s = new Socket()) {
+			s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+			return true;
+		} catch (IOException e) {
+			return false;
+		}
+	}
+
+	static int freePort() throws IOException {
+		try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			return s.getLocalPort();
+		}
+	}
+
+	static void run(List<String> command) throws IOException, InterruptedException {
+		Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+		String out = new String(p.getInputStream().readAllBytes());
+		if (p.waitFor() != 0) {
+			throw new IOException(command + " failed: " + out);
+		}
+	}
+
+	@Override
+	public void close() throws InterruptedException {
+		process.destroy(); // SIGTERM: nginx's fast shutdown
+		if (!process.waitFor(10, TimeUnit.SECONDS)) {
+			process.destroyForcibly();
+		}
+	}
+}
