@@ -167,7 +167,11 @@ final class HttpDownloader {
 					throw (TransferFailure) reason;
 				}
 			} catch (ExecutionException e) {
-				throw failure(e.getCause());
+				TransferFailure f = failure(e.getCause());
+				if (exchange.bodyStarted() && f.context == ErrorContext.GENERAL_TRANSPORT) {
+					sink.checkpoint(false); // the bytes that did arrive are good: resume after them
+				}
+				throw f;
 			}
 		}
 	}

@@ -50,6 +50,8 @@ final class Engine {
 		props.put("default.retry.delay.s", 5L);
 		props.put("file.roots", new String[] { Path.of(System.getProperty("java.io.tmpdir")).toRealPath().toString() });
 		props.put("max.jobs.per.owner", 100);
+		props.put("trust.store", Tls.trustStore().toString());
+		props.put("trust.store.password", Tls.PASSWORD);
 		Dictionary<String, Object> current = config.getProperties();
 		if (current == null || !Objects.equals(current.get("read.timeout.ms"), 3000L)) {
 			ServiceReference<?> before = context.getServiceReference(TransferManager.class);

@@ -22,6 +22,8 @@ final class FaultProxy implements AutoCloseable {
 		enum Kind {
 			/** Reset the connection (RST): "connection reset mid-body", or a body shorter than its length. */
 			RESET,
+			/** Close the connection normally (FIN): a body shorter than its Content-Length. */
+			CLOSE,
 			/** Stop forwarding but keep the connection open: a stall past the read timeout. */
 			STALL
 		}
@@ -83,6 +85,9 @@ final class FaultProxy implements AutoCloseable {
 						out.flush();
 						if (fault.kind() == Fault.Kind.RESET) {
 							to.setSoLinger(true, 0);
+							to.close();
+							from.close();
+						} else if (fault.kind() == Fault.Kind.CLOSE) {
 							to.close();
 							from.close();
 						} else {

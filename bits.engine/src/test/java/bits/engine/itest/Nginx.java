@@ -13,22 +13,22 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real nginx on 127.0.0.1, started by a test with a configuration of its own: it serves files with real range,
  * ETag and Last-Modified support, plus locations that answer with the statuses and redirects the fault matrix needs.
- * TLS on a second port with a self-signed certificate made by openssl.
+ * TLS on a second port with a certificate the engine trusts, on a third with one nobody trusts ({@link Tls}).
  */
 final class Nginx implements AutoCloseable {
 	final Path root;
 	final Path prefix;
 	final int port;
 	final int tlsPort;
-	final Path certificate;
+	final int untrustedPort;
 	private final Process process;
 
-	private Nginx(Path prefix, Path root, int port, int tlsPort, Path certificate, Process process) {
+	private Nginx(Path prefix, Path root, int port, int tlsPort, int untrustedPort, Process process) {
 		this.prefix = prefix;
 		this.root = root;
 		this.port = port;
 		this.tlsPort = tlsPort;
-		this.certificate = certificate;
+		this.untrustedPort = untrustedPort;
 		this.process = process;
 	}
 
@@ -36,12 +36,10 @@ final class Nginx implements AutoCloseable {
 		Path prefix = Files.createDirectories(base.resolve("nginx"));
 		Path root = Files.createDirectories(base.resolve("www"));
 		Files.createDirectories(root.resolve("files"));
-		Path cert = prefix.resolve("cert.pem");
-		Path key = prefix.resolve("key.pem");
-		run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out", cert.toString(),
-				"-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"));
+		Path tls = Tls.dir();
 		int port = freePort();
 		int tlsPort = freePort();
+		int untrustedPort = freePort();
 		String user = "root".equals(System.getProperty("user.name")) ? "user root;\n" : "";
 		String conf = user + """
 				worker_processes 1;
@@ -76,13 +74,20 @@ final class Nginx implements AutoCloseable {
 				    location /files/ { }
 				    location = /to-http { return 302 http://127.0.0.1:%3$d/files/a.bin; }
 				  }
+				  server {
+				    listen 127.0.0.1:%7$d ssl;
+				    ssl_certificate %8$s;
+				    ssl_certificate_key %9$s;
+				    root %2$s;
+				  }
 				}
-				""".formatted(prefix, root, port, tlsPort, cert, key);
+				""".formatted(prefix, root, port, tlsPort, tls.resolve("trusted.pem"), tls.resolve("trusted.key"), untrustedPort,
+				tls.resolve("untrusted.pem"), tls.resolve("untrusted.key"));
 		Path confFile = prefix.resolve("nginx.conf");
 		Files.writeString(confFile, conf);
 		Process p = new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", confFile.toString())
 				.redirectErrorStream(true).redirectOutput(prefix.resolve("stdout.log").toFile()).start();
-		Nginx nginx = new Nginx(prefix, root, port, tlsPort, cert, p);
+		Nginx nginx = new Nginx(prefix, root, port, tlsPort, untrustedPort, p);
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
 		while (!nginx.listening()) {
 			if (!p.isAlive() || System.nanoTime() > deadline) {
@@ -100,6 +105,10 @@ final class Nginx implements AutoCloseable {
 
 	URI https(String path) {
 		return URI.create("https://127.0.0.1:" + tlsPort + path);
+	}
+
+	URI untrusted(String path) {
+		return URI.create("https://127.0.0.1:" + untrustedPort + path);
 	}
 
 	/** @return the access log lines for a URI path: "uri status "range" bytes" */

@@ -1,0 +1,221 @@
+package bits.engine.itest;
+
+import static bits.engine.itest.Engine.awaitState;
+import static bits.engine.itest.Engine.randomBytes;
+import static bits.engine.itest.Engine.sha256;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import bits.api.ErrorCodes;
+import bits.api.ErrorContext;
+import bits.api.JobError;
+import bits.api.JobPriority;
+import bits.api.JobState;
+import bits.api.RedirectPolicy;
+import bits.api.TransferJob;
+import bits.api.TransferManager;
+
+/** The HTTP fault matrix against a real nginx, with transport faults from a loopback proxy (SPEC J4, J5, J6). */
+class FaultIT {
+	@TempDir
+	static Path tmp;
+	static Nginx nginx;
+	static TransferManager manager;
+	static byte[] b = randomBytes(3 << 20, 2);
+
+	@BeforeAll
+	static void start() throws Exception {
+		nginx = Nginx.start(tmp);
+		Files.write(nginx.root.resolve("files/a.bin"), randomBytes(1 << 20, 1));
+		Files.write(nginx.root.resolve("files/b.bin"), b);
+		manager = Engine.configured();
+	}
+
+	@AfterAll
+	static void stop() throws Exception {
+		nginx.close();
+	}
+
+	@AfterEach
+	void cancelLeftovers() {
+		manager.listJobs().forEach(TransferJob::cancel);
+	}
+
+	private static Path dest(String name) throws Exception {
+		return Files.createDirectories(tmp.resolve("out")).resolve(name);
+	}
+
+	private static TransferJob job(String name, URI uri, JobPriority priority) throws Exception {
+		TransferJob job = manager.createJob(name);
+		job.setPriority(priority);
+		job.setMinimumRetryDelay(Duration.ZERO); // raised to BITS's floor of 5 s
+		job.addFile(uri, dest(name + ".bin"));
+		job.resume();
+		return job;
+	}
+
+	private static JobError awaitError(TransferJob job, JobState state, ErrorContext context, int code) throws Exception {
+		awaitState(job, state);
+		JobError e = job.getError().orElseThrow();
+		assertEquals(context, e.context(), e::toString);
+		assertEquals(ErrorCodes.hex(code), ErrorCodes.hex(e.code()), e::toString);
+		assertTrue(!e.description().isBlank());
+		return e;
+	}
+
+	@Test
+	void notFoundAndForbiddenAreFatalAtOnce() throws Exception { // J5
+		awaitError(job("404", nginx.uri("/files/none.bin"), JobPriority.FOREGROUND), JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.httpError(404));
+		awaitError(job("403", nginx.uri("/forbidden/x"), JobPriority.NORMAL), JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.httpError(403));
+	}
+
+	@Test
+	void serviceUnavailableIsTransientAndHonoursRetryAfter() throws Exception { // J5
+		int before = nginx.requests("/status/503").size();
+		TransferJob job = job("503", nginx.uri("/status/503"), JobPriority.FOREGROUND);
+		awaitError(job, JobState.TRANSIENT_ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.httpError(503));
+		assertEquals(Duration.ofSeconds(5), job.getMinimumRetryDelay());
+		Thread.sleep(8_000); // past the 5 s retry delay, well before the server's Retry-After of 20 s
+		assertEquals(JobState.TRANSIENT_ERROR, job.getState());
+		assertEquals(before + 1, nginx.requests("/status/503").size(), "no retry before Retry-After");
+	}
+
+	@Test
+	void tooManyRequestsIsTransient() throws Exception { // J5
+		awaitError(job("429", nginx.uri("/status/429"), JobPriority.FOREGROUND), JobState.TRANSIENT_ERROR, ErrorContext.REMOTE_FILE,
+				ErrorCodes.httpError(429));
+	}
+
+	@Test
+	void noProgressTimeoutMakesTransientErrorsFatal() throws Exception { // J5
+		TransferJob job = manager.createJob("no-progress");
+		job.setNoProgressTimeout(Duration.ZERO);
+		job.addFile(nginx.uri("/status/503"), dest("no-progress.bin"));
+		job.resume();
+		awaitError(job, JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.httpError(503));
+	}
+
+	@Test
+	void connectionRefusedIsRetriedUntilTheServerIsUp() throws Exception { // J5
+		int port = Nginx.freePort();
+		TransferJob job = job("refused", URI.create("http://127.0.0.1:" + port + "/files/b.bin"), JobPriority.FOREGROUND);
+		awaitError(job, JobState.TRANSIENT_ERROR, ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CANNOT_CONNECT);
+		try (FaultProxy proxy = new FaultProxy(port, nginx.port)) {
+			awaitState(job, JobState.TRANSFERRED); // retried after the minimum retry delay
+			job.complete();
+		}
+		assertEquals(sha256(b), sha256(dest("refused.bin")));
+	}
+
+	@Test
+	void connectionResetMidBodyResumesFromWhatArrived() throws Exception { // J4, J5
+		faultThenRecover("reset", FaultProxy.Fault.Kind.RESET);
+	}
+
+	@Test
+	void bodyShorterThanContentLengthResumes() throws Exception { // J5
+		faultThenRecover("short", FaultProxy.Fault.Kind.CLOSE);
+	}
+
+	@Test
+	void stallPastTheReadTimeoutIsTransient() throws Exception { // J5
+		faultThenRecover("stall", FaultProxy.Fault.Kind.STALL);
+	}
+
+	private void faultThenRecover(String name, FaultProxy.Fault.Kind kind) throws Exception {
+		try (FaultProxy proxy = new FaultProxy(0, nginx.port)) {
+			proxy.next(new FaultProxy.Fault(kind, 1_000_000));
+			TransferJob job = job(name, URI.create("http://127.0.0.1:" + proxy.port() + "/files/b.bin"), JobPriority.NORMAL);
+			int code = kind == FaultProxy.Fault.Kind.STALL ? ErrorCodes.E_TIMEOUT : ErrorCodes.E_CONNECTION_ERROR;
+			awaitError(job, JobState.TRANSIENT_ERROR, ErrorContext.GENERAL_TRANSPORT, code);
+			long kept = job.getProgress().bytesTransferred();
+			assertTrue(kept > 0 && kept < b.length, "kept " + kept);
+			awaitState(job, JobState.TRANSFERRED);
+			job.complete();
+			assertEquals(sha256(b), sha256(dest(name + ".bin")));
+			List<String> requests = nginx.requests("/files/b.bin");
+			assertTrue(requests.stream().anyMatch(l -> l.contains(" 206 \"bytes=" + kept + "-\"")), "resumed at " + kept + ": " + requests);
+		}
+	}
+
+	@Test
+	void serverIgnoringRangesForegroundSucceedsBackgroundFails() throws Exception { // J4
+		TransferJob fg = job("norange-fg", nginx.uri("/norange/b.bin"), JobPriority.FOREGROUND);
+		awaitState(fg, JobState.TRANSFERRED);
+		TransferJob bg = job("norange-bg", nginx.uri("/norange/a.bin"), JobPriority.NORMAL);
+		awaitError(bg, JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INSUFFICIENT_RANGE_SUPPORT);
+		// the seed's JobError handler: switch to FOREGROUND and resume
+		bg.setPriority(JobPriority.FOREGROUND);
+		bg.resume();
+		awaitState(bg, JobState.TRANSFERRED);
+	}
+
+	@Test
+	void changedContentRestartsFromZeroAndNeverMixes() throws Exception { // J6
+		Path file = nginx.root.resolve("files/v.bin");
+		byte[] v1 = randomBytes(2 << 20, 11);
+		byte[] v2 = randomBytes(2 << 20, 12);
+		Files.write(file, v1);
+		TransferJob job = job("etag", nginx.uri("/slow/v.bin"), JobPriority.FOREGROUND);
+		Engine.await("a checkpoint", () -> job.getFiles().get(0).getProgress().bytesTransferred() > 400_000);
+		job.suspend();
+		Files.write(file, v2);
+		Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 10_000)); // a new ETag
+		job.resume();
+		awaitState(job, JobState.TRANSFERRED);
+		job.complete();
+		assertEquals(sha256(v2), sha256(dest("etag.bin")));
+		assertTrue(nginx.requests("/slow/v.bin").stream().anyMatch(l -> l.contains(" 200 \"bytes=")), "If-Range answered 200");
+	}
+
+	@Test
+	void redirectLoopIsAnError() throws Exception {
+		awaitError(job("loop", nginx.uri("/loop"), JobPriority.FOREGROUND), JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.E_REDIRECT_FAILED);
+	}
+
+	@Test
+	void httpsWithTheEngineTrustStoreAndNoDowngradeUnlessAllowed() throws Exception {
+		awaitState(job("tls", nginx.https("/files/a.bin"), JobPriority.FOREGROUND), JobState.TRANSFERRED);
+		TransferJob down = job("downgrade", nginx.https("/to-http"), JobPriority.FOREGROUND);
+		awaitError(down, JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.E_REDIRECT_FAILED);
+		down.setRedirectPolicy(RedirectPolicy.ALLOW_HTTPS_TO_HTTP);
+		down.resume();
+		awaitState(down, JobState.TRANSFERRED);
+	}
+
+	@Test
+	void untrustedCertificateIsFatal() throws Exception {
+		awaitError(job("untrusted", nginx.untrusted("/files/a.bin"), JobPriority.FOREGROUND), JobState.ERROR,
+				ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_SECURE_FAILURE);
+	}
+
+	@Test
+	void maxDownloadSizeIsEnforced() throws Exception {
+		TransferJob job = manager.createJob("max-size");
+		job.setMaxDownloadSize(1000);
+		job.addFile(nginx.uri("/files/a.bin"), dest("max-size.bin"));
+		job.resume();
+		awaitError(job, JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED);
+	}
+
+	@Test
+	void missingDestinationDirectoryIsALocalError() throws Exception {
+		TransferJob job = manager.createJob("no-dir");
+		job.addFile(nginx.uri("/files/a.bin"), tmp.resolve("no/such/dir/x.bin"));
+		job.resume();
+		awaitError(job, JobState.ERROR, ErrorContext.LOCAL_FILE, ErrorCodes.E_PATH_NOT_FOUND);
+	}
+}
