@@ -43,6 +43,9 @@ import bits.engine.store.Store;
  */
 @Component(service = JobTable.class, immediate = true, configurationPid = EngineConfig.PID)
 public class JobTable {
+	/** The framework (or system) property naming the store directory when the configuration does not. */
+	public static final String STORE_PROPERTY = "bits.store.directory";
+
 	@Reference(service = LoggerFactory.class)
 	private Logger log;
 
@@ -55,7 +58,7 @@ public class JobTable {
 	@Activate
 	void activate(BundleContext context, EngineConfig config) {
 		limits = new Limits(config);
-		Path dir = config.store_directory().isEmpty() ? context.getDataFile("store").toPath() : Path.of(config.store_directory());
+		Path dir = storeDirectory(context, config);
 		store = Store.open(dir);
 		List<JobRow> loaded = store.loadJobs();
 		synchronized (this) {
@@ -69,6 +72,15 @@ public class JobTable {
 		}
 		log.info("store {} opened with {} jobs", dir, loaded.size());
 		new Housekeeping(this, log).cancelInactive(limits.inactivity());
+	}
+
+	/** The configured directory, else the framework property {@value #STORE_PROPERTY}, else the bundle's data area. */
+	private static Path storeDirectory(BundleContext context, EngineConfig config) {
+		if (!config.store_directory().isEmpty()) {
+			return Path.of(config.store_directory());
+		}
+		String property = context.getProperty(STORE_PROPERTY);
+		return property != null && !property.isBlank() ? Path.of(property) : context.getDataFile("store").toPath();
 	}
 
 	@Deactivate

@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
  * ETag and Last-Modified support, plus locations that answer with the statuses and redirects the fault matrix needs.
  * TLS on a second port with a certificate the engine trusts, on a third with one nobody trusts ({@link Tls}).
  */
-final class Nginx implements AutoCloseable {
-	final Path root;
-	final Path prefix;
-	final int port;
+public final class Nginx implements AutoCloseable {
+	public final Path root;
+	public final Path prefix;
+	public final int port;
 	final int tlsPort;
 	final int untrustedPort;
 	private final Process process;
@@ -32,7 +32,7 @@ final class Nginx implements AutoCloseable {
 		this.process = process;
 	}
 
-	static Nginx start(Path base) throws Exception {
+	public static Nginx start(Path base) throws Exception {
 		Path prefix = Files.createDirectories(base.resolve("nginx"));
 		Path root = Files.createDirectories(base.resolve("www"));
 		Files.createDirectories(root.resolve("files"));
@@ -60,6 +60,7 @@ final class Nginx implements AutoCloseable {
 				    location /files/ { }
 				    location /slow/ { alias %2$s/files/; limit_rate 256k; }
 				    location /norange/ { alias %2$s/files/; max_ranges 0; }
+				    location /limited/ { alias %2$s/files/; limit_rate 16m; }
 				    location = /status/503 { add_header Retry-After 20 always; return 503; }
 				    location = /status/429 { add_header Retry-After 20 always; return 429; }
 				    location /forbidden/ { return 403; }
@@ -99,7 +100,7 @@ final class Nginx implements AutoCloseable {
 		return nginx;
 	}
 
-	URI uri(String path) {
+	public URI uri(String path) {
 		return URI.create("http://127.0.0.1:" + port + path);
 	}
 
@@ -112,7 +113,7 @@ final class Nginx implements AutoCloseable {
 	}
 
 	/** @return the access log lines for a URI path: "uri status "range" bytes" */
-	List<String> requests(String uriPath) throws IOException {
+	public List<String> requests(String uriPath) throws IOException {
 		Path log = prefix.resolve("access.log");
 		if (!Files.exists(log)) {
 			return List.of();
@@ -129,13 +130,13 @@ final class Nginx implements AutoCloseable {
 		}
 	}
 
-	static int freePort() throws IOException {
+	public static int freePort() throws IOException {
 		try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
 			return s.getLocalPort();
 		}
 	}
 
-	static void run(List<String> command) throws IOException, InterruptedException {
+	public static void run(List<String> command) throws IOException, InterruptedException {
 		Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
 		String out = new String(p.getInputStream().readAllBytes());
 		if (p.waitFor() != 0) {

@@ -1,0 +1,135 @@
+package bits.engine.shell;
+
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import bits.api.ErrorCodes;
+import bits.api.JobPriority;
+import bits.api.JobScope;
+import bits.api.JobState;
+import bits.api.TransferException;
+import bits.api.TransferFile;
+import bits.api.TransferJob;
+import bits.api.TransferManager;
+
+/**
+ * Gogo commands in scope {@code bits}, mirroring {@code bitsadmin} (SPEC §5). They use only the public manager
+ * service, like any other client; JOB is a job id, a unique id prefix or a unique display name.
+ */
+@Component(service = JobCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=create",
+		"osgi.command.function=addfile", "osgi.command.function=resume", "osgi.command.function=suspend",
+		"osgi.command.function=cancel", "osgi.command.function=complete", "osgi.command.function=info",
+		"osgi.command.function=list", "osgi.command.function=setpriority", "osgi.command.function=wait" })
+public class JobCommands {
+	@Reference
+	private TransferManager manager;
+
+	private final PrintStream out = System.out;
+
+	@Descriptor("create a download job (SUSPENDED); prints its id")
+	public String create(@Descriptor("display name") String name) {
+		return manager.createJob(name).getId().toString();
+	}
+
+	@Descriptor("add a file to a job")
+	public void addfile(@Descriptor("job") String job, @Descriptor("remote URL") String url, @Descriptor("local path") String local) {
+		URI uri;
+		try {
+			uri = new URI(url);
+		} catch (URISyntaxException e) {
+			throw new TransferException(ErrorCodes.E_INVALIDARG, "remote URL '" + url + "' is malformed: " + e.getReason());
+		}
+		Path path;
+		try {
+			path = Path.of(local);
+		} catch (InvalidPathException e) {
+			throw new TransferException(ErrorCodes.E_INVALIDARG, "local path '" + local + "' is malformed: " + e.getReason());
+		}
+		JobRefs.resolve(manager, job).addFile(uri, path);
+	}
+
+	@Descriptor("queue a job, or retry it after an error")
+	public void resume(@Descriptor("job") String job) {
+		JobRefs.resolve(manager, job).resume();
+	}
+
+	@Descriptor("suspend a job")
+	public void suspend(@Descriptor("job") String job) {
+		JobRefs.resolve(manager, job).suspend();
+	}
+
+	@Descriptor("cancel a job, deleting its temporary files")
+	public void cancel(@Descriptor("job") String job) {
+		JobRefs.resolve(manager, job).cancel();
+	}
+
+	@Descriptor("complete a job: its transferred files appear at their destinations")
+	public String complete(@Descriptor("job") String job) {
+		return JobRefs.resolve(manager, job).complete().toString();
+	}
+
+	@Descriptor("set a job's priority: FOREGROUND, HIGH, NORMAL or LOW")
+	public void setpriority(@Descriptor("job") String job, @Descriptor("priority") String priority) {
+		JobPriority p;
+		try {
+			p = JobPriority.valueOf(priority.toUpperCase(Locale.ROOT));
+		} catch (IllegalArgumentException e) {
+			throw new TransferException(ErrorCodes.E_INVALIDARG, "priority '" + priority + "' is not one of FOREGROUND, HIGH, NORMAL, LOW");
+		}
+		JobRefs.resolve(manager, job).setPriority(p);
+	}
+
+	@Descriptor("show a job")
+	public void info(@Descriptor("job") String job) {
+		out.println(Describe.job(JobRefs.resolve(manager, job)));
+	}
+
+	@Descriptor("list the jobs of every owner")
+	public void list() {
+		for (TransferJob j : manager.listJobs(JobScope.ALL_OWNERS)) {
+			out.println(Describe.line(j));
+		}
+	}
+
+	@Descriptor("wait until a job is TRANSFERRED, ERROR or final; prints its state")
+	public String wait(@Descriptor("job") String job) throws InterruptedException {
+		TransferJob j = JobRefs.resolve(manager, job);
+		JobState s;
+		while (!((s = j.getState()) == JobState.TRANSFERRED || s == JobState.ERROR || s.isFinal())) {
+			Thread.sleep(100);
+		}
+		return s.toString();
+	}
+
+	/** Text forms of jobs and files. */
+	static final class Describe {
+		private Describe() {
+		}
+
+		static String line(TransferJob j) {
+			var p = j.getProgress();
+			return j.getId() + " " + j.getState() + " " + j.getPriority() + " " + p.bytesTransferred() + "/"
+					+ (p.bytesTotal() < 0 ? "?" : p.bytesTotal()) + " " + p.filesTransferred() + "/" + p.filesTotal() + " \""
+					+ j.getDisplayName() + "\" " + j.getOwner();
+		}
+
+		static String job(TransferJob j) {
+			StringBuilder b = new StringBuilder(line(j)).append('\n');
+			j.getError().ifPresent(e -> b.append("  error: ").append(e).append('\n'));
+			for (TransferFile f : j.getFiles()) {
+				b.append("  ").append(f.getIndex()).append(' ').append(f.getRemoteUri()).append(" -> ").append(f.getLocalPath())
+						.append(' ').append(f.getProgress().bytesTransferred()).append('/').append(f.getProgress().bytesTotal())
+						.append(f.getProgress().completed() ? " done" : "").append('\n');
+			}
+			return b.toString().stripTrailing();
+		}
+	}
+}
