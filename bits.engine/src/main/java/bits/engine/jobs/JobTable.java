@@ -71,6 +71,11 @@ public class JobTable {
 			}
 		}
 		log.info("store {} opened with {} jobs", dir, loaded.size());
+		cancelInactive();
+	}
+
+	/** Cancels the jobs unchanged for longer than the inactivity timeout (BITS's JobInactivityTimeout, 90 days). */
+	public void cancelInactive() {
 		new Housekeeping(this, log).cancelInactive(limits.inactivity());
 	}
 

@@ -123,7 +123,12 @@ public class Scheduler implements TransferControl {
 	}
 
 	private void plan() {
+		long housekeeping = System.nanoTime();
 		while (true) {
+			if (System.nanoTime() - housekeeping > TimeUnit.HOURS.toNanos(1)) {
+				housekeeping = System.nanoTime();
+				table.cancelInactive();
+			}
 			Instant nextRetry;
 			synchronized (this) {
 				if (!active) {

@@ -8,7 +8,9 @@ import java.time.Duration;
 import java.util.Dictionary;
 import java.util.HexFormat;
 import java.util.Hashtable;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 
@@ -35,27 +37,38 @@ final class Engine {
 	}
 
 	/**
-	 * Configures the engine for the tests (short timeouts, file: root in java.io.tmpdir) once; the engine's components
-	 * restart on the first change, so call it before obtaining the manager.
+	 * Configures the engine for the tests (short timeouts, file: root in java.io.tmpdir, the test trust store); the
+	 * engine's components restart when the configuration changes, so call it before obtaining the manager.
 	 */
 	static TransferManager configured() throws Exception {
+		return configured(Map.of());
+	}
+
+	/** As {@link #configured()}, with some properties overridden. */
+	static TransferManager configured(Map<String, Object> overrides) throws Exception {
 		BundleContext context = context();
 		ServiceReference<ConfigurationAdmin> ref = context.getServiceReference(ConfigurationAdmin.class);
 		ConfigurationAdmin admin = context.getService(ref);
 		Configuration config = admin.getConfiguration("bits.engine", "?");
-		Dictionary<String, Object> props = new Hashtable<>();
-		props.put("read.timeout.ms", 3000L);
-		props.put("connect.timeout.ms", 3000L);
-		props.put("time.slice.ms", 1000L);
-		props.put("default.retry.delay.s", 5L);
-		props.put("file.roots", new String[] { Path.of(System.getProperty("java.io.tmpdir")).toRealPath().toString() });
-		props.put("max.jobs.per.owner", 100);
-		props.put("trust.store", Tls.trustStore().toString());
-		props.put("trust.store.password", Tls.PASSWORD);
+		Map<String, Object> wanted = new TreeMap<>();
+		wanted.put("read.timeout.ms", 3000L);
+		wanted.put("connect.timeout.ms", 3000L);
+		wanted.put("time.slice.ms", 1000L);
+		wanted.put("default.retry.delay.s", 5L);
+		wanted.put("file.roots", Path.of(System.getProperty("java.io.tmpdir")).toRealPath().toString());
+		wanted.put("max.jobs.per.owner", 100);
+		wanted.put("trust.store", Tls.trustStore().toString());
+		wanted.put("trust.store.password", Tls.PASSWORD);
+		wanted.putAll(overrides);
 		Dictionary<String, Object> current = config.getProperties();
-		if (current == null || !Objects.equals(current.get("read.timeout.ms"), 3000L)) {
+		boolean same = current != null;
+		for (Map.Entry<String, Object> e : wanted.entrySet()) {
+			same &= current != null && Objects.equals(current.get(e.getKey()), e.getValue());
+		}
+		same &= current == null || current.size() - 1 == wanted.size(); // service.pid is added
+		if (!same) {
 			ServiceReference<?> before = context.getServiceReference(TransferManager.class);
-			config.update(props);
+			config.update(new Hashtable<>(wanted));
 			// the engine restarts with the new configuration: wait for the new registration
 			await("engine restart", () -> {
 				ServiceReference<?> now = context.getServiceReference(TransferManager.class);
