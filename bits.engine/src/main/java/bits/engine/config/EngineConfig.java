@@ -4,7 +4,7 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** The engine's settings: ConfigAdmin PID {@value #PID}, described by Metatype. */
-@ObjectClassDefinition(pid = EngineConfig.PID, name = "bits engine", description = "The bits background transfer engine")
+@ObjectClassDefinition(id = EngineConfig.PID, name = "bits engine", description = "The bits background transfer engine")
 public @interface EngineConfig {
 	String PID = "bits.engine";
 

@@ -25,6 +25,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
 
 import bits.api.CompleteResult;
 import bits.api.FileSpec;
@@ -42,6 +43,7 @@ import bits.engine.store.Store;
  * One lock guards every job. Transfers report through {@link JobTransitions}.
  */
 @Component(service = JobTable.class, immediate = true, configurationPid = EngineConfig.PID)
+@Designate(ocd = EngineConfig.class)
 public class JobTable {
 	/** The framework (or system) property naming the store directory when the configuration does not. */
 	public static final String STORE_PROPERTY = "bits.store.directory";

@@ -112,6 +112,44 @@ public final class JobTransitions {
 		}
 	}
 
+	/**
+	 * A small file is whole in its temporary file but not yet synced: it counts as transferred in memory, so the job
+	 * moves on, and becomes durable with the next group of such files ({@link #groupCompleted}).
+	 */
+	public void completedUnsynced(JobRow job, FileRow file, long size, String validator) {
+		synchronized (table) {
+			file.bytesTotal = size;
+			file.liveBytes = size;
+			file.validator = validator;
+			file.completed = true;
+		}
+	}
+
+	/** Files whose group commit failed are not transferred after all: they will be fetched again. */
+	public void uncompleted(JobRow job, List<FileRow> files) {
+		synchronized (table) {
+			for (FileRow f : files) {
+				f.completed = false;
+				f.liveBytes = f.bytesTransferred;
+			}
+		}
+	}
+
+	/** Records files whose data was synced as completed, in one transaction (a group commit). */
+	public void groupCompleted(JobRow job, List<FileRow> files) {
+		synchronized (table) {
+			if (job.state.isFinal()) {
+				return;
+			}
+			table.store().transaction(() -> {
+				for (FileRow f : files) {
+					table.updateFile(job, f, r -> r.bytesTransferred = r.bytesTotal);
+				}
+				table.update(job, r -> r.lastProgress = Instant.now());
+			});
+		}
+	}
+
 	/** The remote content changed: the file starts again from byte 0 (SPEC J6). */
 	public void restartFile(JobRow job, FileRow file) {
 		synchronized (table) {

@@ -3,8 +3,11 @@ package bits.engine.shell;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 import org.apache.felix.service.command.Descriptor;
@@ -12,6 +15,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import bits.api.ErrorCodes;
+import bits.api.FileSpec;
 import bits.api.JobPriority;
 import bits.api.JobScope;
 import bits.api.JobState;
@@ -25,7 +29,7 @@ import bits.api.TransferManager;
  * service, like any other client; JOB is a job id, a unique id prefix or a unique display name.
  */
 @Component(service = JobCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=create",
-		"osgi.command.function=addfile", "osgi.command.function=resume", "osgi.command.function=suspend",
+		"osgi.command.function=addfile", "osgi.command.function=addfileset", "osgi.command.function=resume", "osgi.command.function=suspend",
 		"osgi.command.function=cancel", "osgi.command.function=complete", "osgi.command.function=info",
 		"osgi.command.function=list", "osgi.command.function=setpriority", "osgi.command.function=wait" })
 public class JobCommands {
@@ -41,19 +45,41 @@ public class JobCommands {
 
 	@Descriptor("add a file to a job")
 	public void addfile(@Descriptor("job") String job, @Descriptor("remote URL") String url, @Descriptor("local path") String local) {
-		URI uri;
+		JobRefs.resolve(manager, job).addFile(uri(url), path(local));
+	}
+
+	@Descriptor("add the files listed in a file, one 'URL LOCALPATH' per line, all or none (bitsadmin /addfileset)")
+	public void addfileset(@Descriptor("job") String job, @Descriptor("list file") String list) throws java.io.IOException {
+		List<FileSpec> specs = new ArrayList<>();
+		int n = 0;
+		for (String line : Files.readAllLines(Path.of(list))) {
+			n++;
+			String[] parts = line.trim().split("\\s+");
+			if (parts.length == 1 && parts[0].isEmpty()) {
+				continue;
+			}
+			if (parts.length != 2) {
+				throw new TransferException(ErrorCodes.E_INVALIDARG, list + " line " + n + ": expected 'URL LOCALPATH', got '" + line + "'");
+			}
+			specs.add(new FileSpec(uri(parts[0]), path(parts[1])));
+		}
+		JobRefs.resolve(manager, job).addFiles(specs);
+	}
+
+	private static URI uri(String url) {
 		try {
-			uri = new URI(url);
+			return new URI(url);
 		} catch (URISyntaxException e) {
 			throw new TransferException(ErrorCodes.E_INVALIDARG, "remote URL '" + url + "' is malformed: " + e.getReason());
 		}
-		Path path;
+	}
+
+	private static Path path(String local) {
 		try {
-			path = Path.of(local);
+			return Path.of(local);
 		} catch (InvalidPathException e) {
 			throw new TransferException(ErrorCodes.E_INVALIDARG, "local path '" + local + "' is malformed: " + e.getReason());
 		}
-		JobRefs.resolve(manager, job).addFile(uri, path);
 	}
 
 	@Descriptor("queue a job, or retry it after an error")
@@ -123,6 +149,11 @@ public class JobCommands {
 
 		static String job(TransferJob j) {
 			StringBuilder b = new StringBuilder(line(j)).append('\n');
+			var t = j.getTimes();
+			b.append("  created ").append(t.creation()).append(", modified ").append(t.modification());
+			t.transferred().ifPresent(at -> b.append(", transferred ").append(at).append(" (")
+					.append(java.time.Duration.between(t.creation(), at).toMillis()).append(" ms after creation)"));
+			b.append('\n');
 			j.getError().ifPresent(e -> b.append("  error: ").append(e).append('\n'));
 			for (TransferFile f : j.getFiles()) {
 				b.append("  ").append(f.getIndex()).append(' ').append(f.getRemoteUri()).append(" -> ").append(f.getLocalPath())

@@ -6,6 +6,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 
 import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
@@ -16,10 +20,12 @@ import bits.engine.store.JobRow;
 /**
  * The temporary file of one file being transferred. Data is written at the current position; every
  * {@value #CHECKPOINT_BYTES} bytes or second it is synced and the position recorded in the store, so a crash loses at
- * most one checkpoint of data (SPEC J7). Local I/O errors become LOCAL_FILE failures.
+ * most one checkpoint of data (SPEC J7). The sync runs beside the writes, so the network never waits for the disk,
+ * unless the data not yet durable reaches {@value #MAX_UNSYNCED} bytes. Local I/O errors become LOCAL_FILE failures.
  */
 final class DataSink implements AutoCloseable {
-	static final long CHECKPOINT_BYTES = 8L << 20;
+	static final long CHECKPOINT_BYTES = 4L << 20;
+	static final long MAX_UNSYNCED = 8L << 20;
 	static final long CHECKPOINT_NANOS = 1_000_000_000L;
 
 	private final JobTransitions transitions;
@@ -28,14 +34,18 @@ final class DataSink implements AutoCloseable {
 	private final Throttle throttle;
 	private final JobRun run;
 	private final FileChannel channel;
+	private final Executor syncer;
+	private CompletableFuture<Long> pending = CompletableFuture.completedFuture(0L);
 	private long position;
 	private long checkpointed;
+	private volatile long synced;
 	private long checkpointedAt = System.nanoTime();
 	private long total = -1;
 	private String validator;
 	private volatile long lastActivity = System.nanoTime();
 
-	DataSink(JobTransitions transitions, JobRow job, FileRow file, Throttle throttle, JobRun run) throws TransferFailure {
+	DataSink(JobTransitions transitions, JobRow job, FileRow file, Throttle throttle, JobRun run, Executor syncer) throws TransferFailure {
+		this.syncer = syncer;
 		this.transitions = transitions;
 		this.job = job;
 		this.file = file;
@@ -59,6 +69,7 @@ final class DataSink implements AutoCloseable {
 
 	/** Positions the file at {@code offset}, dropping anything after it: unrecorded data, or all of it for 0. */
 	void startAt(long offset, long total, String validator) throws TransferFailure {
+		awaitSync(); // no background sync may record an old position after this
 		try {
 			channel.truncate(offset);
 			channel.position(offset);
@@ -70,6 +81,7 @@ final class DataSink implements AutoCloseable {
 		}
 		this.position = offset;
 		this.checkpointed = offset;
+		this.synced = offset;
 		this.total = total;
 		this.validator = validator;
 		file.liveBytes = offset;
@@ -102,7 +114,15 @@ final class DataSink implements AutoCloseable {
 		file.liveBytes = position;
 		lastActivity = System.nanoTime();
 		if (position - checkpointed >= CHECKPOINT_BYTES || lastActivity - checkpointedAt >= CHECKPOINT_NANOS) {
-			checkpoint(false);
+			if (pending.isDone()) {
+				durable(); // rethrows a failed sync
+				long at = position;
+				pending = CompletableFuture.supplyAsync(() -> sync(at), syncer);
+				checkpointed = at;
+				checkpointedAt = lastActivity;
+			} else if (position - durable() >= MAX_UNSYNCED) {
+				awaitSync(); // the disk is slower than the network: wait rather than risk more than a checkpoint
+			}
 		}
 		if (run.stopRequested()) {
 			checkpoint(false);
@@ -110,8 +130,19 @@ final class DataSink implements AutoCloseable {
 		}
 	}
 
+	/** The file is whole: a small one joins the job's group commit, a large one is synced and recorded now. */
+	void finish(GroupCommit group) throws TransferFailure {
+		if (position < CHECKPOINT_BYTES) {
+			awaitSync();
+			group.add(file, position, validator);
+		} else {
+			checkpoint(true);
+		}
+	}
+
 	/** Syncs the data and records the position; {@code completed} marks the file whole. */
 	void checkpoint(boolean completed) throws TransferFailure {
+		awaitSync();
 		try {
 			channel.force(false);
 		} catch (IOException e) {
@@ -119,11 +150,52 @@ final class DataSink implements AutoCloseable {
 		}
 		transitions.checkpoint(job, file, position, completed ? position : total, validator, completed);
 		checkpointed = position;
+		synced = position;
 		checkpointedAt = System.nanoTime();
+	}
+
+	private long sync(long at) {
+		try {
+			channel.force(false);
+		} catch (IOException e) {
+			throw new CompletionException(local(e));
+		}
+		transitions.checkpoint(job, file, at, total, validator, false);
+		synced = at;
+		return at;
+	}
+
+	/** @return the position last known durable; rethrows the failure of a finished background sync */
+	private long durable() throws TransferFailure {
+		if (pending.isCompletedExceptionally()) {
+			awaitSync();
+		}
+		return synced;
+	}
+
+	private void awaitSync() throws TransferFailure {
+		try {
+			pending.get();
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		} catch (ExecutionException e) {
+			pending = CompletableFuture.completedFuture(checkpointed);
+			if (e.getCause() instanceof TransferFailure f) {
+				throw f;
+			}
+			throw new IllegalStateException(e.getCause());
+		}
 	}
 
 	@Override
 	public void close() {
+		try {
+			pending.get();
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		} catch (ExecutionException e) {
+			// reported by the write or checkpoint that saw it
+		}
 		try {
 			channel.close();
 		} catch (IOException e) {

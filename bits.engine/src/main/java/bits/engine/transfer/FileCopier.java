@@ -27,7 +27,7 @@ final class FileCopier {
 		this.transitions = transitions;
 	}
 
-	void copy(JobRow job, FileRow file, DataSink sink) throws TransferFailure, Stopped, InterruptedException {
+	void copy(JobRow job, FileRow file, DataSink sink, GroupCommit group) throws TransferFailure, Stopped, InterruptedException {
 		Path source = Path.of(file.remote);
 		BasicFileAttributes attributes;
 		try {
@@ -63,6 +63,6 @@ final class FileCopier {
 			throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_REMOTE_FILE_CHANGED,
 					"the source " + source + " changed while it was copied", null, null);
 		}
-		sink.checkpoint(true);
+		sink.finish(group);
 	}
 }

@@ -66,7 +66,7 @@ final class HttpDownloader {
 					throw TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR,
 							"the response ended after " + sink.position() + " of " + plan.total() + " bytes", null, null);
 				}
-				sink.checkpoint(true);
+				sink.finish(run.group());
 				return;
 			}
 			case COMPLETE -> {

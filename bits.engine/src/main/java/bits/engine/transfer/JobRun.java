@@ -28,6 +28,7 @@ final class JobRun implements Runnable {
 	private final Scheduler scheduler;
 	private final Logger log;
 	private volatile Stop stop;
+	private final GroupCommit group;
 
 	JobRun(JobRow job, JobPriority priority, Transports transports, JobTransitions transitions, Scheduler scheduler, Logger log) {
 		this.job = job;
@@ -36,6 +37,11 @@ final class JobRun implements Runnable {
 		this.transitions = transitions;
 		this.scheduler = scheduler;
 		this.log = log;
+		this.group = transports.groupCommit(job);
+	}
+
+	GroupCommit group() {
+		return group;
 	}
 
 	void stop(Stop reason) {
@@ -46,6 +52,15 @@ final class JobRun implements Runnable {
 
 	boolean stopRequested() {
 		return stop != null;
+	}
+
+	/** Keeps the small files already whole when the run ends early. */
+	private void commitQuietly() {
+		try {
+			group.commit();
+		} catch (TransferFailure | RuntimeException e) {
+			log.warn("job {}: completed files could not be synced; they will be fetched again: {}", job.id, e.getMessage());
+		}
 	}
 
 	@Override
@@ -63,12 +78,17 @@ final class JobRun implements Runnable {
 				index = file.index;
 				transports.transfer(job, file, this);
 			}
+			group.commit(); // every file durable before TRANSFERRED
 			transitions.transferred(job);
 		} catch (Stopped s) {
+			commitQuietly();
 			if (stop == Stop.YIELD) {
 				transitions.yielded(job);
 			}
 		} catch (TransferFailure f) {
+			if (f.context != bits.api.ErrorContext.LOCAL_FILE) {
+				commitQuietly();
+			}
 			log.debug("job {} file {}: {}", job.id, index, f.getMessage());
 			transitions.failed(job, f.toJobError(index), f.transientFailure, f.retryAfter);
 		} catch (InterruptedException e) {

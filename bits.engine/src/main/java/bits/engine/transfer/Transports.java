@@ -1,5 +1,7 @@
 package bits.engine.transfer;
 
+import java.util.concurrent.Executor;
+
 import bits.engine.jobs.JobTransitions;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
@@ -10,19 +12,26 @@ final class Transports {
 	private final HttpDownloader http;
 	private final FileCopier files;
 	private final Throttle background;
+	private final Executor syncer;
 
-	Transports(JobTransitions transitions, HttpDownloader http, FileCopier files, Throttle background) {
+	/** @param syncer runs the checkpoints' syncs beside the transfers */
+	Transports(JobTransitions transitions, HttpDownloader http, FileCopier files, Throttle background, Executor syncer) {
+		this.syncer = syncer;
 		this.transitions = transitions;
 		this.http = http;
 		this.files = files;
 		this.background = background;
 	}
 
+	GroupCommit groupCommit(JobRow job) {
+		return new GroupCommit(transitions, job, syncer);
+	}
+
 	void transfer(JobRow job, FileRow file, JobRun run) throws TransferFailure, Stopped, InterruptedException {
 		Throttle throttle = run.priority.isBackground() ? background : Throttle.UNLIMITED;
-		try (DataSink sink = new DataSink(transitions, job, file, throttle, run)) {
+		try (DataSink sink = new DataSink(transitions, job, file, throttle, run, syncer)) {
 			if (file.remote.getScheme().equals("file")) {
-				files.copy(job, file, sink);
+				files.copy(job, file, sink, run.group());
 			} else {
 				http.download(job, file, run, sink);
 			}

@@ -21,9 +21,12 @@ public final class Nginx implements AutoCloseable {
 	public final int port;
 	final int tlsPort;
 	final int untrustedPort;
+	/** A forward HTTP proxy (nginx's proxy_pass) to the plain server; its requests are logged in proxy.log. */
+	final int proxyPort;
 	private final Process process;
 
-	private Nginx(Path prefix, Path root, int port, int tlsPort, int untrustedPort, Process process) {
+	private Nginx(Path prefix, Path root, int port, int tlsPort, int untrustedPort, int proxyPort, Process process) {
+		this.proxyPort = proxyPort;
 		this.prefix = prefix;
 		this.root = root;
 		this.port = port;
@@ -40,6 +43,7 @@ public final class Nginx implements AutoCloseable {
 		int port = freePort();
 		int tlsPort = freePort();
 		int untrustedPort = freePort();
+		int proxyPort = freePort();
 		String user = "root".equals(System.getProperty("user.name")) ? "user root;\n" : "";
 		String conf = user + """
 				worker_processes 1;
@@ -66,6 +70,16 @@ public final class Nginx implements AutoCloseable {
 				    location /forbidden/ { return 403; }
 				    location = /loop { return 302 /loop; }
 				    location = /redirect { return 302 /files/a.bin; }
+				    location /auth/ {
+				      alias %2$s/files/;
+				      if ($http_authorization != "Basic dXNlcjpzM2NyZXQ=") { return 401; }
+				      if ($http_x_bits_token != "t0ken") { return 403; }
+				    }
+				  }
+				  server {
+				    listen 127.0.0.1:%10$d;
+				    access_log %1$s/proxy.log bits;
+				    location / { proxy_pass http://127.0.0.1:%3$d; }
 				  }
 				  server {
 				    listen 127.0.0.1:%4$d ssl;
@@ -83,12 +97,12 @@ public final class Nginx implements AutoCloseable {
 				  }
 				}
 				""".formatted(prefix, root, port, tlsPort, tls.resolve("trusted.pem"), tls.resolve("trusted.key"), untrustedPort,
-				tls.resolve("untrusted.pem"), tls.resolve("untrusted.key"));
+				tls.resolve("untrusted.pem"), tls.resolve("untrusted.key"), proxyPort);
 		Path confFile = prefix.resolve("nginx.conf");
 		Files.writeString(confFile, conf);
 		Process p = new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", confFile.toString())
 				.redirectErrorStream(true).redirectOutput(prefix.resolve("stdout.log").toFile()).start();
-		Nginx nginx = new Nginx(prefix, root, port, tlsPort, untrustedPort, p);
+		Nginx nginx = new Nginx(prefix, root, port, tlsPort, untrustedPort, proxyPort, p);
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
 		while (!nginx.listening()) {
 			if (!p.isAlive() || System.nanoTime() > deadline) {

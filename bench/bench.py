@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""bits benchmarks P1, P2, P6, P7 against curl and nginx on 127.0.0.1, measured side by side in one run.
+
+P1  one 2 GiB file to disk: bits (data durable at TRANSFERRED) vs `curl -o` + fsync, and plain `curl -o`
+P2  one job of 1000 x 64 KiB files vs curl fetching the same list sequentially (one connection)
+P6  engine start with 10k and 100k persisted jobs -> manager ready (over an empty store); heap per idle job
+P7  bytes downloaded twice after kill -9 mid-transfer (one checkpoint is 8 MiB)
+
+Every bits run is a cold `java -jar cnf/target/bits.jar` process (JVM and framework start included), like curl's.
+Runs alternate between the contenders. Writes bench/results/latest.md.
+"""
+import argparse, hashlib, os, platform, random, resource, shutil, signal, socket, statistics, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JAR = os.path.join(ROOT, "cnf", "target", "bits.jar")
+JAVA = shutil.which("java") or "java"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Nginx:
+    def __init__(self, work):
+        self.prefix = os.path.join(work, "nginx")
+        self.root = os.path.join(work, "www")
+        os.makedirs(self.prefix, exist_ok=True)
+        os.makedirs(self.root, exist_ok=True)
+        self.port = free_port()
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        conf = f"""{user}worker_processes 1;
+daemon off;
+error_log {self.prefix}/error.log;
+pid {self.prefix}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+  log_format bits '$uri $status "$http_range" $body_bytes_sent';
+  access_log {self.prefix}/access.log bits;
+  default_type application/octet-stream;
+  sendfile on;
+  keepalive_requests 100000;
+  client_body_temp_path {self.prefix}/body;
+  server {{
+    listen 127.0.0.1:{self.port};
+    root {self.root};
+    location /limited/ {{ alias {self.root}/; limit_rate 16m; }}
+  }}
+}}
+"""
+        with open(os.path.join(self.prefix, "nginx.conf"), "w") as f:
+            f.write(conf)
+        self.proc = subprocess.Popen(["nginx", "-p", self.prefix, "-c", os.path.join(self.prefix, "nginx.conf")])
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit("nginx did not start")
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def log_lines(self, prefix):
+        with open(os.path.join(self.prefix, "access.log")) as f:
+            return [l.split() for l in f if l.startswith(prefix + " ")]
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)  # stopped by its own pid
+        self.proc.wait(10)
+
+
+class Service:
+    """A long-running engine (`java -jar bits.jar`, Gogo reading commands from a pipe): bits as a service, like BITS."""
+
+    def __init__(self, store, opts):
+        self.p = subprocess.Popen([JAVA, *opts, f"-Dfelix.fileinstall.dir={CONFIG_DIR}", f"-Dbits.store.directory={store}", "-jar", JAR],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+        time.sleep(3)  # FileInstall applies bits.engine.cfg, and the engine restarts with it
+        self.run("bits:list")
+
+    def run(self, commands):
+        self.p.stdin.write(commands + "\necho __done__\n")  # its own line: runs even if a command failed
+        self.p.stdin.flush()
+        out = []
+        while True:
+            line = self.p.stdout.readline()
+            if not line:
+                raise SystemExit("the bits service ended: " + "".join(out[-20:]))
+            if "__done__" in line:
+                return "".join(out)
+            out.append(line)
+
+    def cpu(self):
+        with open(f"/proc/{self.p.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def timed(self, commands):
+        c0, t0 = self.cpu(), time.perf_counter()
+        out = self.run(commands)
+        if "Exception" in out or "rror" in out:
+            raise SystemExit("bits: " + out)
+        return time.perf_counter() - t0, self.cpu() - c0
+
+    def stop(self):
+        self.p.stdin.write("stop 0\n")
+        self.p.stdin.flush()
+        self.p.wait(60)
+
+
+def timed(cmd, ok=(0,)):
+    """Runs a command; returns (wall seconds, CPU seconds of it and its children)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode not in ok:
+        raise SystemExit(f"{cmd[:3]}... exited {p.returncode}: {p.stdout.decode()[-2000:]}")
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+
+
+CONFIG_DIR = None  # set in main(): FileInstall reads bits.engine.cfg from it
+
+
+def bits_cmd(store, commands, java_opts=()):
+    return [JAVA, *java_opts, f"-Dfelix.fileinstall.dir={CONFIG_DIR}", f"-Dbits.store.directory={store}",
+            f'-Dgosh.args=--nointeractive -c "{commands}"', "-jar", JAR]
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def make_file(path, size):
+    if os.path.exists(path) and os.path.getsize(path) == size:
+        return
+    with open(path, "wb") as f:
+        rnd = random.Random(size)
+        left = size
+        block = rnd.randbytes(1 << 20)
+        i = 0
+        while left > 0:
+            n = min(left, len(block))
+            f.write(block[:n] if i % 2 == 0 else block[::-1][:n])  # not compressible, cheap to make
+            left -= n
+            i += 1
+
+
+def med(xs):
+    return statistics.median(xs)
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, bench, what, walls, cpus, peer_walls=None, peer_cpus=None, unit="s", note=""):
+        row = {"bench": bench, "what": what, "median": med(walls), "min": min(walls), "max": max(walls),
+               "cpu": med(cpus) if cpus else None, "n": len(walls), "unit": unit, "note": note}
+        if peer_walls:
+            row["ratio"] = med(peer_walls) / med(walls)  # > 1: bits is faster (throughput ratio)
+            row["cpu_ratio"] = (med(cpus) / med(peer_cpus)) if cpus and peer_cpus else None
+        self.rows.append(row)
+
+    def markdown(self):
+        out = ["| bench | what | median | min | max | CPU (median) | runs | vs peer |", "|---|---|---|---|---|---|---|---|"]
+        for r in self.rows:
+            vs = ""
+            if "ratio" in r:
+                vs = f"{r['ratio']:.2f}x peer throughput" + (f", {r['cpu_ratio']:.2f}x peer CPU" if r.get("cpu_ratio") else "")
+            if r["note"]:
+                vs = (vs + "; " if vs else "") + r["note"]
+            cpu = f"{r['cpu']:.2f} s" if r["cpu"] is not None else ""
+            fmt = (lambda v: f"{v:.2f} {r['unit']}") if r["unit"] == "s" else (lambda v: f"{v:,.0f} {r['unit']}")
+            out.append(f"| {r['bench']} | {r['what']} | {fmt(r['median'])} | {fmt(r['min'])} | {fmt(r['max'])} | {cpu} | {r['n']} | {vs} |")
+        return "\n".join(out)
+
+
+def p1(nginx, work, table, runs, size, opts):
+    src = os.path.join(nginx.root, "p1.bin")
+    make_file(src, size)
+    want = sha256(src)
+    out = os.path.join(work, "out")
+    os.makedirs(out, exist_ok=True)
+    dest = os.path.join(out, "p1.bin")
+    url = nginx.url("p1.bin")
+    store = os.path.join(work, "store-p1")
+    shutil.rmtree(store, ignore_errors=True)
+    service = Service(store, opts)
+    res = {"curl": ([], []), "curl+fsync": ([], []), "bits": ([], []), "bits cold": ([], [])}
+    try:
+        for i in range(runs):
+            for name in ("curl+fsync", "bits", "curl", "bits cold"):
+                if os.path.exists(dest):
+                    os.remove(dest)
+                if name == "curl":
+                    w, c = timed(["curl", "-s", "-o", dest, url])
+                elif name == "curl+fsync":
+                    w, c = timed(["sh", "-c", f'curl -s -o "{dest}" "{url}" && sync "{dest}"'])
+                elif name == "bits":
+                    w, c = service.timed(f"bits:create p1-{i}; bits:addfile p1-{i} {url} {dest}; bits:setpriority p1-{i} FOREGROUND; "
+                                         f"bits:resume p1-{i}; bits:wait p1-{i}; bits:complete p1-{i}")
+                else:
+                    cold = os.path.join(work, f"store-p1-cold-{i}")
+                    shutil.rmtree(cold, ignore_errors=True)
+                    w, c = timed(bits_cmd(cold, f"bits:create p1; bits:addfile p1 {url} {dest}; bits:setpriority p1 FOREGROUND; "
+                                                "bits:resume p1; bits:wait p1; bits:complete p1; stop 0", opts), ok=(0, 117))
+                if name.startswith("bits") and i == 0 and sha256(dest) != want:
+                    raise SystemExit("P1: bits produced a different file")
+                res[name][0].append(w)
+                res[name][1].append(c)
+                print(f"  P1 run {i + 1} {name}: {w:.2f} s wall, {c:.2f} s CPU", flush=True)
+    finally:
+        service.stop()
+    gib = size / (1 << 30)
+    table.add("P1", f"bits service, {gib:g} GiB, durable at TRANSFERRED, then complete()", *res["bits"], *res["curl+fsync"],
+              note="peer: curl -o + fsync; goal >= 1.0x, CPU <= 1.3x")
+    table.add("P1", "bits one-shot process (JVM + framework start included)", *res["bits cold"], *res["curl+fsync"], note="peer: curl -o + fsync")
+    table.add("P1", "curl -o + fsync", *res["curl+fsync"])
+    table.add("P1", "curl -o (no fsync, reference)", *res["curl"])
+
+
+def p2(nginx, work, table, runs, count, opts):
+    d = os.path.join(nginx.root, "p2")
+    os.makedirs(d, exist_ok=True)
+    for i in range(count):
+        make_file(os.path.join(d, f"f{i}.bin"), 64 << 10)
+    out = os.path.join(work, "out-p2")
+    res = {"curl": ([], []), "bits": ([], [])}
+    store = os.path.join(work, "store-p2")
+    shutil.rmtree(store, ignore_errors=True)
+    service = Service(store, opts)
+    for r in range(runs):
+        for name in ("curl", "bits"):
+            shutil.rmtree(out, ignore_errors=True)
+            os.makedirs(out)
+            if name == "curl":
+                cfg = os.path.join(work, "p2-curl.cfg")
+                with open(cfg, "w") as f:
+                    for i in range(count):
+                        f.write(f'url = "{nginx.url(f"p2/f{i}.bin")}"\noutput = "{out}/f{i}.bin"\n')
+                w, c = timed(["curl", "-s", "-K", cfg])
+            else:
+                lst = os.path.join(work, "p2-bits.txt")
+                with open(lst, "w") as f:
+                    for i in range(count):
+                        f.write(f'{nginx.url(f"p2/f{i}.bin")} {out}/f{i}.bin\n')
+                w, c = service.timed(f"bits:create p2-{r}; bits:addfileset p2-{r} {lst}; bits:setpriority p2-{r} FOREGROUND; "
+                                     f"bits:resume p2-{r}; bits:wait p2-{r}; bits:complete p2-{r}")
+                if len(os.listdir(out)) != count:
+                    raise SystemExit(f"P2: bits left {len(os.listdir(out))} of {count} files")
+            res[name][0].append(w)
+            res[name][1].append(c)
+            print(f"  P2 run {r + 1} {name}: {w:.2f} s wall, {c:.2f} s CPU", flush=True)
+    service.stop()
+    table.add("P2", f"bits service, one job of {count} x 64 KiB", *res["bits"], *res["curl"], note="peer: curl -K list, sequential; goal >= 1.0x")
+    table.add("P2", f"curl, {count} x 64 KiB sequential", *res["curl"])
+
+
+def p6(work, table, runs, sizes, opts):
+    cp = ":".join([os.path.join(ROOT, "bits.api/target/bits.api-0.1.0-SNAPSHOT.jar"),
+                   os.path.join(ROOT, "bits.engine/target/bits.engine-0.1.0-SNAPSHOT.jar"),
+                   find_jar("org/xerial/sqlite-jdbc"), os.path.join(work, "classes")])
+    os.makedirs(os.path.join(work, "classes"), exist_ok=True)
+    subprocess.run(["javac", "-d", os.path.join(work, "classes"), "-cp", cp, os.path.join(ROOT, "bench", "StoreFill.java")], check=True)
+    empty = os.path.join(work, "store-p6-0")
+    shutil.rmtree(empty, ignore_errors=True)
+    base = []
+    for n in sizes:
+        store = os.path.join(work, f"store-p6-{n}")
+        shutil.rmtree(store, ignore_errors=True)
+        fill = subprocess.run([JAVA, "-cp", cp, "StoreFill", store, str(n)], check=True, capture_output=True, text=True).stdout
+        info = dict(kv.split("=") for kv in fill.split())
+        first = info["first"]
+        walls, cpus = [], []
+        for r in range(runs):
+            w0, _ = timed(bits_cmd(empty, "stop 0", opts), ok=(0, 117))
+            base.append(w0)
+            w, c = timed(bits_cmd(store, f"bits:info {first}; stop 0", opts), ok=(0, 117))
+            walls.append(w - w0)
+            cpus.append(c)
+            print(f"  P6 {n} jobs run {r + 1}: {w:.2f} s wall (empty store {w0:.2f} s)", flush=True)
+        table.add("P6", f"start with {n:,} jobs -> manager ready, over an empty store", walls, cpus,
+                  note=f"heap per idle job {int(info['heap_per_job']):,} B; goal <= {'1' if n <= 10000 else '5'} s")
+    table.add("P6", "start with an empty store (JVM + framework)", base, [])
+
+
+def p7(nginx, work, table, trials, opts):
+    size = 96 << 20
+    src = os.path.join(nginx.root, "p7.bin")
+    make_file(src, size)
+    want = sha256(src)
+    twice = []
+    for t in range(trials):
+        out = os.path.join(work, f"out-p7-{t}")
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out)
+        store = os.path.join(work, f"store-p7-{t}")
+        shutil.rmtree(store, ignore_errors=True)
+        dest = os.path.join(out, "p7.bin")
+        before = len(nginx.log_lines("/limited/p7.bin"))
+        first = subprocess.Popen(bits_cmd(store, f"bits:create p7; bits:addfile p7 {nginx.url('limited/p7.bin')} {dest}; "
+                                                 "bits:setpriority p7 FOREGROUND; bits:resume p7", opts),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE)
+        kill_at = random.randint(size // 4, size * 3 // 4)
+        deadline = time.time() + 60
+        while tmp_size(out) < kill_at:
+            if time.time() > deadline:
+                raise SystemExit("P7: no progress")
+            time.sleep(0.01)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        timed(bits_cmd(store, "bits:wait p7; bits:complete p7; stop 0", opts), ok=(0, 117))
+        if sha256(dest) != want or tmp_size(out) != 0:
+            raise SystemExit("P7: wrong file or temporary file left")
+        served = sum(int(l[-1]) for l in nginx.log_lines("/limited/p7.bin")[before:])
+        twice.append(served - size)
+        print(f"  P7 trial {t + 1}: killed at {kill_at >> 20} MiB, downloaded twice {(served - size) / (1 << 20):.2f} MiB", flush=True)
+    table.add("P7", "bytes downloaded twice after kill -9 (96 MiB file)", [x / (1 << 20) for x in twice], [], unit="MiB",
+              note="goal <= 8 MiB; file intact, no temporary file")
+
+
+def tmp_size(d):
+    return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith(".bits-tmp"))
+
+
+def find_jar(group_path):
+    base = os.path.expanduser(os.path.join("~/.m2/repository", group_path))
+    for root, _, files in sorted(os.walk(base), reverse=True):
+        for f in files:
+            if f.endswith(".jar") and "3.50.3.0" in f:
+                return os.path.join(root, f)
+    raise SystemExit(f"no jar under {base}")
+
+
+def machine():
+    java = subprocess.run([JAVA, "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+    return f"{os.cpu_count()} cores, {java}, Linux {platform.release()}, curl {subprocess.run(['curl', '--version'], capture_output=True, text=True).stdout.split()[1]}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="a reduced set: smaller files, fewer runs")
+    ap.add_argument("--only", default="P1,P2,P6,P7")
+    ap.add_argument("--java-opts", default="", help="extra JVM options for the bits runs")
+    a = ap.parse_args()
+    opts = a.java_opts.split()
+    work = os.environ.get("BITS_BENCH_DIR", "/tmp/bits-bench")
+    os.makedirs(work, exist_ok=True)
+    global CONFIG_DIR
+    CONFIG_DIR = os.path.join(work, "config")
+    os.makedirs(CONFIG_DIR, exist_ok=True)
+    with open(os.path.join(CONFIG_DIR, "bits.engine.cfg"), "w") as f:
+        f.write("max.files.per.job=1000\nmax.jobs=200000\nmax.jobs.per.owner=200000\n")
+    nginx = Nginx(work)
+    table = Table()
+    only = a.only.split(",")
+    try:
+        if "P1" in only:
+            p1(nginx, work, table, 3 if a.quick else 5, (512 << 20) if a.quick else (2 << 30), opts)
+        if "P2" in only:
+            p2(nginx, work, table, 3 if a.quick else 5, 1000, opts)
+        if "P6" in only:
+            p6(work, table, 3 if a.quick else 5, [10_000] if a.quick else [10_000, 100_000], opts)
+        if "P7" in only:
+            p7(nginx, work, table, 3 if a.quick else 5, opts)
+    finally:
+        nginx.stop()
+    md = f"# bits benchmark results\n\nMachine: {machine()}\n\nCommand: `bench/run.sh{' --quick' if a.quick else ''}`" \
+         f" ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}); ratios are of medians, measured in this run.\n\n" + table.markdown() + "\n"
+    print(md)
+    with open(os.path.join(ROOT, "bench", "results", "latest.md"), "w") as f:
+        f.write(md)
+
+
+if __name__ == "__main__":
+    main()

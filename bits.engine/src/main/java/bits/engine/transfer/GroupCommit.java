@@ -1,0 +1,101 @@
+package bits.engine.transfer;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+
+import bits.engine.jobs.JobTransitions;
+import bits.engine.store.FileRow;
+import bits.engine.store.JobRow;
+
+/**
+ * Durability for small files, in groups: a job of many small files would otherwise pay two syncs per file (its data,
+ * and the store's commit). Completed small files are synced together, in parallel, once they add up to a checkpoint
+ * or a second has passed, and always before the job is TRANSFERRED or leaves the wire; then one transaction records
+ * them. A crash before that loses at most one checkpoint's worth of small files, which are fetched again (SPEC J7).
+ */
+final class GroupCommit {
+	private static final int PARALLEL_SYNCS = 8;
+
+	private final JobTransitions transitions;
+	private final JobRow job;
+	private final Executor syncer;
+	private final List<FileRow> pending = new ArrayList<>();
+	private long bytes;
+	private long since = System.nanoTime();
+
+	GroupCommit(JobTransitions transitions, JobRow job, Executor syncer) {
+		this.transitions = transitions;
+		this.job = job;
+		this.syncer = syncer;
+	}
+
+	void add(FileRow file, long size, String validator) throws TransferFailure {
+		transitions.completedUnsynced(job, file, size, validator);
+		pending.add(file);
+		bytes += size;
+		if (bytes >= DataSink.CHECKPOINT_BYTES || System.nanoTime() - since >= DataSink.CHECKPOINT_NANOS) {
+			commit();
+		}
+	}
+
+	/** Syncs and records every pending file. */
+	void commit() throws TransferFailure {
+		if (!pending.isEmpty()) {
+			List<List<FileRow>> slices = new ArrayList<>();
+			for (int i = 0; i < PARALLEL_SYNCS; i++) {
+				slices.add(new ArrayList<>());
+			}
+			for (int i = 0; i < pending.size(); i++) {
+				slices.get(i % PARALLEL_SYNCS).add(pending.get(i));
+			}
+			List<CompletableFuture<Void>> syncs = new ArrayList<>();
+			for (List<FileRow> slice : slices) {
+				if (!slice.isEmpty()) {
+					syncs.add(CompletableFuture.runAsync(() -> slice.forEach(GroupCommit::sync), syncer));
+				}
+			}
+			try {
+				CompletableFuture.allOf(syncs.toArray(new CompletableFuture[0])).join();
+				transitions.groupCompleted(job, new ArrayList<>(pending));
+			} catch (CompletionException e) {
+				transitions.uncompleted(job, pending);
+				pending.clear();
+				if (e.getCause() instanceof UncheckedFailure u) {
+					throw u.failure;
+				}
+				throw e;
+			} catch (RuntimeException e) {
+				transitions.uncompleted(job, pending);
+				pending.clear();
+				throw e;
+			}
+			pending.clear();
+		}
+		bytes = 0;
+		since = System.nanoTime();
+	}
+
+	private static void sync(FileRow f) {
+		try (FileChannel c = FileChannel.open(f.temporary, StandardOpenOption.WRITE)) {
+			c.force(false);
+		} catch (IOException e) {
+			throw new UncheckedFailure(DataSink.local(e));
+		}
+	}
+
+	private static final class UncheckedFailure extends RuntimeException {
+		private static final long serialVersionUID = 1L;
+		final transient TransferFailure failure;
+
+		UncheckedFailure(TransferFailure failure) {
+			super(failure);
+			this.failure = failure;
+		}
+	}
+}
