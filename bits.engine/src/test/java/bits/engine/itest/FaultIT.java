@@ -13,11 +13,8 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
@@ -26,36 +23,15 @@ import bits.api.JobPriority;
 import bits.api.JobState;
 import bits.api.RedirectPolicy;
 import bits.api.TransferJob;
-import bits.api.TransferManager;
 
 /** The HTTP fault matrix against a real nginx, with transport faults from a loopback proxy (SPEC J4, J5, J6). */
-class FaultIT {
-	@TempDir
-	static Path tmp;
-	static Nginx nginx;
-	static TransferManager manager;
+class FaultIT extends WithNginx {
 	static byte[] b = randomBytes(3 << 20, 2);
 
 	@BeforeAll
-	static void start() throws Exception {
-		nginx = Nginx.start(tmp);
+	static void files() throws Exception {
 		Files.write(nginx.root.resolve("files/a.bin"), randomBytes(1 << 20, 1));
 		Files.write(nginx.root.resolve("files/b.bin"), b);
-		manager = Engine.configured();
-	}
-
-	@AfterAll
-	static void stop() throws Exception {
-		nginx.close();
-	}
-
-	@AfterEach
-	void cancelLeftovers() {
-		manager.listJobs().forEach(TransferJob::cancel);
-	}
-
-	private static Path dest(String name) throws Exception {
-		return Files.createDirectories(tmp.resolve("out")).resolve(name);
 	}
 
 	private static TransferJob job(String name, URI uri, JobPriority priority) throws Exception {

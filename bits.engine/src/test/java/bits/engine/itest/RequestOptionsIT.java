@@ -12,11 +12,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import bits.api.AuthScheme;
 import bits.api.AuthTarget;
@@ -27,37 +24,20 @@ import bits.api.JobState;
 import bits.api.ProxySettings;
 import bits.api.ProxyUsage;
 import bits.api.TransferJob;
-import bits.api.TransferManager;
 
 /** Custom headers, basic credentials and explicit proxy settings reach a real nginx. */
-class RequestOptionsIT {
-	@TempDir
-	static Path tmp;
-	static Nginx nginx;
-	static TransferManager manager;
+class RequestOptionsIT extends WithNginx {
 	static byte[] a = randomBytes(1 << 20, 5);
 
 	@BeforeAll
-	static void start() throws Exception {
-		nginx = Nginx.start(tmp);
+	static void files() throws Exception {
 		Files.write(nginx.root.resolve("files/a.bin"), a);
-		manager = Engine.configured();
-	}
-
-	@AfterAll
-	static void stop() throws Exception {
-		nginx.close();
-	}
-
-	@AfterEach
-	void cancelLeftovers() {
-		manager.listJobs().forEach(TransferJob::cancel);
 	}
 
 	private static TransferJob job(String name, String path) throws Exception {
 		TransferJob job = manager.createJob(name);
 		job.setPriority(JobPriority.FOREGROUND);
-		job.addFile(nginx.uri(path), Files.createDirectories(tmp.resolve("out")).resolve(name));
+		job.addFile(nginx.uri(path), dest(name));
 		return job;
 	}
 

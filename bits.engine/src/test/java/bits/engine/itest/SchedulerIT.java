@@ -10,52 +10,32 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import bits.api.JobPriority;
 import bits.api.JobState;
 import bits.api.TransferJob;
-import bits.api.TransferManager;
 
 /**
  * The scheduler, like BITS: FOREGROUND beside one background job, a higher priority preempting a lower one, equal
  * priorities taking turns in time slices (1 s in the tests). Files come from nginx at 256 KiB/s.
  */
-class SchedulerIT {
+class SchedulerIT extends WithNginx {
 	private static final Set<JobState> ON_WIRE = EnumSet.of(JobState.CONNECTING, JobState.TRANSFERRING);
 
-	@TempDir
-	static Path tmp;
-	static Nginx nginx;
-	static TransferManager manager;
 
 	@BeforeAll
-	static void start() throws Exception {
-		nginx = Nginx.start(tmp);
+	static void files() throws Exception {
 		for (int i = 0; i < 4; i++) {
 			Files.write(nginx.root.resolve("files/s" + i + ".bin"), randomBytes(4 << 20, i));
 		}
-		manager = Engine.configured();
-	}
-
-	@AfterAll
-	static void stop() throws Exception {
-		nginx.close();
-	}
-
-	@AfterEach
-	void cancelLeftovers() {
-		manager.listJobs().forEach(TransferJob::cancel);
 	}
 
 	private static TransferJob slow(String name, int file, JobPriority priority) throws Exception {
 		TransferJob job = manager.createJob(name);
 		job.setPriority(priority);
-		job.addFile(nginx.uri("/slow/s" + file + ".bin"), Files.createDirectories(tmp.resolve("out")).resolve(name));
+		job.addFile(nginx.uri("/slow/s" + file + ".bin"), dest(name));
 		job.resume();
 		return job;
 	}

@@ -13,11 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.FrameworkUtil;
 
@@ -34,36 +31,16 @@ import bits.api.TransferJob;
 import bits.api.TransferManager;
 
 /** Download jobs against a real nginx: the state machine, complete / cancel, resume with ranges (SPEC J2, J3, J4, J7). */
-class TransferIT {
-	@TempDir
-	static Path tmp;
-	static Nginx nginx;
-	static TransferManager manager;
+class TransferIT extends WithNginx {
 	static byte[] a = randomBytes(1 << 20, 1);
 	static byte[] b = randomBytes(3 << 20, 2);
 	static byte[] big = randomBytes(2 << 20, 3);
 
 	@BeforeAll
-	static void start() throws Exception {
-		nginx = Nginx.start(tmp);
+	static void files() throws Exception {
 		Files.write(nginx.root.resolve("files/a.bin"), a);
 		Files.write(nginx.root.resolve("files/b.bin"), b);
 		Files.write(nginx.root.resolve("files/big.bin"), big);
-		manager = Engine.configured();
-	}
-
-	@AfterAll
-	static void stop() throws Exception {
-		nginx.close();
-	}
-
-	@AfterEach
-	void cancelLeftovers() {
-		manager.listJobs().forEach(TransferJob::cancel);
-	}
-
-	private static Path dest(String name) throws Exception {
-		return Files.createDirectories(tmp.resolve("out")).resolve(name);
 	}
 
 	@Test
