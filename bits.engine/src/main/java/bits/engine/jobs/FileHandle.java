@@ -1,12 +1,9 @@
 package bits.engine.jobs;
 
-import static bits.api.ErrorCodes.BG_E_INVALID_STATE;
-
 import java.net.URI;
 import java.nio.file.Path;
 
 import bits.api.FileProgress;
-import bits.api.TransferException;
 import bits.api.TransferFile;
 import bits.api.ValidationState;
 import bits.engine.store.FileRow;
@@ -56,12 +53,7 @@ final class FileHandle implements TransferFile {
 
 	@Override
 	public void setValidationState(boolean valid) {
-		table.updateFile(job, file, f -> {
-			if (!f.completed) {
-				throw new TransferException(BG_E_INVALID_STATE, "file " + f.index + " of job " + job.id + " is not transferred yet");
-			}
-			f.validation = valid ? ValidationState.VALID : ValidationState.INVALID;
-		});
+		table.validate(job, file, valid);
 	}
 
 	@Override

@@ -36,14 +36,19 @@ import bits.api.TransferFile;
 import bits.api.TransferJob;
 import bits.engine.store.JobRow;
 
+import org.osgi.framework.Bundle;
+
 /** A caller's view of one job: every call goes to the {@link JobTable}. */
 final class JobHandle implements TransferJob {
 	private final JobTable table;
 	private final JobRow job;
+	/** The bundle this view acts for: a live callback it sets is dropped when that bundle stops. */
+	private final Bundle caller;
 
-	JobHandle(JobTable table, JobRow job) {
+	JobHandle(JobTable table, JobRow job, Bundle caller) {
 		this.table = table;
 		this.job = job;
+		this.caller = caller;
 	}
 
 	@Override
@@ -273,17 +278,20 @@ final class JobHandle implements TransferJob {
 		InputChecks.notNull("notify flags", flags);
 		EnumSet<NotifyFlag> copy = EnumSet.noneOf(NotifyFlag.class);
 		copy.addAll(flags);
+		if (copy.isEmpty()) {
+			throw new TransferException(E_INVALIDARG, "notify flags are empty; use DISABLE to turn notifications off");
+		}
 		table.update(job, j -> j.notifyFlags = copy);
 	}
 
 	@Override
 	public void setNotifyCallback(TransferCallback callback) {
-		throw new UnsupportedOperationException("live callbacks come with the notification core (issue 4)");
+		table.setCallback(job, callback, caller);
 	}
 
 	@Override
 	public Optional<TransferCallback> getNotifyCallback() {
-		throw new UnsupportedOperationException("live callbacks come with the notification core (issue 4)");
+		return table.callbacks().get(job.id).map(LiveCallbacks.Registration::callback);
 	}
 
 	@Override

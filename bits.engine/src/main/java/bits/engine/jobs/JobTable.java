@@ -18,6 +18,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -28,10 +29,17 @@ import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 import bits.api.CompleteResult;
+import bits.api.ErrorCodes;
+import bits.api.ErrorContext;
+import bits.api.JobError;
+import bits.api.TransferCallback;
+import bits.api.ValidationState;
 import bits.api.FileSpec;
 import bits.api.JobState;
 import bits.api.JobType;
 import bits.api.TransferException;
+import bits.api.TransferJob;
+import bits.engine.store.Notice;
 import bits.engine.config.EngineConfig;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
@@ -55,10 +63,15 @@ public class JobTable {
 	private Store store;
 	private Limits limits;
 	private final JobTransitions transitions = new JobTransitions(this);
+	private final LiveCallbacks callbacks = new LiveCallbacks();
+	private BundleContext context;
 	private volatile TransferControl control = TransferControl.NONE;
+	private volatile Notifier notifier = Notifier.NONE;
 
 	@Activate
 	void activate(BundleContext context, EngineConfig config) {
+		this.context = context;
+		context.addBundleListener(callbacks);
 		limits = new Limits(config);
 		Path dir = storeDirectory(context, config);
 		store = Store.open(dir);
@@ -92,6 +105,7 @@ public class JobTable {
 
 	@Deactivate
 	void deactivate() {
+		context.removeBundleListener(callbacks);
 		store.close();
 	}
 
@@ -99,6 +113,20 @@ public class JobTable {
 	public void attach(TransferControl control) {
 		this.control = control == null ? TransferControl.NONE : control;
 		this.control.jobsChanged();
+	}
+
+	/** Lets the dispatcher be told of changes; {@code null} detaches it. */
+	public void attachNotifier(Notifier notifier) {
+		this.notifier = notifier == null ? Notifier.NONE : notifier;
+	}
+
+	Notifier notifier() {
+		return notifier;
+	}
+
+	/** @return every job, for the dispatcher's start */
+	public List<JobRow> jobs() {
+		return all();
 	}
 
 	public JobTransitions transitions() {
@@ -163,13 +191,84 @@ public class JobTable {
 		checkNotFinal(job);
 		JobRow before = Rows.copy(job);
 		try {
-			change.accept(job);
-			job.modified = Instant.now();
-			store.updateJob(job);
+			store.transaction(() -> {
+				change.accept(job);
+				job.modified = Instant.now();
+				Notices.settle(store, job);
+				store.updateJob(job);
+			});
 		} catch (RuntimeException e) {
 			Rows.restore(job, before);
 			throw e;
 		}
+		notifier.jobChanged(job);
+	}
+
+	/** Records a terminal notification in the current transaction, if the job's flags want it (SPEC N1, N7). */
+	void record(JobRow job, Notice.Kind kind, int file) {
+		Notices.record(store, job, kind, file);
+	}
+
+	public LiveCallbacks callbacks() {
+		return callbacks;
+	}
+
+	/**
+	 * Sets or clears a job's live callback (SPEC N3, N4). A job that is TRANSFERRED or in ERROR notifies the new
+	 * callback again, even if an earlier one was notified (SPEC N7: "you will receive another notification").
+	 */
+	void setCallback(JobRow job, TransferCallback callback, Bundle caller) {
+		synchronized (this) {
+			checkNotFinal(job);
+			callbacks.set(job.id, callback, caller);
+			Notice.Kind terminal = job.state == JobState.TRANSFERRED ? Notice.Kind.JOB_TRANSFERRED
+					: job.state == JobState.ERROR ? Notice.Kind.JOB_ERROR : null;
+			if (callback != null && terminal != null && job.notices.stream().noneMatch(n -> n.kind() == terminal)) {
+				store.transaction(() -> record(job, terminal, -1));
+			}
+		}
+		notifier.jobChanged(job);
+	}
+
+	/** A callback judged a transferred file (SPEC N12): invalid fails the job with BG_E_VALIDATION_FAILED. */
+	void validate(JobRow job, FileRow file, boolean valid) {
+		update(job, j -> {
+			if (!file.completed) {
+				throw new TransferException(BG_E_INVALID_STATE, "file " + file.index + " of job " + j.id + " is not transferred yet");
+			}
+			file.validation = valid ? ValidationState.VALID : ValidationState.INVALID;
+			store.updateFile(j, file);
+			if (!valid) {
+				j.state = JobState.ERROR;
+				j.retryAt = null;
+				j.error = new JobError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_VALIDATION_FAILED,
+						"file " + file.index + " (" + file.remote + ") was marked invalid by a callback", file.index);
+				record(j, Notice.Kind.JOB_ERROR, -1);
+			}
+		});
+		if (!valid) {
+			control.stopAndWait(job.id); // later files of the job stop transferring
+		}
+	}
+
+	/** Records (or clears, with {@code null}) the last failure to deliver a notification; not a modification. */
+	public synchronized void notificationError(JobRow job, JobError error) {
+		if (!job.state.isFinal() && !java.util.Objects.equals(job.notificationError, error)) {
+			job.notificationError = error;
+			store.updateJob(job);
+		}
+	}
+
+	/** A callback acknowledged a notification: it leaves the outbox. */
+	public synchronized void acknowledge(JobRow job, Notice notice) {
+		if (!job.state.isFinal() && job.notices.remove(notice)) {
+			store.deleteNotice(notice.id());
+		}
+	}
+
+	/** @return a view of a job for a callback, acting for the bundle that registered it */
+	public TransferJob view(JobRow job, Bundle caller) {
+		return new JobHandle(this, job, caller);
 	}
 
 	List<FileRow> addFiles(JobRow job, List<FileSpec> specs) {
@@ -185,6 +284,7 @@ public class JobTable {
 						job.state = JobState.QUEUED;
 					}
 					job.modified = Instant.now();
+					Notices.settle(store, job);
 					store.updateJob(job);
 				} catch (RuntimeException e) {
 					job.files.removeAll(added);
@@ -229,6 +329,7 @@ public class JobTable {
 		synchronized (this) {
 			checkNotFinal(job);
 			store.deleteJob(job.id);
+			callbacks.forget(job.id);
 			job.state = JobState.CANCELLED;
 			job.modified = Instant.now();
 			jobs.remove(job.id);
@@ -252,6 +353,7 @@ public class JobTable {
 				throw e;
 			}
 			store.deleteJob(job.id);
+			callbacks.forget(job.id);
 			job.state = JobState.ACKNOWLEDGED;
 			job.modified = Instant.now();
 			jobs.remove(job.id);

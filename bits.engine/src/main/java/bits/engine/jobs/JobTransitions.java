@@ -10,6 +10,7 @@ import bits.api.JobError;
 import bits.api.JobState;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
+import bits.engine.store.Notice;
 
 /**
  * The state changes a transfer causes (SPEC J2, J5, J6), applied under the job table's lock and persisted. A
@@ -99,6 +100,7 @@ public final class JobTransitions {
 			}
 			boolean progressed = bytes > file.bytesTransferred || completed && !file.completed;
 			table.store().transaction(() -> {
+				boolean newlyCompleted = completed && !file.completed;
 				table.updateFile(job, file, f -> {
 					f.bytesTransferred = bytes;
 					f.bytesTotal = total;
@@ -106,7 +108,12 @@ public final class JobTransitions {
 					f.completed = completed;
 				});
 				if (progressed) {
-					table.update(job, r -> r.lastProgress = Instant.now());
+					table.update(job, r -> {
+						r.lastProgress = Instant.now();
+						if (newlyCompleted) {
+							table.record(r, Notice.Kind.FILE_TRANSFERRED, file.index);
+						}
+					});
 				}
 			});
 		}
@@ -145,7 +152,12 @@ public final class JobTransitions {
 				for (FileRow f : files) {
 					table.updateFile(job, f, r -> r.bytesTransferred = r.bytesTotal);
 				}
-				table.update(job, r -> r.lastProgress = Instant.now());
+				table.update(job, r -> {
+					r.lastProgress = Instant.now();
+					for (FileRow f : files) {
+						table.record(r, Notice.Kind.FILE_TRANSFERRED, f.index);
+					}
+				});
 			});
 		}
 	}
@@ -155,6 +167,13 @@ public final class JobTransitions {
 		synchronized (table) {
 			if (!job.state.isFinal()) {
 				table.updateFile(job, file, FileRow::restart);
+				table.update(job, r -> r.notices.removeIf(n -> {
+					boolean stale = n.kind() == Notice.Kind.FILE_TRANSFERRED && n.file() == file.index;
+					if (stale) {
+						table.store().deleteNotice(n.id());
+					}
+					return stale;
+				}));
 			}
 		}
 	}
@@ -166,6 +185,7 @@ public final class JobTransitions {
 				r.state = JobState.TRANSFERRED;
 				r.transferred = Instant.now();
 				r.error = null;
+				table.record(r, Notice.Kind.JOB_TRANSFERRED, -1);
 			}
 			return null;
 		});
@@ -187,6 +207,7 @@ public final class JobTransitions {
 			} else {
 				r.state = JobState.ERROR;
 				r.retryAt = null;
+				table.record(r, Notice.Kind.JOB_ERROR, -1);
 			}
 			r.error = error;
 			return null;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import org.osgi.framework.Bundle;
 import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -26,28 +27,30 @@ public class ManagerComponent implements TransferManager {
 	private JobTable table;
 
 	private String owner;
+	private Bundle caller;
 
 	@Activate
 	void activate(ComponentContext context) {
-		owner = context.getUsingBundle().getSymbolicName();
+		caller = context.getUsingBundle();
+		owner = caller.getSymbolicName();
 	}
 
 	@Override
 	public TransferJob createJob(String displayName, JobType type) {
-		return new JobHandle(table, table.create(owner, displayName, type));
+		return new JobHandle(table, table.create(owner, displayName, type), caller);
 	}
 
 	@Override
 	public TransferJob getJob(UUID id, JobScope scope) {
 		InputChecks.notNull("scope", scope);
-		return new JobHandle(table, table.find(id, scope == JobScope.OWNER ? owner : null));
+		return new JobHandle(table, table.find(id, scope == JobScope.OWNER ? owner : null), caller);
 	}
 
 	@Override
 	public List<TransferJob> listJobs(JobScope scope) {
 		InputChecks.notNull("scope", scope);
 		List<TransferJob> result = new ArrayList<>();
-		table.list(scope == JobScope.OWNER ? owner : null).forEach(j -> result.add(new JobHandle(table, j)));
+		table.list(scope == JobScope.OWNER ? owner : null).forEach(j -> result.add(new JobHandle(table, j, caller)));
 		return result;
 	}
 

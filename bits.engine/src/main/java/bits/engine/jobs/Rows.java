@@ -39,6 +39,10 @@ final class Rows {
 		j.transferred = from.transferred;
 		j.lastProgress = from.lastProgress;
 		j.retryAt = from.retryAt;
+		if (j != from) {
+			j.notices.clear();
+			j.notices.addAll(from.notices);
+		}
 	}
 
 	static FileRow copy(FileRow f) {

@@ -55,6 +55,8 @@ public final class JobRow {
 	/** When a job in TRANSIENT_ERROR is retried. */
 	public Instant retryAt;
 	public final List<FileRow> files = new ArrayList<>();
+	/** Terminal notifications not yet acknowledged, oldest first. */
+	public final List<Notice> notices = new ArrayList<>();
 
 	public JobRow(UUID id, String owner, JobType type, String displayName, Instant now) {
 		this.id = id;

@@ -29,7 +29,11 @@ final class Schema {
 							+ " bytes_total INTEGER NOT NULL, bytes_transferred INTEGER NOT NULL, completed INTEGER NOT NULL,"
 							+ " validation INTEGER NOT NULL, validator TEXT, PRIMARY KEY (job, idx))",
 					"CREATE TABLE credential (job TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE, target INTEGER NOT NULL,"
-							+ " scheme INTEGER NOT NULL, user_name TEXT NOT NULL, password TEXT NOT NULL, PRIMARY KEY (job, target))" });
+							+ " scheme INTEGER NOT NULL, user_name TEXT NOT NULL, password TEXT NOT NULL, PRIMARY KEY (job, target))" },
+			new String[] { // 2: the outbox of terminal notifications (SPEC N7)
+					"CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE,"
+							+ " kind INTEGER NOT NULL, file INTEGER NOT NULL, created_ms INTEGER NOT NULL)",
+					"CREATE INDEX outbox_job ON outbox(job)" });
 
 	/** Runs the migrations the store has not seen, each in its own transaction. */
 	static void migrate(Connection c) throws SQLException {

@@ -166,7 +166,26 @@ public final class Store implements AutoCloseable {
 		});
 	}
 
-	/** @return every job, oldest first, with its files and credentials */
+	/** Records a notification in the outbox; call it inside the transaction of the change that causes it. */
+	public Notice insertNotice(UUID job, Notice.Kind kind, int file) {
+		update("INSERT INTO outbox (job, kind, file, created_ms) VALUES (?,?,?,?)", s -> {
+			s.setString(1, job.toString());
+			s.setInt(2, kind.ordinal());
+			s.setInt(3, file);
+			s.setLong(4, System.currentTimeMillis());
+		});
+		try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT last_insert_rowid()")) {
+			return new Notice(r.getLong(1), job, kind, file);
+		} catch (SQLException e) {
+			throw new StoreException("cannot read the outbox id: " + e.getMessage(), e);
+		}
+	}
+
+	public void deleteNotice(long id) {
+		update("DELETE FROM outbox WHERE id=?", s -> s.setLong(1, id));
+	}
+
+	/** @return every job, oldest first, with its files, credentials and pending notifications */
 	public List<JobRow> loadJobs() {
 		Map<String, JobRow> jobs = new LinkedHashMap<>();
 		try (Statement s = connection.createStatement()) {
@@ -187,6 +206,12 @@ public final class Store implements AutoCloseable {
 					f.validation = ValidationState.values()[r.getInt("validation")];
 					f.validator = r.getString("validator");
 					job.files.add(f);
+				}
+			}
+			try (ResultSet r = s.executeQuery("SELECT * FROM outbox ORDER BY id")) {
+				while (r.next()) {
+					JobRow job = jobs.get(r.getString("job"));
+					job.notices.add(new Notice(r.getLong("id"), job.id, Notice.Kind.values()[r.getInt("kind")], r.getInt("file")));
 				}
 			}
 			try (ResultSet r = s.executeQuery("SELECT * FROM credential")) {

@@ -1,0 +1,224 @@
+package bits.engine.notify;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.osgi.framework.Bundle;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+import bits.api.ErrorCodes;
+import bits.api.ErrorContext;
+import bits.api.JobError;
+import bits.api.JobState;
+import bits.api.NotifyFlag;
+import bits.api.TransferCallback;
+import bits.api.TransferJob;
+import bits.engine.jobs.JobTable;
+import bits.engine.jobs.LiveCallbacks.Registration;
+import bits.engine.jobs.Notifier;
+import bits.engine.store.JobRow;
+import bits.engine.store.Notice;
+
+/**
+ * Delivers notifications (SPEC §3): the outbox's terminal notifications on high-priority threads, coalesced
+ * modifications on low-priority ones; for one job one callback at a time, in order, FILE_TRANSFERRED before the job's
+ * terminal notification; a callback that throws is called again with back-off (1 s doubling, at most the job's minimum
+ * retry delay) until it returns normally or the job leaves that state.
+ */
+@Component(service = {}, immediate = true)
+public class Dispatcher implements Notifier {
+	private static final long FIRST_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+	private static final EnumSet<JobState> NO_MODIFICATION = EnumSet.of(JobState.TRANSFERRED, JobState.ERROR,
+			JobState.ACKNOWLEDGED, JobState.CANCELLED);
+
+	@Reference
+	private JobTable table;
+
+	@Reference(service = LoggerFactory.class)
+	private Logger log;
+
+	private final Map<java.util.UUID, Lane> lanes = new ConcurrentHashMap<>();
+	private ExecutorService high;
+	private ExecutorService low;
+	private ScheduledExecutorService timer;
+	private volatile boolean active;
+
+	@Activate
+	void activate() {
+		high = Executors.newCachedThreadPool(threads("bits-notify-", Thread.MAX_PRIORITY - 1));
+		low = Executors.newCachedThreadPool(threads("bits-notify-low-", Thread.MIN_PRIORITY + 1));
+		timer = Executors.newSingleThreadScheduledExecutor(threads("bits-notify-timer", Thread.NORM_PRIORITY));
+		active = true;
+		table.attachNotifier(this);
+		table.jobs().forEach(this::jobChanged); // the outbox survives restarts (SPEC N7, J7)
+	}
+
+	@Deactivate
+	void deactivate() {
+		active = false;
+		table.attachNotifier(null);
+		timer.shutdownNow();
+		high.shutdown();
+		low.shutdown();
+	}
+
+	/**
+	 * Called by the job table, possibly under its lock: only marks the lane and hands the decision to the timer
+	 * thread, so the table's lock is never held while waiting for a lane (lock order: lane, then table).
+	 */
+	@Override
+	public void jobChanged(JobRow job) {
+		Lane lane = lanes.computeIfAbsent(job.id, id -> new Lane(job));
+		lane.modification = true;
+		if (active) {
+			try {
+				timer.execute(() -> kick(lane));
+			} catch (java.util.concurrent.RejectedExecutionException e) {
+				// shutting down
+			}
+		}
+	}
+
+	/** What a lane does next, decided under its lock with a snapshot of the job. */
+	private void kick(Lane lane) {
+		synchronized (lane) {
+			if (lane.busy || !active) {
+				return;
+			}
+			JobRow job = lane.job;
+			record Snapshot(JobState state, Notice notice, boolean modificationWanted, Duration interval, Duration maxRetry) {
+			}
+			Snapshot s = table.read(job, j -> new Snapshot(j.state, j.notices.isEmpty() ? null : j.notices.get(0),
+					j.notifyFlags.contains(NotifyFlag.JOB_MODIFICATION) && !j.notifyFlags.contains(NotifyFlag.DISABLE)
+							&& !NO_MODIFICATION.contains(j.state),
+					j.minimumNotificationInterval, j.minimumRetryDelay));
+			if (s.state().isFinal()) {
+				lanes.remove(job.id);
+				return;
+			}
+			Optional<Registration> registration = table.callbacks().get(job.id);
+			if (registration.isEmpty()) {
+				return; // waits for a registrant; handler ids come with issue 5
+			}
+			long now = System.nanoTime();
+			if (s.notice() != null) {
+				if (now < lane.retryAtNanos) {
+					wakeUp(lane, lane.retryAtNanos - now);
+					return;
+				}
+				lane.busy = true;
+				Notice notice = s.notice();
+				high.execute(() -> deliver(lane, registration.get(), notice, s.maxRetry()));
+			} else if (lane.modification) {
+				if (!s.modificationWanted()) {
+					lane.modification = false;
+					return;
+				}
+				long due = lane.lastModificationNanos + s.interval().toNanos();
+				if (now < due) {
+					wakeUp(lane, due - now);
+					return;
+				}
+				lane.modification = false;
+				lane.lastModificationNanos = now;
+				lane.busy = true;
+				low.execute(() -> deliverModification(lane, registration.get()));
+			}
+		}
+	}
+
+	private void wakeUp(Lane lane, long nanos) {
+		if (lane.wakeup == null || lane.wakeup.isDone()) {
+			lane.wakeup = timer.schedule(() -> kick(lane), nanos, TimeUnit.NANOSECONDS);
+		}
+	}
+
+	private void deliver(Lane lane, Registration registration, Notice notice, Duration maxRetry) {
+		JobRow job = lane.job;
+		boolean acknowledged = false;
+		boolean skipped = false;
+		try {
+			if (!table.read(job, j -> j.notices.contains(notice)) || !valid(job, registration)) {
+				skipped = true; // the job left that state, or the callback became invalid meanwhile: no retry counts
+				return;
+			}
+			TransferJob view = table.view(job, registration.bundle());
+			TransferCallback callback = registration.callback();
+			switch (notice.kind()) {
+			case JOB_TRANSFERRED -> callback.jobTransferred(view);
+			case JOB_ERROR -> callback.jobError(view, view.getError()
+					.orElse(new JobError(ErrorContext.UNKNOWN, ErrorCodes.BG_E_ERROR_INFORMATION_UNAVAILABLE, "no error", -1)));
+			case FILE_TRANSFERRED -> callback.fileTransferred(view, view.getFiles().get(notice.file()));
+			}
+			acknowledged = true;
+			table.acknowledge(job, notice);
+			table.notificationError(job, null);
+		} catch (Throwable t) {
+			log.warn("job {}: the {} callback failed; it is called again later: {}", job.id, notice.kind(), t.toString());
+			table.notificationError(job, new JobError(ErrorContext.QUEUE_MANAGER_NOTIFICATION, ErrorCodes.E_INVALIDARG,
+					"the " + notice.kind() + " callback threw " + t, notice.file()));
+		} finally {
+			synchronized (lane) {
+				lane.busy = false;
+				if (acknowledged) {
+					lane.attempts = 0;
+					lane.retryAtNanos = 0;
+				} else if (!skipped && table.read(job, j -> j.notices.contains(notice))) {
+					long backoff = Math.min(FIRST_RETRY_NANOS << Math.min(lane.attempts, 20), maxRetry.toNanos());
+					lane.attempts++;
+					lane.retryAtNanos = System.nanoTime() + backoff;
+				}
+			}
+			kick(lane);
+		}
+	}
+
+	private void deliverModification(Lane lane, Registration registration) {
+		try {
+			if (valid(lane.job, registration)) {
+				registration.callback().jobModification(table.view(lane.job, registration.bundle()));
+			}
+		} catch (Throwable t) {
+			log.debug("job {}: the modification callback failed (not redelivered): {}", lane.job.id, t.toString());
+		} finally {
+			synchronized (lane) {
+				lane.busy = false;
+			}
+			kick(lane);
+		}
+	}
+
+	/** The engine never calls an object whose bundle is gone, nor one that was replaced (SPEC N3, N4). */
+	private boolean valid(JobRow job, Registration registration) {
+		Optional<Registration> current = table.callbacks().get(job.id);
+		if (current.isEmpty() || current.get().serial() != registration.serial()) {
+			return false;
+		}
+		Bundle b = registration.bundle();
+		return b == null || (b.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0;
+	}
+
+	private static ThreadFactory threads(String prefix, int priority) {
+		AtomicInteger n = new AtomicInteger();
+		return r -> {
+			Thread t = new Thread(r, prefix + n.incrementAndGet());
+			t.setDaemon(true);
+			t.setPriority(priority);
+			return t;
+		};
+	}
+}
