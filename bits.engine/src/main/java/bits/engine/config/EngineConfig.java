@@ -58,4 +58,13 @@ public @interface EngineConfig {
 
 	@AttributeDefinition(name = "Trust store password", type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD)
 	String trust_store_password() default "";
+
+	@AttributeDefinition(name = "Notifications in flight per owner", description = "Callbacks of one owner running at once, like BITS's four")
+	int notify_owner_slots() default 4;
+
+	@AttributeDefinition(name = "Callback timeout (ms)", description = "A callback running longer is reported and no longer holds its owner's slot")
+	long notify_callback_timeout_ms() default 30_000;
+
+	@AttributeDefinition(name = "Stuck callbacks per owner", description = "Threads of one owner left in callbacks past the timeout; beyond it the owner gets no more notifications until one returns")
+	int notify_max_stuck_per_owner() default 16;
 }

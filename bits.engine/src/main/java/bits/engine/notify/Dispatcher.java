@@ -2,6 +2,7 @@ package bits.engine.notify;
 
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +28,7 @@ import bits.api.JobState;
 import bits.api.NotifyFlag;
 import bits.api.TransferCallback;
 import bits.api.TransferJob;
+import bits.engine.config.EngineConfig;
 import bits.engine.jobs.JobTable;
 import bits.engine.jobs.LiveCallbacks.Registration;
 import bits.engine.jobs.Notifier;
@@ -39,8 +41,20 @@ import bits.engine.store.Notice;
  * terminal notification; a callback that throws is called again with back-off (1 s doubling, at most the job's minimum
  * retry delay) until it returns normally or the job leaves that state.
  */
-@Component(service = {}, immediate = true)
+@Component(service = {}, immediate = true, configurationPid = EngineConfig.PID)
 public class Dispatcher implements Notifier {
+	/** A callback running now; the watchdog abandons it after the timeout (SPEC N10). */
+	private static final class Call {
+		final String owner;
+		final long startNanos = System.nanoTime();
+		boolean abandoned;
+		boolean finished;
+
+		Call(String owner) {
+			this.owner = owner;
+		}
+	}
+
 	private static final long FIRST_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 	private static final EnumSet<JobState> NO_MODIFICATION = EnumSet.of(JobState.TRANSFERRED, JobState.ERROR,
 			JobState.ACKNOWLEDGED, JobState.CANCELLED);
@@ -56,13 +70,19 @@ public class Dispatcher implements Notifier {
 	private ExecutorService low;
 	private ScheduledExecutorService timer;
 	private volatile boolean active;
+	private final Map<Lane, Call> calls = new ConcurrentHashMap<>();
+	private OwnerSlots slots;
+	private long timeoutNanos;
 
 	@Activate
-	void activate() {
+	void activate(EngineConfig config) {
+		slots = new OwnerSlots(config.notify_owner_slots(), config.notify_max_stuck_per_owner());
+		timeoutNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.notify_callback_timeout_ms()));
 		high = Executors.newCachedThreadPool(threads("bits-notify-", Thread.MAX_PRIORITY - 1));
 		low = Executors.newCachedThreadPool(threads("bits-notify-low-", Thread.MIN_PRIORITY + 1));
 		timer = Executors.newSingleThreadScheduledExecutor(threads("bits-notify-timer", Thread.NORM_PRIORITY));
 		active = true;
+		timer.scheduleWithFixedDelay(this::watch, 250, 250, TimeUnit.MILLISECONDS);
 		table.attachNotifier(this);
 		table.jobs().forEach(this::jobChanged); // the outbox survives restarts (SPEC N7, J7)
 	}
@@ -84,13 +104,7 @@ public class Dispatcher implements Notifier {
 	public void jobChanged(JobRow job) {
 		Lane lane = lanes.computeIfAbsent(job.id, id -> new Lane(job));
 		lane.modification = true;
-		if (active) {
-			try {
-				timer.execute(() -> kick(lane));
-			} catch (java.util.concurrent.RejectedExecutionException e) {
-				// shutting down
-			}
-		}
+		kickLater(lane);
 	}
 
 	/** What a lane does next, decided under its lock with a snapshot of the job. */
@@ -120,7 +134,9 @@ public class Dispatcher implements Notifier {
 					wakeUp(lane, lane.retryAtNanos - now);
 					return;
 				}
-				lane.busy = true;
+				if (!start(lane)) {
+					return;
+				}
 				Notice notice = s.notice();
 				high.execute(() -> deliver(lane, registration.get(), notice, s.maxRetry()));
 			} else if (lane.modification) {
@@ -133,12 +149,76 @@ public class Dispatcher implements Notifier {
 					wakeUp(lane, due - now);
 					return;
 				}
+				if (!start(lane)) {
+					return;
+				}
 				lane.modification = false;
 				lane.lastModificationNanos = now;
-				lane.busy = true;
 				low.execute(() -> deliverModification(lane, registration.get()));
 			}
 		}
+	}
+
+	/** Takes one of the owner's slots for a call of this lane; without one, the lane waits for a release. */
+	private boolean start(Lane lane) {
+		if (!slots.tryAcquire(lane.job.owner, lane)) {
+			return false;
+		}
+		lane.busy = true;
+		calls.put(lane, new Call(lane.job.owner));
+		return true;
+	}
+
+	/** The call of this lane returned: its slot (unless the watchdog freed it already) goes back. */
+	private void finish(Lane lane) {
+		Call call = calls.remove(lane);
+		List<Lane> again;
+		synchronized (call) {
+			call.finished = true;
+			again = call.abandoned ? slots.returnedLate(call.owner) : slots.release(call.owner);
+		}
+		synchronized (lane) {
+			lane.busy = false;
+		}
+		again.forEach(this::kickLater);
+	}
+
+	/** The watchdog: a callback past the timeout is reported, on the job and in the log, and gives its slot back. */
+	private void watch() {
+		long now = System.nanoTime();
+		for (Map.Entry<Lane, Call> e : calls.entrySet()) {
+			Call call = e.getValue();
+			List<Lane> again;
+			synchronized (call) {
+				if (call.finished || call.abandoned || now - call.startNanos < timeoutNanos) {
+					continue;
+				}
+				call.abandoned = true;
+				again = slots.abandon(call.owner);
+			}
+			JobRow job = e.getKey().job;
+			long ms = TimeUnit.NANOSECONDS.toMillis(now - call.startNanos);
+			log.warn("job {} (owner {}): a callback has not returned after {} ms; its slot is released; {} callback threads are stuck",
+					job.id, call.owner, ms, slots.stuck());
+			table.notificationError(job, new JobError(ErrorContext.QUEUE_MANAGER_NOTIFICATION, ErrorCodes.E_TIMEOUT,
+					"a callback has not returned after " + ms + " ms; " + slots.stuck() + " callback threads are stuck", -1));
+			again.forEach(this::kickLater);
+		}
+	}
+
+	private void kickLater(Lane lane) {
+		if (active) {
+			try {
+				timer.execute(() -> kick(lane));
+			} catch (java.util.concurrent.RejectedExecutionException e) {
+				// shutting down
+			}
+		}
+	}
+
+	/** @return the callback threads currently past the timeout */
+	int stuck() {
+		return slots.stuck();
 	}
 
 	private void wakeUp(Lane lane, long nanos) {
@@ -172,8 +252,7 @@ public class Dispatcher implements Notifier {
 			table.notificationError(job, new JobError(ErrorContext.QUEUE_MANAGER_NOTIFICATION, ErrorCodes.E_INVALIDARG,
 					"the " + notice.kind() + " callback threw " + t, notice.file()));
 		} finally {
-			synchronized (lane) {
-				lane.busy = false;
+			synchronized (lane) { // the back-off is set before the lane is free again
 				if (acknowledged) {
 					lane.attempts = 0;
 					lane.retryAtNanos = 0;
@@ -183,6 +262,7 @@ public class Dispatcher implements Notifier {
 					lane.retryAtNanos = System.nanoTime() + backoff;
 				}
 			}
+			finish(lane);
 			kick(lane);
 		}
 	}
@@ -195,9 +275,7 @@ public class Dispatcher implements Notifier {
 		} catch (Throwable t) {
 			log.debug("job {}: the modification callback failed (not redelivered): {}", lane.job.id, t.toString());
 		} finally {
-			synchronized (lane) {
-				lane.busy = false;
-			}
+			finish(lane);
 			kick(lane);
 		}
 	}

@@ -1,0 +1,85 @@
+package bits.engine.itest;
+
+import static bits.engine.itest.Engine.await;
+import static bits.engine.itest.Engine.randomBytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceReference;
+
+import bits.api.ErrorCodes;
+import bits.api.JobError;
+import bits.api.JobPriority;
+import bits.api.TransferCallback;
+import bits.api.TransferJob;
+import bits.api.TransferManager;
+
+/** Four notifications per owner, and a stuck plugin silences no one (SPEC N10; callback timeout 2 s here). */
+class SlotsIT extends WithNginx {
+	@BeforeAll
+	static void files() throws Exception {
+		Files.write(nginx.root.resolve("files/slot.bin"), randomBytes(16 << 10, 40));
+		manager = Engine.configured(Map.of("notify.callback.timeout.ms", 2000L));
+	}
+
+	@Test
+	void fourStuckCallbacksOfOneOwnerNeitherBlockOthersNorTheFifth() throws Exception {
+		Bundle a = TestBundles.installEmpty(FrameworkUtil.getBundle(SlotsIT.class).getBundleContext(), "bits.itest.owner.a");
+		CountDownLatch release = new CountDownLatch(1);
+		AtomicInteger entered = new AtomicInteger();
+		TransferCallback stuck = new TransferCallback() {
+			@Override
+			public void jobTransferred(TransferJob job) throws Exception {
+				entered.incrementAndGet();
+				release.await(); // blocks "forever": until the test ends
+			}
+		};
+		List<TransferJob> theirs = new ArrayList<>();
+		try {
+			ServiceReference<TransferManager> ref = a.getBundleContext().getServiceReference(TransferManager.class);
+			TransferManager ownerA = a.getBundleContext().getService(ref);
+			for (int i = 0; i < 5; i++) {
+				TransferJob job = ownerA.createJob("a" + i);
+				job.setPriority(JobPriority.FOREGROUND);
+				job.addFile(nginx.uri("/files/slot.bin"), dest("a" + i));
+				job.setNotifyCallback(stuck);
+				job.resume();
+				theirs.add(job);
+			}
+			await("four of A's callbacks running", () -> entered.get() == 4);
+			Thread.sleep(500);
+			assertEquals(4, entered.get(), "at most four notifications of one owner in flight");
+
+			TransferJob mine = manager.createJob("b");
+			mine.setPriority(JobPriority.FOREGROUND);
+			mine.addFile(nginx.uri("/files/slot.bin"), dest("b"));
+			Recorder b = new Recorder();
+			mine.setNotifyCallback(b);
+			long start = System.nanoTime();
+			mine.resume();
+			await("owner B notified", () -> b.count("transferred") == 1);
+			assertTrue(System.nanoTime() - start < 10_000_000_000L, "owner B is not delayed by owner A");
+
+			await("A's fifth notification, once the timeout freed a slot", () -> entered.get() == 5);
+			JobError reported = theirs.stream().map(j -> j.getNotificationError().orElse(null)).filter(e -> e != null).findFirst()
+					.orElseThrow();
+			assertEquals(ErrorCodes.E_TIMEOUT, reported.code());
+			assertTrue(reported.description().contains("stuck"), reported.description());
+		} finally {
+			release.countDown();
+			theirs.forEach(TransferJob::cancel);
+			a.uninstall();
+		}
+	}
+}
