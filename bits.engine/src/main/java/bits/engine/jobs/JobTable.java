@@ -66,7 +66,7 @@ public class JobTable {
 	private final LiveCallbacks callbacks = new LiveCallbacks();
 	private BundleContext context;
 	private volatile TransferControl control = TransferControl.NONE;
-	private volatile Notifier notifier = Notifier.NONE;
+	private final Notifiers notifier = new Notifiers();
 
 	@Activate
 	void activate(BundleContext context, EngineConfig config) {
@@ -115,13 +115,13 @@ public class JobTable {
 		this.control.jobsChanged();
 	}
 
-	/** Lets the dispatcher be told of changes; {@code null} detaches it. */
-	public void attachNotifier(Notifier notifier) {
-		this.notifier = notifier == null ? Notifier.NONE : notifier;
+	/** Lets a notifier (the dispatcher, the EventAdmin bridge) be told of changes. */
+	public void attachNotifier(Notifier n) {
+		notifier.add(n);
 	}
 
-	Notifier notifier() {
-		return notifier;
+	public void detachNotifier(Notifier n) {
+		notifier.remove(n);
 	}
 
 	/** @return every job, for the dispatcher's start */
@@ -336,6 +336,7 @@ public class JobTable {
 			temporaries = job.files.stream().map(f -> f.temporary).toList();
 		}
 		Housekeeping.deleteQuietly(temporaries, log);
+		notifier.jobChanged(job);
 	}
 
 	CompleteResult complete(JobRow job) {
@@ -359,6 +360,7 @@ public class JobTable {
 			jobs.remove(job.id);
 		}
 		control.jobsChanged();
+		notifier.jobChanged(job);
 		return result;
 	}
 

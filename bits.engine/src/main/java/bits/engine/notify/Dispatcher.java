@@ -90,7 +90,7 @@ public class Dispatcher implements Notifier {
 	@Deactivate
 	void deactivate() {
 		active = false;
-		table.attachNotifier(null);
+		table.detachNotifier(this);
 		timer.shutdownNow();
 		high.shutdown();
 		low.shutdown();

@@ -68,8 +68,9 @@ class NotifyIT extends WithNginx {
 		r.failFirst = 3;
 		job.setNotifyCallback(r);
 		job.resume();
+		await("the failure recorded on the job", () -> job.getNotificationError().isPresent());
 		await("a fourth call", () -> r.count("transferred") == 4);
-		assertTrue(job.getNotificationError().isEmpty(), "cleared once acknowledged");
+		await("the failure cleared once acknowledged", () -> job.getNotificationError().isEmpty());
 		Thread.sleep(3000); // past the next back-off step
 		assertEquals(4, r.count("transferred"), "never again once acknowledged");
 	}

@@ -1,0 +1,17 @@
+package bits.engine.jobs;
+
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import bits.engine.store.JobRow;
+
+/** Every attached notifier, told of each change in turn. */
+final class Notifiers extends CopyOnWriteArrayList<Notifier> implements Notifier {
+	private static final long serialVersionUID = 1L;
+
+	@Override
+	public void jobChanged(JobRow job) {
+		for (Notifier n : this) {
+			n.jobChanged(job);
+		}
+	}
+}

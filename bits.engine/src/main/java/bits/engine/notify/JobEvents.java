@@ -1,0 +1,66 @@
+package bits.engine.notify;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+
+import bits.api.JobProgress;
+import bits.api.JobState;
+import bits.engine.jobs.JobTable;
+import bits.engine.jobs.Notifier;
+import bits.engine.store.JobRow;
+
+/**
+ * Posts job changes as OSGi events, for whoever prefers EventAdmin to callbacks: {@code bits/job/<STATE>} when a
+ * job's state changes (e.g. {@code bits/job/TRANSFERRED}) and {@code bits/job/MODIFIED} for other changes, with the
+ * job's id, owner, state, name and progress. Optional: without an EventAdmin this component simply stays inactive.
+ * Like all EventAdmin events these are fire-and-forget; the callbacks are the durable channel.
+ */
+@Component(service = {}, immediate = true)
+public class JobEvents implements Notifier {
+	/** The topic prefix. */
+	public static final String TOPIC = "bits/job/";
+
+	@Reference
+	private JobTable table;
+
+	@Reference
+	private EventAdmin events;
+
+	private final Map<UUID, JobState> states = new ConcurrentHashMap<>();
+
+	@Activate
+	void activate() {
+		table.attachNotifier(this);
+	}
+
+	@Deactivate
+	void deactivate() {
+		table.detachNotifier(this);
+	}
+
+	@Override
+	public void jobChanged(JobRow job) {
+		Map<String, Object> p = new HashMap<>();
+		JobState state = table.read(job, j -> {
+			JobProgress progress = j.progress();
+			p.put("job.id", j.id.toString());
+			p.put("job.owner", j.owner);
+			p.put("job.name", j.displayName);
+			p.put("job.state", j.state.name());
+			p.put("bytes.transferred", progress.bytesTransferred());
+			p.put("bytes.total", progress.bytesTotal());
+			return j.state;
+		});
+		JobState before = state.isFinal() ? states.remove(job.id) : states.put(job.id, state);
+		events.postEvent(new Event(TOPIC + (state == before ? "MODIFIED" : state.name()), p));
+	}
+}
