@@ -193,4 +193,27 @@ class NotifyIT extends WithNginx {
 		assertTrue(calls <= seconds / 0.5 + 3, changes + " changes in " + seconds + " s gave " + calls + " calls");
 		assertTrue(changes > calls * 5, "a flood: " + changes + " changes, " + calls + " calls");
 	}
+
+	@Test
+	void aNotificationCarriesTheOwnersIdentityEvenAfterAnAdminChange() throws Exception { // N13
+		TransferJob job = job("identity", 1);
+		String[] seen = new String[1];
+		job.setNotifyCallback(new TransferCallback() {
+			@Override
+			public void jobTransferred(TransferJob j) {
+				seen[0] = j.getOwner() + " " + j.getDescription();
+			}
+		});
+		Bundle admin = TestBundles.installEmpty(FrameworkUtil.getBundle(NotifyIT.class).getBundleContext(), "bits.itest.admin");
+		try {
+			ServiceReference<TransferManager> ref = admin.getBundleContext().getServiceReference(TransferManager.class);
+			TransferJob viaAdmin = admin.getBundleContext().getService(ref).getJob(job.getId(), JobScope.ALL_OWNERS);
+			viaAdmin.setDescription("changed by an admin");
+			viaAdmin.resume();
+		} finally {
+			admin.uninstall();
+		}
+		await("jobTransferred", () -> seen[0] != null);
+		assertEquals(manager.getOwner() + " changed by an admin", seen[0]);
+	}
 }
