@@ -29,11 +29,8 @@ import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 import bits.api.CompleteResult;
-import bits.api.ErrorCodes;
-import bits.api.ErrorContext;
 import bits.api.JobError;
 import bits.api.TransferCallback;
-import bits.api.ValidationState;
 import bits.api.FileSpec;
 import bits.api.JobState;
 import bits.api.JobType;
@@ -213,39 +210,15 @@ public class JobTable {
 		return callbacks;
 	}
 
-	/**
-	 * Sets or clears a job's live callback (SPEC N3, N4). A job that is TRANSFERRED or in ERROR notifies the new
-	 * callback again, even if an earlier one was notified (SPEC N7: "you will receive another notification").
-	 */
+	/** Sets or clears a job's live callback (SPEC N3, N4, N7); see {@link Notices#setCallback}. */
 	void setCallback(JobRow job, TransferCallback callback, Bundle caller) {
-		synchronized (this) {
-			checkNotFinal(job);
-			callbacks.set(job.id, callback, caller);
-			Notice.Kind terminal = job.state == JobState.TRANSFERRED ? Notice.Kind.JOB_TRANSFERRED
-					: job.state == JobState.ERROR ? Notice.Kind.JOB_ERROR : null;
-			if (callback != null && terminal != null && job.notices.stream().noneMatch(n -> n.kind() == terminal)) {
-				store.transaction(() -> record(job, terminal, -1));
-			}
-		}
+		Notices.setCallback(this, job, callback, caller);
 		notifier.jobChanged(job);
 	}
 
-	/** A callback judged a transferred file (SPEC N12): invalid fails the job with BG_E_VALIDATION_FAILED. */
+	/** A callback judged a transferred file (SPEC N12); see {@link Notices#validate}. */
 	void validate(JobRow job, FileRow file, boolean valid) {
-		update(job, j -> {
-			if (!file.completed) {
-				throw new TransferException(BG_E_INVALID_STATE, "file " + file.index + " of job " + j.id + " is not transferred yet");
-			}
-			file.validation = valid ? ValidationState.VALID : ValidationState.INVALID;
-			store.updateFile(j, file);
-			if (!valid) {
-				j.state = JobState.ERROR;
-				j.retryAt = null;
-				j.error = new JobError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_VALIDATION_FAILED,
-						"file " + file.index + " (" + file.remote + ") was marked invalid by a callback", file.index);
-				record(j, Notice.Kind.JOB_ERROR, -1);
-			}
-		});
+		Notices.validate(this, job, file, valid);
 		if (!valid) {
 			control.stopAndWait(job.id); // later files of the job stop transferring
 		}

@@ -60,6 +60,13 @@ public final class JobTransitions {
 		return next;
 	}
 
+	/** Jobs left CONNECTING or TRANSFERRING with no scheduler running them go back to QUEUED. */
+	public void requeueOrphans() {
+		for (JobRow j : table.all()) {
+			yielded(j);
+		}
+	}
+
 	/** QUEUED → CONNECTING; @return whether the job was queued and may now be transferred */
 	public boolean begin(JobRow job) {
 		return Boolean.TRUE.equals(change(job, JobState.QUEUED, r -> {

@@ -2,8 +2,17 @@ package bits.engine.jobs;
 
 import java.util.Iterator;
 
+import org.osgi.framework.Bundle;
+
+import bits.api.ErrorCodes;
+import bits.api.ErrorContext;
+import bits.api.JobError;
 import bits.api.JobState;
 import bits.api.NotifyFlag;
+import bits.api.TransferCallback;
+import bits.api.TransferException;
+import bits.api.ValidationState;
+import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
 import bits.engine.store.Notice;
 import bits.engine.store.Store;
@@ -41,5 +50,39 @@ final class Notices {
 				i.remove();
 			}
 		}
+	}
+
+	/**
+	 * Sets or clears a job's live callback (SPEC N3, N4). A job that is TRANSFERRED or in ERROR notifies the new
+	 * callback again, even if an earlier one was notified (SPEC N7: "you will receive another notification").
+	 */
+	static void setCallback(JobTable table, JobRow job, TransferCallback callback, Bundle caller) {
+		synchronized (table) {
+			JobTable.checkNotFinal(job);
+			table.callbacks().set(job.id, callback, caller);
+			Notice.Kind terminal = job.state == JobState.TRANSFERRED ? Notice.Kind.JOB_TRANSFERRED
+					: job.state == JobState.ERROR ? Notice.Kind.JOB_ERROR : null;
+			if (callback != null && terminal != null && job.notices.stream().noneMatch(n -> n.kind() == terminal)) {
+				table.store().transaction(() -> table.record(job, terminal, -1));
+			}
+		}
+	}
+
+	/** A callback judged a transferred file (SPEC N12): invalid fails the job with BG_E_VALIDATION_FAILED. */
+	static void validate(JobTable table, JobRow job, FileRow file, boolean valid) {
+		table.update(job, j -> {
+			if (!file.completed) {
+				throw new TransferException(ErrorCodes.BG_E_INVALID_STATE, "file " + file.index + " of job " + j.id + " is not transferred yet");
+			}
+			file.validation = valid ? ValidationState.VALID : ValidationState.INVALID;
+			table.store().updateFile(j, file);
+			if (!valid) {
+				j.state = JobState.ERROR;
+				j.retryAt = null;
+				j.error = new JobError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_VALIDATION_FAILED,
+						"file " + file.index + " (" + file.remote + ") was marked invalid by a callback", file.index);
+				table.record(j, Notice.Kind.JOB_ERROR, -1);
+			}
+		});
 	}
 }

@@ -17,6 +17,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
@@ -72,7 +73,7 @@ public class Dispatcher implements Notifier {
 	private volatile boolean active;
 	private final Map<Lane, Call> calls = new ConcurrentHashMap<>();
 	private OwnerSlots slots;
-	private long timeoutNanos;
+	private volatile long timeoutNanos;
 
 	@Activate
 	void activate(EngineConfig config) {
@@ -85,6 +86,13 @@ public class Dispatcher implements Notifier {
 		timer.scheduleWithFixedDelay(this::watch, 250, 250, TimeUnit.MILLISECONDS);
 		table.attachNotifier(this);
 		table.jobs().forEach(this::jobChanged); // the outbox survives restarts (SPEC N7, J7)
+	}
+
+	/** A configuration change adjusts the limits in place: no restart, no redelivery, no lost lanes. */
+	@Modified
+	void modified(EngineConfig config) {
+		slots.limits(config.notify_owner_slots(), config.notify_max_stuck_per_owner());
+		timeoutNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.notify_callback_timeout_ms()));
 	}
 
 	@Deactivate

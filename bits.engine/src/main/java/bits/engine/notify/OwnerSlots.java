@@ -19,11 +19,16 @@ final class OwnerSlots {
 		final Deque<Lane> waiting = new ArrayDeque<>();
 	}
 
-	private final int slots;
-	private final int maxStuck;
+	private int slots;
+	private int maxStuck;
 	private final Map<String, Owner> owners = new HashMap<>();
 
 	OwnerSlots(int slots, int maxStuck) {
+		limits(slots, maxStuck);
+	}
+
+	/** New limits, from a configuration change; calls in flight keep their slots. */
+	synchronized void limits(int slots, int maxStuck) {
 		this.slots = Math.max(1, slots);
 		this.maxStuck = Math.max(0, maxStuck);
 	}

@@ -75,6 +75,7 @@ public class Scheduler implements TransferControl {
 		HttpDownloader downloader = new HttpDownloader(clients, transitions, Duration.ofMillis(config.read_timeout_ms()), config.max_redirects());
 		Throttle throttle = config.background_bandwidth() > 0 ? new Throttle(config.background_bandwidth()) : Throttle.UNLIMITED;
 		transports = new Transports(transitions, downloader, new FileCopier(transitions), throttle, workers);
+		transitions.requeueOrphans(); // runs a previous scheduler instance did not hand back
 		active = true;
 		planner = new Thread(this::plan, "bits-scheduler");
 		planner.setDaemon(true);
@@ -87,7 +88,9 @@ public class Scheduler implements TransferControl {
 		table.attach(null);
 		synchronized (this) {
 			active = false;
-			running.values().forEach(r -> r.stop(JobRun.Stop.HALT));
+			// back to the queue, not left CONNECTING/TRANSFERRING: the next scheduler (a configuration change restarts
+			// this component, not the job table) must find them runnable
+			running.values().forEach(r -> r.stop(JobRun.Stop.YIELD));
 			notifyAll();
 		}
 		planner.join(10_000);

@@ -89,10 +89,15 @@ final class Engine {
 	}
 
 	static void await(String what, BooleanSupplier condition) throws InterruptedException {
+		await(() -> what, condition);
+	}
+
+	/** As {@link #await(String, BooleanSupplier)}, describing the state only when it fails. */
+	static void await(java.util.function.Supplier<String> what, BooleanSupplier condition) throws InterruptedException {
 		long deadline = System.nanoTime() + TIMEOUT.toNanos();
 		while (!condition.getAsBoolean()) {
 			if (System.nanoTime() > deadline) {
-				fail("timed out waiting for " + what);
+				fail("timed out waiting for " + what.get());
 			}
 			Thread.sleep(25);
 		}
