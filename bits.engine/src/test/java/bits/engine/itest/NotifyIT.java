@@ -190,7 +190,7 @@ class NotifyIT extends WithNginx {
 			}
 		});
 		long calls = r.count("modification");
-		assertTrue(calls <= seconds / 0.5 + 3, changes + " changes in " + seconds + " s gave " + calls + " calls");
+		assertTrue(calls <= seconds / 0.5 + 2, changes + " changes in " + seconds + " s gave " + calls + " calls");
 		assertTrue(changes > calls * 5, "a flood: " + changes + " changes, " + calls + " calls");
 	}
 
