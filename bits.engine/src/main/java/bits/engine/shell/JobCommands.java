@@ -31,7 +31,8 @@ import bits.api.TransferManager;
 @Component(service = JobCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=create",
 		"osgi.command.function=addfile", "osgi.command.function=addfileset", "osgi.command.function=resume", "osgi.command.function=suspend",
 		"osgi.command.function=cancel", "osgi.command.function=complete", "osgi.command.function=info",
-		"osgi.command.function=list", "osgi.command.function=setpriority", "osgi.command.function=wait" })
+		"osgi.command.function=list", "osgi.command.function=setpriority", "osgi.command.function=wait",
+		"osgi.command.function=watch" })
 public class JobCommands {
 	@Reference
 	private TransferManager manager;
@@ -123,6 +124,14 @@ public class JobCommands {
 		for (TransferJob j : manager.listJobs(JobScope.ALL_OWNERS)) {
 			out.println(Describe.line(j));
 		}
+	}
+
+	@Descriptor("set a live callback on a job that prints every notification it receives (flags: all)")
+	public void watch(@Descriptor("job") String job) {
+		TransferJob j = JobRefs.resolve(manager, job);
+		j.setNotifyFlags(java.util.EnumSet.of(bits.api.NotifyFlag.JOB_TRANSFERRED, bits.api.NotifyFlag.JOB_ERROR,
+				bits.api.NotifyFlag.FILE_TRANSFERRED, bits.api.NotifyFlag.JOB_MODIFICATION));
+		j.setNotifyCallback(new ConsoleCallback(out));
 	}
 
 	@Descriptor("wait until a job is TRANSFERRED, ERROR or final; prints its state")
