@@ -323,7 +323,12 @@ public class JobTable {
 				result = Completion.moveIntoPlace(job);
 			} catch (TransferException e) {
 				job.state = before; // BITS leaves the job as it was; files already renamed stay visible
-				store.updateJob(job);
+				store.transaction(() -> {
+					if (before == JobState.TRANSFERRED) {
+						record(job, Notice.Kind.JOB_TRANSFERRED, -1); // still TRANSFERRED: still to be told (N7)
+					}
+					store.updateJob(job);
+				});
 				throw e;
 			}
 			store.deleteJob(job.id);
