@@ -27,9 +27,11 @@ public final class JobTransitions {
 	/** @return the queued jobs, oldest first */
 	public List<JobRow> queued() {
 		List<JobRow> result = new ArrayList<>();
-		for (JobRow j : table.all()) {
-			if (table.read(j, r -> r.state == JobState.QUEUED)) {
-				result.add(j);
+		synchronized (table) { // one lock for the whole scan: the scheduler runs it several times a second
+			for (JobRow j : table.all()) {
+				if (j.state == JobState.QUEUED) {
+					result.add(j);
+				}
 			}
 		}
 		return result;

@@ -170,10 +170,12 @@ public class Scheduler implements TransferControl {
 	}
 
 	private synchronized void schedule(List<JobRow> queued) {
+		Map<JobRow, JobPriority> priority = new HashMap<>(); // read once: the comparator must not take the table's lock
+		queued.forEach(job -> priority.put(job, transitions.read(job, j -> j.priority)));
 		List<JobRow> background = new ArrayList<>();
 		long foreground = running.values().stream().filter(r -> !r.priority.isBackground()).count();
 		for (JobRow job : queued) {
-			JobPriority p = transitions.read(job, j -> j.priority);
+			JobPriority p = priority.get(job);
 			if (running.containsKey(job.id)) {
 				continue;
 			}
@@ -187,12 +189,12 @@ public class Scheduler implements TransferControl {
 			}
 		}
 		// waiting background jobs: best priority first, then the one that waited longest
-		background.sort(Comparator.comparing((JobRow j) -> transitions.read(j, r -> r.priority))
+		background.sort(Comparator.comparing((JobRow j) -> priority.get(j))
 				.thenComparing(j -> lastTurn.getOrDefault(j.id, Long.MIN_VALUE)));
 		List<JobRun> onWire = running.values().stream().filter(r -> r.priority.isBackground()).toList();
 		int free = backgroundSlots - onWire.size();
 		for (JobRow job : background) {
-			JobPriority p = transitions.read(job, j -> j.priority);
+			JobPriority p = priority.get(job);
 			if (free > 0) {
 				start(job, p);
 				free--;
