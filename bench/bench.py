@@ -76,7 +76,7 @@ class Service:
     """A long-running engine (`java -jar bits.jar`, Gogo reading commands from a pipe): bits as a service, like BITS."""
 
     def __init__(self, store, opts):
-        self.p = subprocess.Popen([JAVA, *opts, f"-Dfelix.fileinstall.dir={CONFIG_DIR}", f"-Dbits.store.directory={store}", "-jar", JAR],
+        self.p = subprocess.Popen([JAVA, *opts, f"-Dfelix.fileinstall.dir={CONFIG_DIR}", f"-Dbits.store.directory={store}", f"-Dlaunch.storage.dir={store}/framework", "-jar", JAR],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         time.sleep(3)  # FileInstall applies bits.engine.cfg, and the engine restarts with it
         self.run("bits:list")
@@ -127,7 +127,7 @@ CONFIG_DIR = None  # set in main(): FileInstall reads bits.engine.cfg from it
 
 
 def bits_cmd(store, commands, java_opts=()):
-    return [JAVA, *java_opts, f"-Dfelix.fileinstall.dir={CONFIG_DIR}", f"-Dbits.store.directory={store}",
+    return [JAVA, *java_opts, f"-Dfelix.fileinstall.dir={CONFIG_DIR}", f"-Dbits.store.directory={store}", f"-Dlaunch.storage.dir={store}/framework",
             f'-Dgosh.args=--nointeractive -c "{commands}"', "-jar", JAR]
 
 

@@ -80,7 +80,7 @@ class KillNineTest {
 
 	private Process engine(Path store, String commands, Path log) throws IOException {
 		String java = ProcessHandle.current().info().command().orElse("java");
-		List<String> cmd = new ArrayList<>(List.of(java, "-Dbits.store.directory=" + store, "-Dfelix.fileinstall.dir=" + store.resolveSibling("config"),
+		List<String> cmd = new ArrayList<>(List.of(java, "-Dbits.store.directory=" + store, "-Dfelix.fileinstall.dir=" + store.resolveSibling("config"), "-Dlaunch.storage.dir=" + store.resolveSibling("framework"),
 				"-Dgosh.args=--nointeractive -c \"" + commands + "\"", "-jar", System.getProperty("bits.jar")));
 		return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 	}

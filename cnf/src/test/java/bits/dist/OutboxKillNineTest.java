@@ -65,7 +65,7 @@ class OutboxKillNineTest {
 
 	private static Process engine(Path store, String commands, Path log) throws IOException {
 		String java = ProcessHandle.current().info().command().orElse("java");
-		return new ProcessBuilder(List.of(java, "-Dbits.store.directory=" + store, "-Dfelix.fileinstall.dir=" + store.resolveSibling("config"),
+		return new ProcessBuilder(List.of(java, "-Dbits.store.directory=" + store, "-Dfelix.fileinstall.dir=" + store.resolveSibling("config"), "-Dlaunch.storage.dir=" + store.resolveSibling("framework"),
 				"-Dgosh.args=--nointeractive -c \"" + commands + "\"", "-jar", System.getProperty("bits.jar")))
 				.redirectErrorStream(true).redirectOutput(log.toFile()).start();
 	}

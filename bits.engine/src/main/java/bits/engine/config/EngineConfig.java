@@ -67,4 +67,13 @@ public @interface EngineConfig {
 
 	@AttributeDefinition(name = "Stuck callbacks per owner", description = "Threads of one owner left in callbacks past the timeout; beyond it the owner gets no more notifications until one returns")
 	int notify_max_stuck_per_owner() default 16;
+
+	@AttributeDefinition(name = "Handler repositories", description = "URLs (file:, http:, https:) of OSGi repository indexes that handler bundles are installed from on demand; only these are trusted")
+	String[] handler_repositories() default {};
+
+	@AttributeDefinition(name = "Handler activation timeout (ms)", description = "How long to wait for a started handler bundle's service")
+	long handler_activation_timeout_ms() default 10_000;
+
+	@AttributeDefinition(name = "Handler idle time (s)", description = "A handler not called this long is released (its component deactivates); 0: never")
+	long handler_idle_s() default 300;
 }

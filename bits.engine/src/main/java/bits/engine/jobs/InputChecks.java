@@ -35,6 +35,14 @@ public final class InputChecks {
 		return bounded("description", description, TransferManager.MAX_DESCRIPTION);
 	}
 
+	/** A handler id: {@code null} clears; otherwise not blank, no white space, at most the display name's length. */
+	public static String handlerId(String id) {
+		if (id != null && (id.isBlank() || !id.equals(id.strip()) || id.chars().anyMatch(Character::isWhitespace))) {
+			throw new TransferException(E_INVALIDARG, "handler id \"" + id + "\" is blank or contains white space");
+		}
+		return id == null ? null : bounded("handler id", id, TransferManager.MAX_DISPLAY_NAME);
+	}
+
 	private static String bounded(String what, String value, int max) {
 		notNull(what, value);
 		if (value.length() > max) {
@@ -71,9 +79,6 @@ public final class InputChecks {
 		}
 		if (scheme.equals("file") && (remote.getPath() == null || remote.getPath().isEmpty() || remote.getPath().endsWith("/"))) {
 			throw new TransferException(E_INVALIDARG, "remote URI '" + remote + "' names no file");
-		}
-		if (remote.getFragment() != null) {
-			throw new TransferException(E_INVALIDARG, "remote URI '" + remote + "' has a fragment (#...), which is never sent to a server");
 		}
 		return scheme.equals(remote.getScheme()) ? remote : URI.create(scheme + remote.toString().substring(scheme.length()));
 	}

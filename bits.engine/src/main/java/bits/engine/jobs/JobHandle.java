@@ -296,7 +296,7 @@ final class JobHandle implements TransferJob {
 
 	@Override
 	public void setHandlerId(String handlerId) {
-		throw new UnsupportedOperationException("handler ids come with persistent handlers (issue 5)");
+		table.setHandlerId(job, InputChecks.handlerId(handlerId));
 	}
 
 	@Override

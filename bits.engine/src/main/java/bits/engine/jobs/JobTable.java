@@ -29,6 +29,7 @@ import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 import bits.api.CompleteResult;
+import bits.api.ErrorCodes;
 import bits.api.JobError;
 import bits.api.TransferCallback;
 import bits.api.FileSpec;
@@ -38,6 +39,7 @@ import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.engine.store.Notice;
 import bits.engine.config.EngineConfig;
+import bits.engine.handler.Handlers;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
 import bits.engine.store.Store;
@@ -55,6 +57,9 @@ public class JobTable {
 
 	@Reference(service = LoggerFactory.class)
 	private Logger log;
+
+	@Reference
+	private Handlers handlers;
 
 	private final Map<UUID, JobRow> jobs = new LinkedHashMap<>();
 	private Store store;
@@ -214,6 +219,20 @@ public class JobTable {
 	void setCallback(JobRow job, TransferCallback callback, Bundle caller) {
 		Notices.setCallback(this, job, callback, caller);
 		notifier.jobChanged(job);
+	}
+
+	/** Sets or clears the persistent handler id (SPEC N4): one that nothing provides is refused at once (N6). */
+	void setHandlerId(JobRow job, String id) {
+		if (id != null && !handlers.provides(id)) { // not under the lock: it may read a remote index
+			throw new TransferException(ErrorCodes.HANDLER_NOT_FOUND,
+					"handler " + id + ": no handler service, no installed bundle and no configured repository provides it");
+		}
+		update(job, j -> j.handlerId = id);
+	}
+
+	/** @return the handler ids the engine knows */
+	List<bits.api.HandlerInfo> handlers() {
+		return handlers.list();
 	}
 
 	/** A callback judged a transferred file (SPEC N12); see {@link Notices#validate}. */

@@ -30,6 +30,9 @@ import bits.api.NotifyFlag;
 import bits.api.TransferCallback;
 import bits.api.TransferJob;
 import bits.engine.config.EngineConfig;
+import bits.engine.handler.HandlerException;
+import bits.engine.handler.Handlers;
+import bits.engine.handler.Handlers.Handler;
 import bits.engine.jobs.JobTable;
 import bits.engine.jobs.LiveCallbacks.Registration;
 import bits.engine.jobs.Notifier;
@@ -60,8 +63,19 @@ public class Dispatcher implements Notifier {
 	private static final EnumSet<JobState> NO_MODIFICATION = EnumSet.of(JobState.TRANSFERRED, JobState.ERROR,
 			JobState.ACKNOWLEDGED, JobState.CANCELLED);
 
+	/** Where a lane's next notification goes (SPEC N5): the live callback if one is set, else the handler id. */
+	private record Route(Registration live, String handlerId) {
+	}
+
+	/** The object a notification is delivered to, and what to do when its call returns. */
+	private record Callee(TransferCallback callback, Bundle bundle, Runnable done) {
+	}
+
 	@Reference
 	private JobTable table;
+
+	@Reference
+	private Handlers handlers;
 
 	@Reference(service = LoggerFactory.class)
 	private Logger log;
@@ -122,20 +136,22 @@ public class Dispatcher implements Notifier {
 				return;
 			}
 			JobRow job = lane.job;
-			record Snapshot(JobState state, Notice notice, boolean modificationWanted, Duration interval, Duration maxRetry) {
+			record Snapshot(JobState state, Notice notice, boolean modificationWanted, Duration interval, Duration maxRetry,
+					String handlerId) {
 			}
 			Snapshot s = table.read(job, j -> new Snapshot(j.state, j.notices.isEmpty() ? null : j.notices.get(0),
 					j.notifyFlags.contains(NotifyFlag.JOB_MODIFICATION) && !j.notifyFlags.contains(NotifyFlag.DISABLE)
 							&& !NO_MODIFICATION.contains(j.state),
-					j.minimumNotificationInterval, j.minimumRetryDelay));
+					j.minimumNotificationInterval, j.minimumRetryDelay, j.handlerId));
 			if (s.state().isFinal()) {
 				lanes.remove(job.id);
 				return;
 			}
-			Optional<Registration> registration = table.callbacks().get(job.id);
-			if (registration.isEmpty()) {
-				return; // waits for a registrant; handler ids come with issue 5
+			Optional<Registration> live = table.callbacks().get(job.id);
+			if (live.isEmpty() && s.handlerId() == null) {
+				return; // waits for a registrant (SPEC N7)
 			}
+			Route route = new Route(live.orElse(null), s.handlerId());
 			long now = System.nanoTime();
 			if (s.notice() != null) {
 				if (now < lane.retryAtNanos) {
@@ -146,7 +162,7 @@ public class Dispatcher implements Notifier {
 					return;
 				}
 				Notice notice = s.notice();
-				high.execute(() -> deliver(lane, registration.get(), notice, s.maxRetry()));
+				high.execute(() -> deliver(lane, route, notice, s.maxRetry()));
 			} else if (lane.modification) {
 				if (!s.modificationWanted()) {
 					lane.modification = false;
@@ -162,7 +178,7 @@ public class Dispatcher implements Notifier {
 				}
 				lane.modification = false;
 				lane.lastModificationNanos = now;
-				low.execute(() -> deliverModification(lane, registration.get()));
+				low.execute(() -> deliverModification(lane, route));
 			}
 		}
 	}
@@ -235,17 +251,18 @@ public class Dispatcher implements Notifier {
 		}
 	}
 
-	private void deliver(Lane lane, Registration registration, Notice notice, Duration maxRetry) {
+	private void deliver(Lane lane, Route route, Notice notice, Duration maxRetry) {
 		JobRow job = lane.job;
 		boolean acknowledged = false;
 		boolean skipped = false;
+		Callee callee = null;
 		try {
-			if (!table.read(job, j -> j.notices.contains(notice)) || !valid(job, registration)) {
+			if (!table.read(job, j -> j.notices.contains(notice)) || (callee = callee(job, route, true)) == null) {
 				skipped = true; // the job left that state, or the callback became invalid meanwhile: no retry counts
 				return;
 			}
-			TransferJob view = table.view(job, registration.bundle());
-			TransferCallback callback = registration.callback();
+			TransferJob view = table.view(job, callee.bundle());
+			TransferCallback callback = callee.callback();
 			switch (notice.kind()) {
 			case JOB_TRANSFERRED -> callback.jobTransferred(view);
 			case JOB_ERROR -> callback.jobError(view, view.getError()
@@ -255,11 +272,17 @@ public class Dispatcher implements Notifier {
 			acknowledged = true;
 			table.acknowledge(job, notice);
 			table.notificationError(job, null);
+		} catch (HandlerException e) { // SPEC H6: on the job, in the log, retried like a callback that threw
+			log.warn("job {}: the {} notification waits: {}", job.id, notice.kind(), e.getMessage());
+			table.notificationError(job, new JobError(ErrorContext.QUEUE_MANAGER_NOTIFICATION, e.code(), e.getMessage(), -1));
 		} catch (Throwable t) {
 			log.warn("job {}: the {} callback failed; it is called again later: {}", job.id, notice.kind(), t.toString());
 			table.notificationError(job, new JobError(ErrorContext.QUEUE_MANAGER_NOTIFICATION, ErrorCodes.E_INVALIDARG,
 					"the " + notice.kind() + " callback threw " + t, notice.file()));
 		} finally {
+			if (callee != null) {
+				callee.done().run();
+			}
 			synchronized (lane) { // the back-off is set before the lane is free again
 				if (acknowledged) {
 					lane.attempts = 0;
@@ -275,17 +298,39 @@ public class Dispatcher implements Notifier {
 		}
 	}
 
-	private void deliverModification(Lane lane, Registration registration) {
+	private void deliverModification(Lane lane, Route route) {
+		Callee callee = null;
 		try {
-			if (valid(lane.job, registration)) {
-				registration.callback().jobModification(table.view(lane.job, registration.bundle()));
+			callee = callee(lane.job, route, false);
+			if (callee != null) {
+				callee.callback().jobModification(table.view(lane.job, callee.bundle()));
 			}
 		} catch (Throwable t) {
 			log.debug("job {}: the modification callback failed (not redelivered): {}", lane.job.id, t.toString());
 		} finally {
+			if (callee != null) {
+				callee.done().run();
+			}
 			finish(lane);
 			kick(lane);
 		}
+	}
+
+	/**
+	 * @param provision whether the handler may be installed and started for this notification; a modification, being
+	 *        lossy, only goes to a handler whose service is registered
+	 * @return whom to call now, or {@code null} if the route is no longer valid (a new live callback, a stopped bundle)
+	 */
+	private Callee callee(JobRow job, Route route, boolean provision) throws HandlerException {
+		if (route.live() != null) {
+			return valid(job, route.live()) ? new Callee(route.live().callback(), route.live().bundle(), () -> {
+			}) : null;
+		}
+		if (table.callbacks().get(job.id).isPresent() || !route.handlerId().equals(table.read(job, j -> j.handlerId))) {
+			return null; // a live callback was set, or the id changed, since the route was chosen
+		}
+		Optional<Handler> handler = provision ? Optional.of(handlers.obtain(route.handlerId())) : handlers.available(route.handlerId());
+		return handler.map(h -> new Callee(h.callback(), h.bundle(), () -> handlers.done(h))).orElse(null);
 	}
 
 	/** The engine never calls an object whose bundle is gone, nor one that was replaced (SPEC N3, N4). */

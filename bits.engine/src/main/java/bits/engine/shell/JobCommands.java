@@ -164,6 +164,8 @@ public class JobCommands {
 					.append(java.time.Duration.between(t.creation(), at).toMillis()).append(" ms after creation)"));
 			b.append('\n');
 			j.getError().ifPresent(e -> b.append("  error: ").append(e).append('\n'));
+			j.getHandlerId().ifPresent(h -> b.append("  handler: ").append(h).append('\n'));
+			j.getNotificationError().ifPresent(e -> b.append("  notification error: ").append(e).append('\n'));
 			for (TransferFile f : j.getFiles()) {
 				b.append("  ").append(f.getIndex()).append(' ').append(f.getRemoteUri()).append(" -> ").append(f.getLocalPath())
 						.append(' ').append(f.getProgress().bytesTransferred()).append('/').append(f.getProgress().bytesTotal())

@@ -28,7 +28,7 @@ final class FileCopier {
 	}
 
 	void copy(JobRow job, FileRow file, DataSink sink, GroupCommit group) throws TransferFailure, Stopped, InterruptedException {
-		Path source = Path.of(file.remote);
+		Path source = Path.of(Transports.withoutFragment(file.remote));
 		BasicFileAttributes attributes;
 		try {
 			attributes = Files.readAttributes(source, BasicFileAttributes.class);

@@ -114,7 +114,7 @@ final class HttpDownloader {
 	}
 
 	private HttpRequest request(URI uri, long offset, String validator, RequestSettings s, URI original) {
-		HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(readTimeout);
+		HttpRequest.Builder b = HttpRequest.newBuilder(Transports.withoutFragment(uri)).GET().timeout(readTimeout);
 		for (Map.Entry<String, String> h : s.headers().entrySet()) {
 			b.header(h.getKey(), h.getValue());
 		}

@@ -23,6 +23,16 @@ final class Transports {
 		this.background = background;
 	}
 
+	/** @return the URI to fetch: a fragment is the client's (a validator's digest, say) and never sent to a server */
+	static java.net.URI withoutFragment(java.net.URI uri) {
+		String fragment = uri.getRawFragment();
+		if (fragment == null) {
+			return uri;
+		}
+		String s = uri.toString();
+		return java.net.URI.create(s.substring(0, s.length() - fragment.length() - 1));
+	}
+
 	GroupCommit groupCommit(JobRow job) {
 		return new GroupCommit(transitions, job, syncer);
 	}

@@ -23,7 +23,7 @@ class InputChecksTest {
 	}
 
 	@ParameterizedTest
-	@ValueSource(strings = { "relative/path", "http:opaque", "http:///nohost", "file:/tmp/", "https://h/x#frag" })
+	@ValueSource(strings = { "relative/path", "http:opaque", "http:///nohost", "file:/tmp/" })
 	void malformedRemoteUrisAreRefused(String uri) {
 		TransferException e = fails(() -> InputChecks.remote(URI.create(uri)));
 		assertEquals(ErrorCodes.E_INVALIDARG, e.getCode());
@@ -34,6 +34,21 @@ class InputChecksTest {
 	void unsupportedSchemeIsNamed() {
 		TransferException e = fails(() -> InputChecks.remote(URI.create("ftp://host/file")));
 		assertTrue(e.getMessage().contains("unsupported scheme 'ftp'"), e.getMessage());
+	}
+
+	@Test
+	void aFragmentIsKeptForTheClient() { // e.g. the sha256 validator sample's expected digest
+		URI uri = URI.create("https://h/x.iso#sha256=00ff");
+		assertEquals(uri, InputChecks.remote(uri));
+	}
+
+	@Test
+	void handlerIdsMustBeNonBlankWithoutWhiteSpace() { // N6: refused before anything is looked up
+		assertEquals(ErrorCodes.E_INVALIDARG, fails(() -> InputChecks.handlerId(" ")).getCode());
+		assertEquals(ErrorCodes.E_INVALIDARG, fails(() -> InputChecks.handlerId("a b")).getCode());
+		assertEquals(ErrorCodes.BG_E_STRING_TOO_LONG, fails(() -> InputChecks.handlerId("h".repeat(257))).getCode());
+		assertEquals("com.example.Handler", InputChecks.handlerId("com.example.Handler"));
+		assertEquals(null, InputChecks.handlerId(null));
 	}
 
 	@Test

@@ -1,0 +1,134 @@
+package bits.engine.handler;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.resource.Resource;
+import org.osgi.service.log.Logger;
+import org.osgi.service.resolver.ResolutionException;
+import org.osgi.service.resolver.Resolver;
+
+/**
+ * Installs a handler bundle from the configured indexes with what it needs (SPEC H3): the framework's Resolver plans
+ * against installed bundles first, every bundle of the plan is downloaded and checked against the index's SHA-256,
+ * and only when all of them are good are they installed, resolved and started. A failure installs nothing.
+ */
+final class Provisioner {
+	private final BundleContext context;
+	private final Resolver resolver;
+	private final Repositories repositories;
+	private final Logger log;
+
+	Provisioner(BundleContext context, Resolver resolver, Repositories repositories, Logger log) {
+		this.context = context;
+		this.resolver = resolver;
+		this.repositories = repositories;
+		this.log = log;
+	}
+
+	/** @return the bundles installed and started; the handler's comes first */
+	List<Bundle> provision(String id, Resource handler) throws HandlerException {
+		Map<Resource, ?> plan;
+		try {
+			plan = resolver.resolve(new HandlerResolveContext(handler, context, repositories));
+		} catch (ResolutionException e) {
+			throw HandlerException.failed(id, "cannot resolve " + RepositoryIndex.identity(handler) + " from "
+					+ repositories.source(handler) + ": " + e.getMessage());
+		}
+		List<Resource> missing = new ArrayList<>();
+		missing.add(handler);
+		plan.keySet().stream().filter(r -> r != handler && !(r instanceof BundleRevision)).forEach(missing::add);
+
+		Map<Resource, byte[]> verified = new LinkedHashMap<>();
+		for (Resource r : missing) {
+			verified.put(r, download(id, r)); // all verified before anything is installed
+		}
+		List<Bundle> installed = new ArrayList<>();
+		try {
+			for (Map.Entry<Resource, byte[]> e : verified.entrySet()) {
+				String location = RepositoryIndex.content(e.getKey()).url().toString();
+				installed.add(context.installBundle(location, new ByteArrayInputStream(e.getValue())));
+			}
+		} catch (BundleException | RuntimeException e) {
+			uninstall(installed);
+			throw HandlerException.failed(id, "installing " + RepositoryIndex.identity(handler) + " failed: " + e.getMessage());
+		}
+		FrameworkWiring wiring = context.getBundle(org.osgi.framework.Constants.SYSTEM_BUNDLE_ID).adapt(FrameworkWiring.class);
+		if (!wiring.resolveBundles(installed)) {
+			uninstall(installed);
+			throw HandlerException.failed(id, "the framework did not resolve " + names(installed) + " as planned");
+		}
+		log.info("handler {}: installed {} from {}", id, names(installed), repositories.source(handler));
+		for (Bundle b : installed) {
+			start(id, b);
+		}
+		return installed;
+	}
+
+	/** Starts a bundle persistently, honouring a lazy activation policy (the service is registered while STARTING). */
+	static void start(String id, Bundle b) throws HandlerException {
+		if ((b.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0 || b.getHeaders("").get("Fragment-Host") != null) {
+			return;
+		}
+		try {
+			b.start(Bundle.START_ACTIVATION_POLICY);
+		} catch (BundleException | RuntimeException e) {
+			throw HandlerException.failed(id, "starting " + b.getSymbolicName() + " " + b.getVersion() + " failed: "
+					+ e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
+		}
+	}
+
+	private byte[] download(String id, Resource r) throws HandlerException {
+		RepositoryIndex.Content content = RepositoryIndex.content(r);
+		if (content == null) {
+			throw HandlerException.failed(id, RepositoryIndex.identity(r) + " has no content URL and SHA-256 in its index");
+		}
+		byte[] bytes;
+		try (InputStream in = content.url().toURL().openStream()) {
+			bytes = in.readAllBytes();
+		} catch (IOException | RuntimeException e) {
+			throw HandlerException.failed(id, "downloading " + content.url() + " failed: " + e);
+		}
+		String actual = sha256(bytes);
+		if (!actual.equalsIgnoreCase(content.sha256())) {
+			throw HandlerException.failed(id, content.url() + " has SHA-256 " + actual + " but the index says "
+					+ content.sha256() + "; refused, nothing installed");
+		}
+		return bytes;
+	}
+
+	private static String sha256(byte[] bytes) {
+		try {
+			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+		} catch (NoSuchAlgorithmException e) {
+			throw new IllegalStateException("every Java platform has SHA-256", e);
+		}
+	}
+
+	private void uninstall(List<Bundle> bundles) {
+		for (Bundle b : bundles) {
+			try {
+				b.uninstall();
+			} catch (BundleException | RuntimeException e) {
+				log.warn("uninstalling {} after a failed provisioning failed: {}", b, e.toString());
+			}
+		}
+	}
+
+	private static String names(List<Bundle> bundles) {
+		return bundles.stream().map(b -> b.getSymbolicName() + " " + b.getVersion()).toList().toString();
+	}
+}

@@ -1,0 +1,162 @@
+package bits.dist;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.apache.commons.io.FileUtils;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import bits.engine.itest.Nginx;
+
+/**
+ * SPEC H4 (with H3, H6) across real engine restarts of the distribution jar: a job that reached TRANSFERRED while its
+ * handler could not be installed reaches the handler after a kill -9 and a restart; and a job pending when its
+ * handler bundle had been stopped reaches it after a restart, the bundle being found again through its capability
+ * in the kept framework cache, not installed a second time.
+ */
+class HandlerRestartTest {
+	private static final String HANDLER = "bits.samples.complete"; // calls complete(): the file appears at its destination
+
+	@TempDir
+	Path tmp;
+
+	@Test
+	void aJobReachesItsHandlerAfterRestarts() throws Exception {
+		byte[] data = new byte[1 << 20];
+		new Random(11).nextBytes(data);
+		Path store = tmp.resolve("store");
+		Path out = Files.createDirectories(tmp.resolve("out"));
+		Path index = repositoryCopy();
+		Path jar = index.resolveSibling("bundles/bits.samples.complete-0.1.0-SNAPSHOT.jar");
+		byte[] good = Files.readAllBytes(jar);
+		Files.write(jar, new byte[] { 0 }, StandardOpenOption.APPEND); // its SHA-256 no longer matches the index
+		Path config = Files.createDirectories(tmp.resolve("config"));
+		Files.writeString(config.resolve("bits.engine.cfg"), "handler.repositories=" + index.toUri() + "\n");
+		try (Nginx nginx = Nginx.start(tmp)) {
+			Files.write(nginx.root.resolve("files/a.bin"), data);
+			Files.write(nginx.root.resolve("files/b.bin"), data);
+
+			// 1. the job finishes; its handler cannot be installed (hash mismatch): recorded on the job (H6)
+			Engine first = new Engine(store, tmp.resolve("1.log"));
+			first.send("bits:create a", "bits:addfile a " + nginx.uri("/files/a.bin") + " " + out.resolve("a.bin"),
+					"bits:setpriority a FOREGROUND", "bits:sethandler a " + HANDLER, "bits:resume a");
+			first.await(() -> queryLong(store, "SELECT count(*) FROM job WHERE state = 6 AND notify_error_description LIKE '%SHA-256%'") == 1);
+			first.kill();
+			assertFalse(Files.exists(out.resolve("a.bin")));
+
+			// 2. the repository is repaired; after the restart the handler is installed and called (H4)
+			Files.write(jar, good);
+			Engine second = new Engine(store, tmp.resolve("2.log"));
+			second.await(() -> Files.exists(out.resolve("a.bin")));
+			assertArrayEquals(data, Files.readAllBytes(out.resolve("a.bin")));
+			second.await(() -> queryLong(store, "SELECT count(*) FROM job") == 0);
+
+			// 3. a job is transferring (slowly) when the handler bundle is stopped and the engine killed
+			second.send("bits:create b", "bits:addfile b " + nginx.uri("/slow/b.bin") + " " + out.resolve("b.bin"),
+					"bits:setpriority b FOREGROUND", "bits:sethandler b " + HANDLER, "bits:resume b", "stop " + HANDLER,
+					"lb -s " + HANDLER, "echo handler-stopped");
+			second.await(() -> second.log().contains("handler-stopped"));
+			assertTrue(second.log().matches("(?s).*\\|Resolved\\s*\\|.*" + HANDLER + ".*"), second.log());
+			second.kill();
+
+			// 4. after the restart the job finishes and the installed, stopped bundle is started, not installed again
+			Files.delete(jar); // proof: the repository is not used any more
+			Engine third = new Engine(store, tmp.resolve("3.log"));
+			third.await(() -> Files.exists(out.resolve("b.bin")));
+			assertArrayEquals(data, Files.readAllBytes(out.resolve("b.bin")));
+			third.send("lb -s " + HANDLER, "echo listed");
+			third.await(() -> third.log().contains("listed"));
+			assertTrue(third.log().matches("(?s).*\\|Active\\s*\\|.*" + HANDLER + ".*"), third.log());
+			third.close();
+		}
+	}
+
+	private Path repositoryCopy() throws IOException {
+		Path samples = Path.of(System.getProperty("bits.samples.index")).toAbsolutePath().normalize();
+		Path copy = tmp.resolve("repo");
+		FileUtils.copyDirectory(samples.getParent().toFile(), copy.toFile());
+		return copy.resolve("index.xml");
+	}
+
+	/** The distribution jar as a separate JVM, its Gogo shell reading commands from a pipe. */
+	private final class Engine implements AutoCloseable {
+		private final Process process;
+		private final Path log;
+		private final OutputStream in;
+
+		Engine(Path store, Path log) throws IOException {
+			this.log = log;
+			String java = ProcessHandle.current().info().command().orElse("java");
+			process = new ProcessBuilder(List.of(java, "-Dbits.store.directory=" + store,
+					"-Dfelix.fileinstall.dir=" + tmp.resolve("config"), "-Dlaunch.storage.dir=" + tmp.resolve("framework"), "-jar",
+					System.getProperty("bits.jar"))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+			in = process.getOutputStream();
+		}
+
+		void send(String... commands) throws IOException {
+			for (String c : commands) {
+				in.write((c + "\n").getBytes(StandardCharsets.UTF_8));
+			}
+			in.flush();
+		}
+
+		String log() {
+			try {
+				return Files.readString(log);
+			} catch (IOException e) {
+				return "";
+			}
+		}
+
+		void await(BooleanSupplier condition) throws InterruptedException {
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+			while (!condition.getAsBoolean()) {
+				assertTrue(process.isAlive(), "the engine ended: " + log());
+				assertTrue(System.nanoTime() < deadline, "timed out: " + log());
+				Thread.sleep(50);
+			}
+		}
+
+		void kill() throws InterruptedException {
+			process.destroyForcibly(); // SIGKILL
+			assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+		}
+
+		@Override
+		public void close() throws Exception {
+			in.close(); // end of input: Gogo stops the framework
+			assertTrue(process.waitFor(60, TimeUnit.SECONDS), log());
+			assertEquals(117, process.exitValue(), log()); // the bnd launcher's code for a normal framework stop
+		}
+	}
+
+	private static long queryLong(Path store, String sql) {
+		if (!Files.exists(store.resolve("bits.db"))) {
+			return 0;
+		}
+		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.resolve("bits.db"));
+				ResultSet r = c.createStatement().executeQuery(sql)) {
+			return r.next() ? r.getLong(1) : 0;
+		} catch (SQLException e) {
+			return 0; // the schema is not there yet
+		}
+	}
+}
