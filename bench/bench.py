@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""bits benchmarks P1, P2, P6, P7 against curl and nginx on 127.0.0.1, measured side by side in one run.
+"""bits benchmarks P1-P7 against curl, nginx and Felix EventAdmin on 127.0.0.1, measured side by side in one run.
 
 P1  one 2 GiB file to disk: bits (data durable at TRANSFERRED) vs `curl -o` + fsync, and plain `curl -o`
 P2  one job of 1000 x 64 KiB files vs curl fetching the same list sequentially (one connection)
+P3  state change -> callback entry (p50, p99) at 10,000 changes/s offered, beside EventAdmin postEvent -> handler
+P4  durable terminal notifications acknowledged per second
+P5  TRANSFERRED -> handler ran: cold (installed from the samples index), installed but stopped, warm; beside a plain
+    Felix install + start + getService of the same bundle
 P6  engine start with 10k and 100k persisted jobs -> manager ready (over an empty store); heap per idle job
 P7  bytes downloaded twice after kill -9 mid-transfer (one checkpoint is 8 MiB)
 
@@ -179,7 +183,7 @@ class Table:
             if r["note"]:
                 vs = (vs + "; " if vs else "") + r["note"]
             cpu = f"{r['cpu']:.2f} s" if r["cpu"] is not None else ""
-            fmt = (lambda v: f"{v:.2f} {r['unit']}") if r["unit"] == "s" else (lambda v: f"{v:,.0f} {r['unit']}")
+            fmt = (lambda v: f"{v:.2f} {r['unit']}") if r["unit"] in ("s", "ms") else (lambda v: f"{v:,.1f} {r['unit']}") if r["unit"] == "us" else (lambda v: f"{v:,.0f} {r['unit']}")
             out.append(f"| {r['bench']} | {r['what']} | {fmt(r['median'])} | {fmt(r['min'])} | {fmt(r['max'])} | {cpu} | {r['n']} | {vs} |")
         return "\n".join(out)
 
@@ -332,6 +336,50 @@ def tmp_size(d):
     return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith(".bits-tmp"))
 
 
+def inproc(work, table, figures, runs):
+    """P3, P4, P5: bench/InProcess.java embeds Felix with the distribution's bundles; one JVM per figure."""
+    cp_dir = os.path.join(work, "inproc-cp")
+    shutil.rmtree(cp_dir, ignore_errors=True)
+    os.makedirs(cp_dir)
+    subprocess.run(["unzip", "-q", "-j", "-o", JAR, "jar/org.apache.felix.framework-*", "jar/bits.api-*",
+                    "jar/org.apache.felix.eventadmin-*", "-d", cp_dir], check=True)
+    cp = ":".join(os.path.join(cp_dir, f) for f in sorted(os.listdir(cp_dir)))
+    classes = os.path.join(work, "inproc-classes")
+    subprocess.run(["javac", "-d", classes, "-cp", cp, os.path.join(ROOT, "bench", "InProcess.java")], check=True)
+    index = os.path.join(ROOT, "bits.samples", "index", "target", "repo", "index.xml")
+    for fig in figures:
+        w = os.path.join(work, "inproc-" + fig)
+        shutil.rmtree(w, ignore_errors=True)
+        out = subprocess.run([JAVA, "-cp", cp + ":" + classes, "InProcess", JAR, index, w, fig, str(runs)],
+                             check=True, capture_output=True, text=True, timeout=1200).stdout
+        rows = {}
+        for line in out.splitlines():
+            parts = line.split()
+            if parts and parts[0] in ("P3", "P4", "P5", "P5warm"):
+                print("  " + line, flush=True)
+                for kv in parts[1:]:
+                    k, v = kv.split("=")
+                    rows.setdefault(parts[0] + ":" + k, []).append(float(v))
+        col = lambda k: rows[k]
+        if fig == "P3":
+            rate = med(col("P3:bits_rate"))
+            table.add("P3", "state change (durable API call) -> callback entry, p50", col("P3:bits_p50_us"), [], unit="us",
+                      note=f"offered 10,000/s, achieved {rate:,.0f}/s; includes the commit's fsync; goal p50 <= 50 us")
+            table.add("P3", "state change -> callback entry, p99", col("P3:bits_p99_us"), [], unit="us", note="goal p99 <= 1,000 us")
+            table.add("P3", "peer: EventAdmin postEvent -> handler entry, p50", col("P3:ea_p50_us"), [], unit="us",
+                      note="Felix EventAdmin 1.6.4, same rate, same run; in memory only")
+            table.add("P3", "peer: EventAdmin postEvent -> handler entry, p99", col("P3:ea_p99_us"), [], unit="us")
+        elif fig == "P4":
+            table.add("P4", "durable terminal notifications acknowledged per second (2,000 jobs)", col("P4:acknowledged_per_s"), [],
+                      unit="/s", note=f"delivered {med(col('P4:delivered_per_s')):,.0f}/s; goal >= 5,000/s")
+        elif fig == "P5":
+            table.add("P5", "TRANSFERRED -> handler ran, cold (resolve, SHA-256, install, start, activate)", col("P5:cold_ms"), [], unit="ms",
+                      note="until the handler's complete() renamed the file; goal <= 30 ms")
+            table.add("P5", "TRANSFERRED -> handler ran, installed but stopped", col("P5:stopped_ms"), [], unit="ms")
+            table.add("P5", "peer: plain Felix install + start + getService of the same bundle", col("P5:plain_install_start_get_ms"), [], unit="ms")
+            table.add("P5", "warm: state change -> connected handler entry, p50", col("P5warm:warm_p50_us"), [], unit="us", note="goal <= 10 us")
+
+
 def find_jar(group_path):
     base = os.path.expanduser(os.path.join("~/.m2/repository", group_path))
     for root, _, files in sorted(os.walk(base), reverse=True):
@@ -349,7 +397,7 @@ def machine():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a reduced set: smaller files, fewer runs")
-    ap.add_argument("--only", default="P1,P2,P6,P7")
+    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7")
     ap.add_argument("--java-opts", default="", help="extra JVM options for the bits runs")
     a = ap.parse_args()
     opts = a.java_opts.split()
@@ -372,6 +420,9 @@ def main():
             p6(work, table, 3 if a.quick else 5, [10_000] if a.quick else [10_000, 100_000], opts)
         if "P7" in only:
             p7(nginx, work, table, 3 if a.quick else 5, opts)
+        figures = [f for f in ("P3", "P4", "P5") if f in only]
+        if figures:
+            inproc(work, table, figures, 3 if a.quick else 5)
     finally:
         nginx.stop()
     md = f"# bits benchmark results\n\nMachine: {machine()}\n\nCommand: `bench/run.sh{' --quick' if a.quick else ''}`" \

@@ -25,7 +25,7 @@ final class Housekeeping {
 	void cancelInactive(Duration inactivity) {
 		Instant now = Instant.now();
 		for (JobRow job : table.all()) {
-			if (JobTable.olderThan(job.modified, inactivity, now)) {
+			if (job.modified.plus(inactivity).isBefore(now)) {
 				log.info("cancelling job {} ({}): inactive since {}", job.id, job.displayName, job.modified);
 				table.forget(job, JobState.CANCELLED);
 				deleteQuietly(job.files.stream().map((FileRow f) -> f.temporary).toList(), log);
@@ -39,5 +39,14 @@ final class Housekeeping {
 				log.warn("cannot delete temporary file {}", p);
 			}
 		}
+	}
+
+	/** The configured directory, else the framework property {@value JobTable#STORE_PROPERTY}, else the bundle's data area. */
+	static java.nio.file.Path storeDirectory(org.osgi.framework.BundleContext context, bits.engine.config.EngineConfig config) {
+		if (!config.store_directory().isEmpty()) {
+			return java.nio.file.Path.of(config.store_directory());
+		}
+		String property = context.getProperty(JobTable.STORE_PROPERTY);
+		return property != null && !property.isBlank() ? java.nio.file.Path.of(property) : context.getDataFile("store").toPath();
 	}
 }

@@ -3,12 +3,9 @@ package bits.engine.jobs;
 import static bits.api.ErrorCodes.BG_E_EMPTY;
 import static bits.api.ErrorCodes.BG_E_INVALID_STATE;
 import static bits.api.ErrorCodes.BG_E_NOT_FOUND;
-import static bits.api.ErrorCodes.BG_E_TOO_MANY_JOBS_PER_MACHINE;
-import static bits.api.ErrorCodes.BG_E_TOO_MANY_JOBS_PER_USER;
 import static bits.api.ErrorCodes.E_NOTIMPL;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -69,13 +66,14 @@ public class JobTable {
 	private BundleContext context;
 	private volatile TransferControl control = TransferControl.NONE;
 	private final Notifiers notifier = new Notifiers();
+	private final Acknowledgements acknowledgements = new Acknowledgements(this);
 
 	@Activate
 	void activate(BundleContext context, EngineConfig config) {
 		this.context = context;
 		context.addBundleListener(callbacks);
 		limits = new Limits(config);
-		Path dir = storeDirectory(context, config);
+		Path dir = Housekeeping.storeDirectory(context, config);
 		store = Store.open(dir);
 		List<JobRow> loaded = store.loadJobs();
 		synchronized (this) {
@@ -96,18 +94,11 @@ public class JobTable {
 		new Housekeeping(this, log).cancelInactive(limits.inactivity());
 	}
 
-	/** The configured directory, else the framework property {@value #STORE_PROPERTY}, else the bundle's data area. */
-	private static Path storeDirectory(BundleContext context, EngineConfig config) {
-		if (!config.store_directory().isEmpty()) {
-			return Path.of(config.store_directory());
-		}
-		String property = context.getProperty(STORE_PROPERTY);
-		return property != null && !property.isBlank() ? Path.of(property) : context.getDataFile("store").toPath();
-	}
 
 	@Deactivate
 	void deactivate() {
 		context.removeBundleListener(callbacks);
+		acknowledgements.close();
 		store.close();
 	}
 
@@ -147,13 +138,7 @@ public class JobTable {
 		if (type != JobType.DOWNLOAD) {
 			throw new TransferException(E_NOTIMPL, type + " jobs are not supported yet; only DOWNLOAD jobs are");
 		}
-		if (jobs.size() >= limits.maxJobs()) {
-			throw new TransferException(BG_E_TOO_MANY_JOBS_PER_MACHINE, "the engine has " + jobs.size() + " jobs; the limit is " + limits.maxJobs());
-		}
-		long owned = jobs.values().stream().filter(j -> j.owner.equals(owner)).count();
-		if (owned >= limits.maxJobsPerOwner()) {
-			throw new TransferException(BG_E_TOO_MANY_JOBS_PER_USER, owner + " has " + owned + " jobs; the limit is " + limits.maxJobsPerOwner());
-		}
+		limits.checkRoomForJob(jobs.values(), owner);
 		JobRow job = new JobRow(UUID.randomUUID(), owner, type, displayName, Instant.now());
 		job.minimumRetryDelay = limits.defaultRetryDelay();
 		job.noProgressTimeout = limits.defaultNoProgressTimeout();
@@ -189,20 +174,23 @@ public class JobTable {
 	}
 
 	/** Changes a job that is not final and persists it; a change that throws, or that the store refuses, is undone. */
-	synchronized void update(JobRow job, Consumer<JobRow> change) {
-		checkNotFinal(job);
-		JobRow before = Rows.copy(job);
-		try {
-			store.transaction(() -> {
-				change.accept(job);
-				job.modified = Instant.now();
-				Notices.settle(store, job);
-				store.updateJob(job);
-			});
-		} catch (RuntimeException e) {
-			Rows.restore(job, before);
-			throw e;
+	void update(JobRow job, Consumer<JobRow> change) {
+		synchronized (this) {
+			checkNotFinal(job);
+			JobRow before = Rows.copy(job);
+			try {
+				store.transactionSyncedLater(() -> {
+					change.accept(job);
+					job.modified = Instant.now();
+					Notices.settle(store, job);
+					store.updateJob(job);
+				});
+			} catch (RuntimeException e) {
+				Rows.restore(job, before);
+				throw e;
+			}
 		}
+		store.sync(); // durable before the caller goes on, without making readers wait for the disk
 		notifier.jobChanged(job);
 	}
 
@@ -254,7 +242,7 @@ public class JobTable {
 	/** A callback acknowledged a notification: it leaves the outbox. */
 	public synchronized void acknowledge(JobRow job, Notice notice) {
 		if (!job.state.isFinal() && job.notices.remove(notice)) {
-			store.deleteNotice(notice.id());
+			acknowledgements.add(notice.id()); // removed from the store in a batch
 		}
 	}
 
@@ -408,10 +396,5 @@ public class JobTable {
 		if (job.state.isFinal()) {
 			throw new TransferException(BG_E_INVALID_STATE, "job " + job.id + " is " + job.state + ", a final state");
 		}
-	}
-
-	/** How long ago, at most, a time may be to count as recent; for the inactivity limit. */
-	static boolean olderThan(Instant t, Duration age, Instant now) {
-		return t.plus(age).isBefore(now);
 	}
 }

@@ -24,6 +24,19 @@ record Limits(int maxJobs, int maxJobsPerOwner, int maxFilesPerJob, Duration ina
 				TransferJob.DEFAULT_NO_PROGRESS_TIMEOUT, List.of());
 	}
 
+	/** Refuses a new job of the owner when the engine or the owner has as many as allowed (BITS MaxJobsPer*). */
+	void checkRoomForJob(java.util.Collection<bits.engine.store.JobRow> jobs, String owner) {
+		if (jobs.size() >= maxJobs) {
+			throw new bits.api.TransferException(bits.api.ErrorCodes.BG_E_TOO_MANY_JOBS_PER_MACHINE,
+					"the engine has " + jobs.size() + " jobs; the limit is " + maxJobs);
+		}
+		long owned = jobs.stream().filter(j -> j.owner.equals(owner)).count();
+		if (owned >= maxJobsPerOwner) {
+			throw new bits.api.TransferException(bits.api.ErrorCodes.BG_E_TOO_MANY_JOBS_PER_USER,
+					owner + " has " + owned + " jobs; the limit is " + maxJobsPerOwner);
+		}
+	}
+
 	private static Duration max(Duration a, Duration b) {
 		return a.compareTo(b) >= 0 ? a : b;
 	}

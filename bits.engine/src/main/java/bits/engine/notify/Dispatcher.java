@@ -116,6 +116,15 @@ public class Dispatcher implements Notifier {
 		timer.shutdownNow();
 		high.shutdown();
 		low.shutdown();
+		// a successor must not call a job's callback while this one still runs it (SPEC N9): wait, up to the timeout
+		try {
+			long ms = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
+			if (!high.awaitTermination(ms, TimeUnit.MILLISECONDS) || !low.awaitTermination(ms, TimeUnit.MILLISECONDS)) {
+				log.warn("stopping with callbacks still running after {} ms", ms);
+			}
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	/**

@@ -50,6 +50,8 @@ public final class Store implements AutoCloseable {
 	private final StoreLock lock;
 	private final Connection connection;
 	private int depth;
+	private boolean syncLater;
+	private volatile java.nio.channels.FileChannel wal;
 
 	private Store(Path directory, StoreLock lock, Connection connection) {
 		this.directory = directory;
@@ -69,7 +71,8 @@ public final class Store implements AutoCloseable {
 			try {
 				SQLiteConfig config = new SQLiteConfig();
 				config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-				config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+				// commits are made durable by sync(): an fsync of the WAL, which callers may make after releasing their lock
+				config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
 				config.enforceForeignKeys(true);
 				config.setBusyTimeout(10_000);
 				SQLiteDataSource source = new SQLiteDataSource(config);
@@ -90,7 +93,39 @@ public final class Store implements AutoCloseable {
 		return directory;
 	}
 
-	/** Runs a unit of work in one transaction; nested calls join the outer one. */
+	/**
+	 * As {@link #transaction}, but the commit is not yet durable when this returns: the caller must call {@link #sync()},
+	 * typically after releasing the lock that serializes the store, so readers do not wait for the disk.
+	 */
+	public void transactionSyncedLater(Runnable work) {
+		boolean before = syncLater;
+		syncLater = true;
+		try {
+			transaction(work);
+		} finally {
+			syncLater = before;
+		}
+	}
+
+	/** Makes every commit so far durable (the WAL's fsync: what synchronous=FULL does at each commit). Thread-safe. */
+	public void sync() {
+		try {
+			java.nio.channels.FileChannel w = wal;
+			if (w == null) {
+				synchronized (this) {
+					if (wal == null) {
+						wal = java.nio.channels.FileChannel.open(directory.resolve("bits.db-wal"), java.nio.file.StandardOpenOption.READ);
+					}
+					w = wal;
+				}
+			}
+			w.force(false);
+		} catch (IOException e) {
+			throw new StoreException("cannot sync the store: " + e.getMessage(), e);
+		}
+	}
+
+	/** Runs a unit of work in one transaction, durable when this returns; nested calls join the outer one. */
 	public void transaction(Runnable work) {
 		try {
 			if (depth++ == 0) {
@@ -104,6 +139,9 @@ public final class Store implements AutoCloseable {
 				if (--depth == 0) {
 					if (ok) {
 						connection.commit();
+						if (!syncLater) {
+							sync();
+						}
 					} else {
 						connection.rollback();
 					}
@@ -231,6 +269,9 @@ public final class Store implements AutoCloseable {
 	public void close() {
 		try {
 			connection.close();
+			if (wal != null) {
+				wal.close();
+			}
 			lock.close();
 		} catch (SQLException | IOException e) {
 			throw new StoreException("cannot close the store: " + e.getMessage(), e);
@@ -366,6 +407,10 @@ public final class Store implements AutoCloseable {
 	private final Map<String, PreparedStatement> statements = new LinkedHashMap<>();
 
 	private void update(String sql, Binder binder) {
+		if (depth == 0) { // a single statement is a transaction too, and durable like one
+			transaction(() -> update(sql, binder));
+			return;
+		}
 		try {
 			PreparedStatement s = statements.get(sql);
 			if (s == null) {
