@@ -247,7 +247,7 @@ public class InProcess {
 		return n / ((System.nanoTime() - t0) / 1e9);
 	}
 
-	private static final int DRIVERS = 4;
+	private static final int DRIVERS = 1; // more spinning drivers would take the 2 cores from the engine
 
 	record Stats(double p50, double p99, int count) {
 		static Stats of(long[] from, AtomicLongArray to, int n) {
