@@ -133,6 +133,23 @@ class HandlersIT extends WithNginx {
 	}
 
 	@Test
+	void concurrentNotificationsForOneIdProvisionItOnceFromAnHttpIndex() throws Exception { // H3
+		Path repo = nginx.root.resolve("files/repo");
+		FileUtils.copyDirectory(samplesIndex().getParent().toFile(), repo.toFile());
+		manager = Engine.configured(Map.of("handler.repositories", nginx.uri("/files/repo/index.xml").toString()));
+		List<TransferJob> jobs = new java.util.ArrayList<>();
+		for (int i = 0; i < 6; i++) {
+			jobs.add(job("together-" + i, COMPLETE));
+		}
+		jobs.forEach(TransferJob::resume);
+		for (TransferJob job : jobs) {
+			awaitState(job, JobState.ACKNOWLEDGED);
+		}
+		String jar = "/files/repo/bundles/bits.samples.complete-0.1.0-SNAPSHOT.jar";
+		assertEquals(1, nginx.requests(jar).size(), "downloads of the handler: " + nginx.requests(jar));
+	}
+
+	@Test
 	void aHandlersLibraryThatOnlyTheIndexHasIsInstalledToo() throws Exception { // H3, N12
 		assertTrue(installed("bits.samples.digest").isEmpty());
 		String sha = Engine.sha256(content);
