@@ -1,0 +1,162 @@
+package bits.engine.shell;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import bits.api.AuthScheme;
+import bits.api.AuthTarget;
+import bits.api.Credentials;
+import bits.api.ErrorCodes;
+import bits.api.NotifyFlag;
+import bits.api.ProxySettings;
+import bits.api.ProxyUsage;
+import bits.api.TransferException;
+import bits.api.TransferFile;
+import bits.api.TransferJob;
+import bits.api.TransferManager;
+
+/**
+ * Gogo commands that read and set a job's properties, as {@code bitsadmin /set...} does. A bad argument is a one-line
+ * error naming it; nothing changes.
+ */
+@Component(service = PropertyCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=setdisplayname",
+		"osgi.command.function=setdescription", "osgi.command.function=setnotifyflags", "osgi.command.function=getnotifyflags",
+		"osgi.command.function=setminretrydelay", "osgi.command.function=setnoprogresstimeout",
+		"osgi.command.function=setcustomheaders", "osgi.command.function=setcredentials", "osgi.command.function=setproxysettings",
+		"osgi.command.function=files" })
+public class PropertyCommands {
+	@Reference
+	private TransferManager manager;
+
+	@Descriptor("set a job's display name")
+	public void setdisplayname(@Descriptor("job") String job, @Descriptor("display name") String name) {
+		JobRefs.resolve(manager, job).setDisplayName(name);
+	}
+
+	@Descriptor("set a job's description")
+	public void setdescription(@Descriptor("job") String job, @Descriptor("description") String description) {
+		JobRefs.resolve(manager, job).setDescription(description);
+	}
+
+	@Descriptor("set a job's notify flags: names (JOB_TRANSFERRED, JOB_ERROR, JOB_MODIFICATION, FILE_TRANSFERRED, DISABLE) or BITS's number")
+	public void setnotifyflags(@Descriptor("job") String job, @Descriptor("flags") String... flags) {
+		TransferJob j = JobRefs.resolve(manager, job);
+		j.setNotifyFlags(flags(flags));
+	}
+
+	@Descriptor("show a job's notify flags")
+	public String getnotifyflags(@Descriptor("job") String job) {
+		Set<NotifyFlag> flags = JobRefs.resolve(manager, job).getNotifyFlags();
+		return flags.stream().map(Enum::name).collect(Collectors.joining(" ")) + " (" + NotifyFlag.toBits(flags) + ")";
+	}
+
+	@Descriptor("set a job's minimum retry delay in seconds (BITS: at least 5)")
+	public void setminretrydelay(@Descriptor("job") String job, @Descriptor("seconds") String seconds) {
+		JobRefs.resolve(manager, job).setMinimumRetryDelay(seconds("retry delay", seconds));
+	}
+
+	@Descriptor("set a job's no-progress timeout in seconds")
+	public void setnoprogresstimeout(@Descriptor("job") String job, @Descriptor("seconds") String seconds) {
+		JobRefs.resolve(manager, job).setNoProgressTimeout(seconds("no-progress timeout", seconds));
+	}
+
+	@Descriptor("set a job's custom request headers, each 'Name: value'; none clears them")
+	public void setcustomheaders(@Descriptor("job") String job, @Descriptor("headers") String... headers) {
+		Map<String, String> map = new LinkedHashMap<>();
+		for (String h : headers) {
+			int colon = h.indexOf(':');
+			if (colon <= 0) {
+				throw new TransferException(ErrorCodes.E_INVALIDARG, "header '" + h + "' is not 'Name: value'");
+			}
+			map.put(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+		}
+		JobRefs.resolve(manager, job).setCustomHeaders(map);
+	}
+
+	@Descriptor("set credentials: TARGET (SERVER or PROXY) SCHEME (BASIC, DIGEST, NTLM, NEGOTIATE) USER PASSWORD")
+	public void setcredentials(@Descriptor("job") String job, @Descriptor("target") String target, @Descriptor("scheme") String scheme,
+			@Descriptor("user name") String user, @Descriptor("password") String password) {
+		Credentials c = new Credentials(value(AuthTarget.class, "target", target), value(AuthScheme.class, "scheme", scheme), user, password);
+		JobRefs.resolve(manager, job).setCredentials(c);
+	}
+
+	@Descriptor("set proxy use: PRECONFIG, NO_PROXY, or OVERRIDE PROXY[,PROXY...] [BYPASS[,BYPASS...]]")
+	public void setproxysettings(@Descriptor("job") String job, @Descriptor("usage and lists") String... args) {
+		if (args.length == 0) {
+			throw new TransferException(ErrorCodes.E_INVALIDARG, "proxy usage is missing");
+		}
+		ProxyUsage usage = value(ProxyUsage.class, "proxy usage", args[0]);
+		List<String> proxies = args.length > 1 ? List.of(args[1].split(",")) : List.of();
+		List<String> bypass = args.length > 2 ? List.of(args[2].split(",")) : List.of();
+		if (args.length > 3) {
+			throw new TransferException(ErrorCodes.E_INVALIDARG, "too many arguments after the proxy usage: " + Arrays.toString(args));
+		}
+		JobRefs.resolve(manager, job).setProxySettings(new ProxySettings(usage, proxies, bypass));
+	}
+
+	@Descriptor("list a job's files: index, remote URL, local path, bytes, state, validation")
+	public String files(@Descriptor("job") String job) {
+		StringBuilder b = new StringBuilder();
+		for (TransferFile f : JobRefs.resolve(manager, job).getFiles()) {
+			var p = f.getProgress();
+			b.append(f.getIndex()).append(' ').append(f.getRemoteUri()).append(" -> ").append(f.getLocalPath()).append(' ')
+					.append(p.bytesTransferred()).append('/').append(p.bytesTotal() < 0 ? "?" : p.bytesTotal())
+					.append(p.completed() ? " done " : " ").append(f.getValidationState()).append('\n');
+		}
+		return b.toString().stripTrailing();
+	}
+
+	static EnumSet<NotifyFlag> flags(String... names) {
+		if (names.length == 0) {
+			throw new TransferException(ErrorCodes.E_INVALIDARG, "notify flags are missing");
+		}
+		if (names.length == 1 && !names[0].isEmpty() && names[0].chars().allMatch(Character::isDigit)) {
+			try {
+				return NotifyFlag.fromBits(Integer.parseInt(names[0]));
+			} catch (IllegalArgumentException e) { // also a number too large for a flag word
+				throw new TransferException(ErrorCodes.E_INVALIDARG, "notify flags '" + names[0] + "': " + e.getMessage());
+			}
+		}
+		EnumSet<NotifyFlag> flags = EnumSet.noneOf(NotifyFlag.class);
+		for (String n : names) {
+			for (String one : n.split("[,|]")) {
+				if (!one.isBlank()) {
+					flags.add(value(NotifyFlag.class, "notify flag", one.trim()));
+				}
+			}
+		}
+		return flags;
+	}
+
+	private static Duration seconds(String what, String seconds) {
+		try {
+			long s = Long.parseLong(seconds);
+			if (s < 0) {
+				throw new NumberFormatException();
+			}
+			return Duration.ofSeconds(s);
+		} catch (NumberFormatException e) {
+			throw new TransferException(ErrorCodes.E_INVALIDARG, what + " '" + seconds + "' is not a number of seconds");
+		}
+	}
+
+	private static <E extends Enum<E>> E value(Class<E> type, String what, String name) {
+		try {
+			return Enum.valueOf(type, name.toUpperCase(Locale.ROOT));
+		} catch (IllegalArgumentException e) {
+			throw new TransferException(ErrorCodes.E_INVALIDARG, what + " '" + name + "' is not one of "
+					+ Arrays.toString(type.getEnumConstants()));
+		}
+	}
+}
