@@ -77,6 +77,8 @@ public class Handlers {
 	private final Map<String, Connected> connected = new ConcurrentHashMap<>();
 	private final Map<String, Object> locks = new ConcurrentHashMap<>();
 	private final AtomicLong serials = new AtomicLong();
+	private static final long QUIET_RETRY_S = 30;
+	private final Map<String, Long> quietFailures = new ConcurrentHashMap<>();
 	private BundleContext context;
 	private volatile Repositories repositories;
 	private volatile long activationTimeoutMs;
@@ -162,26 +164,29 @@ public class Handlers {
 		}
 	}
 
-	/** @return the handler's callback if its service is registered; never installs or starts anything */
-	public Optional<Handler> available(String id) {
-		synchronized (lock(id)) {
-			Connected c = connected.get(id);
-			if (c == null) {
-				ServiceReference<TransferCallback> reference = registered(id);
-				if (reference == null) {
-					return Optional.empty();
-				}
-				try {
-					c = connect(id, reference);
-				} catch (HandlerException e) {
-					return Optional.empty();
-				}
-			}
-			return Optional.of(use(c));
+	/**
+	 * For lossy notifications (modifications): as {@link #obtain}, but a failure is not thrown, and after one the id is
+	 * not tried again for {@value #QUIET_RETRY_S} s, so a flood of progress cannot hammer a broken repository.
+	 *
+	 * @return the handler's callback, if it could be obtained
+	 */
+	public Optional<Handler> obtainQuietly(String id) {
+		Long failed = quietFailures.get(id);
+		if (failed != null && System.nanoTime() - failed < TimeUnit.SECONDS.toNanos(QUIET_RETRY_S)) {
+			return Optional.empty();
+		}
+		try {
+			Handler h = obtain(id);
+			quietFailures.remove(id);
+			return Optional.of(h);
+		} catch (HandlerException e) {
+			quietFailures.put(id, System.nanoTime());
+			log.warn("{} (a modification notification is dropped)", e.getMessage());
+			return Optional.empty();
 		}
 	}
 
-	/** The call on a handler obtained with {@link #obtain} or {@link #available} returned. */
+	/** The call on a handler obtained with {@link #obtain} or {@link #obtainQuietly} returned. */
 	public void done(Handler handler) {
 		synchronized (lock(handler.id())) {
 			Connected c = connected.get(handler.id());

@@ -128,6 +128,11 @@ public final class JobTransitions {
 		}
 	}
 
+	/** The server told the file's size though the transfer cannot go on (a handler may decide with it, SPEC J4). */
+	public void sizeKnown(JobRow job, FileRow file, long total) {
+		table.updateFile(job, file, f -> f.bytesTotal = total);
+	}
+
 	/**
 	 * A small file is whole in its temporary file but not yet synced: it counts as transferred in memory, so the job
 	 * moves on, and becomes durable with the next group of such files ({@link #groupCompleted}).

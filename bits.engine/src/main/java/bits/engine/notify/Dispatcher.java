@@ -326,11 +326,11 @@ public class Dispatcher implements Notifier {
 	}
 
 	/**
-	 * @param provision whether the handler may be installed and started for this notification; a modification, being
-	 *        lossy, only goes to a handler whose service is registered
+	 * @param terminal whether a failure to obtain the handler is thrown (and retried with the outbox's back-off); for a
+	 *        modification, being lossy, it drops this one notification
 	 * @return whom to call now, or {@code null} if the route is no longer valid (a new live callback, a stopped bundle)
 	 */
-	private Callee callee(JobRow job, Route route, boolean provision) throws HandlerException {
+	private Callee callee(JobRow job, Route route, boolean terminal) throws HandlerException {
 		if (route.live() != null) {
 			return valid(job, route.live()) ? new Callee(route.live().callback(), route.live().bundle(), () -> {
 			}) : null;
@@ -338,7 +338,7 @@ public class Dispatcher implements Notifier {
 		if (table.callbacks().get(job.id).isPresent() || !route.handlerId().equals(table.read(job, j -> j.handlerId))) {
 			return null; // a live callback was set, or the id changed, since the route was chosen
 		}
-		Optional<Handler> handler = provision ? Optional.of(handlers.obtain(route.handlerId())) : handlers.available(route.handlerId());
+		Optional<Handler> handler = terminal ? Optional.of(handlers.obtain(route.handlerId())) : handlers.obtainQuietly(route.handlerId());
 		return handler.map(h -> new Callee(h.callback(), h.bundle(), () -> handlers.done(h))).orElse(null);
 	}
 

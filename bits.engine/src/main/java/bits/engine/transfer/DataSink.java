@@ -67,6 +67,11 @@ final class DataSink implements AutoCloseable {
 		}
 	}
 
+	/** Records the size the server gave in a response the transfer cannot use. */
+	void sizeKnown(long total) {
+		transitions.sizeKnown(job, file, total);
+	}
+
 	/** Positions the file at {@code offset}, dropping anything after it: unrecorded data, or all of it for 0. */
 	void startAt(long offset, long total, String validator) throws TransferFailure {
 		awaitSync(); // no background sync may record an old position after this

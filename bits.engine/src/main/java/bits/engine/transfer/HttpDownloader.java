@@ -86,7 +86,12 @@ final class HttpDownloader {
 			case REDIRECT -> {
 				uri = redirect(uri, response, settings.redirectPolicy(), ++redirects);
 			}
-			case FAIL -> throw plan.failure();
+			case FAIL -> {
+				if (plan.total() >= 0) {
+					sink.sizeKnown(plan.total());
+				}
+				throw plan.failure();
+			}
 			}
 		}
 	}

@@ -62,7 +62,7 @@ record ResponsePlan(Kind kind, long offset, long total, String validator, Transf
 			boolean changed = offset > 0 && storedValidator != null && !storedValidator.equals(validator);
 			if (background && !changed) {
 				// the server ignored the Range header: BITS needs ranges to resume a background job
-				return fail(TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INSUFFICIENT_RANGE_SUPPORT,
+				return new ResponsePlan(Kind.FAIL, 0, length, null, TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INSUFFICIENT_RANGE_SUPPORT,
 						"the server does not support range requests, which a background job needs; a FOREGROUND job can download it whole", null));
 			}
 			if (length < 0 && background) {

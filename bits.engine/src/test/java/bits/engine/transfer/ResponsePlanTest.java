@@ -28,6 +28,13 @@ class ResponsePlanTest {
 	}
 
 	@Test
+	void noRangeSupportFailsABackgroundJobButTellsTheSize() { // J4: a handler may then retry it in the foreground
+		ResponsePlan plan = ResponsePlan.decide(200, headers("Content-Length", "200000"), 0, null, true);
+		assertEquals(ErrorCodes.BG_E_INSUFFICIENT_RANGE_SUPPORT, plan.failure().code);
+		assertEquals(200_000, plan.total());
+	}
+
+	@Test
 	void aRangeFromTheWrongOffsetIsInvalid() {
 		assertEquals(ErrorCodes.BG_E_INVALID_SERVER_RESPONSE,
 				ResponsePlan.decide(206, headers("Content-Range", "bytes 0-9/10"), 5, "\"e\"", true).failure().code);
