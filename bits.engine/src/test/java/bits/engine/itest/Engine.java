@@ -74,6 +74,12 @@ final class Engine {
 				ServiceReference<?> now = context.getServiceReference(TransferManager.class);
 				return now != null && !now.equals(before);
 			});
+			Object repositories = overrides.get("handler.repositories");
+			if (repositories != null) { // the handler component takes its configuration in place, perhaps a moment later
+				TransferManager m = manager(context);
+				await("handler repository " + repositories, () -> m.listHandlers().stream()
+						.anyMatch(h -> h.source().equals(repositories.toString())));
+			}
 		}
 		return manager(context);
 	}

@@ -1,0 +1,100 @@
+package bits.engine.shell;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import bits.api.TransferException;
+
+/**
+ * Runs one shell command and stops the framework: what {@code ./bits COMMAND ARGS} does. The command comes from the
+ * framework (or system) property {@value #COMMAND}; its exit status (0, or 1 with a one-line error on stderr) is
+ * written to the file named by {@value #EXIT_FILE}, since the launcher's own exit code only says the framework stopped.
+ */
+@Component(immediate = true, service = {})
+public class OneShot {
+	/** The command line to run, e.g. {@code bits:info nightly}. */
+	public static final String COMMAND = "bits.command";
+	/** Where the exit status goes. */
+	public static final String EXIT_FILE = "bits.exit.file";
+
+	@Reference
+	private CommandProcessor processor;
+
+	// the bits: commands must be registered before the command runs; these references order it
+	@Reference
+	private JobCommands jobs;
+	@Reference
+	private PropertyCommands properties;
+	@Reference
+	private HandlerCommands handlers;
+
+	@Activate
+	void activate(BundleContext context) {
+		String command = context.getProperty(COMMAND);
+		if (command == null || command.isBlank()) {
+			return;
+		}
+		String exitFile = context.getProperty(EXIT_FILE);
+		Thread t = new Thread(() -> {
+			// the launcher must have started every bundle (it then registers a service with launcher.ready=true):
+			// stopping the framework half-way through its start fails the rest and leaves noise on the console
+			for (int i = 0; i < 3000 && !launched(context); i++) {
+				try {
+					Thread.sleep(20);
+				} catch (InterruptedException e) {
+					return;
+				}
+			}
+			int status = run(command);
+			try {
+				if (exitFile != null) {
+					Files.writeString(Path.of(exitFile), Integer.toString(status));
+				}
+				context.getBundle(0).stop();
+			} catch (IOException | BundleException | IllegalStateException e) {
+				System.err.println("bits: " + e.getMessage());
+			}
+		}, "bits-one-shot");
+		t.start(); // not on SCR's thread: the command may wait for a job
+	}
+
+	private static boolean launched(BundleContext context) {
+		try {
+			return context.getServiceReferences((String) null, "(launcher.ready=true)") != null;
+		} catch (org.osgi.framework.InvalidSyntaxException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	private int run(String command) {
+		// the process's own streams: System.out may already be Gogo's per-thread stream, which would print into itself
+		PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
+		PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+		try (CommandSession session = processor.createSession(System.in, out, err)) {
+			Object result = session.execute(command);
+			if (result != null) {
+				out.println(session.format(result, Converter.INSPECT));
+			}
+			out.flush();
+			return 0;
+		} catch (Exception e) {
+			Throwable cause = e;
+			while (cause instanceof java.lang.reflect.InvocationTargetException && cause.getCause() != null) {
+				cause = cause.getCause();
+			}
+			System.err.println("bits: " + (cause instanceof TransferException || cause.getMessage() != null ? cause.getMessage() : cause.toString()));
+			return 1;
+		}
+	}
+}
