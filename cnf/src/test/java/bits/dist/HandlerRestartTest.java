@@ -11,10 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +54,7 @@ class HandlerRestartTest {
 			Engine first = new Engine(store, tmp.resolve("1.log"));
 			first.send("bits:create a", "bits:addfile a " + nginx.uri("/files/a.bin") + " " + out.resolve("a.bin"),
 					"bits:setpriority a FOREGROUND", "bits:sethandler a " + HANDLER, "bits:resume a");
-			first.await(() -> queryLong(store, "SELECT count(*) FROM job WHERE state = 6 AND notify_error_description LIKE '%SHA-256%'") == 1);
+			first.await(() -> StoreQueries.queryLong(store, "SELECT count(*) FROM job WHERE state = 6 AND notify_error_description LIKE '%SHA-256%'") == 1);
 			first.kill();
 			assertFalse(Files.exists(out.resolve("a.bin")));
 
@@ -67,7 +63,7 @@ class HandlerRestartTest {
 			Engine second = new Engine(store, tmp.resolve("2.log"));
 			second.await(() -> Files.exists(out.resolve("a.bin")));
 			assertArrayEquals(data, Files.readAllBytes(out.resolve("a.bin")));
-			second.await(() -> queryLong(store, "SELECT count(*) FROM job") == 0);
+			second.await(() -> StoreQueries.queryLong(store, "SELECT count(*) FROM job") == 0);
 
 			// 3. a job is transferring (slowly) when the handler bundle is stopped and the engine killed
 			second.send("bits:create b", "bits:addfile b " + nginx.uri("/slow/b.bin") + " " + out.resolve("b.bin"),
@@ -145,18 +141,6 @@ class HandlerRestartTest {
 			in.close(); // end of input: Gogo stops the framework
 			assertTrue(process.waitFor(60, TimeUnit.SECONDS), log());
 			assertEquals(117, process.exitValue(), log()); // the bnd launcher's code for a normal framework stop
-		}
-	}
-
-	private static long queryLong(Path store, String sql) {
-		if (!Files.exists(store.resolve("bits.db"))) {
-			return 0;
-		}
-		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.resolve("bits.db"));
-				ResultSet r = c.createStatement().executeQuery(sql)) {
-			return r.next() ? r.getLong(1) : 0;
-		} catch (SQLException e) {
-			return 0; // the schema is not there yet
 		}
 	}
 }

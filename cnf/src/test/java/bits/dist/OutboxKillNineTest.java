@@ -7,10 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -42,17 +38,17 @@ class OutboxKillNineTest {
 					+ "; bits:setpriority outbox FOREGROUND; bits:resume outbox", tmp.resolve("first.log"));
 			// job TRANSFERRED (state 6) with its JOB_TRANSFERRED notice (kind 0) committed, nobody registered to take it
 			String stored = "SELECT o.id FROM outbox o JOIN job j ON o.job = j.id WHERE o.kind = 0 AND j.state = 6";
-			await(() -> queryLong(store, stored) > 0, first, tmp.resolve("first.log"));
-			long notice = queryLong(store, stored);
+			await(() -> StoreQueries.queryLong(store, stored) > 0, first, tmp.resolve("first.log"));
+			long notice = StoreQueries.queryLong(store, stored);
 			first.destroyForcibly(); // SIGKILL
 			first.waitFor(30, TimeUnit.SECONDS);
-			assertEquals(notice, queryLong(store, stored), "the notification is still stored after kill -9");
+			assertEquals(notice, StoreQueries.queryLong(store, stored), "the notification is still stored after kill -9");
 
 			Path log = tmp.resolve("second.log");
 			Process second = engine(store, "bits:watch outbox", log);
 			try {
 				await(() -> read(log).contains("JOB_TRANSFERRED"), second, log);
-				await(() -> queryLong(store, "SELECT count(*) FROM outbox WHERE id = " + notice) == 0, second, log);
+				await(() -> StoreQueries.queryLong(store, "SELECT count(*) FROM outbox WHERE id = " + notice) == 0, second, log);
 				Thread.sleep(1000);
 				assertEquals(1, read(log).lines().filter(l -> l.contains("JOB_TRANSFERRED")).count(), read(log));
 			} finally {
@@ -68,18 +64,6 @@ class OutboxKillNineTest {
 		return new ProcessBuilder(List.of(java, "-Dbits.store.directory=" + store, "-Dfelix.fileinstall.dir=" + store.resolveSibling("config"), "-Dlaunch.storage.dir=" + store.resolveSibling("framework"),
 				"-Dgosh.args=--nointeractive -c \"" + commands + "\"", "-jar", System.getProperty("bits.jar")))
 				.redirectErrorStream(true).redirectOutput(log.toFile()).start();
-	}
-
-	private static long queryLong(Path store, String sql) {
-		if (!Files.exists(store.resolve("bits.db"))) {
-			return 0;
-		}
-		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.resolve("bits.db"));
-				ResultSet r = c.createStatement().executeQuery(sql)) {
-			return r.next() ? r.getLong(1) : 0;
-		} catch (SQLException e) {
-			return 0; // the schema is not there yet
-		}
 	}
 
 	private static String read(Path log) {

@@ -254,8 +254,15 @@ public class Dispatcher implements Notifier {
 		return slots.stuck();
 	}
 
+	/**
+	 * Makes sure the lane is kicked again in {@code nanos}. A wake-up already due (delay <= 0) may be the one running
+	 * this very kick, or about to finish: it would not come back, so a new one is scheduled; so is one needed sooner.
+	 * An extra kick does no harm.
+	 */
 	private void wakeUp(Lane lane, long nanos) {
-		if (lane.wakeup == null || lane.wakeup.isDone()) {
+		java.util.concurrent.ScheduledFuture<?> w = lane.wakeup;
+		long delay = w == null || w.isDone() ? -1 : w.getDelay(TimeUnit.NANOSECONDS);
+		if (delay <= 0 || delay > nanos) {
 			lane.wakeup = timer.schedule(() -> kick(lane), nanos, TimeUnit.NANOSECONDS);
 		}
 	}
