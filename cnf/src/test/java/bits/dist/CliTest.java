@@ -70,4 +70,17 @@ class CliTest {
 		assertTrue(bad.err().trim().startsWith("bits: notify flag 'BOGUS' is not one of"), bad.err());
 		assertEquals("JOB_TRANSFERRED JOB_ERROR (3)", bits("getnotifyflags", "x").out().trim());
 	}
+
+	@Test
+	void waitFailsUnlessTheJobWasTransferred() throws Exception {
+		try (Nginx nginx = Nginx.start(tmp)) {
+			assertEquals(0, bits("create", "missing").status());
+			assertEquals(0, bits("addfile", "missing", nginx.uri("/files/none.bin").toString(), tmp.resolve("none.bin").toString()).status());
+			assertEquals(0, bits("resume", "missing").status());
+			Result waited = bits("wait", "--all");
+			assertEquals(1, waited.status(), waited.out());
+			assertTrue(waited.err().startsWith("bits: 'missing' is ERROR: "), waited.err());
+			assertTrue(waited.err().contains("404"), waited.err());
+		}
+	}
 }

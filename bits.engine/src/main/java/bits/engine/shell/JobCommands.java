@@ -134,14 +134,38 @@ public class JobCommands {
 		j.setNotifyCallback(new ConsoleCallback(out));
 	}
 
-	@Descriptor("wait until a job is TRANSFERRED, ERROR or final; prints its state")
-	public String wait(@Descriptor("job") String job) throws InterruptedException {
-		TransferJob j = JobRefs.resolve(manager, job);
-		JobState s;
-		while (!((s = j.getState()) == JobState.TRANSFERRED || s == JobState.ERROR || s.isFinal())) {
-			Thread.sleep(100);
+	@Descriptor("wait until the jobs (or --all) are TRANSFERRED, in ERROR or final; prints each state; fails unless all were transferred")
+	public String wait(@Descriptor("jobs, or --all") String... refs) throws InterruptedException {
+		List<TransferJob> jobs = new ArrayList<>();
+		if (refs.length == 1 && refs[0].equals("--all")) {
+			jobs.addAll(manager.listJobs(JobScope.ALL_OWNERS));
+		} else if (refs.length == 0) {
+			throw new TransferException(ErrorCodes.E_INVALIDARG, "no job named: give job ids, id prefixes or display names, or --all");
+		} else {
+			for (String ref : refs) {
+				jobs.add(JobRefs.resolve(manager, ref));
+			}
 		}
-		return s.toString();
+		StringBuilder states = new StringBuilder();
+		List<String> failed = new ArrayList<>();
+		int code = ErrorCodes.BG_E_INVALID_STATE; // a job cancelled or acknowledged elsewhere; else the first error's code
+		for (TransferJob j : jobs) {
+			JobState s;
+			while (!((s = j.getState()) == JobState.TRANSFERRED || s == JobState.ERROR || s.isFinal())) {
+				Thread.sleep(100);
+			}
+			states.append(states.length() == 0 ? "" : "\n").append(jobs.size() == 1 ? s.toString() : j.getDisplayName() + " " + s);
+			if (s != JobState.TRANSFERRED && s != JobState.ACKNOWLEDGED) {
+				if (failed.isEmpty() && j.getError().isPresent()) {
+					code = j.getError().get().code();
+				}
+				failed.add("'" + j.getDisplayName() + "' is " + s + j.getError().map(e -> ": " + e.description()).orElse(""));
+			}
+		}
+		if (!failed.isEmpty()) {
+			throw new TransferException(code, String.join("; ", failed));
+		}
+		return states.toString();
 	}
 
 	/** Text forms of jobs and files. */
