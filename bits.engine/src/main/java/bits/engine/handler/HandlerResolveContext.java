@@ -28,14 +28,15 @@ final class HandlerResolveContext extends ResolveContext {
 	private final Resource handler;
 	private final BundleContext context;
 	private final FrameworkWiring frameworkWiring;
-	private final Repositories repositories;
+	private final List<RepositoryIndex> indexes;
 	private final Set<String> installed = new HashSet<>();
 
 	HandlerResolveContext(Resource handler, BundleContext context, Repositories repositories) {
 		this.handler = handler;
 		this.context = context;
 		this.frameworkWiring = context.getBundle(org.osgi.framework.Constants.SYSTEM_BUNDLE_ID).adapt(FrameworkWiring.class);
-		this.repositories = repositories;
+		// the indexes already read: the resolver asks many times, and an unreadable index must not be fetched each time
+		this.indexes = repositories.loaded();
 		for (Bundle b : context.getBundles()) {
 			installed.add(b.getSymbolicName() + " " + b.getVersion());
 		}
@@ -49,7 +50,7 @@ final class HandlerResolveContext extends ResolveContext {
 	@Override
 	public List<Capability> findProviders(Requirement requirement) {
 		List<Capability> found = new ArrayList<>(frameworkWiring.findProviders(requirement));
-		for (Capability c : repositories.providers(requirement)) {
+		for (Capability c : Repositories.providers(indexes, requirement)) {
 			if (!installed.contains(RepositoryIndex.identity(c.getResource()))) {
 				found.add(c);
 			}

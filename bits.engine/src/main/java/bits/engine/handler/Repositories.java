@@ -62,10 +62,26 @@ final class Repositories {
 		return result;
 	}
 
+	/** @return the indexes read so far, in the configured order, without reading any (no I/O) */
+	List<RepositoryIndex> loaded() {
+		List<RepositoryIndex> result = new ArrayList<>();
+		for (URI uri : uris) {
+			RepositoryIndex index = loaded.get(uri);
+			if (index != null) {
+				result.add(index);
+			}
+		}
+		return result;
+	}
+
 	/** @return the capabilities of all indexes that satisfy the requirement, in the configured order */
 	List<Capability> providers(Requirement requirement) {
+		return providers(indexes(), requirement);
+	}
+
+	static List<Capability> providers(List<RepositoryIndex> indexes, Requirement requirement) {
 		List<Capability> found = new ArrayList<>();
-		for (RepositoryIndex index : indexes()) {
+		for (RepositoryIndex index : indexes) {
 			found.addAll(index.providers(requirement));
 		}
 		return found;
@@ -73,7 +89,7 @@ final class Repositories {
 
 	/** @return the index a resource came from, for messages and listings */
 	String source(org.osgi.resource.Resource r) {
-		for (RepositoryIndex index : indexes()) {
+		for (RepositoryIndex index : loaded()) {
 			if (index.resources().contains(r)) {
 				return index.uri().toString();
 			}
