@@ -150,7 +150,7 @@ public class Handlers {
 			if (reference == null) {
 				Bundle bundle = installedProvider(id);
 				if (bundle != null) {
-					Provisioner.start(id, bundle);
+					Provisioner.start(id, bundle, context);
 				} else {
 					Resource resource = repositoryProvider(id);
 					if (resource == null) {

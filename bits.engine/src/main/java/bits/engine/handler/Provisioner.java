@@ -14,6 +14,7 @@ import java.util.Map;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
+import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.resource.Resource;
@@ -73,17 +74,26 @@ final class Provisioner {
 		}
 		log.info("handler {}: installed {} from {}", id, names(installed), repositories.source(handler));
 		for (Bundle b : installed) {
-			start(id, b);
+			start(id, b, context);
 		}
 		return installed;
 	}
 
-	/** Starts a bundle persistently, honouring a lazy activation policy (the service is registered while STARTING). */
-	static void start(String id, Bundle b) throws HandlerException {
+	/**
+	 * Starts a bundle persistently, honouring a lazy activation policy (the service is registered while STARTING). A
+	 * handler runs whenever its engine does: a start level above the engine's (a launcher's initial bundle start level
+	 * may be above the framework's active level) is lowered to the engine's.
+	 */
+	static void start(String id, Bundle b, BundleContext engine) throws HandlerException {
 		if ((b.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0 || b.getHeaders("").get("Fragment-Host") != null) {
 			return;
 		}
 		try {
+			int level = engine.getBundle().adapt(BundleStartLevel.class).getStartLevel();
+			BundleStartLevel handlerLevel = b.adapt(BundleStartLevel.class);
+			if (handlerLevel.getStartLevel() > level) {
+				handlerLevel.setStartLevel(level);
+			}
 			b.start(Bundle.START_ACTIVATION_POLICY);
 		} catch (BundleException | RuntimeException e) {
 			throw HandlerException.failed(id, "starting " + b.getSymbolicName() + " " + b.getVersion() + " failed: "

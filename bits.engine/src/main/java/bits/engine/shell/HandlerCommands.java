@@ -1,12 +1,13 @@
 package bits.engine.shell;
 
-import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
@@ -22,8 +23,6 @@ public class HandlerCommands {
 	@Reference
 	private TransferManager manager;
 
-	private final PrintStream out = System.out;
-
 	@Descriptor("set a job's persistent handler id; one that no installed bundle and no configured repository provides is refused")
 	public void sethandler(@Descriptor("job") String job, @Descriptor("handler id") String id) {
 		JobRefs.resolve(manager, job).setHandlerId(id);
@@ -35,18 +34,29 @@ public class HandlerCommands {
 	}
 
 	@Descriptor("list the handler ids the engine knows: ACTIVE (service registered), INSTALLED, AVAILABLE (in an index only), and the jobs naming each")
-	public void handlers() {
-		Map<String, StringBuilder> naming = new TreeMap<>();
+	public String handlers(@Descriptor("one JSON document: an array of handlers") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+		Map<String, List<String>> naming = new TreeMap<>();
 		for (TransferJob j : manager.listJobs(JobScope.ALL_OWNERS)) {
-			Optional<String> id = j.getHandlerId();
-			id.ifPresent(h -> naming.computeIfAbsent(h, k -> new StringBuilder()).append(' ').append(j.getId()));
+			j.getHandlerId().ifPresent(h -> naming.computeIfAbsent(h, k -> new ArrayList<>()).add(j.getId().toString()));
 		}
-		List<HandlerInfo> infos = manager.listHandlers();
-		for (HandlerInfo h : infos) {
-			StringBuilder jobs = naming.remove(h.id());
-			out.println(h.id() + " " + h.state() + " " + h.bundle() + " " + h.version() + " " + h.source() + " jobs:"
-					+ (jobs == null ? " -" : jobs));
+		Map<String, HandlerInfo> known = new LinkedHashMap<>();
+		manager.listHandlers().forEach(h -> known.put(h.id(), h));
+		naming.keySet().forEach(id -> known.putIfAbsent(id, null)); // named by a job, but its provider went away: UNKNOWN
+		if (json) {
+			return JobJson.document(w -> {
+				w.array();
+				for (var e : known.entrySet()) {
+					JobJson.handler(w, e.getValue(), e.getKey(), naming.getOrDefault(e.getKey(), List.of()));
+				}
+				w.endArray();
+			});
 		}
-		naming.forEach((id, jobs) -> out.println(id + " UNKNOWN - - - jobs:" + jobs)); // its provider went away
+		StringBuilder b = new StringBuilder();
+		known.forEach((id, h) -> {
+			List<String> jobs = naming.getOrDefault(id, List.of());
+			b.append(id).append(' ').append(h == null ? "UNKNOWN - - -" : h.state() + " " + h.bundle() + " " + h.version() + " " + h.source())
+					.append(" jobs: ").append(jobs.isEmpty() ? "-" : String.join(" ", jobs)).append('\n');
+		});
+		return b.toString().stripTrailing();
 	}
 }

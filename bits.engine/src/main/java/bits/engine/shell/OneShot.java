@@ -10,11 +10,16 @@ import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 import bits.api.TransferException;
+import bits.api.TransferManager;
 
 /**
  * Runs one shell command and stops the framework: what {@code ./bits COMMAND ARGS} does. The command comes from the
@@ -31,13 +36,21 @@ public class OneShot {
 	@Reference
 	private CommandProcessor processor;
 
-	// the bits: commands must be registered before the command runs; these references order it
 	@Reference
-	private JobCommands jobs;
+	private ServiceComponentRuntime scr;
+
+	// the bits: commands must be registered before the command runs; these references order it. They are references
+	// only, so that a command whose engine failed to start (a store in use) is reported rather than never run.
 	@Reference
-	private PropertyCommands properties;
+	private ServiceReference<JobCommands> jobs;
 	@Reference
-	private HandlerCommands handlers;
+	private ServiceReference<PropertyCommands> properties;
+	@Reference
+	private ServiceReference<HandlerCommands> handlers;
+	@Reference
+	private ServiceReference<ViewCommands> views;
+	@Reference
+	private ServiceReference<TransferCommands> transfers;
 
 	@Activate
 	void activate(BundleContext context) {
@@ -56,7 +69,11 @@ public class OneShot {
 					return;
 				}
 			}
-			int status = run(command);
+			String failure = engineFailure(context);
+			int status = failure == null ? run(command) : 1;
+			if (failure != null) {
+				System.err.println("bits: the engine did not start: " + failure);
+			}
 			try {
 				if (exitFile != null) {
 					Files.writeString(Path.of(exitFile), Integer.toString(status));
@@ -75,6 +92,35 @@ public class OneShot {
 		} catch (org.osgi.framework.InvalidSyntaxException e) {
 			throw new IllegalStateException(e);
 		}
+	}
+
+	/** Why the manager service gives no object (say, the store is in use), or null when it works. */
+	private String engineFailure(BundleContext context) {
+		ServiceReference<TransferManager> ref = context.getServiceReference(TransferManager.class);
+		if (ref != null && context.getService(ref) != null) {
+			context.ungetService(ref);
+			return null;
+		}
+		for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(context.getBundle())) {
+			for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+				if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION && c.failure != null) {
+					return rootCause(c.failure);
+				}
+			}
+		}
+		return "the manager service is missing (see the log)";
+	}
+
+	/** The message of the innermost cause in a stack trace's text. */
+	private static String rootCause(String trace) {
+		String line = trace.lines().findFirst().orElse(trace);
+		for (String l : trace.lines().toList()) {
+			if (l.startsWith("Caused by: ")) {
+				line = l.substring("Caused by: ".length());
+			}
+		}
+		int colon = line.indexOf(": ");
+		return colon > 0 && !line.substring(0, colon).contains(" ") ? line.substring(colon + 2) : line;
 	}
 
 	private int run(String command) {

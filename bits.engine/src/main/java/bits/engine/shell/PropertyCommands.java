@@ -1,11 +1,9 @@
 package bits.engine.shell;
 
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -22,7 +20,6 @@ import bits.api.NotifyFlag;
 import bits.api.ProxySettings;
 import bits.api.ProxyUsage;
 import bits.api.TransferException;
-import bits.api.TransferFile;
 import bits.api.TransferJob;
 import bits.api.TransferManager;
 
@@ -33,8 +30,7 @@ import bits.api.TransferManager;
 @Component(service = PropertyCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=setdisplayname",
 		"osgi.command.function=setdescription", "osgi.command.function=setnotifyflags", "osgi.command.function=getnotifyflags",
 		"osgi.command.function=setminretrydelay", "osgi.command.function=setnoprogresstimeout",
-		"osgi.command.function=setcustomheaders", "osgi.command.function=setcredentials", "osgi.command.function=setproxysettings",
-		"osgi.command.function=files" })
+		"osgi.command.function=setcustomheaders", "osgi.command.function=setcredentials", "osgi.command.function=setproxysettings" })
 public class PropertyCommands {
 	@Reference
 	private TransferManager manager;
@@ -63,12 +59,12 @@ public class PropertyCommands {
 
 	@Descriptor("set a job's minimum retry delay in seconds (BITS: at least 5)")
 	public void setminretrydelay(@Descriptor("job") String job, @Descriptor("seconds") String seconds) {
-		JobRefs.resolve(manager, job).setMinimumRetryDelay(seconds("retry delay", seconds));
+		JobRefs.resolve(manager, job).setMinimumRetryDelay(Args.seconds("retry delay", seconds));
 	}
 
 	@Descriptor("set a job's no-progress timeout in seconds")
 	public void setnoprogresstimeout(@Descriptor("job") String job, @Descriptor("seconds") String seconds) {
-		JobRefs.resolve(manager, job).setNoProgressTimeout(seconds("no-progress timeout", seconds));
+		JobRefs.resolve(manager, job).setNoProgressTimeout(Args.seconds("no-progress timeout", seconds));
 	}
 
 	@Descriptor("set a job's custom request headers, each 'Name: value'; none clears them")
@@ -87,7 +83,7 @@ public class PropertyCommands {
 	@Descriptor("set credentials: TARGET (SERVER or PROXY) SCHEME (BASIC, DIGEST, NTLM, NEGOTIATE) USER PASSWORD")
 	public void setcredentials(@Descriptor("job") String job, @Descriptor("target") String target, @Descriptor("scheme") String scheme,
 			@Descriptor("user name") String user, @Descriptor("password") String password) {
-		Credentials c = new Credentials(value(AuthTarget.class, "target", target), value(AuthScheme.class, "scheme", scheme), user, password);
+		Credentials c = new Credentials(Args.value(AuthTarget.class, "target", target), Args.value(AuthScheme.class, "scheme", scheme), user, password);
 		JobRefs.resolve(manager, job).setCredentials(c);
 	}
 
@@ -96,25 +92,13 @@ public class PropertyCommands {
 		if (args.length == 0) {
 			throw new TransferException(ErrorCodes.E_INVALIDARG, "proxy usage is missing");
 		}
-		ProxyUsage usage = value(ProxyUsage.class, "proxy usage", args[0]);
+		ProxyUsage usage = Args.value(ProxyUsage.class, "proxy usage", args[0]);
 		List<String> proxies = args.length > 1 ? List.of(args[1].split(",")) : List.of();
 		List<String> bypass = args.length > 2 ? List.of(args[2].split(",")) : List.of();
 		if (args.length > 3) {
 			throw new TransferException(ErrorCodes.E_INVALIDARG, "too many arguments after the proxy usage: " + Arrays.toString(args));
 		}
 		JobRefs.resolve(manager, job).setProxySettings(new ProxySettings(usage, proxies, bypass));
-	}
-
-	@Descriptor("list a job's files: index, remote URL, local path, bytes, state, validation")
-	public String files(@Descriptor("job") String job) {
-		StringBuilder b = new StringBuilder();
-		for (TransferFile f : JobRefs.resolve(manager, job).getFiles()) {
-			var p = f.getProgress();
-			b.append(f.getIndex()).append(' ').append(f.getRemoteUri()).append(" -> ").append(f.getLocalPath()).append(' ')
-					.append(p.bytesTransferred()).append('/').append(p.bytesTotal() < 0 ? "?" : p.bytesTotal())
-					.append(p.completed() ? " done " : " ").append(f.getValidationState()).append('\n');
-		}
-		return b.toString().stripTrailing();
 	}
 
 	static EnumSet<NotifyFlag> flags(String... names) {
@@ -132,31 +116,10 @@ public class PropertyCommands {
 		for (String n : names) {
 			for (String one : n.split("[,|]")) {
 				if (!one.isBlank()) {
-					flags.add(value(NotifyFlag.class, "notify flag", one.trim()));
+					flags.add(Args.value(NotifyFlag.class, "notify flag", one.trim()));
 				}
 			}
 		}
 		return flags;
-	}
-
-	private static Duration seconds(String what, String seconds) {
-		try {
-			long s = Long.parseLong(seconds);
-			if (s < 0) {
-				throw new NumberFormatException();
-			}
-			return Duration.ofSeconds(s);
-		} catch (NumberFormatException e) {
-			throw new TransferException(ErrorCodes.E_INVALIDARG, what + " '" + seconds + "' is not a number of seconds");
-		}
-	}
-
-	private static <E extends Enum<E>> E value(Class<E> type, String what, String name) {
-		try {
-			return Enum.valueOf(type, name.toUpperCase(Locale.ROOT));
-		} catch (IllegalArgumentException e) {
-			throw new TransferException(ErrorCodes.E_INVALIDARG, what + " '" + name + "' is not one of "
-					+ Arrays.toString(type.getEnumConstants()));
-		}
 	}
 }
