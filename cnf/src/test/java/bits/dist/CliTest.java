@@ -10,9 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.felix.utils.json.JSONParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,12 +29,21 @@ class CliTest {
 	}
 
 	private Result bits(String... args) throws IOException, InterruptedException {
+		return run(command(args));
+	}
+
+	private List<String> command(String... args) {
 		List<String> cmd = new ArrayList<>(List.of("sh", System.getProperty("bits.wrapper"), "--store", tmp.resolve("store").toString()));
 		cmd.addAll(List.of(args));
+		return cmd;
+	}
+
+	private Result run(List<String> cmd) throws IOException, InterruptedException {
 		ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(tmp.resolve("out.txt").toFile()).redirectError(tmp.resolve("err.txt").toFile());
 		pb.environment().put("BITS_NO_BUILD", "1");
 		Process p = pb.start();
-		assertTrue(p.waitFor(120, TimeUnit.SECONDS), "./bits " + List.of(args) + " did not end");
+		List<String> args = cmd.subList(Math.min(4, cmd.size()), cmd.size());
+		assertTrue(p.waitFor(120, TimeUnit.SECONDS), "./bits " + args + " did not end");
 		return new Result(p.exitValue(), Files.readString(tmp.resolve("out.txt"), StandardCharsets.UTF_8),
 				Files.readString(tmp.resolve("err.txt"), StandardCharsets.UTF_8));
 	}
@@ -79,8 +90,95 @@ class CliTest {
 			assertEquals(0, bits("resume", "missing").status());
 			Result waited = bits("wait", "--all");
 			assertEquals(1, waited.status(), waited.out());
-			assertTrue(waited.err().startsWith("bits: 'missing' is ERROR: "), waited.err());
+			assertTrue(lastLine(waited.err()).startsWith("bits: 'missing' is ERROR: "), waited.err()); // after the progress lines
 			assertTrue(waited.err().contains("404"), waited.err());
 		}
+	}
+
+	private static String lastLine(String text) {
+		List<String> lines = text.strip().lines().toList();
+		return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+	}
+
+	private static String sha256(byte[] data) throws Exception {
+		return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+	}
+
+	@Test
+	void transferDownloadsWithProgressAndExitsZero() throws Exception {
+		byte[] data = new byte[12 << 20];
+		new Random(4).nextBytes(data);
+		Path out = Files.createDirectories(tmp.resolve("out"));
+		try (Nginx nginx = Nginx.start(tmp)) {
+			Files.write(nginx.root.resolve("files/t.bin"), data);
+			String url = nginx.uri("/limited/t.bin").toString(); // 16 MB/s: under a second, long enough for progress
+
+			Result plain = bits("transfer", url, out.resolve("t.bin").toString());
+			assertEquals(0, plain.status(), plain.err());
+			assertEquals(sha256(data), sha256(Files.readAllBytes(out.resolve("t.bin"))));
+			assertTrue(plain.out().startsWith("transferred 1 file(s), 12.0 MiB in "), plain.out());
+			assertTrue(plain.err().lines().anyMatch(l -> l.matches("bits: TRANSFERRING  [0-9.]+ [KM]iB / 12.0 MiB  .*/s  ETA .*")), plain.err());
+			assertEquals("bits: TRANSFERRED  12.0 MiB / 12.0 MiB", lastLine(plain.err()).replaceAll("  [0-9.]+ [KM]?i?B/s.*", ""));
+			try (var files = Files.list(out)) {
+				assertEquals(List.of("t.bin"), files.map(p -> p.getFileName().toString()).toList(), "no temporary file left");
+			}
+
+			// on a terminal (a pty from script(1)): a bar redrawn in place
+			String line = String.join(" ", command("transfer", "--priority", "HIGH", url, out.resolve("bar.bin").toString()));
+			Result bar = run(List.of("script", "-qec", line, "/dev/null"));
+			assertEquals(0, bar.status(), bar.out());
+			assertTrue(bar.out().contains("\r[####") && bar.out().contains("100%  12.0 MiB / 12.0 MiB"), bar.out());
+			assertEquals(sha256(data), sha256(Files.readAllBytes(out.resolve("bar.bin"))));
+
+			Result json = bits("transfer", "--json", url, out.resolve("j.bin").toString());
+			assertEquals(0, json.status(), json.err());
+			Map<String, Object> doc = new JSONParser(json.out()).getParsed();
+			assertEquals("TRANSFERRED", doc.get("result"));
+			@SuppressWarnings("unchecked")
+			Map<String, Object> job = (Map<String, Object>) doc.get("job");
+			assertEquals(12L << 20, ((Number) job.get("bytesTransferred")).longValue());
+			assertEquals("", json.err(), "--json: no progress");
+
+			Result missing = bits("transfer", nginx.uri("/files/none.bin").toString(), out.resolve("none.bin").toString());
+			assertEquals(1, missing.status());
+			assertTrue(lastLine(missing.err()).matches("bits: 'transfer none.bin' is ERROR: .*404.*; the job was cancelled"), missing.err());
+			assertEquals("", bits("list", "--all").out().strip(), "no job left behind");
+		}
+	}
+
+	@Test
+	void demoRunsOfflineAndCleansUp() throws Exception {
+		Result demo = bits("demo");
+		assertEquals(0, demo.status(), demo.out() + demo.err());
+		String out = demo.out();
+		assertTrue(out.contains("2. handler bits.samples.logging before: AVAILABLE"), out); // only in the samples index
+		assertTrue(out.contains("logged: job ") && out.contains(" transferred to "), out); // FILE_TRANSFERRED, in the handler's log
+		assertTrue(out.contains("(bits demo) transferred: "), out); // JOB_TRANSFERRED
+		assertTrue(out.contains("5. handler bits.samples.logging after: ACTIVE"), out);
+		assertTrue(out.contains("has the served bytes"), out);
+		String cleaned = lastLine(out).replace("demo done; cleaned up ", "");
+		assertTrue(!Files.exists(Path.of(cleaned)), cleaned);
+	}
+
+	@Test
+	void aSecondProcessOnAStoreInUseFails() throws Exception {
+		ProcessBuilder pb = new ProcessBuilder(command("serve")).redirectErrorStream(true).redirectOutput(tmp.resolve("serve.txt").toFile());
+		pb.environment().put("BITS_NO_BUILD", "1");
+		Process serve = pb.start();
+		try {
+			Path lock = tmp.resolve("store/bits.lock");
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+			while (!(Files.exists(lock) && Files.size(lock) > 0)) {
+				assertTrue(serve.isAlive() && System.nanoTime() < deadline, "serve did not take the store: " + Files.readString(tmp.resolve("serve.txt")));
+				Thread.sleep(50);
+			}
+			Result second = bits("list");
+			assertEquals(1, second.status());
+			assertEquals("bits: store " + tmp.resolve("store").toRealPath() + " is in use by process " + serve.pid(), second.err().strip());
+		} finally {
+			serve.destroy(); // SIGTERM: the JVM's shutdown hook stops the framework
+			assertTrue(serve.waitFor(60, TimeUnit.SECONDS));
+		}
+		assertEquals(0, bits("list").status(), "free again once the engine stopped");
 	}
 }

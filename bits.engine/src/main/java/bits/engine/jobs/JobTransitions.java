@@ -128,6 +128,13 @@ public final class JobTransitions {
 		}
 	}
 
+	/** A response announced the file's size: progress shows it at once; the next checkpoint stores it. */
+	public void sizeAnnounced(JobRow job, FileRow file, long total) {
+		synchronized (table) {
+			file.bytesTotal = total;
+		}
+	}
+
 	/** The server told the file's size though the transfer cannot go on (a handler may decide with it, SPEC J4). */
 	public void sizeKnown(JobRow job, FileRow file, long total) {
 		table.updateFile(job, file, f -> f.bytesTotal = total);

@@ -90,6 +90,9 @@ final class DataSink implements AutoCloseable {
 		this.total = total;
 		this.validator = validator;
 		file.liveBytes = offset;
+		if (total >= 0) {
+			transitions.sizeAnnounced(job, file, total);
+		}
 		lastActivity = System.nanoTime();
 	}
 

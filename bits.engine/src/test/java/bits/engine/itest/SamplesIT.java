@@ -77,15 +77,82 @@ class SamplesIT extends WithNginx {
 	}
 
 	@Test
-	void aProgressOnlyHandlerIsInstalledForModifications() throws Exception { // the seed's JobModification example
-		TransferJob job = manager.createJob("progress");
-		job.setNotifyFlags(java.util.EnumSet.of(bits.api.NotifyFlag.JOB_MODIFICATION));
-		job.setHandlerId("bits.samples.progress");
-		job.setDescription("a change"); // a modification: the handler is installed and its component activated for it
-		ServiceComponentRuntime scr = context.getService(context.getServiceReference(ServiceComponentRuntime.class));
-		await("the progress logger activated", () -> List.of(context.getBundles()).stream()
-				.filter(b -> b.getSymbolicName().equals("bits.samples.progress")).anyMatch(b -> scr.getComponentDescriptionDTOs(b).stream()
-						.flatMap(d -> scr.getComponentConfigurationDTOs(d).stream()).anyMatch(c -> c.state == ComponentConfigurationDTO.ACTIVE)));
+	void rangeFallbackLeavesAJobOver2GiBInErrorWithALogLine() throws Exception {
+		Path big = nginx.root.resolve("files/sparse.bin");
+		try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+			f.setLength(3L << 30); // sparse: 3 GiB announced, no disk used
+		}
+		try (Logs logs = new Logs("bits.samples.rangefallback")) {
+			TransferJob job = job("toobig", "/norange/sparse.bin", JobPriority.NORMAL, "bits.samples.rangefallback");
+			await(() -> "the handler's log line; job " + job.getState() + " " + job.getError() + " " + job.getNotificationError(),
+					() -> logs.contains("left in error"));
+			assertEquals(JobState.ERROR, job.getState());
+			assertEquals(ErrorCodes.BG_E_INSUFFICIENT_RANGE_SUPPORT, job.getError().orElseThrow().code());
+			assertEquals(JobPriority.NORMAL, job.getPriority());
+			assertTrue(logs.contains("over 2 GiB"), logs.toString());
+		} finally {
+			Files.delete(big);
+		}
+	}
+
+	@Test
+	void aProgressOnlyHandlerIsInstalledForModificationsAndLogsThem() throws Exception { // the seed's JobModification example
+		try (Logs logs = new Logs("bits.samples.progress")) {
+			TransferJob job = manager.createJob("progress");
+			job.setNotifyFlags(java.util.EnumSet.of(bits.api.NotifyFlag.JOB_MODIFICATION));
+			job.setHandlerId("bits.samples.progress");
+			job.setDescription("a change"); // a modification: the handler is installed and its component activated for it
+			ServiceComponentRuntime scr = context.getService(context.getServiceReference(ServiceComponentRuntime.class));
+			await("the progress logger activated", () -> List.of(context.getBundles()).stream()
+					.filter(b -> b.getSymbolicName().equals("bits.samples.progress")).anyMatch(b -> scr.getComponentDescriptionDTOs(b).stream()
+							.flatMap(d -> scr.getComponentConfigurationDTOs(d).stream()).anyMatch(c -> c.state == ComponentConfigurationDTO.ACTIVE)));
+			await(() -> "its log line: " + logs, () -> logs.contains(job.getId() + " (progress) is SUSPENDED"));
+		}
+	}
+
+	@Test
+	void theLoggingHandlerLogsEachCallback() throws Exception {
+		try (Logs logs = new Logs("bits.samples.logging")) {
+			TransferJob job = manager.createJob("logged");
+			job.setNotifyFlags(java.util.EnumSet.of(bits.api.NotifyFlag.JOB_TRANSFERRED, bits.api.NotifyFlag.FILE_TRANSFERRED));
+			job.setPriority(JobPriority.FOREGROUND);
+			job.addFiles(List.of(new FileSpec(nginx.uri("/files/s.bin"), dest("logged"))));
+			job.setHandlerId("bits.samples.logging");
+			job.resume();
+			await(() -> "its log lines: " + logs, () -> logs.contains("file " + nginx.uri("/files/s.bin") + " transferred")
+					&& logs.contains("(logged) transferred"));
+		}
+	}
+
+	/** The log entries of one bundle's own loggers (not the framework's events about it), from the Log Service. */
+	static final class Logs implements AutoCloseable {
+		private final org.osgi.service.log.LogReaderService reader = context
+				.getService(context.getServiceReference(org.osgi.service.log.LogReaderService.class));
+		private final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+		private final org.osgi.service.log.LogListener listener;
+
+		Logs(String bundle) {
+			listener = e -> {
+				if (e.getBundle() != null && bundle.equals(e.getBundle().getSymbolicName()) && !e.getLoggerName().startsWith("Events.")) {
+					lines.add(e.getMessage());
+				}
+			};
+			reader.addLogListener(listener);
+		}
+
+		boolean contains(String words) {
+			return lines.stream().anyMatch(l -> l.contains(words));
+		}
+
+		@Override
+		public void close() {
+			reader.removeLogListener(listener);
+		}
+
+		@Override
+		public String toString() {
+			return lines.toString();
+		}
 	}
 
 	@Test

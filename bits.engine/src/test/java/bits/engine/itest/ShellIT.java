@@ -1,5 +1,6 @@
 package bits.engine.itest;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.felix.service.command.CommandProcessor;
@@ -21,6 +24,7 @@ import org.osgi.framework.FrameworkUtil;
 
 import bits.api.AuthTarget;
 import bits.api.ErrorCodes;
+import bits.api.JobPriority;
 import bits.api.JobScope;
 import bits.api.NotifyFlag;
 import bits.api.ProxyUsage;
@@ -30,6 +34,8 @@ import bits.api.TransferJob;
 /** The Gogo commands through a real CommandProcessor session (issue 6: bitsadmin's /set... surface). */
 class ShellIT extends WithNginx {
 	private CommandSession session;
+	private ByteArrayOutputStream out;
+	private ByteArrayOutputStream err;
 
 	@BeforeEach
 	void openSession() throws Exception {
@@ -37,8 +43,9 @@ class ShellIT extends WithNginx {
 		Engine.await(() -> "the bits: commands; " + diagnosis(context), () -> context.getServiceReference(CommandProcessor.class) != null
 				&& commands(context));
 		CommandProcessor processor = context.getService(context.getServiceReference(CommandProcessor.class));
-		session = processor.createSession(new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream()),
-				new PrintStream(new ByteArrayOutputStream()));
+		out = new ByteArrayOutputStream();
+		err = new ByteArrayOutputStream();
+		session = processor.createSession(new ByteArrayInputStream(new byte[0]), new PrintStream(out, true), new PrintStream(err, true));
 	}
 
 	private static String diagnosis(BundleContext context) {
@@ -127,6 +134,148 @@ class ShellIT extends WithNginx {
 		created("twin");
 		assertError("names 2 jobs", () -> run("bits:setdescription twin d"));
 		assertEquals("", job.getDescription());
+	}
+
+	@Test
+	void createTakesPriorityAndTypeAndRefusesBadOnesCreatingNothing() throws Exception {
+		TransferJob high = manager.getJob(java.util.UUID.fromString(String.valueOf(run("bits:create --priority HIGH urgent"))), JobScope.ALL_OWNERS);
+		assertEquals(JobPriority.HIGH, high.getPriority());
+		int jobs = manager.listJobs(JobScope.ALL_OWNERS).size();
+		assertError("priority 'URGENT' is not one of", () -> run("bits:create --priority URGENT x"));
+		assertError("job type 'PUSH' is not one of", () -> run("bits:create --type PUSH x"));
+		TransferException upload = assertThrows(TransferException.class, () -> run("bits:create --type UPLOAD x"));
+		assertEquals(ErrorCodes.E_NOTIMPL, upload.getCode());
+		assertEquals(jobs, manager.listJobs(JobScope.ALL_OWNERS).size(), "nothing created");
+	}
+
+	@Test
+	void listInfoFilesAndHandlersPrintTextAndJson() throws Exception {
+		BundleContext context = FrameworkUtil.getBundle(ShellIT.class).getBundleContext();
+		manager = Engine.configured(Map.of("handler.repositories", Path.of(context.getProperty("bits.samples.index")).toAbsolutePath().normalize().toUri().toString()));
+		TransferJob mine = created("shown");
+		run("bits:addfile shown " + nginx.uri("/files/x.bin") + " " + dest("x.bin"));
+		run("bits:setcustomheaders shown 'X-Secret: s3cr3t'");
+		TransferJob theirs = manager.createJob("the test bundle's"); // another owner: only list --all shows it
+		theirs.setHandlerId("bits.samples.logging");
+
+		String own = String.valueOf(run("bits:list"));
+		assertTrue(own.contains(mine.getId().toString()) && !own.contains(theirs.getId().toString()), own);
+		String all = String.valueOf(run("bits:list --all"));
+		assertTrue(all.contains(mine.getId().toString()) && all.contains(theirs.getId().toString()), all);
+		assertTrue(String.valueOf(run("bits:list --all --verbose")).contains("notify flags: JOB_TRANSFERRED JOB_ERROR (3)"));
+
+		List<Object> listed = array(run("bits:list --all --json"));
+		assertEquals(2, listed.size());
+		Map<String, Object> first = object(listed.get(0));
+		assertEquals(mine.getId().toString(), first.get("id"));
+		assertEquals("SUSPENDED", first.get("state"));
+
+		String info = String.valueOf(run("bits:info shown"));
+		assertTrue(info.startsWith(mine.getId() + " SUSPENDED NORMAL 0/? 0/1 \"shown\""), info);
+		assertTrue(!info.contains("notify flags"), info);
+		String verbose = String.valueOf(run("bits:info --verbose shown"));
+		assertTrue(verbose.contains("custom headers: [X-Secret]") && !verbose.contains("s3cr3t"), verbose); // names, never values
+		assertTrue(verbose.contains("temporary "), verbose);
+		Map<String, Object> json = object(run("bits:info shown --json --verbose"));
+		assertEquals("shown", json.get("displayName"));
+		assertEquals(List.of("X-Secret"), json.get("customHeaderNames"));
+		assertEquals(List.of("JOB_TRANSFERRED", "JOB_ERROR"), json.get("notifyFlags"));
+		Map<String, Object> file = object(((List<?>) json.get("files")).get(0));
+		assertEquals(dest("x.bin").toString(), file.get("localPath"));
+		assertEquals(-1L, ((Number) file.get("bytesTotal")).longValue());
+
+		List<Object> files = array(run("bits:files --json shown"));
+		assertEquals(nginx.uri("/files/x.bin").toString(), object(files.get(0)).get("remoteUri"));
+		Map<String, Object> logging = array(run("bits:handlers --json")).stream().map(ShellIT::object)
+				.filter(h -> h.get("id").equals("bits.samples.logging")).findFirst().orElseThrow();
+		assertEquals("AVAILABLE", logging.get("state"));
+		assertEquals(List.of(theirs.getId().toString()), logging.get("jobs"));
+		assertTrue(String.valueOf(run("bits:handlers")).contains("bits.samples.logging AVAILABLE"));
+		assertError("no job with id, id prefix or display name 'nosuch'", () -> run("bits:info nosuch --json"));
+	}
+
+	@Test
+	void monitorRedrawsATableInPlace() throws Exception {
+		TransferJob job = created("watched");
+		run("bits:monitor --refresh 0.05 --count 3");
+		String screen = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+		assertEquals(3, screen.split("\033\\[H\033\\[2J", -1).length - 1, "three redraws, each from the top of a cleared screen");
+		assertTrue(screen.contains(job.getId().toString().substring(0, 8) + "  watched"), screen);
+		assertError("refresh '0' is not a positive number", () -> run("bits:monitor --refresh 0 --count 1"));
+		assertError("count 'x' is not a number", () -> run("bits:monitor --count x"));
+	}
+
+	@Test
+	void transferDownloadsCompletesAndShowsProgress() throws Exception {
+		byte[] data = new byte[3 << 20];
+		new java.util.Random(11).nextBytes(data);
+		java.nio.file.Files.write(nginx.root.resolve("files/t.bin"), data);
+		Path target = dest("t.bin");
+		String result = String.valueOf(run("bits:transfer 'my transfer' " + nginx.uri("/files/t.bin") + " " + target));
+		assertTrue(result.startsWith("transferred 1 file(s), 3.0 MiB in "), result);
+		assertArrayEquals(data, java.nio.file.Files.readAllBytes(target), "completed: the file is at its destination");
+		assertTrue(err.toString().contains("bits: TRANSFERRED  3.0 MiB / 3.0 MiB"), err.toString()); // plain progress lines
+		assertTrue(manager.listJobs(JobScope.ALL_OWNERS).stream().noneMatch(j -> j.getDisplayName().equals("my transfer")), "acknowledged");
+
+		Map<String, Object> json = object(run("bits:transfer --json --priority NORMAL " + nginx.uri("/files/t.bin") + " " + dest("u.bin")));
+		assertEquals("TRANSFERRED", json.get("result"));
+		assertEquals("transfer u.bin", object(json.get("job")).get("displayName")); // no NAME: named after the destination
+		assertEquals("ACKNOWLEDGED", object(json.get("job")).get("state"));
+
+		TransferException missing = assertThrows(TransferException.class,
+				() -> run("bits:transfer gone " + nginx.uri("/files/none.bin") + " " + dest("none.bin")));
+		assertEquals(ErrorCodes.httpError(404), missing.getCode());
+		assertTrue(missing.getMessage().endsWith("the job was cancelled"), missing.getMessage());
+		assertTrue(manager.listJobs(JobScope.ALL_OWNERS).isEmpty(), "a fatal error cancels the job");
+		assertError("expected [NAME] URL DEST", () -> run("bits:transfer " + nginx.uri("/files/t.bin")));
+		assertError("priority 'SOON' is not one of", () -> run("bits:transfer --priority SOON x " + nginx.uri("/files/t.bin") + " " + dest("v.bin")));
+		assertError("is malformed", () -> run("bits:transfer x 'http://bad host/' " + dest("v.bin")));
+		assertTrue(manager.listJobs(JobScope.ALL_OWNERS).isEmpty(), "bad input creates no job");
+	}
+
+	@Test
+	void transferKeepsGoingThroughATransientError() throws Exception {
+		byte[] data = new byte[4 << 20];
+		new java.util.Random(12).nextBytes(data);
+		java.nio.file.Files.write(nginx.root.resolve("files/cut.bin"), data);
+		try (FaultProxy proxy = new FaultProxy(0, nginx.port)) {
+			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.RESET, 1 << 20)); // the first response is cut mid-body
+			Path target = dest("cut.bin");
+			run("bits:transfer cut http://127.0.0.1:" + proxy.port() + "/files/cut.bin " + target);
+			assertArrayEquals(data, java.nio.file.Files.readAllBytes(target));
+			assertTrue(err.toString().contains("TRANSIENT_ERROR (retrying: "), err.toString());
+			assertTrue(proxy.connections >= 2, "resumed on a new connection");
+		}
+	}
+
+	@Test
+	void everyCommandHasHelpText() throws Exception {
+		BundleContext context = FrameworkUtil.getBundle(ShellIT.class).getBundleContext();
+		List<String> functions = new java.util.ArrayList<>();
+		for (var ref : context.getServiceReferences((String) null, "(osgi.command.scope=bits)")) {
+			Object f = ref.getProperty("osgi.command.function");
+			functions.addAll(f instanceof String[] a ? List.of(a) : List.of(String.valueOf(f)));
+		}
+		for (String f : List.of("create", "addfile", "addfileset", "files", "list", "info", "resume", "suspend", "cancel", "complete",
+				"setpriority", "setdisplayname", "setdescription", "setnotifyflags", "getnotifyflags", "sethandler", "clearhandler",
+				"setminretrydelay", "setnoprogresstimeout", "setcustomheaders", "setcredentials", "setproxysettings", "handlers", "monitor",
+				"transfer", "wait", "demo")) {
+			assertTrue(functions.contains(f), "bits:" + f + " is registered: " + functions);
+			out.reset();
+			Object returned = run("help bits:" + f);
+			String help = out.toString(java.nio.charset.StandardCharsets.UTF_8) + (returned == null ? "" : session.format(returned, 1));
+			assertTrue(help.matches("(?s).*\\b" + f + " - \\w.{10,}"), "help for bits:" + f + ": " + help); // the @Descriptor
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<Object> array(Object json) {
+		return (List<Object>) new org.apache.felix.utils.json.JSONParser(String.valueOf(json)).getParsedList();
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Map<String, Object> object(Object json) {
+		return json instanceof Map<?, ?> m ? (Map<String, Object>) m : new org.apache.felix.utils.json.JSONParser(String.valueOf(json)).getParsed();
 	}
 
 	private static void assertError(String words, org.junit.jupiter.api.function.Executable call) {
