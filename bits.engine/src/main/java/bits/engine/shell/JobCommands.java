@@ -1,11 +1,11 @@
 package bits.engine.shell;
 
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Component;
@@ -30,8 +30,6 @@ import bits.api.TransferManager;
 public class JobCommands {
 	@Reference
 	private TransferManager manager;
-
-	private final PrintStream out = System.out;
 
 	@Descriptor("create a job (SUSPENDED); prints its id")
 	public String create(@Descriptor("FOREGROUND, HIGH, NORMAL (default) or LOW") @Parameter(names = { "--priority", "-p" }, absentValue = "NORMAL") String priority,
@@ -94,10 +92,10 @@ public class JobCommands {
 	}
 
 	@Descriptor("set a live callback on a job that prints every notification it receives (flags: all)")
-	public void watch(@Descriptor("job") String job) {
+	public void watch(CommandSession session, @Descriptor("job") String job) {
 		TransferJob j = JobRefs.resolve(manager, job);
 		j.setNotifyFlags(java.util.EnumSet.of(bits.api.NotifyFlag.JOB_TRANSFERRED, bits.api.NotifyFlag.JOB_ERROR,
 				bits.api.NotifyFlag.FILE_TRANSFERRED, bits.api.NotifyFlag.JOB_MODIFICATION));
-		j.setNotifyCallback(new ConsoleCallback(out));
+		j.setNotifyCallback(new ConsoleCallback(session.getConsole())); // the session's console: callbacks run on engine threads
 	}
 }

@@ -51,6 +51,8 @@ public class OneShot {
 	private ServiceReference<ViewCommands> views;
 	@Reference
 	private ServiceReference<TransferCommands> transfers;
+	@Reference
+	private ServiceReference<WaitCommand> waits;
 
 	@Activate
 	void activate(BundleContext context) {

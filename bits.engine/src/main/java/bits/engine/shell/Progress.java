@@ -18,6 +18,8 @@ final class Progress {
 	private static final long LINE_EVERY_NANOS = 5_000_000_000L;
 	private static final long RATE_WINDOW_NANOS = 3_000_000_000L;
 	private static final int WIDTH = 24;
+	private static final long POLL_MILLIS = 100;
+	private static final int SHOW_EVERY_POLLS = 3;
 
 	private final PrintStream err;
 	private final boolean bar;
@@ -79,6 +81,31 @@ final class Progress {
 			drawn = false;
 		}
 		err.flush();
+	}
+
+	/** Waits until every job is TRANSFERRED, in ERROR or final; with progress on {@code err} unless it is null. */
+	static void awaitSettled(List<TransferJob> jobs, PrintStream err, boolean terminal) throws InterruptedException {
+		Progress progress = err == null ? null : new Progress(err, terminal);
+		try {
+			for (int poll = 0; !jobs.stream().allMatch(Progress::settled); poll++) {
+				if (progress != null && poll % SHOW_EVERY_POLLS == 0) {
+					progress.show(jobs);
+				}
+				Thread.sleep(POLL_MILLIS);
+			}
+			if (progress != null) {
+				progress.show(jobs);
+			}
+		} finally {
+			if (progress != null) {
+				progress.end();
+			}
+		}
+	}
+
+	static boolean settled(TransferJob j) {
+		JobState s = j.getState();
+		return s == JobState.TRANSFERRED || s == JobState.ERROR || s.isFinal();
 	}
 
 	static String bytes(long n) {

@@ -1,6 +1,5 @@
 package bits.engine.shell;
 
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,19 +13,14 @@ import org.osgi.service.component.annotations.Reference;
 import bits.api.ErrorCodes;
 import bits.api.FileSpec;
 import bits.api.JobPriority;
-import bits.api.JobScope;
 import bits.api.JobState;
 import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.api.TransferManager;
 
-/** Gogo commands that wait for jobs with progress: {@code wait}, and {@code transfer} (bitsadmin /transfer). */
-@Component(service = TransferCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=wait",
-		"osgi.command.function=transfer" })
+/** The Gogo command {@code transfer} (bitsadmin /transfer): a job created, waited for with progress, completed. */
+@Component(service = TransferCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=transfer" })
 public class TransferCommands {
-	private static final long POLL_MILLIS = 100;
-	private static final int SHOW_EVERY_POLLS = 3;
-
 	@Reference
 	private TransferManager manager;
 
@@ -35,38 +29,6 @@ public class TransferCommands {
 	@Activate
 	void activate(BundleContext context) {
 		terminal = Boolean.parseBoolean(context.getProperty(Progress.TERMINAL));
-	}
-
-	@Descriptor("wait until the jobs (or --all) are TRANSFERRED, in ERROR or final, showing progress; prints each state; fails unless all were transferred")
-	public String wait(@Descriptor("jobs, or --all") String... refs) throws InterruptedException {
-		List<TransferJob> jobs = new ArrayList<>();
-		if (refs.length == 1 && refs[0].equals("--all")) {
-			jobs.addAll(manager.listJobs(JobScope.ALL_OWNERS));
-		} else if (refs.length == 0) {
-			throw Args.invalid("no job named: give job ids, id prefixes or display names, or --all");
-		} else {
-			for (String ref : refs) {
-				jobs.add(JobRefs.resolve(manager, ref));
-			}
-		}
-		awaitSettled(jobs, System.err);
-		StringBuilder states = new StringBuilder();
-		List<String> failed = new ArrayList<>();
-		int code = ErrorCodes.BG_E_INVALID_STATE; // a job cancelled or acknowledged elsewhere; else the first error's code
-		for (TransferJob j : jobs) {
-			JobState s = j.getState();
-			states.append(states.length() == 0 ? "" : "\n").append(jobs.size() == 1 ? s.toString() : j.getDisplayName() + " " + s);
-			if (s != JobState.TRANSFERRED && s != JobState.ACKNOWLEDGED) {
-				if (failed.isEmpty() && j.getError().isPresent()) {
-					code = j.getError().get().code();
-				}
-				failed.add("'" + j.getDisplayName() + "' is " + s + j.getError().map(e -> ": " + e.description()).orElse(""));
-			}
-		}
-		if (!failed.isEmpty()) {
-			throw new TransferException(code, String.join("; ", failed));
-		}
-		return states.toString();
 	}
 
 	@Descriptor("download files in a new job and wait, showing progress: complete it when transferred, cancel it on a fatal error; "
@@ -95,7 +57,7 @@ public class TransferCommands {
 		}
 		long start = System.nanoTime();
 		try {
-			awaitSettled(List.of(job), json ? null : System.err);
+			Progress.awaitSettled(List.of(job), json ? null : System.err, terminal);
 		} catch (InterruptedException e) {
 			job.cancel();
 			throw e;
@@ -127,30 +89,5 @@ public class TransferCommands {
 		long bytes = job.getProgress().bytesTransferred();
 		return String.format("transferred %d file(s), %s in %.1f s (%s/s): %s", specs.size(), Progress.bytes(bytes), seconds,
 				Progress.bytes((long) (bytes / Math.max(seconds, 1e-3))), String.join(" ", specs.stream().map(s -> s.local().toString()).toList()));
-	}
-
-	/** Waits until every job is TRANSFERRED, in ERROR or final; with progress on {@code err} unless it is null. */
-	private void awaitSettled(List<TransferJob> jobs, PrintStream err) throws InterruptedException {
-		Progress progress = err == null ? null : new Progress(err, terminal);
-		try {
-			for (int poll = 0; !jobs.stream().allMatch(TransferCommands::settled); poll++) {
-				if (progress != null && poll % SHOW_EVERY_POLLS == 0) {
-					progress.show(jobs);
-				}
-				Thread.sleep(POLL_MILLIS);
-			}
-			if (progress != null) {
-				progress.show(jobs);
-			}
-		} finally {
-			if (progress != null) {
-				progress.end();
-			}
-		}
-	}
-
-	private static boolean settled(TransferJob j) {
-		JobState s = j.getState();
-		return s == JobState.TRANSFERRED || s == JobState.ERROR || s.isFinal();
 	}
 }

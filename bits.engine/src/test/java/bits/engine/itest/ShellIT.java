@@ -268,6 +268,59 @@ class ShellIT extends WithNginx {
 		}
 	}
 
+	@Test
+	void lifecycleCommandsDriveAJobAndRefuseBadArguments() throws Exception {
+		java.nio.file.Files.write(nginx.root.resolve("files/l1.bin"), new byte[70_000]);
+		java.nio.file.Files.write(nginx.root.resolve("files/l2.bin"), new byte[90_000]);
+		TransferJob job = created("cycle");
+		Path list = tmp.resolve("files.txt");
+		java.nio.file.Files.writeString(list, nginx.uri("/files/l1.bin") + " " + dest("l1.bin") + "\n\n" + nginx.uri("/files/l2.bin") + "  "
+				+ dest("l2.bin") + "\n");
+		Path bad = tmp.resolve("bad.txt");
+		java.nio.file.Files.writeString(bad, nginx.uri("/files/l1.bin") + " " + dest("x1.bin") + "\nonly-one-field\n");
+		assertError("bad.txt line 2: expected 'URL LOCALPATH'", () -> run("bits:addfileset cycle " + bad));
+		assertEquals(0, job.getFiles().size(), "all or none");
+		run("bits:addfileset cycle " + list);
+		assertEquals(2, job.getFiles().size());
+
+		assertError("priority 'URGENT' is not one of", () -> run("bits:setpriority cycle URGENT"));
+		run("bits:setpriority cycle FOREGROUND");
+		assertEquals(JobPriority.FOREGROUND, job.getPriority());
+		assertError("no job named", () -> run("bits:wait"));
+		run("bits:watch cycle"); // a live callback printing to the console
+		run("bits:resume cycle");
+		assertEquals("TRANSFERRED", run("bits:wait cycle"));
+		Engine.await(() -> "the console callback: " + out, () -> out.toString().contains("JOB_TRANSFERRED"));
+		assertEquals("COMPLETE", String.valueOf(run("bits:complete cycle")));
+		assertEquals(70_000, java.nio.file.Files.size(dest("l1.bin")));
+
+		TransferJob other = created("paused");
+		run("bits:addfile paused " + nginx.uri("/files/l1.bin") + " " + dest("p.bin"));
+		run("bits:resume paused");
+		run("bits:suspend paused");
+		assertEquals(bits.api.JobState.SUSPENDED, other.getState());
+		TransferException unknown = assertThrows(TransferException.class, () -> run("bits:sethandler paused no.such.handler"));
+		assertEquals(ErrorCodes.HANDLER_NOT_FOUND, unknown.getCode(), unknown.getMessage());
+		assertTrue(other.getHandlerId().isEmpty(), "an unknown id is refused, nothing set");
+		run("bits:cancel paused");
+		assertEquals(bits.api.JobState.CANCELLED, other.getState());
+		TransferException gone = assertThrows(TransferException.class, () -> run("bits:resume " + other.getId()));
+		assertEquals(ErrorCodes.BG_E_NOT_FOUND, gone.getCode(), gone.getMessage()); // a cancelled job is gone, as in BITS
+	}
+
+	@Test
+	void sethandlerAndClearhandler() throws Exception {
+		BundleContext context = FrameworkUtil.getBundle(ShellIT.class).getBundleContext();
+		manager = Engine.configured(Map.of("handler.repositories", Path.of(context.getProperty("bits.samples.index")).toAbsolutePath().normalize().toUri().toString()));
+		TransferJob job = created("handled");
+		run("bits:sethandler handled bits.samples.complete");
+		assertEquals(java.util.Optional.of("bits.samples.complete"), job.getHandlerId());
+		assertTrue(String.valueOf(run("bits:handlers")).contains("bits.samples.complete AVAILABLE"));
+		assertTrue(String.valueOf(run("bits:handlers")).contains(job.getId().toString()));
+		run("bits:clearhandler handled");
+		assertTrue(job.getHandlerId().isEmpty());
+	}
+
 	@SuppressWarnings("unchecked")
 	private static List<Object> array(Object json) {
 		return (List<Object>) new org.apache.felix.utils.json.JSONParser(String.valueOf(json)).getParsedList();
