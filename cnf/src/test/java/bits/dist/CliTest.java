@@ -161,24 +161,57 @@ class CliTest {
 	}
 
 	@Test
-	void aSecondProcessOnAStoreInUseFails() throws Exception {
+	void serveRunsJobsAndHoldsTheStoreAgainstASecondProcess() throws Exception {
+		try (Nginx nginx = Nginx.start(tmp)) {
+			Files.write(nginx.root.resolve("files/s.bin"), new byte[500_000]);
+			assertEquals(0, bits("create", "served").status());
+			assertEquals(0, bits("addfile", "served", nginx.uri("/files/s.bin").toString(), tmp.resolve("s.bin").toString()).status());
+			assertEquals(0, bits("resume", "served").status());
+			aSecondProcessOnAStoreInUseFails(() -> {
+				long served = 0; // what nginx sent of the file, by its access log: all of it means the engine has it
+				for (String line : nginx.requests("/files/s.bin")) {
+					served += Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
+				}
+				return served >= 500_000;
+			});
+			assertEquals("TRANSFERRED", bits("info", "served", "--json").out().replaceAll("(?s).*\"state\":\"(\\w+)\".*", "$1"),
+					"serve transferred the job");
+		}
+	}
+
+	@Test
+	void shellReadsCommandsFromStdinWhenItIsNotATerminal() throws Exception {
+		Result r = run(List.of("sh", "-c", "printf 'bits:create piped\\nbits:list --json\\nstop 0\\n' | sh " + System.getProperty("bits.wrapper")
+				+ " --store " + tmp.resolve("store") + " shell"));
+		assertEquals(0, r.status(), r.err());
+		assertTrue(r.out().contains("\"displayName\":\"piped\""), r.out());
+	}
+
+	/** Runs ./bits serve, checks a second process is refused, waits for {@code done}, and stops it. */
+	private void aSecondProcessOnAStoreInUseFails(java.util.concurrent.Callable<Boolean> done) throws Exception {
 		ProcessBuilder pb = new ProcessBuilder(command("serve")).redirectErrorStream(true).redirectOutput(tmp.resolve("serve.txt").toFile());
 		pb.environment().put("BITS_NO_BUILD", "1");
 		Process serve = pb.start();
 		try {
 			Path lock = tmp.resolve("store/bits.lock");
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-			while (!(Files.exists(lock) && Files.size(lock) > 0)) {
+			while (!(Files.exists(lock) && Files.readString(lock).trim().equals(Long.toString(serve.pid())))) {
 				assertTrue(serve.isAlive() && System.nanoTime() < deadline, "serve did not take the store: " + Files.readString(tmp.resolve("serve.txt")));
 				Thread.sleep(50);
 			}
 			Result second = bits("list");
 			assertEquals(1, second.status());
 			assertEquals("bits: store " + tmp.resolve("store").toRealPath() + " is in use by process " + serve.pid(), second.err().strip());
+			while (!done.call()) {
+				assertTrue(serve.isAlive() && System.nanoTime() < deadline, "serve did not finish: " + Files.readString(tmp.resolve("serve.txt")));
+				Thread.sleep(50);
+			}
+			Thread.sleep(1000); // the engine records TRANSFERRED right after the last byte
 		} finally {
 			serve.destroy(); // SIGTERM: the JVM's shutdown hook stops the framework
 			assertTrue(serve.waitFor(60, TimeUnit.SECONDS));
 		}
-		assertEquals(0, bits("list").status(), "free again once the engine stopped");
+		Result free = bits("list");
+		assertEquals(0, free.status(), "free again once the engine stopped: " + free.err());
 	}
 }
