@@ -1,20 +1,14 @@
 package bits.dist;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import org.apache.commons.io.FileUtils;
 import org.junit.jupiter.api.Test;
@@ -51,7 +45,7 @@ class HandlerRestartTest {
 			Files.write(nginx.root.resolve("files/b.bin"), data);
 
 			// 1. the job finishes; its handler cannot be installed (hash mismatch): recorded on the job (H6)
-			Engine first = new Engine(store, tmp.resolve("1.log"));
+			EngineProcess first = engine(store, "1.log");
 			first.send("bits:create a", "bits:addfile a " + nginx.uri("/files/a.bin") + " " + out.resolve("a.bin"),
 					"bits:setpriority a FOREGROUND", "bits:sethandler a " + HANDLER, "bits:resume a");
 			first.await(() -> StoreQueries.queryLong(store, "SELECT count(*) FROM job WHERE state = 6 AND notify_error_description LIKE '%SHA-256%'") == 1);
@@ -60,7 +54,7 @@ class HandlerRestartTest {
 
 			// 2. the repository is repaired; after the restart the handler is installed and called (H4)
 			Files.write(jar, good);
-			Engine second = new Engine(store, tmp.resolve("2.log"));
+			EngineProcess second = engine(store, "2.log");
 			second.await(() -> Files.exists(out.resolve("a.bin")));
 			assertArrayEquals(data, Files.readAllBytes(out.resolve("a.bin")));
 			second.await(() -> StoreQueries.queryLong(store, "SELECT count(*) FROM job") == 0);
@@ -75,7 +69,7 @@ class HandlerRestartTest {
 
 			// 4. after the restart the job finishes and the installed, stopped bundle is started, not installed again
 			Files.delete(jar); // proof: the repository is not used any more
-			Engine third = new Engine(store, tmp.resolve("3.log"));
+			EngineProcess third = engine(store, "3.log");
 			third.await(() -> Files.exists(out.resolve("b.bin")));
 			assertArrayEquals(data, Files.readAllBytes(out.resolve("b.bin")));
 			third.send("lb -s " + HANDLER, "echo listed");
@@ -85,62 +79,14 @@ class HandlerRestartTest {
 		}
 	}
 
+	private EngineProcess engine(Path store, String log) throws IOException {
+		return new EngineProcess(store, tmp.resolve("config"), tmp.resolve("framework"), tmp.resolve(log));
+	}
+
 	private Path repositoryCopy() throws IOException {
 		Path samples = Path.of(System.getProperty("bits.samples.index")).toAbsolutePath().normalize();
 		Path copy = tmp.resolve("repo");
 		FileUtils.copyDirectory(samples.getParent().toFile(), copy.toFile());
 		return copy.resolve("index.xml");
-	}
-
-	/** The distribution jar as a separate JVM, its Gogo shell reading commands from a pipe. */
-	private final class Engine implements AutoCloseable {
-		private final Process process;
-		private final Path log;
-		private final OutputStream in;
-
-		Engine(Path store, Path log) throws IOException {
-			this.log = log;
-			String java = ProcessHandle.current().info().command().orElse("java");
-			process = new ProcessBuilder(List.of(java, "-Dbits.store.directory=" + store,
-					"-Dfelix.fileinstall.dir=" + tmp.resolve("config"), "-Dlaunch.storage.dir=" + tmp.resolve("framework"), "-jar",
-					System.getProperty("bits.jar"))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-			in = process.getOutputStream();
-		}
-
-		void send(String... commands) throws IOException {
-			for (String c : commands) {
-				in.write((c + "\n").getBytes(StandardCharsets.UTF_8));
-			}
-			in.flush();
-		}
-
-		String log() {
-			try {
-				return Files.readString(log);
-			} catch (IOException e) {
-				return "";
-			}
-		}
-
-		void await(BooleanSupplier condition) throws InterruptedException {
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-			while (!condition.getAsBoolean()) {
-				assertTrue(process.isAlive(), "the engine ended: " + log());
-				assertTrue(System.nanoTime() < deadline, "timed out: " + log());
-				Thread.sleep(50);
-			}
-		}
-
-		void kill() throws InterruptedException {
-			process.destroyForcibly(); // SIGKILL
-			assertTrue(process.waitFor(30, TimeUnit.SECONDS));
-		}
-
-		@Override
-		public void close() throws Exception {
-			in.close(); // end of input: Gogo stops the framework
-			assertTrue(process.waitFor(60, TimeUnit.SECONDS), log());
-			assertEquals(117, process.exitValue(), log()); // the bnd launcher's code for a normal framework stop
-		}
 	}
 }

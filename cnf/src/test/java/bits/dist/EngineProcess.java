@@ -1,0 +1,75 @@
+package bits.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** The distribution jar as a separate JVM on one store, its Gogo shell reading commands from a pipe. */
+final class EngineProcess implements AutoCloseable {
+	private final Process process;
+	private final Path log;
+	private final OutputStream in;
+
+	/**
+	 * @param store the store directory
+	 * @param config the FileInstall directory (bits.engine.cfg ...)
+	 * @param framework the framework cache, kept across restarts
+	 * @param log where the engine's output goes
+	 */
+	EngineProcess(Path store, Path config, Path framework, Path log) throws IOException {
+		this.log = log;
+		String java = ProcessHandle.current().info().command().orElse("java");
+		process = new ProcessBuilder(List.of(java, "-Dbits.store.directory=" + store, "-Dfelix.fileinstall.dir=" + config,
+				"-Dlaunch.storage.dir=" + framework, "-jar", System.getProperty("bits.jar"))).redirectErrorStream(true)
+				.redirectOutput(log.toFile()).start();
+		in = process.getOutputStream();
+	}
+
+	void send(String... commands) throws IOException {
+		for (String c : commands) {
+			in.write((c + "\n").getBytes(StandardCharsets.UTF_8));
+		}
+		in.flush();
+	}
+
+	String log() {
+		try {
+			return Files.readString(log);
+		} catch (IOException e) {
+			return "";
+		}
+	}
+
+	void await(BooleanSupplier condition) throws InterruptedException {
+		await(condition, () -> "timed out: " + log());
+	}
+
+	void await(BooleanSupplier condition, java.util.function.Supplier<String> what) throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+		while (!condition.getAsBoolean()) {
+			assertTrue(process.isAlive(), () -> "the engine ended: " + log());
+			assertTrue(System.nanoTime() < deadline, what);
+			Thread.sleep(20);
+		}
+	}
+
+	void kill() throws InterruptedException {
+		process.destroyForcibly(); // SIGKILL
+		assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+	}
+
+	@Override
+	public void close() throws Exception {
+		in.close(); // end of input: Gogo stops the framework
+		assertTrue(process.waitFor(60, TimeUnit.SECONDS), log());
+		assertEquals(117, process.exitValue(), log()); // the bnd launcher's code for a normal framework stop
+	}
+}
