@@ -25,6 +25,8 @@ import bits.engine.store.JobRow;
  */
 final class DataSink implements AutoCloseable {
 	static final long CHECKPOINT_BYTES = 4L << 20;
+	/** The least data that counts as activity within a read timeout (below it a response stalls: slow-loris). */
+	static final long ACTIVITY_BYTES = 1024;
 	static final long MAX_UNSYNCED = 8L << 20;
 	static final long CHECKPOINT_NANOS = 1_000_000_000L;
 
@@ -43,6 +45,8 @@ final class DataSink implements AutoCloseable {
 	private long total = -1;
 	private String validator;
 	private volatile long lastActivity = System.nanoTime();
+	/** The position when {@link #lastActivity} was last set. */
+	private long activityMark;
 
 	DataSink(JobTransitions transitions, JobRow job, FileRow file, Throttle throttle, JobRun run, Executor syncer) throws TransferFailure {
 		this.syncer = syncer;
@@ -94,6 +98,7 @@ final class DataSink implements AutoCloseable {
 			transitions.sizeAnnounced(job, file, total);
 		}
 		lastActivity = System.nanoTime();
+		activityMark = offset;
 	}
 
 	long position() {
@@ -120,14 +125,19 @@ final class DataSink implements AutoCloseable {
 			throw local(e);
 		}
 		file.liveBytes = position;
-		lastActivity = System.nanoTime();
-		if (position - checkpointed >= CHECKPOINT_BYTES || lastActivity - checkpointedAt >= CHECKPOINT_NANOS) {
+		long now = System.nanoTime();
+		// a trickle (a slow-loris server) is no activity: under ACTIVITY_BYTES per read timeout counts as a stall
+		if (position - activityMark >= ACTIVITY_BYTES) {
+			lastActivity = now;
+			activityMark = position;
+		}
+		if (position - checkpointed >= CHECKPOINT_BYTES || now - checkpointedAt >= CHECKPOINT_NANOS) {
 			if (pending.isDone()) {
 				durable(); // rethrows a failed sync
 				long at = position;
 				pending = CompletableFuture.supplyAsync(() -> sync(at), syncer);
 				checkpointed = at;
-				checkpointedAt = lastActivity;
+				checkpointedAt = now;
 			} else if (position - durable() >= MAX_UNSYNCED) {
 				awaitSync(); // the disk is slower than the network: wait rather than risk more than a checkpoint
 			}

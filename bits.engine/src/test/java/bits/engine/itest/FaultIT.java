@@ -24,7 +24,10 @@ import bits.api.JobState;
 import bits.api.RedirectPolicy;
 import bits.api.TransferJob;
 
-/** The HTTP fault matrix against a real nginx, with transport faults from a loopback proxy (SPEC J4, J5, J6). */
+/**
+ * Faults that need more than a row of {@link FaultMatrixIT}: Retry-After, the no-progress timeout, a server that comes
+ * up later, content changed while suspended, TLS trust and downgrade, local errors (SPEC J4, J5, J6).
+ */
 class FaultIT extends WithNginx {
 	static byte[] b = randomBytes(3 << 20, 2);
 
@@ -52,11 +55,6 @@ class FaultIT extends WithNginx {
 		return e;
 	}
 
-	@Test
-	void notFoundAndForbiddenAreFatalAtOnce() throws Exception { // J5
-		awaitError(job("404", nginx.uri("/files/none.bin"), JobPriority.FOREGROUND), JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.httpError(404));
-		awaitError(job("403", nginx.uri("/forbidden/x"), JobPriority.NORMAL), JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.httpError(403));
-	}
 
 	@Test
 	void serviceUnavailableIsTransientAndHonoursRetryAfter() throws Exception { // J5
@@ -69,11 +67,6 @@ class FaultIT extends WithNginx {
 		assertEquals(before + 1, nginx.requests("/status/503").size(), "no retry before Retry-After");
 	}
 
-	@Test
-	void tooManyRequestsIsTransient() throws Exception { // J5
-		awaitError(job("429", nginx.uri("/status/429"), JobPriority.FOREGROUND), JobState.TRANSIENT_ERROR, ErrorContext.REMOTE_FILE,
-				ErrorCodes.httpError(429));
-	}
 
 	@Test
 	void noProgressTimeoutMakesTransientErrorsFatal() throws Exception { // J5
@@ -96,48 +89,8 @@ class FaultIT extends WithNginx {
 		assertEquals(sha256(b), sha256(dest("refused.bin")));
 	}
 
-	@Test
-	void connectionResetMidBodyResumesFromWhatArrived() throws Exception { // J4, J5
-		faultThenRecover("reset", FaultProxy.Fault.Kind.RESET);
-	}
 
-	@Test
-	void bodyShorterThanContentLengthResumes() throws Exception { // J5
-		faultThenRecover("short", FaultProxy.Fault.Kind.CLOSE);
-	}
 
-	@Test
-	void stallPastTheReadTimeoutIsTransient() throws Exception { // J5
-		faultThenRecover("stall", FaultProxy.Fault.Kind.STALL);
-	}
-
-	private void faultThenRecover(String name, FaultProxy.Fault.Kind kind) throws Exception {
-		try (FaultProxy proxy = new FaultProxy(0, nginx.port)) {
-			proxy.next(new FaultProxy.Fault(kind, 1_000_000));
-			TransferJob job = job(name, URI.create("http://127.0.0.1:" + proxy.port() + "/files/b.bin"), JobPriority.NORMAL);
-			int code = kind == FaultProxy.Fault.Kind.STALL ? ErrorCodes.E_TIMEOUT : ErrorCodes.E_CONNECTION_ERROR;
-			awaitError(job, JobState.TRANSIENT_ERROR, ErrorContext.GENERAL_TRANSPORT, code);
-			long kept = job.getProgress().bytesTransferred();
-			assertTrue(kept > 0 && kept < b.length, "kept " + kept);
-			awaitState(job, JobState.TRANSFERRED);
-			job.complete();
-			assertEquals(sha256(b), sha256(dest(name + ".bin")));
-			List<String> requests = nginx.requests("/files/b.bin");
-			assertTrue(requests.stream().anyMatch(l -> l.contains(" 206 \"bytes=" + kept + "-\"")), "resumed at " + kept + ": " + requests);
-		}
-	}
-
-	@Test
-	void serverIgnoringRangesForegroundSucceedsBackgroundFails() throws Exception { // J4
-		TransferJob fg = job("norange-fg", nginx.uri("/norange/b.bin"), JobPriority.FOREGROUND);
-		awaitState(fg, JobState.TRANSFERRED);
-		TransferJob bg = job("norange-bg", nginx.uri("/norange/a.bin"), JobPriority.NORMAL);
-		awaitError(bg, JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INSUFFICIENT_RANGE_SUPPORT);
-		// the seed's JobError handler: switch to FOREGROUND and resume
-		bg.setPriority(JobPriority.FOREGROUND);
-		bg.resume();
-		awaitState(bg, JobState.TRANSFERRED);
-	}
 
 	@Test
 	void changedContentRestartsFromZeroAndNeverMixes() throws Exception { // J6
@@ -157,10 +110,6 @@ class FaultIT extends WithNginx {
 		assertTrue(nginx.requests("/slow/v.bin").stream().anyMatch(l -> l.contains(" 200 \"bytes=")), "If-Range answered 200");
 	}
 
-	@Test
-	void redirectLoopIsAnError() throws Exception {
-		awaitError(job("loop", nginx.uri("/loop"), JobPriority.FOREGROUND), JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.E_REDIRECT_FAILED);
-	}
 
 	@Test
 	void httpsWithTheEngineTrustStoreAndNoDowngradeUnlessAllowed() throws Exception {

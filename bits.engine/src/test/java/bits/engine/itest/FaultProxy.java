@@ -25,7 +25,11 @@ final class FaultProxy implements AutoCloseable {
 			/** Close the connection normally (FIN): a body shorter than its Content-Length. */
 			CLOSE,
 			/** Stop forwarding but keep the connection open: a stall past the read timeout. */
-			STALL
+			STALL,
+			/** Forward one byte every half second: a slow-loris response. */
+			TRICKLE,
+			/** Drop the request's Range and If-Range headers (from the start), so the server answers 200, not 206. */
+			STRIP_RANGE
 		}
 	}
 
@@ -52,6 +56,13 @@ final class FaultProxy implements AutoCloseable {
 		faults.add(fault);
 	}
 
+	private volatile Fault always;
+
+	/** A fault for every connection that none queued with {@link #next} applies to. */
+	void always(Fault fault) {
+		always = fault;
+	}
+
 	private void accept() {
 		while (open) {
 			try {
@@ -63,8 +74,12 @@ final class FaultProxy implements AutoCloseable {
 					sockets.add(upstream);
 				}
 				Fault fault = faults.poll();
-				pump(client, upstream, null);
-				pump(upstream, client, fault);
+				if (fault == null) {
+					fault = always;
+				}
+				boolean request = fault != null && fault.kind() == Fault.Kind.STRIP_RANGE;
+				pump(client, upstream, request ? fault : null);
+				pump(upstream, client, request ? null : fault);
 			} catch (IOException e) {
 				// closed
 			}
@@ -80,6 +95,14 @@ final class FaultProxy implements AutoCloseable {
 				OutputStream out = to.getOutputStream();
 				int n;
 				while ((n = in.read(buffer)) > 0) {
+					if (fault != null && fault.kind() == Fault.Kind.STRIP_RANGE) {
+						// requests are small: each read holds whole header lines
+						String text = new String(buffer, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+						byte[] stripped = text.replaceAll("(?im)^(If-)?Range:[^\\r\\n]*\\r\\n", "").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+						out.write(stripped);
+						out.flush();
+						continue;
+					}
 					if (fault != null && sent + n > fault.afterBytes()) {
 						out.write(buffer, 0, (int) (fault.afterBytes() - sent));
 						out.flush();
@@ -90,6 +113,19 @@ final class FaultProxy implements AutoCloseable {
 						} else if (fault.kind() == Fault.Kind.CLOSE) {
 							to.close();
 							from.close();
+						} else if (fault.kind() == Fault.Kind.TRICKLE) {
+							for (int i = (int) (fault.afterBytes() - sent); i < n; i++) {
+								out.write(buffer[i]);
+								out.flush();
+								Thread.sleep(500);
+							}
+							while ((n = in.read(buffer)) > 0) {
+								for (int i = 0; i < n; i++) {
+									out.write(buffer[i]);
+									out.flush();
+									Thread.sleep(500);
+								}
+							}
 						} else {
 							Thread.sleep(Long.MAX_VALUE); // until the client gives up and the proxy closes
 						}

@@ -1,0 +1,163 @@
+package bits.engine.itest;
+
+import static bits.engine.itest.Engine.awaitState;
+import static bits.engine.itest.Engine.randomBytes;
+import static bits.engine.itest.Engine.sha256;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import bits.api.ErrorCodes;
+import bits.api.ErrorContext;
+import bits.api.JobError;
+import bits.api.JobPriority;
+import bits.api.JobState;
+import bits.api.TransferJob;
+import bits.engine.itest.FaultProxy.Fault;
+import bits.engine.itest.FaultProxy.Fault.Kind;
+
+/**
+ * The HTTP fault matrix (SPEC J4, J5, J6; issue 7) as a table: each row is a fault of a real nginx, or of a loopback
+ * proxy in front of it, the error the job must show (state, context, code), and the result: the job either ends
+ * TRANSFERRED with the served file byte for byte, or stays in its error.
+ */
+class FaultMatrixIT extends WithNginx {
+	private static final int MB = 1 << 20;
+
+	/**
+	 * One row. {@code file} is served from nginx's files/ under {@code location}; {@code faults} are taken by the
+	 * proxy's connections in turn, {@code always} by every other one; {@code onError} runs when the error shows.
+	 */
+	record Row(String fault, String location, String file, int size, JobPriority priority, List<Fault> faults, Fault always,
+			JobState errorState, ErrorContext context, int code, JobState result, int minRequests, Change onError) {
+		@Override
+		public String toString() {
+			return fault;
+		}
+
+		boolean proxied() {
+			return !faults.isEmpty() || always != null;
+		}
+	}
+
+	/** Something done to the served file while the job waits to retry. */
+	interface Change {
+		void apply(Path file) throws Exception;
+	}
+
+	static Row row(String fault, String location, String file, JobPriority priority, JobState errorState, ErrorContext context, int code,
+			JobState result) {
+		return new Row(fault, location, file, 3 * MB, priority, List.of(), null, errorState, context, code, result, 1, null);
+	}
+
+	static Row proxied(String fault, JobPriority priority, List<Fault> faults, Fault always, ErrorContext context, int code, int minRequests,
+			Change onError) {
+		return new Row(fault, "/files/", fault.replaceAll("\\W+", "-") + ".bin", 3 * MB, priority, faults, always, JobState.TRANSIENT_ERROR,
+				context, code, JobState.TRANSFERRED, minRequests, onError);
+	}
+
+	static Stream<Row> matrix() {
+		return Stream.of(
+				row("HTTP 404", "/files/", "none.bin", JobPriority.FOREGROUND, JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.httpError(404), JobState.ERROR),
+				row("HTTP 403", "/forbidden/", "x.bin", JobPriority.NORMAL, JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.httpError(403), JobState.ERROR),
+				row("HTTP 429", "/status/", "429", JobPriority.FOREGROUND, JobState.TRANSIENT_ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.httpError(429),
+						JobState.TRANSIENT_ERROR),
+				row("redirect loop", "/", "loop", JobPriority.FOREGROUND, JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.E_REDIRECT_FAILED, JobState.ERROR),
+				row("no range support, background", "/norange/", "norange-bg.bin", JobPriority.NORMAL, JobState.ERROR, ErrorContext.REMOTE_FILE,
+						ErrorCodes.BG_E_INSUFFICIENT_RANGE_SUPPORT, JobState.ERROR),
+				row("no range support, foreground", "/norange/", "norange-fg.bin", JobPriority.FOREGROUND, null, null, 0, JobState.TRANSFERRED),
+				proxied("connection reset mid-body", JobPriority.NORMAL, List.of(new Fault(Kind.RESET, MB)), null, ErrorContext.GENERAL_TRANSPORT,
+						ErrorCodes.E_CONNECTION_ERROR, 2, null),
+				proxied("body shorter than its length", JobPriority.NORMAL, List.of(new Fault(Kind.CLOSE, MB)), null, ErrorContext.GENERAL_TRANSPORT,
+						ErrorCodes.E_CONNECTION_ERROR, 2, null),
+				proxied("stall past the read timeout", JobPriority.NORMAL, List.of(new Fault(Kind.STALL, MB)), null, ErrorContext.GENERAL_TRANSPORT,
+						ErrorCodes.E_TIMEOUT, 2, null),
+				proxied("slow-loris body", JobPriority.NORMAL, List.of(new Fault(Kind.TRICKLE, MB)), null, ErrorContext.GENERAL_TRANSPORT,
+						ErrorCodes.E_TIMEOUT, 2, null),
+				proxied("every connection dropped after 768 KiB", JobPriority.NORMAL, List.of(), new Fault(Kind.CLOSE, 768 << 10),
+						ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR, 5, null),
+				proxied("file changed between resumes", JobPriority.NORMAL, List.of(new Fault(Kind.RESET, MB)), null, ErrorContext.GENERAL_TRANSPORT,
+						ErrorCodes.E_CONNECTION_ERROR, 2, file -> {
+							Files.write(file, randomBytes(3 * MB, 99)); // a new version: new ETag and Last-Modified
+							Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 10_000));
+						}),
+				// a background job needs ranges: the resume's 200 is refused, nothing of it mixed in (the range-fallback sample's case)
+				new Row("200 instead of 206 on resume, background", "/files/", "200-bg.bin", 3 * MB, JobPriority.NORMAL,
+						List.of(new Fault(Kind.RESET, MB), new Fault(Kind.STRIP_RANGE, 0)), null, JobState.ERROR, ErrorContext.REMOTE_FILE,
+						ErrorCodes.BG_E_INSUFFICIENT_RANGE_SUPPORT, JobState.ERROR, 2, null),
+				// a foreground job takes the 200's whole body, from byte 0
+				proxied("200 instead of 206 on resume, foreground", JobPriority.FOREGROUND,
+						List.of(new Fault(Kind.RESET, MB), new Fault(Kind.STRIP_RANGE, 0)), null, ErrorContext.GENERAL_TRANSPORT,
+						ErrorCodes.E_CONNECTION_ERROR, 2, null));
+	}
+
+	@BeforeAll
+	static void files() throws Exception {
+		Files.write(nginx.root.resolve("files/norange-bg.bin"), randomBytes(3 * MB, 1));
+		Files.write(nginx.root.resolve("files/norange-fg.bin"), randomBytes(3 * MB, 2));
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("matrix")
+	void eachFaultGivesItsErrorAndACorrectResult(Row row) throws Exception {
+		Path served = nginx.root.resolve("files/" + row.file());
+		if (row.proxied()) {
+			Files.write(served, randomBytes(row.size(), row.fault().hashCode()));
+		}
+		String path = row.location() + row.file();
+		int before = nginx.requests(path).size();
+		try (FaultProxy proxy = new FaultProxy(0, nginx.port)) {
+			row.faults().forEach(proxy::next);
+			if (row.always() != null) {
+				proxy.always(row.always());
+			}
+			URI uri = row.proxied() ? URI.create("http://127.0.0.1:" + proxy.port() + row.location() + row.file())
+					: nginx.uri(row.location() + row.file());
+			long kept = 0;
+			TransferJob job = manager.createJob(row.fault());
+			job.setPriority(row.priority());
+			job.setMinimumRetryDelay(Duration.ZERO); // raised to BITS's floor of 5 s
+			job.addFile(uri, dest(row.file()));
+			job.resume();
+			if (row.errorState() != null) {
+				awaitState(job, row.errorState());
+				JobError e = job.getError().orElseThrow();
+				assertEquals(row.context(), e.context(), e::toString);
+				assertEquals(ErrorCodes.hex(row.code()), ErrorCodes.hex(e.code()), e::toString);
+				assertTrue(!e.description().isBlank());
+				kept = job.getProgress().bytesTransferred();
+				if (row.onError() != null) {
+					row.onError().apply(served);
+				}
+			}
+			if (row.result() == JobState.TRANSFERRED) {
+				awaitState(job, JobState.TRANSFERRED);
+				job.complete();
+				assertEquals(sha256(Files.readAllBytes(served)), sha256(dest(row.file())), "the file as served, whole");
+				List<String> requests = nginx.requests(path);
+				assertTrue(requests.size() - before >= row.minRequests(), "requests: " + requests);
+				boolean resumesInPlace = row.proxied() && row.onError() == null && row.always() == null
+						&& row.faults().stream().noneMatch(f -> f.kind() == Kind.STRIP_RANGE);
+				if (resumesInPlace) { // J4: from what had arrived, not from zero
+					String range = " 206 \"bytes=" + kept + "-\"";
+					assertTrue(kept > 0 && requests.stream().anyMatch(l -> l.contains(range)), "resumed at " + kept + ": " + requests);
+				}
+			} else {
+				Thread.sleep(300);
+				assertEquals(row.result(), job.getState(), "stays " + row.result());
+				job.cancel();
+			}
+		}
+	}
+}
