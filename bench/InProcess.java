@@ -41,10 +41,10 @@ import bits.api.TransferManager;
  * "KEY=VALUE" line per figure for bench.py. Usage: InProcess BITS_JAR SAMPLES_INDEX WORK_DIR P3|P4|P5 [RUNS]
  */
 public class InProcess {
-	private static Framework framework;
-	private static BundleContext system;
-	private static TransferManager manager;
-	private static Path work;
+	static Framework framework;
+	static BundleContext system;
+	static TransferManager manager;
+	static Path work;
 
 	public static void main(String[] args) throws Exception {
 		Path bitsJar = Path.of(args[0]);
@@ -52,7 +52,7 @@ public class InProcess {
 		work = Path.of(args[2]).toAbsolutePath();
 		String figure = args[3];
 		int runs = args.length > 4 ? Integer.parseInt(args[4]) : 5;
-		start(bitsJar, index);
+		start(bitsJar, index, Map.of());
 		try {
 			switch (figure) {
 			case "P3" -> p3(runs);
@@ -66,7 +66,8 @@ public class InProcess {
 		}
 	}
 
-	private static void start(Path bitsJar, Path index) throws Exception {
+	/** Starts the distribution's bundles with the benchmarks' configuration plus {@code extra}. */
+	static void start(Path bitsJar, Path index, Map<String, Object> extra) throws Exception {
 		Path bundles = Files.createDirectories(work.resolve("bundles"));
 		List<Path> install = new ArrayList<>();
 		try (JarFile jar = new JarFile(bitsJar.toFile())) {
@@ -90,6 +91,7 @@ public class InProcess {
 		config.put("max.jobs.per.owner", 100_000);
 		config.put("file.roots", new String[] { files.toString() });
 		config.put("handler.idle.s", 0L);
+		config.putAll(extra);
 		Map<String, String> props = new HashMap<>();
 		props.put("org.osgi.framework.storage", work.resolve("fw").toString());
 		props.put("org.osgi.framework.storage.clean", "onFirstInit");
