@@ -1,3 +1,5 @@
+package bitsbench;
+
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

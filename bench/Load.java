@@ -1,3 +1,5 @@
+package bitsbench;
+
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -13,7 +13,8 @@ P7  bytes downloaded twice after kill -9 mid-transfer (one checkpoint is 8 MiB)
 Every bits run is a cold `java -jar cnf/target/bits.jar` process (JVM and framework start included), like curl's.
 Runs alternate between the contenders. Writes bench/results/latest.md.
 """
-import argparse, hashlib, os, platform, random, resource, shutil, signal, socket, statistics, subprocess, sys, time
+import argparse
+import json, hashlib, os, platform, random, resource, shutil, signal, socket, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(ROOT, "cnf", "target", "bits.jar")
@@ -166,9 +167,9 @@ class Table:
     def __init__(self):
         self.rows = []
 
-    def add(self, bench, what, walls, cpus, peer_walls=None, peer_cpus=None, unit="s", note=""):
+    def add(self, bench, what, walls, cpus, peer_walls=None, peer_cpus=None, unit="s", note="", ratio_label="peer throughput"):
         row = {"bench": bench, "what": what, "median": med(walls), "min": min(walls), "max": max(walls),
-               "cpu": med(cpus) if cpus else None, "n": len(walls), "unit": unit, "note": note}
+               "cpu": med(cpus) if cpus else None, "n": len(walls), "unit": unit, "note": note, "ratio_label": ratio_label}
         if peer_walls:
             row["ratio"] = med(peer_walls) / med(walls)  # > 1: bits is faster (throughput ratio)
             row["cpu_ratio"] = (med(cpus) / med(peer_cpus)) if cpus and peer_cpus else None
@@ -179,7 +180,7 @@ class Table:
         for r in self.rows:
             vs = ""
             if "ratio" in r:
-                vs = f"{r['ratio']:.2f}x peer throughput" + (f", {r['cpu_ratio']:.2f}x peer CPU" if r.get("cpu_ratio") else "")
+                vs = f"{r['ratio']:.2f}x {r['ratio_label']}" + (f", {r['cpu_ratio']:.2f}x peer CPU" if r.get("cpu_ratio") else "")
             if r["note"]:
                 vs = (vs + "; " if vs else "") + r["note"]
             cpu = f"{r['cpu']:.2f} s" if r["cpu"] is not None else ""
@@ -341,7 +342,7 @@ def load(nginx, work, table, queued, foreground):
     cp, classes, index = inproc_classpath(work)
     w = os.path.join(work, "load")
     shutil.rmtree(w, ignore_errors=True)
-    out = subprocess.run([JAVA, "-cp", cp + ":" + classes, "Load", JAR, index, w, nginx.root, nginx.url(""), str(queued), str(foreground)],
+    out = subprocess.run([JAVA, "-cp", cp + ":" + classes, "bitsbench.Load", JAR, index, w, nginx.root, nginx.url(""), str(queued), str(foreground)],
                          check=True, capture_output=True, text=True, timeout=1800).stdout
     line = next(l for l in out.splitlines() if l.startswith("LOAD "))
     print("  " + line, flush=True)
@@ -354,6 +355,55 @@ def load(nginx, work, table, queued, foreground):
     table.add("LOAD", f"create + addFile + resume of {int(v['queued']):,} jobs", [int(v["queued"]) / float(v["create_per_s"])], [],
               note=f"{float(v['create_per_s']):,.0f} jobs/s (3 durable calls each); heap after GC with them queued "
                    f"{float(v['heap_queued_mb']):.0f} MB")
+
+
+def hist_percentile(hist, q):
+    """The q-quantile of one JMH iteration's histogram [[value, count], ...]."""
+    total = sum(c for _, c in hist)
+    seen = 0
+    for v, c in sorted(hist):
+        seen += c
+        if seen >= q * total:
+            return v
+    return hist[-1][0]
+
+
+def jmh(work, table, quick):
+    """P3 and P5 as JMH benchmarks (bench/jmh/BitsBench.java), closed loop, in the distribution's bundles."""
+    lib = os.path.join(work, "jmhlib")
+    if not os.path.isdir(lib) or not os.listdir(lib):
+        subprocess.run(["mvn", "-B", "-q", "-f", os.path.join(ROOT, "bench", "jmh", "pom.xml"), "dependency:copy-dependencies",
+                        "-DoutputDirectory=" + lib], check=True)
+    jars = ":".join(os.path.join(lib, f) for f in sorted(os.listdir(lib)))
+    cp, _, index = inproc_classpath(work)
+    classes = os.path.join(work, "jmh-classes")
+    shutil.rmtree(classes, ignore_errors=True)
+    subprocess.run(["javac", "-d", classes, "-cp", cp + ":" + jars, "-processorpath", jars] +
+                   [os.path.join(ROOT, "bench", f) for f in ("InProcess.java", "Load.java", "jmh/BitsBench.java")], check=True)
+    result = os.path.join(work, "jmh.json")
+    iters = ["-wi", "1", "-w", "1s", "-i", "3", "-r", "1s"] if quick else ["-wi", "2", "-w", "2s", "-i", "5", "-r", "2s"]
+    subprocess.run([JAVA, "-cp", cp + ":" + jars + ":" + classes, "org.openjdk.jmh.Main", "-f", "1", *iters, "-rf", "json", "-rff", result,
+                    "-jvmArgsAppend", f"-Dbench.jar={JAR} -Dbench.index={index} -Dbench.work={os.path.join(work, 'jmh-work')}"],
+                   check=True, timeout=1800, stdout=subprocess.DEVNULL)
+    with open(result) as f:
+        runs = {b["benchmark"].split(".")[-1]: b["primaryMetric"] for b in json.load(f)}
+
+    def sampled(name, q):  # one value per measured iteration
+        return [hist_percentile(h, q) for fork in runs[name]["rawDataHistogram"] for h in fork]
+
+    def shots(name):
+        return [v for fork in runs[name]["rawData"] for v in fork]
+
+    for q, label in ((0.5, "p50"), (0.99, "p99")):
+        table.add("P3", f"JMH: durable state change -> live callback entry, closed loop, {label}", sampled("p3ChangeToCallback", q), [],
+                  peer_walls=sampled("p3PeerEventAdminPostToHandler", q), unit="us", ratio_label="the peer's speed (peer time / bits time)",
+                  note=f"peer: Felix EventAdmin postEvent -> handler entry, {label} {med(sampled('p3PeerEventAdminPostToHandler', q)):,.1f} us (in memory only)")
+    table.add("P5", "JMH: TRANSFERRED job given the handler id -> handler ran complete(), cold (resolve, SHA-256, install, start, activate)",
+              shots("p5ColdHandlerInstalledAndRun"), [], peer_walls=shots("p5PeerPlainInstallStartGetService"), unit="ms",
+              ratio_label="the peer's speed (peer time / bits time)",
+              note=f"peer: plain install + start + getService of the same bundle {med(shots('p5PeerPlainInstallStartGetService')):.2f} ms; goal <= 30 ms")
+    table.add("P5", "JMH: warm, durable state change -> connected handler entry, p50", sampled("p5WarmChangeToHandler", 0.5), [], unit="us",
+              note="goal <= 10 us")
 
 
 def inproc_classpath(work):
@@ -376,7 +426,7 @@ def inproc(work, table, figures, runs):
     for fig in figures:
         w = os.path.join(work, "inproc-" + fig)
         shutil.rmtree(w, ignore_errors=True)
-        out = subprocess.run([JAVA, "-cp", cp + ":" + classes, "InProcess", JAR, index, w, fig, str(runs)],
+        out = subprocess.run([JAVA, "-cp", cp + ":" + classes, "bitsbench.InProcess", JAR, index, w, fig, str(runs)],
                              check=True, capture_output=True, text=True, timeout=1200).stdout
         rows = {}
         for line in out.splitlines():
@@ -426,7 +476,7 @@ def machine():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a reduced set: smaller files, fewer runs")
-    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,LOAD")
+    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,JMH,LOAD")
     ap.add_argument("--java-opts", default="", help="extra JVM options for the bits runs")
     a = ap.parse_args()
     opts = a.java_opts.split()
@@ -452,6 +502,8 @@ def main():
         figures = [f for f in ("P3", "P4", "P5") if f in only]
         if figures:
             inproc(work, table, figures, 3 if a.quick else 5)
+        if "JMH" in only:
+            jmh(work, table, a.quick)
         if "LOAD" in only:
             load(nginx, work, table, 1000 if a.quick else 10_000, 200)
     finally:
