@@ -381,7 +381,7 @@ def jmh(work, table, quick):
     subprocess.run(["javac", "-d", classes, "-cp", cp + ":" + jars, "-processorpath", jars] +
                    [os.path.join(ROOT, "bench", f) for f in ("InProcess.java", "Load.java", "jmh/BitsBench.java")], check=True)
     result = os.path.join(work, "jmh.json")
-    iters = ["-wi", "1", "-w", "1s", "-i", "3", "-r", "1s"] if quick else ["-wi", "2", "-w", "2s", "-i", "5", "-r", "2s"]
+    iters = ["-wi", "1", "-w", "1s", "-i", "2", "-r", "1s"] if quick else ["-wi", "2", "-w", "2s", "-i", "5", "-r", "2s"]
     subprocess.run([JAVA, "-cp", cp + ":" + jars + ":" + classes, "org.openjdk.jmh.Main", "-f", "1", *iters, "-rf", "json", "-rff", result,
                     "-jvmArgsAppend", f"-Dbench.jar={JAR} -Dbench.index={index} -Dbench.work={os.path.join(work, 'jmh-work')}"],
                    check=True, timeout=1800, stdout=subprocess.DEVNULL)
@@ -492,20 +492,21 @@ def main():
     only = a.only.split(",")
     try:
         if "P1" in only:
-            p1(nginx, work, table, 3 if a.quick else 5, (512 << 20) if a.quick else (2 << 30), opts)
+            p1(nginx, work, table, 3 if a.quick else 5, (256 << 20) if a.quick else (2 << 30), opts)
         if "P2" in only:
-            p2(nginx, work, table, 3 if a.quick else 5, 1000, opts)
+            p2(nginx, work, table, 3 if a.quick else 5, 500 if a.quick else 1000, opts)
         if "P6" in only:
             p6(work, table, 3 if a.quick else 5, [10_000] if a.quick else [10_000, 100_000], opts)
         if "P7" in only:
-            p7(nginx, work, table, 3 if a.quick else 5, opts)
-        figures = [f for f in ("P3", "P4", "P5") if f in only]
+            p7(nginx, work, table, 2 if a.quick else 5, opts)
+        # --quick: P5 from JMH only (cold, warm, the plain-install peer); the full run adds installed-but-stopped
+        figures = [f for f in ("P3", "P4", "P5") if f in only and not (a.quick and f == "P5")]
         if figures:
             inproc(work, table, figures, 3 if a.quick else 5)
         if "JMH" in only:
             jmh(work, table, a.quick)
         if "LOAD" in only:
-            load(nginx, work, table, 1000 if a.quick else 10_000, 200)
+            load(nginx, work, table, 500 if a.quick else 10_000, 200)
     finally:
         nginx.stop()
     md = f"# bits benchmark results\n\nMachine: {machine()}\n\nCommand: `bench/run.sh{' --quick' if a.quick else ''}" \
