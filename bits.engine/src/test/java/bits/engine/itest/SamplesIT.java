@@ -160,7 +160,8 @@ class SamplesIT extends WithNginx {
 		Path marker = tmp.resolve("notified.txt");
 		configure(new String[] { "sh", "-c", "echo %STATE% $BITS_JOB_NAME > " + marker });
 		TransferJob ok = job("cmd-ok", "/files/s.bin", JobPriority.FOREGROUND, "bits.samples.notifycommand");
-		await("the program ran", () -> Files.exists(marker));
+		// the shell creates the file before it writes the line: wait for the line
+		await("the program ran", () -> Files.exists(marker) && readQuietly(marker).endsWith("\n"));
 		awaitState(ok, JobState.TRANSFERRED);
 		assertEquals("TRANSFERRED cmd-ok", Files.readString(marker).trim());
 		assertTrue(ok.getNotificationError().isEmpty());
@@ -170,6 +171,14 @@ class SamplesIT extends WithNginx {
 		await(() -> "not acknowledged: " + failing.getNotificationError(), () -> failing.getNotificationError()
 				.map(e -> e.description().contains("exited with 3")).orElse(false));
 		assertEquals(ErrorCodes.E_INVALIDARG, failing.getNotificationError().orElseThrow().code());
+	}
+
+	private static String readQuietly(Path file) {
+		try {
+			return Files.readString(file);
+		} catch (java.io.IOException e) {
+			return "";
+		}
 	}
 
 	private static void configure(String[] command) throws Exception {
