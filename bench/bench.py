@@ -489,24 +489,35 @@ def main():
         f.write("max.files.per.job=1000\nmax.jobs=200000\nmax.jobs.per.owner=200000\n")
     nginx = Nginx(work)
     table = Table()
+    started = time.time()
+
+    def phase(name):  # how long each part took, on stderr
+        print(f"bench: {name} done after {time.time() - started:.0f} s", file=sys.stderr, flush=True)
     only = a.only.split(",")
     try:
         if "P1" in only:
             p1(nginx, work, table, 3 if a.quick else 5, (256 << 20) if a.quick else (2 << 30), opts)
+            phase("p1")
         if "P2" in only:
             p2(nginx, work, table, 3 if a.quick else 5, 500 if a.quick else 1000, opts)
+            phase("p2")
         if "P6" in only:
-            p6(work, table, 3 if a.quick else 5, [10_000] if a.quick else [10_000, 100_000], opts)
+            p6(work, table, 2 if a.quick else 5, [10_000] if a.quick else [10_000, 100_000], opts)
+            phase("p6")
         if "P7" in only:
             p7(nginx, work, table, 2 if a.quick else 5, opts)
-        # --quick: P5 from JMH only (cold, warm, the plain-install peer); the full run adds installed-but-stopped
-        figures = [f for f in ("P3", "P4", "P5") if f in only and not (a.quick and f == "P5")]
+            phase("p7")
+        # --quick: P3 and P5 from JMH only; the full run adds the open-loop P3 at 10,000/s and P5 installed-but-stopped
+        figures = [f for f in ("P3", "P4", "P5") if f in only and not (a.quick and f in ("P3", "P5"))]
         if figures:
             inproc(work, table, figures, 3 if a.quick else 5)
+            phase("inproc")
         if "JMH" in only:
             jmh(work, table, a.quick)
+            phase("jmh")
         if "LOAD" in only:
             load(nginx, work, table, 500 if a.quick else 10_000, 200)
+            phase("load")
     finally:
         nginx.stop()
     md = f"# bits benchmark results\n\nMachine: {machine()}\n\nCommand: `bench/run.sh{' --quick' if a.quick else ''}" \
