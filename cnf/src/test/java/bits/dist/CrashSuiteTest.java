@@ -32,6 +32,9 @@ class CrashSuiteTest {
 	private static final int SMALL = 64 << 10;
 	private static final int SMALL_FILES = 10;
 	private static final int TRANSFERRED = 6; // JobState.TRANSFERRED's ordinal, as stored
+	private static final String JOBS = "SELECT display_name, id, state, priority, error_code, error_description, notify_error_description,"
+			+ " (SELECT count(*) FROM outbox o WHERE o.job = job.id) FROM job";
+
 	/** Notifications not yet acknowledged by a handler ('doomed' has none: its notice waits for a callback, SPEC N7). */
 	private static final String PENDING = "SELECT count(*) FROM outbox o JOIN job j ON o.job = j.id WHERE j.display_name != 'doomed'";
 
@@ -43,6 +46,7 @@ class CrashSuiteTest {
 		int trials = Integer.getInteger("crash.trials", 10);
 		long seed = Long.getLong("crash.seed", System.nanoTime());
 		Random random = new Random(seed);
+		System.out.println("crash suite: " + trials + " trials, seed " + seed + " (-Dcrash.seed repeats the kill times)");
 		byte[] big = bytes(BIG, 1);
 		byte[] small = bytes(SMALL, 2);
 		Map<String, Integer> moments = new TreeMap<>();
@@ -171,7 +175,9 @@ class CrashSuiteTest {
 						&& count("SELECT count(*) FROM job WHERE display_name IN ('big', 'doomed') AND state = " + TRANSFERRED) == 2
 						&& notifiedLines().contains("big TRANSFERRED") && count(PENDING) == 0,
 						() -> "the restarted engine did not finish: jobs " + count("SELECT count(*) FROM job") + ", outbox "
-								+ count(PENDING) + ", notified " + notifiedLines() + "\n" + second.log());
+								+ count(PENDING) + ", notified " + notifiedLines() + "\n" + StoreQueries.queryRows(store, JOBS)
+								+ StoreQueries.queryRows(store, "SELECT job, idx, bytes_total, bytes_transferred, completed FROM file") + second.log()
+								+ "\nfirst engine:\n" + tail(dir.resolve("1.log")));
 				second.send("bits:complete big", "bits:cancel doomed", "echo finished");
 				second.await(() -> second.log().contains("finished") && count("SELECT count(*) FROM job") == 0);
 			}
@@ -201,6 +207,15 @@ class CrashSuiteTest {
 			} catch (IOException e) {
 				return "";
 			}
+		}
+	}
+
+	private static String tail(Path log) {
+		try {
+			String text = Files.readString(log);
+			return text.substring(Math.max(0, text.length() - 4000));
+		} catch (IOException e) {
+			return e.toString();
 		}
 	}
 

@@ -24,4 +24,25 @@ final class StoreQueries {
 			return 0; // the schema is not there yet
 		}
 	}
+
+	/** @return every row of the query, its columns joined by " | ", one line per row; or the error */
+	static String queryRows(Path store, String sql) {
+		if (!Files.exists(store.resolve("bits.db"))) {
+			return "(no store)";
+		}
+		StringBuilder b = new StringBuilder();
+		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.resolve("bits.db"));
+				ResultSet r = c.createStatement().executeQuery(sql)) {
+			int n = r.getMetaData().getColumnCount();
+			while (r.next()) {
+				for (int i = 1; i <= n; i++) {
+					b.append(i > 1 ? " | " : "").append(r.getString(i));
+				}
+				b.append('\n');
+			}
+		} catch (SQLException e) {
+			return e.toString();
+		}
+		return b.toString();
+	}
 }

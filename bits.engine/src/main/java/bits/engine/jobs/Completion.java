@@ -33,6 +33,10 @@ final class Completion {
 		Set<Path> directories = new LinkedHashSet<>();
 		for (FileRow f : job.files) {
 			if (f.completed && f.validation != ValidationState.INVALID) {
+				if (alreadyInPlace(f)) {
+					directories.add(f.local.getParent());
+					continue;
+				}
 				try {
 					Files.move(f.temporary, f.local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 					directories.add(f.local.getParent());
@@ -54,6 +58,15 @@ final class Completion {
 			syncDirectory(dir);
 		}
 		return partial ? CompleteResult.PARTIAL_COMPLETE : undeleted ? CompleteResult.UNABLE_TO_DELETE_FILES : CompleteResult.COMPLETE;
+	}
+
+	/** A complete() cut off by a crash after this file's rename: the temporary file is gone, the destination whole. */
+	private static boolean alreadyInPlace(FileRow f) {
+		try {
+			return Files.notExists(f.temporary) && f.bytesTotal >= 0 && Files.isRegularFile(f.local) && Files.size(f.local) == f.bytesTotal;
+		} catch (IOException e) {
+			return false;
+		}
 	}
 
 	/** Makes the renames durable: on Linux a directory's entries are synced through its own descriptor. */

@@ -320,33 +320,39 @@ public class JobTable {
 	}
 
 	CompleteResult complete(JobRow job) {
-		JobState before = read(job, j -> j.state);
-		stopState(job, JobState.SUSPENDED);
-		control.stopAndWait(job.id);
-		CompleteResult result;
-		synchronized (this) {
-			checkNotFinal(job);
-			try {
-				result = Completion.moveIntoPlace(job);
-			} catch (TransferException e) {
-				job.state = before; // BITS leaves the job as it was; files already renamed stay visible
-				store.transaction(() -> {
-					if (before == JobState.TRANSFERRED) {
-						record(job, Notice.Kind.JOB_TRANSFERRED, -1); // still TRANSFERRED: still to be told (N7)
-					}
-					store.updateJob(job);
-				});
-				throw e;
+		while (true) {
+			JobState before = read(job, j -> j.state);
+			// a TRANSFERRED job runs nothing and stays TRANSFERRED, its notice in the outbox, until its files are in place:
+			// a crash in between repeats the notification (N7). Any other state may be transferring: stop it first.
+			if (before != JobState.TRANSFERRED) {
+				stopState(job, JobState.SUSPENDED);
+				control.stopAndWait(job.id);
 			}
-			store.deleteJob(job.id);
-			callbacks.forget(job.id);
-			job.state = JobState.ACKNOWLEDGED;
-			job.modified = Instant.now();
-			jobs.remove(job.id);
+			CompleteResult result;
+			synchronized (this) {
+				checkNotFinal(job);
+				if (before == JobState.TRANSFERRED && job.state != JobState.TRANSFERRED) {
+					continue; // re-queued meanwhile (addFile): stop it as any other
+				}
+				try {
+					result = Completion.moveIntoPlace(job);
+				} catch (TransferException e) {
+					if (before != JobState.TRANSFERRED) {
+						job.state = before; // BITS leaves the job as it was; files already renamed stay visible
+						store.transaction(() -> store.updateJob(job));
+					}
+					throw e;
+				}
+				store.deleteJob(job.id);
+				callbacks.forget(job.id);
+				job.state = JobState.ACKNOWLEDGED;
+				job.modified = Instant.now();
+				jobs.remove(job.id);
+			}
+			control.jobsChanged();
+			notifier.jobChanged(job);
+			return result;
 		}
-		control.jobsChanged();
-		notifier.jobChanged(job);
-		return result;
 	}
 
 	/** Moves a job that may be transferring to a state where it is not; @return whether it was transferring. */
