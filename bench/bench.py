@@ -375,7 +375,7 @@ def jmh(work, table, quick):
         subprocess.run(["mvn", "-B", "-q", "-f", os.path.join(ROOT, "bench", "jmh", "pom.xml"), "dependency:copy-dependencies",
                         "-DoutputDirectory=" + lib], check=True)
     jars = ":".join(os.path.join(lib, f) for f in sorted(os.listdir(lib)))
-    cp, _, index = inproc_classpath(work)
+    cp, _, index = inproc_classpath(work, compile=False)
     classes = os.path.join(work, "jmh-classes")
     shutil.rmtree(classes, ignore_errors=True)
     subprocess.run(["javac", "-d", classes, "-cp", cp + ":" + jars, "-processorpath", jars] +
@@ -406,8 +406,9 @@ def jmh(work, table, quick):
               note="goal <= 10 us")
 
 
-def inproc_classpath(work):
-    """The framework, bits.api and the EventAdmin API from bits.jar on the class path; InProcess and Load compiled."""
+def inproc_classpath(work, compile=True):
+    """The framework, bits.api and the EventAdmin API from bits.jar on the class path; InProcess and Load compiled
+    unless the caller compiles them itself (JMH, with its annotation processor)."""
     cp_dir = os.path.join(work, "inproc-cp")
     shutil.rmtree(cp_dir, ignore_errors=True)
     os.makedirs(cp_dir)
@@ -415,8 +416,9 @@ def inproc_classpath(work):
                     "jar/org.apache.felix.eventadmin-*", "-d", cp_dir], check=True)
     cp = ":".join(os.path.join(cp_dir, f) for f in sorted(os.listdir(cp_dir)))
     classes = os.path.join(work, "inproc-classes")
-    subprocess.run(["javac", "-d", classes, "-cp", cp, os.path.join(ROOT, "bench", "InProcess.java"),
-                    os.path.join(ROOT, "bench", "Load.java")], check=True)
+    if compile:
+        subprocess.run(["javac", "-d", classes, "-cp", cp, os.path.join(ROOT, "bench", "InProcess.java"),
+                        os.path.join(ROOT, "bench", "Load.java")], check=True)
     return cp, classes, os.path.join(ROOT, "bits.samples", "index", "target", "repo", "index.xml")
 
 

@@ -44,6 +44,18 @@ final class Args {
 		}
 	}
 
+	static long count(String what, String number) {
+		try {
+			long n = Long.parseLong(number);
+			if (n < 0) {
+				throw new NumberFormatException();
+			}
+			return n;
+		} catch (NumberFormatException e) {
+			throw invalid(what + " '" + number + "' is not a number of 0 or more");
+		}
+	}
+
 	static double positive(String what, String number) {
 		try {
 			double d = Double.parseDouble(number);

@@ -68,7 +68,7 @@ public class ViewCommands {
 	public void monitor(@Descriptor("seconds between redraws (default 5)") @Parameter(names = { "--refresh", "-r" }, absentValue = "5") String refresh,
 			@Descriptor("stop after this many redraws (default: never)") @Parameter(names = "--count", absentValue = "0") String count) {
 		long millis = Math.round(Args.positive("refresh", refresh) * 1000);
-		long times = Args.seconds("count", count).toSeconds(); // a non-negative whole number
+		long times = Args.count("count", count);
 		PrintStream out = System.out;
 		for (long n = 1; times == 0 || n <= times; n++) {
 			out.print(CLEAR + table(millis));
