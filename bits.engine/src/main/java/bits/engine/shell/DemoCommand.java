@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.commons.io.file.PathUtils;
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Component;
@@ -46,10 +47,10 @@ public class DemoCommand {
 	private LogReaderService logs;
 
 	@Descriptor("an offline demo: a loopback download whose sample handler (" + HANDLER + ") is installed from the samples index on demand")
-	public String demo(@Descriptor("bytes to serve (default 16 MiB)") @Parameter(names = "--size", absentValue = "16777216") String size)
+	public String demo(CommandSession session, @Descriptor("bytes to serve (default 16 MiB)") @Parameter(names = "--size", absentValue = "16777216") String size)
 			throws IOException, InterruptedException {
 		int bytes = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(1, Args.positive("size", size)));
-		PrintStream out = System.out;
+		PrintStream out = session.getConsole(); // the handler's log lines arrive on another thread
 		byte[] data = new byte[bytes];
 		new Random(7).nextBytes(data);
 		Path dir = Files.createTempDirectory("bits-demo");

@@ -30,6 +30,8 @@ import bits.api.TransferManager;
 public class OneShot {
 	/** The command line to run, e.g. {@code bits:info nightly}. */
 	public static final String COMMAND = "bits.command";
+	/** Where the command's output goes (the wrapper's /dev/fd/3, its stdout); the process's stdout if unset. */
+	public static final String OUTPUT = "bits.output";
 	/** Where the exit status goes. */
 	public static final String EXIT_FILE = "bits.exit.file";
 
@@ -127,7 +129,16 @@ public class OneShot {
 
 	private int run(String command) {
 		// the process's own streams: System.out may already be Gogo's per-thread stream, which would print into itself
-		PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
+		PrintStream out;
+		try {
+			// ./bits gives the command's output a descriptor of its own: what bundles print while the framework
+			// stops (EventAdmin's warnings, say) must not mix into it, e.g. into a --json document
+			String path = System.getProperty(OUTPUT);
+			out = new PrintStream(path == null ? new java.io.FileOutputStream(java.io.FileDescriptor.out) : new java.io.FileOutputStream(path), true);
+		} catch (java.io.FileNotFoundException e) {
+			System.err.println("bits: " + e.getMessage());
+			return 1;
+		}
 		PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
 		try (CommandSession session = processor.createSession(System.in, out, err)) {
 			Object result = session.execute(command);
