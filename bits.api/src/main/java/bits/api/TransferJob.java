@@ -147,12 +147,17 @@ public interface TransferJob {
 	/** @return the extra request headers, in order; BITS {@code GetCustomHeaders} */
 	Map<String, String> getCustomHeaders();
 
-	/** @param headers extra headers sent with every request; empty clears; BITS {@code SetCustomHeaders} */
+	/**
+	 * @param headers extra headers sent with every request to the origin of the file's URI (not after a redirect to
+	 *            another origin); stored sealed, like credentials; empty clears; BITS {@code SetCustomHeaders}
+	 */
 	void setCustomHeaders(Map<String, String> headers);
 
 	/**
 	 * Sets the credentials for one target, replacing earlier ones for it; BITS {@code SetCredentials}. They are
-	 * stored with the job and cannot be read back.
+	 * stored with the job, sealed (never in clear in the store), and cannot be read back. Server credentials are sent
+	 * only to the origin (scheme, host and port) of the file's URI, never to another origin a redirect leads to, and
+	 * over plain {@code http} only if {@link #setPlainHttpAuthenticationAllowed(boolean)} allows it.
 	 *
 	 * @param credentials the credentials
 	 * @throws TransferException {@link ErrorCodes#E_NOTIMPL} for a scheme other than {@link AuthScheme#BASIC}
@@ -164,6 +169,18 @@ public interface TransferJob {
 
 	/** @return whether credentials are set for the target */
 	boolean hasCredentials(AuthTarget target);
+
+	/** @return whether server credentials may be sent over plain {@code http}; {@code false} by default */
+	boolean isPlainHttpAuthenticationAllowed();
+
+	/**
+	 * Lets server credentials be sent over plain {@code http}, where anyone on the network path can read Basic
+	 * credentials. Without it they go over {@code https} only.
+	 *
+	 * @param allowed whether to send them over {@code http} too
+	 * @since 1.1
+	 */
+	void setPlainHttpAuthenticationAllowed(boolean allowed);
 
 	/** @return the proxy settings, {@link ProxySettings#PRECONFIG} by default; BITS {@code GetProxySettings} */
 	ProxySettings getProxySettings();

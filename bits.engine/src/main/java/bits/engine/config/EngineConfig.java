@@ -11,6 +11,9 @@ public @interface EngineConfig {
 	@AttributeDefinition(name = "Store directory", description = "Where the SQLite store lives; empty: the engine bundle's data area")
 	String store_directory() default "";
 
+	@AttributeDefinition(name = "Secrets key file", description = "The key that seals job passwords and custom header values in the store; empty: secrets.key in the engine bundle's data area. Keep it apart from backups of the store")
+	String secrets_key_file() default "";
+
 	@AttributeDefinition(name = "Background transfers", description = "Background (HIGH, NORMAL, LOW) jobs transferring at once, like BITS's one")
 	int background_concurrency() default 1;
 

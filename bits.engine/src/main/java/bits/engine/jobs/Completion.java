@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -15,6 +16,8 @@ import java.util.Set;
 import bits.api.CompleteResult;
 import bits.api.TransferException;
 import bits.api.ValidationState;
+import bits.engine.files.TemporaryFiles;
+import bits.engine.files.UnsafeFileException;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
 
@@ -38,8 +41,16 @@ final class Completion {
 					continue;
 				}
 				try {
+					// right before the rename: the name still holds the whole file the engine wrote, not a link swapped in
+					TemporaryFiles.checkOurs(f.temporary, f.temporaryKey);
+					if (f.bytesTotal >= 0 && Files.size(f.temporary) != f.bytesTotal) {
+						throw new UnsafeFileException(f.temporary + " has " + Files.size(f.temporary) + " bytes, not the " + f.bytesTotal + " transferred");
+					}
+					TemporaryFiles.takePermissionsOf(f.temporary, f.local);
 					Files.move(f.temporary, f.local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 					directories.add(f.local.getParent());
+				} catch (UnsafeFileException e) {
+					throw new TransferException(E_ACCESSDENIED, "not completed: " + e.getMessage());
 				} catch (AtomicMoveNotSupportedException e) {
 					throw new TransferException(E_ACCESSDENIED, "cannot rename " + f.temporary + " atomically onto " + f.local);
 				} catch (IOException e) {
@@ -48,7 +59,7 @@ final class Completion {
 			} else {
 				partial = true;
 				try {
-					Files.deleteIfExists(f.temporary);
+					TemporaryFiles.delete(f.temporary, f.temporaryKey);
 				} catch (IOException e) {
 					undeleted = true;
 				}
@@ -63,7 +74,7 @@ final class Completion {
 	/** A complete() cut off by a crash after this file's rename: the temporary file is gone, the destination whole. */
 	private static boolean alreadyInPlace(FileRow f) {
 		try {
-			return Files.notExists(f.temporary) && f.bytesTotal >= 0 && Files.isRegularFile(f.local) && Files.size(f.local) == f.bytesTotal;
+			return Files.notExists(f.temporary, LinkOption.NOFOLLOW_LINKS) && f.bytesTotal >= 0 && Files.isRegularFile(f.local) && Files.size(f.local) == f.bytesTotal;
 		} catch (IOException e) {
 			return false;
 		}

@@ -6,22 +6,25 @@ import static bits.api.ErrorCodes.E_INVALIDARG;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
-import org.apache.commons.io.FilenameUtils;
-
 import bits.api.FileSpec;
 import bits.api.TransferException;
 import bits.engine.store.FileRow;
+import bits.engine.files.FileRoots;
 import bits.engine.store.JobRow;
 
 /** Checks files to add to a job, all before any is added (SPEC §5). */
 final class FileAdder {
+	private static final int MAX_NAME_PART = 160;
+	private static final SecureRandom RANDOM = new SecureRandom();
 	private final Limits limits;
 	private final Collection<JobRow> jobs;
 
@@ -65,18 +68,24 @@ final class FileAdder {
 		} catch (IllegalArgumentException e) {
 			throw new TransferException(E_INVALIDARG, "remote URI '" + remote + "' is not a local file: " + e.getMessage());
 		}
-		for (Path root : limits.fileRoots()) {
-			if (source.startsWith(root)) {
-				return;
-			}
+		if (FileRoots.contains(limits.fileRoots(), source)) {
+			return;
 		}
 		throw new TransferException(E_ACCESSDENIED, "remote URI '" + remote + "' is outside the configured file: roots "
 				+ limits.fileRoots() + " (configuration bits.engine, file.roots)");
 	}
 
-	/** The temporary file beside a destination (SPEC J3): hidden, and named after the job so two never collide. */
+	/**
+	 * The temporary file beside a destination (SPEC J3): hidden, named after the job and the destination, and with a
+	 * random part, so that nobody can plant something at its name before the engine creates it.
+	 */
 	static Path temporaryPath(UUID job, Path local) {
-		String name = FilenameUtils.getName(local.toString());
-		return local.resolveSibling("." + name + "." + job.toString().substring(0, 8) + ".bits-tmp");
+		String name = local.getFileName().toString(); // the path's own last element: a backslash is part of a name here
+		if (name.length() > MAX_NAME_PART) {
+			name = name.substring(0, MAX_NAME_PART); // room for the suffix within a file system's 255 bytes
+		}
+		byte[] random = new byte[8];
+		RANDOM.nextBytes(random);
+		return local.resolveSibling("." + name + "." + job.toString().substring(0, 8) + "." + HexFormat.of().formatHex(random) + ".bits-tmp");
 	}
 }

@@ -1,14 +1,15 @@
 package bits.engine.jobs;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-import org.apache.commons.io.FileUtils;
 import org.osgi.service.log.Logger;
 
 import bits.api.JobState;
+import bits.engine.files.TemporaryFiles;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
 
@@ -28,15 +29,18 @@ final class Housekeeping {
 			if (job.modified.plus(inactivity).isBefore(now)) {
 				log.info("cancelling job {} ({}): inactive since {}", job.id, job.displayName, job.modified);
 				table.forget(job, JobState.CANCELLED);
-				deleteQuietly(job.files.stream().map((FileRow f) -> f.temporary).toList(), log);
+				deleteTemporaries(job.files, log);
 			}
 		}
 	}
 
-	static void deleteQuietly(List<Path> files, Logger log) {
-		for (Path p : files) {
-			if (!FileUtils.deleteQuietly(p.toFile()) && p.toFile().exists()) {
-				log.warn("cannot delete temporary file {}", p);
+	/** Deletes the temporary files the engine created, and only those: never a link, a directory or a swapped file. */
+	static void deleteTemporaries(List<FileRow> files, Logger log) {
+		for (FileRow f : files) {
+			try {
+				TemporaryFiles.delete(f.temporary, f.temporaryKey);
+			} catch (IOException e) {
+				log.warn("temporary file {} is left in place: {}", f.temporary, e.getMessage());
 			}
 		}
 	}

@@ -223,6 +223,16 @@ final class JobHandle implements TransferJob {
 	}
 
 	@Override
+	public boolean isPlainHttpAuthenticationAllowed() {
+		return table.read(job, j -> j.plainHttpAuthentication);
+	}
+
+	@Override
+	public void setPlainHttpAuthenticationAllowed(boolean allowed) {
+		table.update(job, j -> j.plainHttpAuthentication = allowed);
+	}
+
+	@Override
 	public ProxySettings getProxySettings() {
 		return table.read(job, j -> j.proxySettings);
 	}

@@ -39,6 +39,7 @@ import bits.engine.config.EngineConfig;
 import bits.engine.handler.Handlers;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
+import bits.engine.store.Secrets;
 import bits.engine.store.Store;
 
 /**
@@ -74,8 +75,16 @@ public class JobTable {
 		context.addBundleListener(callbacks);
 		limits = new Limits(config);
 		Path dir = Housekeeping.storeDirectory(context, config);
-		store = Store.open(dir);
-		List<JobRow> loaded = store.loadJobs();
+		Path keyFile = config.secrets_key_file().isEmpty() ? context.getDataFile("secrets.key").toPath() : Path.of(config.secrets_key_file());
+		store = Store.open(dir, Secrets.open(keyFile));
+		List<JobRow> loaded;
+		try {
+			loaded = store.loadJobs();
+		} catch (RuntimeException e) {
+			store.close(); // a store that cannot be read is closed, so that the error, not "in use", is what is reported
+			throw e;
+		}
+		store.loadWarnings().forEach(w -> log.error("store {}: {}", dir, w));
 		synchronized (this) {
 			for (JobRow job : loaded) {
 				// a transfer cut off by a crash or stop resumes from its last checkpoint (SPEC J7)
@@ -305,7 +314,7 @@ public class JobTable {
 	void cancel(JobRow job) {
 		stopState(job, JobState.SUSPENDED);
 		control.stopAndWait(job.id);
-		List<Path> temporaries;
+		List<FileRow> files;
 		synchronized (this) {
 			checkNotFinal(job);
 			store.deleteJob(job.id);
@@ -313,9 +322,9 @@ public class JobTable {
 			job.state = JobState.CANCELLED;
 			job.modified = Instant.now();
 			jobs.remove(job.id);
-			temporaries = job.files.stream().map(f -> f.temporary).toList();
+			files = List.copyOf(job.files);
 		}
-		Housekeeping.deleteQuietly(temporaries, log);
+		Housekeeping.deleteTemporaries(files, log);
 		notifier.jobChanged(job);
 	}
 

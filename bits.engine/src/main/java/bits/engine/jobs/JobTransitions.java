@@ -128,6 +128,13 @@ public final class JobTransitions {
 		}
 	}
 
+	/** The engine created the file's temporary file: its identity is stored with the next record of the file. */
+	public void temporaryCreated(JobRow job, FileRow file, String key) {
+		synchronized (table) {
+			file.temporaryKey = key;
+		}
+	}
+
 	/** A response announced the file's size: progress shows it at once; the next checkpoint stores it. */
 	public void sizeAnnounced(JobRow job, FileRow file, long total) {
 		synchronized (table) {
@@ -224,7 +231,7 @@ public final class JobTransitions {
 			if (transientFailure && !timedOut) {
 				Duration delay = retryAfter != null && retryAfter.compareTo(r.minimumRetryDelay) > 0 ? retryAfter : r.minimumRetryDelay;
 				r.state = JobState.TRANSIENT_ERROR;
-				r.retryAt = now.plus(delay);
+				r.retryAt = later(now, delay);
 			} else {
 				r.state = JobState.ERROR;
 				r.retryAt = null;
@@ -234,6 +241,32 @@ public final class JobTransitions {
 			return null;
 		});
 		table.control().jobsChanged();
+	}
+
+	/**
+	 * A transfer ended while its job was still CONNECTING or TRANSFERRING, because recording its outcome failed: the
+	 * job becomes a transient error, retried after its minimum retry delay. If the store refuses that too, the state
+	 * is set in memory only (the store then still says CONNECTING, which a restart reads as QUEUED).
+	 */
+	public void abandoned(JobRow job, JobError error) {
+		try {
+			failed(job, error, true, null);
+		} catch (RuntimeException e) {
+			synchronized (table) {
+				if (job.state == JobState.CONNECTING || job.state == JobState.TRANSFERRING) {
+					job.state = JobState.TRANSIENT_ERROR;
+					job.error = error;
+					job.retryAt = later(Instant.now(), job.minimumRetryDelay);
+				}
+			}
+			table.control().jobsChanged();
+		}
+	}
+
+	/** @return {@code now} plus a delay, however long the delay (a year at most: an overflow must not fail a job) */
+	private static Instant later(Instant now, Duration delay) {
+		Duration year = Duration.ofDays(366);
+		return now.plus(delay.compareTo(year) > 0 ? year : delay);
 	}
 
 	/** The scheduler took the job off the wire (preempted, or its time slice ended): back to QUEUED. */

@@ -2,11 +2,11 @@ package bits.engine.jobs;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import bits.api.TransferJob;
 import bits.engine.config.EngineConfig;
+import bits.engine.files.FileRoots;
 
 /** The engine's quotas and defaults for jobs, from its configuration. */
 record Limits(int maxJobs, int maxJobsPerOwner, int maxFilesPerJob, Duration inactivity, Duration defaultRetryDelay,
@@ -15,7 +15,7 @@ record Limits(int maxJobs, int maxJobsPerOwner, int maxFilesPerJob, Duration ina
 	Limits(EngineConfig c) {
 		this(c.max_jobs(), c.max_jobs_per_owner(), c.max_files_per_job(), Duration.ofDays(c.job_inactivity_days()),
 				max(Duration.ofSeconds(c.default_retry_delay_s()), TransferJob.MINIMUM_RETRY_DELAY_FLOOR),
-				Duration.ofSeconds(c.default_no_progress_timeout_s()), roots(c.file_roots()));
+				Duration.ofSeconds(c.default_no_progress_timeout_s()), FileRoots.of(c.file_roots()));
 	}
 
 	/** BITS's defaults, for tests outside a framework. */
@@ -41,13 +41,4 @@ record Limits(int maxJobs, int maxJobsPerOwner, int maxFilesPerJob, Duration ina
 		return a.compareTo(b) >= 0 ? a : b;
 	}
 
-	private static List<Path> roots(String[] roots) {
-		List<Path> result = new ArrayList<>();
-		for (String r : roots) {
-			if (!r.isBlank()) {
-				result.add(Path.of(r.trim()).toAbsolutePath().normalize());
-			}
-		}
-		return List.copyOf(result);
-	}
 }

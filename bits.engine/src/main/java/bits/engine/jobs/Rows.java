@@ -39,6 +39,7 @@ final class Rows {
 		j.transferred = from.transferred;
 		j.lastProgress = from.lastProgress;
 		j.retryAt = from.retryAt;
+		j.plainHttpAuthentication = from.plainHttpAuthentication;
 		if (j != from) {
 			j.notices.clear();
 			j.notices.addAll(from.notices);
@@ -57,5 +58,6 @@ final class Rows {
 		f.completed = from.completed;
 		f.validation = from.validation;
 		f.validator = from.validator;
+		f.temporaryKey = from.temporaryKey;
 	}
 }

@@ -22,6 +22,8 @@ public final class FileRow {
 	public volatile long liveBytes;
 	/** The remote content's validator (an ETag, or a Last-Modified date) when the data was fetched. */
 	public String validator;
+	/** The identity (device and inode) of the temporary file the engine created, or {@code null} before it exists. */
+	public String temporaryKey;
 
 	public FileRow(int index, URI remote, Path local, Path temporary) {
 		this.index = index;

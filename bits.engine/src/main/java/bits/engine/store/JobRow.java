@@ -43,6 +43,8 @@ public final class JobRow {
 	public ProxySettings proxySettings = ProxySettings.PRECONFIG;
 	public long maxDownloadSize;
 	public RedirectPolicy redirectPolicy = RedirectPolicy.ALLOW;
+	/** Whether server credentials may go over plain http (they are readable on the path there). */
+	public boolean plainHttpAuthentication;
 	public EnumSet<NotifyFlag> notifyFlags = NotifyFlag.defaults();
 	public String handlerId;
 	public JobError error;

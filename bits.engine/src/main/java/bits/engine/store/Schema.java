@@ -33,7 +33,10 @@ final class Schema {
 			new String[] { // 2: the outbox of terminal notifications (SPEC N7)
 					"CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE,"
 							+ " kind INTEGER NOT NULL, file INTEGER NOT NULL, created_ms INTEGER NOT NULL)",
-					"CREATE INDEX outbox_job ON outbox(job)" });
+					"CREATE INDEX outbox_job ON outbox(job)" },
+			new String[] { // 3: the temporary file's identity; the opt-in to credentials over plain http
+					"ALTER TABLE file ADD COLUMN temporary_key TEXT",
+					"ALTER TABLE job ADD COLUMN plain_http_auth INTEGER NOT NULL DEFAULT 0" });
 
 	/** Runs the migrations the store has not seen, each in its own transaction. */
 	static void migrate(Connection c) throws SQLException {

@@ -2,8 +2,12 @@ package bits.engine.store;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import org.sqlite.SQLiteConfig;
@@ -44,31 +49,47 @@ public final class Store implements AutoCloseable {
 			+ " no_progress_timeout_ms=?, notify_interval_ms=?, custom_headers=?, proxy_usage=?, proxy_list=?, proxy_bypass=?,"
 			+ " max_download_size=?, redirect_policy=?, notify_flags=?, handler_id=?, error_context=?, error_code=?,"
 			+ " error_description=?, error_file=?, notify_error_context=?, notify_error_code=?, notify_error_description=?,"
-			+ " notify_error_file=?, modified_ms=?, transferred_ms=?, last_progress_ms=?, retry_at_ms=?";
+			+ " notify_error_file=?, modified_ms=?, transferred_ms=?, last_progress_ms=?, retry_at_ms=?, plain_http_auth=?";
+	private static final int JOB_COLUMN_COUNT = (int) JOB_COLUMNS.chars().filter(c -> c == '?').count();
+	private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
 
 	private final Path directory;
 	private final StoreLock lock;
 	private final Connection connection;
+	private final Secrets secrets;
+	private final List<String> loadWarnings = new ArrayList<>();
 	private int depth;
 	private boolean syncLater;
 	private volatile java.nio.channels.FileChannel wal;
 
-	private Store(Path directory, StoreLock lock, Connection connection) {
+	private Store(Path directory, StoreLock lock, Connection connection, Secrets secrets) {
 		this.directory = directory;
 		this.lock = lock;
 		this.connection = connection;
+		this.secrets = secrets;
 	}
 
 	/**
-	 * Opens (creating if needed) the store in a directory, migrating its schema.
+	 * Opens (creating if needed) the store in a directory, migrating its schema. The directory is made readable by
+	 * the engine's user only (0700), and so are its files (0600); passwords and custom header values are sealed with
+	 * {@code secrets} (see {@link Secrets}), those of an older store when it is opened.
 	 *
-	 * @throws StoreException "store DIR is in use by process N" if another engine has it open
+	 * @throws StoreException "store DIR is in use by process N" if another engine has it open; a message naming the
+	 *         store and the problem if it cannot be read
 	 */
-	public static Store open(Path directory) {
+	public static Store open(Path directory, Secrets secrets) {
 		try {
-			Files.createDirectories(directory);
+			privateDirectory(directory);
 			StoreLock lock = StoreLock.acquire(directory);
 			try {
+				Path db = directory.resolve("bits.db");
+				try {
+					Files.createFile(db, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+				} catch (FileAlreadyExistsException e) {
+					// an existing store
+				} catch (UnsupportedOperationException e) {
+					Files.createFile(db);
+				}
 				SQLiteConfig config = new SQLiteConfig();
 				config.setJournalMode(SQLiteConfig.JournalMode.WAL);
 				// commits are made durable by sync(): an fsync of the WAL, which callers may make after releasing their lock
@@ -78,15 +99,119 @@ public final class Store implements AutoCloseable {
 				SQLiteDataSource source = new SQLiteDataSource(config);
 				source.setUrl("jdbc:sqlite:" + directory.resolve("bits.db"));
 				Connection c = source.getConnection();
-				Schema.migrate(c);
-				return new Store(directory, lock, c);
-			} catch (SQLException | RuntimeException e) {
+				try {
+					try (Statement s = c.createStatement()) {
+						s.execute("PRAGMA secure_delete = FAST"); // deleted secrets are overwritten where it costs no extra I/O
+					}
+					Schema.migrate(c);
+					for (String name : List.of("bits.db", "bits.db-wal", "bits.db-shm", "bits.lock")) {
+						ownerOnly(directory.resolve(name));
+					}
+					Store store = new Store(directory, lock, c, secrets);
+					store.sealPlainSecrets();
+					return store;
+				} catch (SQLException | RuntimeException e) {
+					c.close();
+					throw e;
+				}
+			} catch (SQLException | IOException | RuntimeException e) {
 				lock.close();
 				throw e;
 			}
 		} catch (SQLException | IOException e) {
 			throw new StoreException("cannot open the store in " + directory + ": " + e.getMessage(), e);
 		}
+	}
+
+	/** Creates the directory readable by the engine's user only, or makes an existing one so. */
+	private static void privateDirectory(Path directory) throws IOException {
+		if (Files.isDirectory(directory)) {
+			ownerOnly(directory);
+			return;
+		}
+		Path parent = directory.toAbsolutePath().getParent();
+		if (parent != null) {
+			Files.createDirectories(parent);
+		}
+		try {
+			Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
+		} catch (UnsupportedOperationException e) {
+			Files.createDirectory(directory);
+		} catch (FileAlreadyExistsException e) {
+			// created meanwhile
+		}
+		ownerOnly(directory); // the attribute is masked by the umask
+	}
+
+	private static void ownerOnly(Path p) throws IOException {
+		if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) || !Files.getFileStore(p).supportsFileAttributeView("posix")) {
+			return;
+		}
+		Files.setPosixFilePermissions(p, Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? OWNER_ONLY_DIRECTORY
+				: PosixFilePermissions.fromString("rw-------"));
+	}
+
+	/**
+	 * Seals the passwords and header blocks a store written before sealing holds in clear, then rewrites the database
+	 * file (VACUUM) and empties the WAL, so the clear text is gone from both.
+	 */
+	private void sealPlainSecrets() throws SQLException {
+		Map<String[], String> passwords = new LinkedHashMap<>();
+		Map<String, String> headers = new LinkedHashMap<>();
+		try (Statement s = connection.createStatement()) {
+			try (ResultSet r = s.executeQuery("SELECT job, target, password FROM credential WHERE password <> ''"
+					+ " AND substr(password, 1, " + Secrets.SEALED.length() + ") <> '" + Secrets.SEALED + "'")) {
+				while (r.next()) {
+					passwords.put(new String[] { r.getString(1), r.getString(2) }, r.getString(3));
+				}
+			}
+			try (ResultSet r = s.executeQuery("SELECT id, custom_headers FROM job WHERE custom_headers <> ''"
+					+ " AND substr(custom_headers, 1, " + Secrets.SEALED.length() + ") <> '" + Secrets.SEALED + "'")) {
+				while (r.next()) {
+					headers.put(r.getString(1), r.getString(2));
+				}
+			}
+		}
+		if (passwords.isEmpty() && headers.isEmpty()) {
+			return;
+		}
+		transaction(() -> {
+			passwords.forEach((k, password) -> update("UPDATE credential SET password=? WHERE job=? AND target=?", s -> {
+				s.setString(1, secrets.seal(password, credentialPlace(k[0], AuthTarget.values()[Integer.parseInt(k[1])])));
+				s.setString(2, k[0]);
+				s.setInt(3, Integer.parseInt(k[1]));
+			}));
+			headers.forEach((job, block) -> update("UPDATE job SET custom_headers=? WHERE id=?", s -> {
+				s.setString(1, secrets.seal(block, headersPlace(job)));
+				s.setString(2, job);
+			}));
+		});
+		try (Statement s = connection.createStatement()) {
+			s.execute("VACUUM");
+			s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+		}
+	}
+
+	private static String credentialPlace(String job, AuthTarget target) {
+		return job + "/credential/" + target.name();
+	}
+
+	private static String headersPlace(String job) {
+		return job + "/custom_headers";
+	}
+
+	/** Runs one statement on the store's connection, inside the current transaction if there is one (for tests). */
+	void execute(String sql) {
+		try (Statement s = connection.createStatement()) {
+			s.execute(sql);
+		} catch (SQLException e) {
+			throw new StoreException("store " + directory + ": " + e.getMessage(), e);
+		}
+	}
+
+	/** @return what could not be read back by {@link #loadJobs} and was left out (a secret sealed with a lost key) */
+	public List<String> loadWarnings() {
+		return List.copyOf(loadWarnings);
 	}
 
 	public Path directory() {
@@ -125,38 +250,53 @@ public final class Store implements AutoCloseable {
 		}
 	}
 
-	/** Runs a unit of work in one transaction, durable when this returns; nested calls join the outer one. */
+	/**
+	 * Runs a unit of work in one transaction, durable when this returns; nested calls join the outer one. Whatever
+	 * fails, the work or the commit, the transaction is rolled back and the connection left as it was found, so the
+	 * next transaction starts clean.
+	 */
 	public void transaction(Runnable work) {
+		if (depth > 0) {
+			work.run();
+			return;
+		}
+		depth = 1;
+		boolean committed = false;
 		try {
-			if (depth++ == 0) {
-				connection.setAutoCommit(false);
-			}
-			boolean ok = false;
-			try {
-				work.run();
-				ok = true;
-			} finally {
-				if (--depth == 0) {
-					if (ok) {
-						connection.commit();
-						if (!syncLater) {
-							sync();
-						}
-					} else {
-						connection.rollback();
-					}
-					connection.setAutoCommit(true);
-				}
+			connection.setAutoCommit(false);
+			work.run();
+			connection.commit();
+			committed = true;
+		} catch (SQLException e) {
+			throw new StoreException("store transaction failed in " + directory + ": " + e.getMessage(), e);
+		} finally {
+			depth = 0;
+			end(committed);
+		}
+		if (!syncLater) {
+			sync();
+		}
+	}
+
+	private void end(boolean committed) {
+		try {
+			if (!committed && !connection.getAutoCommit()) {
+				connection.rollback();
 			}
 		} catch (SQLException e) {
-			throw new StoreException("store transaction failed: " + e.getMessage(), e);
+			// the connection is closing or broken; setting autocommit below ends what is left of the transaction
+		}
+		try {
+			connection.setAutoCommit(true);
+		} catch (SQLException e) {
+			throw new StoreException("store " + directory + " cannot end a failed transaction: " + e.getMessage(), e);
 		}
 	}
 
 	public void insertJob(JobRow job) {
 		transaction(() -> {
 			update("INSERT INTO job (id, owner, type, created_ms, " + JOB_COLUMNS.replace("=?", "") + ") VALUES (?,?,?,?,"
-					+ "?,".repeat(27).substring(0, 53) + ")", s -> {
+					+ "?,".repeat(JOB_COLUMN_COUNT - 1) + "?)", s -> {
 						s.setString(1, job.id.toString());
 						s.setString(2, job.owner);
 						s.setInt(3, job.type.ordinal());
@@ -183,7 +323,7 @@ public final class Store implements AutoCloseable {
 		transaction(() -> {
 			for (FileRow f : files) {
 				update("INSERT INTO file (job, idx, remote, local, temporary, bytes_total, bytes_transferred, completed,"
-						+ " validation, validator) VALUES (?,?,?,?,?,?,?,?,?,?)", s -> {
+						+ " validation, validator, temporary_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)", s -> {
 							s.setString(1, job.id.toString());
 							s.setInt(2, f.index);
 							s.setString(3, f.remote.toString());
@@ -197,7 +337,8 @@ public final class Store implements AutoCloseable {
 
 	/** Records a file's progress: a checkpoint, or its completion. */
 	public void updateFile(JobRow job, FileRow f) {
-		update("UPDATE file SET bytes_total=?, bytes_transferred=?, completed=?, validation=?, validator=? WHERE job=? AND idx=?", s -> {
+		update("UPDATE file SET bytes_total=?, bytes_transferred=?, completed=?, validation=?, validator=?, temporary_key=?"
+				+ " WHERE job=? AND idx=?", s -> {
 			int i = bindFile(s, 1, f);
 			s.setString(i++, job.id.toString());
 			s.setInt(i, f.index);
@@ -223,9 +364,13 @@ public final class Store implements AutoCloseable {
 		update("DELETE FROM outbox WHERE id=?", s -> s.setLong(1, id));
 	}
 
-	/** @return every job, oldest first, with its files, credentials and pending notifications */
+	/**
+	 * @return every job, oldest first, with its files, credentials and pending notifications
+	 * @throws StoreException naming the store and what cannot be read (an unknown stored value, a damaged file)
+	 */
 	public List<JobRow> loadJobs() {
 		Map<String, JobRow> jobs = new LinkedHashMap<>();
+		loadWarnings.clear();
 		try (Statement s = connection.createStatement()) {
 			try (ResultSet r = s.executeQuery("SELECT * FROM job ORDER BY created_ms, rowid")) {
 				while (r.next()) {
@@ -235,34 +380,65 @@ public final class Store implements AutoCloseable {
 			}
 			try (ResultSet r = s.executeQuery("SELECT * FROM file ORDER BY job, idx")) {
 				while (r.next()) {
-					JobRow job = jobs.get(r.getString("job"));
+					JobRow job = row(jobs, r.getString("job"), "file");
 					FileRow f = new FileRow(r.getInt("idx"), URI.create(r.getString("remote")), Path.of(r.getString("local")),
 							Path.of(r.getString("temporary")));
 					f.bytesTotal = r.getLong("bytes_total");
 					f.bytesTransferred = r.getLong("bytes_transferred");
 					f.completed = r.getInt("completed") != 0;
-					f.validation = ValidationState.values()[r.getInt("validation")];
+					f.validation = value(ValidationState.class, r.getInt("validation"), "validation of file " + f.index + " of job " + job.id);
 					f.validator = r.getString("validator");
+					f.temporaryKey = r.getString("temporary_key");
 					job.files.add(f);
 				}
 			}
 			try (ResultSet r = s.executeQuery("SELECT * FROM outbox ORDER BY id")) {
 				while (r.next()) {
-					JobRow job = jobs.get(r.getString("job"));
-					job.notices.add(new Notice(r.getLong("id"), job.id, Notice.Kind.values()[r.getInt("kind")], r.getInt("file")));
+					JobRow job = row(jobs, r.getString("job"), "notification");
+					job.notices.add(new Notice(r.getLong("id"), job.id, value(Notice.Kind.class, r.getInt("kind"), "kind of notification " + r.getLong("id")),
+							r.getInt("file")));
 				}
 			}
 			try (ResultSet r = s.executeQuery("SELECT * FROM credential")) {
 				while (r.next()) {
-					Credentials c = new Credentials(AuthTarget.values()[r.getInt("target")], AuthScheme.values()[r.getInt("scheme")],
-							r.getString("user_name"), r.getString("password"));
-					jobs.get(r.getString("job")).credentials.put(c.target(), c);
+					JobRow job = row(jobs, r.getString("job"), "credential");
+					AuthTarget target = value(AuthTarget.class, r.getInt("target"), "credential target of job " + job.id);
+					String password;
+					try {
+						password = secrets.open(r.getString("password"), credentialPlace(job.id.toString(), target));
+					} catch (StoreException e) {
+						loadWarnings.add("job " + job.id + ": its " + target + " credentials are dropped: " + e.getMessage());
+						continue;
+					}
+					Credentials c = new Credentials(target, value(AuthScheme.class, r.getInt("scheme"), "credential scheme of job " + job.id),
+							r.getString("user_name"), password);
+					job.credentials.put(c.target(), c);
 				}
 			}
 		} catch (SQLException e) {
-			throw new StoreException("cannot read the store: " + e.getMessage(), e);
+			throw new StoreException("cannot read the store in " + directory + ": " + e.getMessage(), e);
+		} catch (StoreException e) {
+			throw new StoreException("cannot read the store in " + directory + ": " + e.getMessage(), e);
 		}
 		return new ArrayList<>(jobs.values());
+	}
+
+	private static JobRow row(Map<String, JobRow> jobs, String id, String what) {
+		JobRow job = jobs.get(id);
+		if (job == null) {
+			throw new StoreException("a " + what + " names job " + id + ", which the store does not have");
+		}
+		return job;
+	}
+
+	/** An enum value from its stored number; one this engine does not know is a clear error, not an index exception. */
+	private static <E extends Enum<E>> E value(Class<E> type, int stored, String what) {
+		E[] values = type.getEnumConstants();
+		if (stored < 0 || stored >= values.length) {
+			throw new StoreException(what + " has the stored value " + stored + ", which is no " + type.getSimpleName()
+					+ " this engine knows (a store of a newer engine, or a damaged one)");
+		}
+		return values[stored];
 	}
 
 	@Override
@@ -288,13 +464,13 @@ public final class Store implements AutoCloseable {
 				s.setInt(2, c.target().ordinal());
 				s.setInt(3, c.scheme().ordinal());
 				s.setString(4, c.userName());
-				s.setString(5, c.password());
+				s.setString(5, secrets.seal(c.password(), credentialPlace(job.id.toString(), c.target())));
 			});
 		}
 	}
 
 	/** Binds the 27 mutable job columns from position i; returns the next position. */
-	private static int bindJob(PreparedStatement s, int i, JobRow j) throws SQLException {
+	private int bindJob(PreparedStatement s, int i, JobRow j) throws SQLException {
 		s.setInt(i++, j.state.ordinal());
 		s.setString(i++, j.displayName);
 		s.setString(i++, j.description);
@@ -304,7 +480,7 @@ public final class Store implements AutoCloseable {
 		s.setLong(i++, j.minimumNotificationInterval.toMillis());
 		StringBuilder headers = new StringBuilder();
 		j.customHeaders.forEach((k, v) -> headers.append(k).append(": ").append(v).append('\n'));
-		s.setString(i++, headers.toString());
+		s.setString(i++, secrets.seal(headers.toString(), headersPlace(j.id.toString())));
 		s.setInt(i++, j.proxySettings.usage().ordinal());
 		s.setString(i++, String.join("\n", j.proxySettings.proxies()));
 		s.setString(i++, String.join("\n", j.proxySettings.bypass()));
@@ -318,6 +494,7 @@ public final class Store implements AutoCloseable {
 		setInstant(s, i++, j.transferred);
 		s.setLong(i++, j.lastProgress.toEpochMilli());
 		setInstant(s, i++, j.retryAt);
+		s.setInt(i++, j.plainHttpAuthentication ? 1 : 0);
 		return i;
 	}
 
@@ -341,6 +518,7 @@ public final class Store implements AutoCloseable {
 		s.setInt(i++, f.completed ? 1 : 0);
 		s.setInt(i++, f.validation.ordinal());
 		s.setString(i++, f.validator);
+		s.setString(i++, f.temporaryKey);
 		return i;
 	}
 
@@ -352,43 +530,52 @@ public final class Store implements AutoCloseable {
 		}
 	}
 
-	private static JobRow readJob(ResultSet r) throws SQLException {
-		JobRow j = new JobRow(UUID.fromString(r.getString("id")), r.getString("owner"), JobType.values()[r.getInt("type")],
+	private JobRow readJob(ResultSet r) throws SQLException {
+		String id = r.getString("id");
+		JobRow j = new JobRow(UUID.fromString(id), r.getString("owner"), value(JobType.class, r.getInt("type"), "type of job " + id),
 				r.getString("display_name"), Instant.ofEpochMilli(r.getLong("created_ms")));
-		j.state = JobState.values()[r.getInt("state")];
+		j.state = value(JobState.class, r.getInt("state"), "state of job " + id);
 		j.description = r.getString("description");
-		j.priority = JobPriority.values()[r.getInt("priority")];
+		j.priority = value(JobPriority.class, r.getInt("priority"), "priority of job " + id);
 		j.minimumRetryDelay = Duration.ofMillis(r.getLong("retry_delay_ms"));
 		j.noProgressTimeout = Duration.ofMillis(r.getLong("no_progress_timeout_ms"));
 		j.minimumNotificationInterval = Duration.ofMillis(r.getLong("notify_interval_ms"));
-		for (String line : r.getString("custom_headers").split("\n")) {
+		String headers;
+		try {
+			headers = secrets.open(r.getString("custom_headers"), headersPlace(id));
+		} catch (StoreException e) {
+			loadWarnings.add("job " + id + ": its custom headers are dropped: " + e.getMessage());
+			headers = "";
+		}
+		for (String line : headers.split("\n")) {
 			int colon = line.indexOf(": ");
 			if (colon > 0) {
 				j.customHeaders.put(line.substring(0, colon), line.substring(colon + 2));
 			}
 		}
-		j.proxySettings = new ProxySettings(ProxyUsage.values()[r.getInt("proxy_usage")], lines(r.getString("proxy_list")),
+		j.proxySettings = new ProxySettings(value(ProxyUsage.class, r.getInt("proxy_usage"), "proxy usage of job " + id), lines(r.getString("proxy_list")),
 				lines(r.getString("proxy_bypass")));
 		j.maxDownloadSize = r.getLong("max_download_size");
-		j.redirectPolicy = RedirectPolicy.values()[r.getInt("redirect_policy")];
+		j.redirectPolicy = value(RedirectPolicy.class, r.getInt("redirect_policy"), "redirect policy of job " + id);
 		j.notifyFlags = NotifyFlag.fromBits(r.getInt("notify_flags"));
 		j.handlerId = r.getString("handler_id");
-		j.error = readError(r, "error_");
-		j.notificationError = readError(r, "notify_error_");
+		j.error = readError(r, "error_", id);
+		j.notificationError = readError(r, "notify_error_", id);
 		j.modified = Instant.ofEpochMilli(r.getLong("modified_ms"));
 		j.transferred = instant(r, "transferred_ms");
 		j.lastProgress = Instant.ofEpochMilli(r.getLong("last_progress_ms"));
 		j.retryAt = instant(r, "retry_at_ms");
+		j.plainHttpAuthentication = r.getInt("plain_http_auth") != 0;
 		return j;
 	}
 
-	private static JobError readError(ResultSet r, String prefix) throws SQLException {
+	private static JobError readError(ResultSet r, String prefix, String job) throws SQLException {
 		int context = r.getInt(prefix + "context");
 		if (r.wasNull()) {
 			return null;
 		}
-		return new JobError(ErrorContext.values()[context], r.getInt(prefix + "code"), r.getString(prefix + "description"),
-				r.getInt(prefix + "file"));
+		return new JobError(value(ErrorContext.class, context, prefix + "context of job " + job), r.getInt(prefix + "code"),
+				r.getString(prefix + "description"), r.getInt(prefix + "file"));
 	}
 
 	private static Instant instant(ResultSet r, String column) throws SQLException {

@@ -30,7 +30,8 @@ final class StoreLock implements AutoCloseable {
 		try {
 			lock = channel.tryLock();
 		} catch (OverlappingFileLockException e) {
-			lock = null;
+			channel.close();
+			throw new StoreException("store " + dir + " is already open in this process (pid " + ProcessHandle.current().pid() + ")");
 		}
 		if (lock == null) {
 			channel.close();

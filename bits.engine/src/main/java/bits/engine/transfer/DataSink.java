@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -13,6 +12,8 @@ import java.util.concurrent.Executor;
 
 import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
+import bits.engine.files.TemporaryFiles;
+import bits.engine.files.UnsafeFileException;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
@@ -47,6 +48,7 @@ final class DataSink implements AutoCloseable {
 	private volatile long lastActivity = System.nanoTime();
 	/** The position when {@link #lastActivity} was last set. */
 	private long activityMark;
+	private long limit = -1;
 
 	DataSink(JobTransitions transitions, JobRow job, FileRow file, Throttle throttle, JobRun run, Executor syncer) throws TransferFailure {
 		this.syncer = syncer;
@@ -55,11 +57,22 @@ final class DataSink implements AutoCloseable {
 		this.file = file;
 		this.throttle = throttle;
 		this.run = run;
+		String key = transitions.read(job, j -> file.temporaryKey);
 		try {
-			channel = FileChannel.open(file.temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+			// created new and exclusive (0600), or reopened only if it is still the file the engine created
+			TemporaryFiles.Opened opened = TemporaryFiles.open(file.temporary, key);
+			channel = opened.channel();
+			if (opened.key() != null && !opened.key().equals(key)) {
+				transitions.temporaryCreated(job, file, opened.key());
+			}
 		} catch (IOException e) {
 			throw local(e);
 		}
+	}
+
+	/** Caps what this file may hold (the job's maximum download size less its other files); -1: no cap. */
+	void limit(long bytes) {
+		this.limit = bytes;
 	}
 
 	/** @return the bytes of the temporary file that the store knows to be durable */
@@ -113,6 +126,11 @@ final class DataSink implements AutoCloseable {
 		long n = 0;
 		for (ByteBuffer b : buffers) {
 			n += b.remaining();
+		}
+		if (limit >= 0 && position + n > limit) {
+			// checked while writing, not only against a declared length: a chunked body announces none
+			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED,
+					"the file grew past " + limit + " bytes, more than the job's maximum download size allows", null);
 		}
 		throttle.acquire(n);
 		try {
@@ -224,7 +242,10 @@ final class DataSink implements AutoCloseable {
 	static TransferFailure local(IOException e) {
 		int code;
 		String what;
-		if (e instanceof NoSuchFileException) {
+		if (e instanceof UnsafeFileException) {
+			code = ErrorCodes.E_ACCESSDENIED;
+			what = "refused: ";
+		} else if (e instanceof NoSuchFileException) {
 			code = ErrorCodes.E_PATH_NOT_FOUND;
 			what = "the directory does not exist: ";
 		} else if (e instanceof AccessDeniedException) {

@@ -25,14 +25,19 @@ final class Exchange implements BodyHandler<Void> {
 	private final JobRow job;
 	private final long offset;
 	private final String storedValidator;
+	private final long storedTotal;
 	private final boolean background;
 	private final long sizeLimit;
 	private volatile ResponsePlan plan;
+	private volatile java.net.http.HttpHeaders headers;
+	private volatile int status;
 	private volatile SinkSubscriber subscriber;
 	private volatile Throwable aborted;
 
 	/** @param sizeLimit the most bytes this file may have under the job's maximum download size, or -1 */
-	Exchange(DataSink sink, JobTransitions transitions, JobRow job, long offset, String storedValidator, boolean background, long sizeLimit) {
+	Exchange(DataSink sink, JobTransitions transitions, JobRow job, long offset, String storedValidator, long storedTotal, boolean background,
+			long sizeLimit) {
+		this.storedTotal = storedTotal;
 		this.sink = sink;
 		this.transitions = transitions;
 		this.job = job;
@@ -44,17 +49,19 @@ final class Exchange implements BodyHandler<Void> {
 
 	@Override
 	public synchronized BodySubscriber<Void> apply(ResponseInfo info) {
-		ResponsePlan p = ResponsePlan.decide(info.statusCode(), info.headers(), offset, storedValidator, background);
+		ResponsePlan p = ResponsePlan.decide(info.statusCode(), info.headers(), offset, storedValidator, storedTotal, background);
 		if (p.kind() == ResponsePlan.Kind.WRITE && sizeLimit >= 0 && p.total() > sizeLimit) {
 			p = new ResponsePlan(ResponsePlan.Kind.FAIL, 0, -1, null, TransferFailure.fatal(ErrorContext.REMOTE_FILE,
 					ErrorCodes.BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED, "the file is " + p.total()
 							+ " bytes, more than the job's maximum download size allows (" + sizeLimit + " bytes left)", null));
 		}
 		plan = p;
+		headers = info.headers();
+		status = info.statusCode();
 		if (aborted != null || p.kind() != ResponsePlan.Kind.WRITE) {
-			long length = info.headers().firstValueAsLong("Content-Length").orElse(Long.MAX_VALUE);
-			// a small body is read so the connection can be reused; a large one is cut off
-			return length <= 65536 && aborted == null ? BodySubscribers.replacing(null) : new Cutoff();
+			// the status and headers say all there is to know: a body that would only be waited for (an error page
+			// that never arrives, a whole file a background job cannot use) is cut off, at the cost of the connection
+			return new Cutoff();
 		}
 		try {
 			sink.startAt(p.offset(), p.total(), p.validator());
@@ -67,8 +74,18 @@ final class Exchange implements BodyHandler<Void> {
 		return subscriber;
 	}
 
+	/** @return the response's status, once it answered */
+	int status() {
+		return status;
+	}
+
 	ResponsePlan plan() {
 		return plan;
+	}
+
+	/** @return the response's headers, once it answered */
+	java.net.http.HttpHeaders headers() {
+		return headers;
 	}
 
 	boolean bodyStarted() {

@@ -5,13 +5,17 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 
 import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
+import bits.engine.files.FileRoots;
+import bits.engine.files.UnsafeFileException;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
@@ -22,20 +26,28 @@ import bits.engine.store.JobRow;
  */
 final class FileCopier {
 	private final JobTransitions transitions;
+	private final List<Path> roots;
 
-	FileCopier(JobTransitions transitions) {
+	/** @param roots the configured {@code file.roots}, as {@link FileRoots#of} gives them */
+	FileCopier(JobTransitions transitions, List<Path> roots) {
 		this.transitions = transitions;
+		this.roots = roots;
 	}
 
 	void copy(JobRow job, FileRow file, DataSink sink, GroupCommit group) throws TransferFailure, Stopped, InterruptedException {
-		Path source = Path.of(Transports.withoutFragment(file.remote));
+		Path named = Path.of(Transports.withoutFragment(file.remote));
+		Path source;
 		BasicFileAttributes attributes;
 		try {
-			attributes = Files.readAttributes(source, BasicFileAttributes.class);
+			// checked when opened, by real path: a link placed in a root after the file was added leads nowhere else
+			source = FileRoots.openable(roots, named);
+			attributes = Files.readAttributes(source, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+		} catch (UnsafeFileException e) {
+			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.E_ACCESSDENIED, "the source is refused: " + e.getMessage(), e);
 		} catch (NoSuchFileException e) {
-			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.E_FILE_NOT_FOUND, "the source " + source + " does not exist", e);
+			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.E_FILE_NOT_FOUND, "the source " + named + " does not exist", e);
 		} catch (IOException e) {
-			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.E_ACCESSDENIED, "cannot read the source " + source + ": " + e, e);
+			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.E_ACCESSDENIED, "cannot read the source " + named + ": " + e, e);
 		}
 		long size = attributes.size();
 		String validator = size + "@" + attributes.lastModifiedTime().toMillis();
@@ -46,7 +58,8 @@ final class FileCopier {
 		sink.startAt(offset, size, validator);
 		transitions.transferring(job);
 		ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-		try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+		sink.limit(transitions.read(job, j -> RequestSettings.of(j, file).sizeLimit()));
+		try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
 			in.position(offset);
 			while (in.read(buffer) >= 0) {
 				buffer.flip();

@@ -2,13 +2,13 @@ package bits.engine.transfer;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
+import bits.engine.files.TemporaryFiles;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
@@ -82,7 +82,7 @@ final class GroupCommit {
 	}
 
 	private static void sync(FileRow f) {
-		try (FileChannel c = FileChannel.open(f.temporary, StandardOpenOption.WRITE)) {
+		try (FileChannel c = TemporaryFiles.openForReading(f.temporary, f.temporaryKey)) { // fsync needs no write access
 			c.force(false);
 		} catch (IOException e) {
 			throw new UncheckedFailure(DataSink.local(e));

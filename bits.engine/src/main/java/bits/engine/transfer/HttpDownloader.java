@@ -5,6 +5,7 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -50,15 +51,23 @@ final class HttpDownloader {
 
 	void download(JobRow job, FileRow file, JobRun run, DataSink sink) throws TransferFailure, Stopped, InterruptedException {
 		RequestSettings settings = transitions.read(job, j -> RequestSettings.of(j, file));
+		sink.limit(settings.sizeLimit());
 		long offset = sink.durableLength();
 		String storedValidator = offset == 0 ? null : transitions.read(job, j -> file.validator);
+		long storedTotal = transitions.read(job, j -> file.bytesTotal);
+		if (storedValidator == null) {
+			// without a validator nothing tells whether the remote content is still the version of the bytes kept: a
+			// resume could join two versions, so the file starts again from byte 0 (J6)
+			offset = 0;
+		}
 		URI uri = file.remote;
 		int redirects = 0;
 		int restarts = 0;
 		while (true) {
 			HttpRequest request = request(uri, offset, storedValidator, settings, file.remote);
-			Exchange exchange = new Exchange(sink, transitions, job, offset, storedValidator, settings.background(), settings.sizeLimit());
-			HttpResponse<Void> response = await(clients.client(settings.proxy()).sendAsync(request, exchange), exchange, sink, run);
+			Exchange exchange = new Exchange(sink, transitions, job, offset, storedValidator, storedTotal, settings.background(),
+					settings.sizeLimit());
+			await(clients.client(settings.proxy()).sendAsync(request, exchange), exchange, sink, run);
 			ResponsePlan plan = exchange.plan();
 			switch (plan.kind()) {
 			case WRITE -> {
@@ -84,7 +93,7 @@ final class HttpDownloader {
 				storedValidator = null;
 			}
 			case REDIRECT -> {
-				uri = redirect(uri, response, settings.redirectPolicy(), ++redirects);
+				uri = redirect(uri, exchange.status(), exchange.headers(), settings.redirectPolicy(), ++redirects);
 			}
 			case FAIL -> {
 				if (plan.total() >= 0) {
@@ -96,11 +105,11 @@ final class HttpDownloader {
 		}
 	}
 
-	private URI redirect(URI from, HttpResponse<Void> response, RedirectPolicy policy, int count) throws TransferFailure {
-		String location = response.headers().firstValue("Location").orElse(null);
+	private URI redirect(URI from, int status, HttpHeaders headers, RedirectPolicy policy, int count) throws TransferFailure {
+		String location = headers.firstValue("Location").orElse(null);
 		if (location == null) {
-			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.httpError(response.statusCode()),
-					"the server answered HTTP " + response.statusCode() + " without a Location", null);
+			throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.httpError(status),
+					"the server answered HTTP " + status + " without a Location", null);
 		}
 		URI to = from.resolve(location);
 		if (policy == RedirectPolicy.DISALLOW) {
@@ -120,12 +129,16 @@ final class HttpDownloader {
 
 	private HttpRequest request(URI uri, long offset, String validator, RequestSettings s, URI original) {
 		HttpRequest.Builder b = HttpRequest.newBuilder(Transports.withoutFragment(uri)).GET().timeout(readTimeout);
-		for (Map.Entry<String, String> h : s.headers().entrySet()) {
-			b.header(h.getKey(), h.getValue());
+		// the job's headers and credentials are for the origin it named: a redirect elsewhere gets neither
+		boolean sameOrigin = Origin.of(uri).equals(Origin.of(original));
+		if (sameOrigin) {
+			for (Map.Entry<String, String> h : s.headers().entrySet()) {
+				b.header(h.getKey(), h.getValue());
+			}
 		}
 		Credentials server = s.credentials().get(AuthTarget.SERVER);
-		if (server != null && uri.getHost() != null && uri.getHost().equalsIgnoreCase(original.getHost())) {
-			b.header("Authorization", basic(server)); // only to the host the credentials were given for
+		if (server != null && sameOrigin && ("https".equalsIgnoreCase(uri.getScheme()) || s.plainHttpAuthentication())) {
+			b.header("Authorization", basic(server)); // over plain http only when the job allows it: anyone on the path reads Basic
 		}
 		Credentials proxy = s.credentials().get(AuthTarget.PROXY);
 		if (proxy != null) {

@@ -65,6 +65,22 @@ final class JobRun implements Runnable {
 
 	@Override
 	public void run() {
+		try {
+			turn();
+		} catch (RuntimeException e) {
+			log.error("job {}: recording the outcome of its transfer failed", job.id, e);
+		} finally {
+			// whatever failed above, even the store, the job is never left CONNECTING or TRANSFERRING with nothing
+			// running it: it becomes a transient error and is retried
+			if (transitions.isRunning(job)) {
+				transitions.abandoned(job, new JobError(ErrorContext.GENERAL_QUEUE_MANAGER, ErrorCodes.E_CONNECTION_ERROR,
+						"the transfer ended without recording its outcome (see the log); it is retried", JobError.NO_FILE));
+			}
+			scheduler.finished(this);
+		}
+	}
+
+	private void turn() {
 		int index = JobError.NO_FILE;
 		try {
 			if (!transitions.begin(job)) {
@@ -98,8 +114,6 @@ final class JobRun implements Runnable {
 			log.error("job {}: transfer failed unexpectedly", job.id, e);
 			transitions.failed(job, new JobError(ErrorContext.GENERAL_QUEUE_MANAGER, ErrorCodes.E_CONNECTION_ERROR,
 					"internal error: " + e, index), true, null);
-		} finally {
-			scheduler.finished(this);
 		}
 	}
 }

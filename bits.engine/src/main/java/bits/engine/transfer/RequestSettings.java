@@ -13,7 +13,7 @@ import bits.engine.store.JobRow;
 
 /** A snapshot of the job properties a request needs, taken under the table's lock. */
 record RequestSettings(Map<String, String> headers, Map<AuthTarget, Credentials> credentials, ProxySettings proxy,
-		RedirectPolicy redirectPolicy, boolean background, long sizeLimit) {
+		RedirectPolicy redirectPolicy, boolean background, long sizeLimit, boolean plainHttpAuthentication) {
 
 	static RequestSettings of(JobRow j, FileRow file) {
 		long limit = -1;
@@ -29,6 +29,6 @@ record RequestSettings(Map<String, String> headers, Map<AuthTarget, Credentials>
 		Map<AuthTarget, Credentials> creds = new EnumMap<>(AuthTarget.class);
 		creds.putAll(j.credentials);
 		return new RequestSettings(new LinkedHashMap<>(j.customHeaders), creds, j.proxySettings, j.redirectPolicy,
-				j.priority.isBackground(), limit);
+				j.priority.isBackground(), limit, j.plainHttpAuthentication);
 	}
 }

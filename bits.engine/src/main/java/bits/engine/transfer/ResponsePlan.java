@@ -29,15 +29,18 @@ record ResponsePlan(Kind kind, long offset, long total, String validator, Transf
 		FAIL
 	}
 
+	/** The longest wait a server's Retry-After can impose: a day; a job's own retry delay may still be longer. */
+	static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
 	private static final Pattern CONTENT_RANGE = Pattern.compile("bytes\\s+(\\d+)-(\\d+)/(\\d+|\\*)");
 	private static final Pattern UNSATISFIED = Pattern.compile("bytes\\s+\\*/(\\d+)");
 
 	/**
 	 * @param offset the durable bytes of the file, requested with {@code Range: bytes=offset-}
 	 * @param storedValidator the validator the data so far was fetched with, or {@code null}
+	 * @param storedTotal the file's size as recorded with the data so far, or -1
 	 * @param background whether the job has a background priority, which needs range support and a known size
 	 */
-	static ResponsePlan decide(int status, HttpHeaders headers, long offset, String storedValidator, boolean background) {
+	static ResponsePlan decide(int status, HttpHeaders headers, long offset, String storedValidator, long storedTotal, boolean background) {
 		String validator = validator(headers);
 		switch (status) {
 		case 206 -> {
@@ -54,6 +57,9 @@ record ResponsePlan(Kind kind, long offset, long total, String validator, Transf
 			if (offset > 0 && storedValidator != null && validator != null && !storedValidator.equals(validator)) {
 				// a server that ignores If-Range: the bytes before the offset are of another version (J6)
 				return new ResponsePlan(Kind.RESTART, 0, total, validator, null);
+			}
+			if (offset > 0 && storedTotal >= 0 && total >= 0 && storedTotal != total) {
+				return new ResponsePlan(Kind.RESTART, 0, total, validator, null); // another length: another version (J6)
 			}
 			return new ResponsePlan(Kind.WRITE, offset, total, validator, null);
 		}
@@ -109,17 +115,21 @@ record ResponsePlan(Kind kind, long offset, long total, String validator, Transf
 		if (value.isEmpty()) {
 			return Optional.empty();
 		}
-		try {
-			return Optional.of(Duration.ofSeconds(Long.parseLong(value.get())));
-		} catch (NumberFormatException e) {
-			try {
-				ZonedDateTime at = ZonedDateTime.parse(value.get(), DateTimeFormatter.RFC_1123_DATE_TIME);
-				Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
-				return Optional.of(d.isNegative() ? Duration.ZERO : d);
-			} catch (RuntimeException e2) {
-				return Optional.empty();
-			}
+		if (value.get().matches("\\d+")) {
+			// any number of seconds, however long: beyond MAX_RETRY_AFTER it is capped, never an overflow
+			return Optional.of(value.get().length() > 12 ? MAX_RETRY_AFTER : min(Duration.ofSeconds(Long.parseLong(value.get())), MAX_RETRY_AFTER));
 		}
+		try {
+			ZonedDateTime at = ZonedDateTime.parse(value.get(), DateTimeFormatter.RFC_1123_DATE_TIME);
+			Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
+			return Optional.of(d.isNegative() ? Duration.ZERO : min(d, MAX_RETRY_AFTER));
+		} catch (RuntimeException e) {
+			return Optional.empty();
+		}
+	}
+
+	private static Duration min(Duration a, Duration b) {
+		return a.compareTo(b) <= 0 ? a : b;
 	}
 
 	private static ResponsePlan missingSize() {

@@ -23,6 +23,7 @@ import org.osgi.service.log.LoggerFactory;
 
 import bits.api.JobPriority;
 import bits.engine.config.EngineConfig;
+import bits.engine.files.FileRoots;
 import bits.engine.jobs.JobTable;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.jobs.TransferControl;
@@ -74,7 +75,7 @@ public class Scheduler implements TransferControl {
 				config.trust_store_password());
 		HttpDownloader downloader = new HttpDownloader(clients, transitions, Duration.ofMillis(config.read_timeout_ms()), config.max_redirects());
 		Throttle throttle = config.background_bandwidth() > 0 ? new Throttle(config.background_bandwidth()) : Throttle.UNLIMITED;
-		transports = new Transports(transitions, downloader, new FileCopier(transitions), throttle, workers);
+		transports = new Transports(transitions, downloader, new FileCopier(transitions, FileRoots.of(config.file_roots())), throttle, workers);
 		transitions.requeueOrphans(); // runs a previous scheduler instance did not hand back
 		active = true;
 		planner = new Thread(this::plan, "bits-scheduler");

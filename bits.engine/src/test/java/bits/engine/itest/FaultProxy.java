@@ -28,6 +28,8 @@ final class FaultProxy implements AutoCloseable {
 			STALL,
 			/** Forward one byte every half second: a slow-loris response. */
 			TRICKLE,
+			/** Forward the status line and headers, then stop but keep the connection open: a body that never comes. */
+			STALL_AFTER_HEADERS,
 			/** Drop the request's Range and If-Range headers (from the start), so the server answers 200, not 206. */
 			STRIP_RANGE
 		}
@@ -102,6 +104,15 @@ final class FaultProxy implements AutoCloseable {
 						out.write(stripped);
 						out.flush();
 						continue;
+					}
+					if (fault != null && fault.kind() == Fault.Kind.STALL_AFTER_HEADERS) {
+						String text = new String(buffer, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+						int end = text.indexOf("\r\n\r\n");
+						if (end >= 0) { // responses are small: the first read holds all headers
+							out.write(buffer, 0, end + 4);
+							out.flush();
+							Thread.sleep(Long.MAX_VALUE); // until the client gives up and the proxy closes
+						}
 					}
 					if (fault != null && sent + n > fault.afterBytes()) {
 						out.write(buffer, 0, (int) (fault.afterBytes() - sent));

@@ -53,6 +53,7 @@ public final class Nginx implements AutoCloseable {
 				events { worker_connections 512; }
 				http {
 				  log_format bits '$uri $status "$http_range" $body_bytes_sent';
+				  log_format headers '$uri "$http_authorization" "$http_x_api_key"';
 				  access_log %1$s/access.log bits;
 				  default_type application/octet-stream;
 				  sendfile on;
@@ -67,6 +68,13 @@ public final class Nginx implements AutoCloseable {
 				    location /limited/ { alias %2$s/files/; limit_rate 16m; }
 				    location = /status/503 { add_header Retry-After 20 always; return 503; }
 				    location = /status/429 { add_header Retry-After 20 always; return 429; }
+				    location = /status/500 { return 500; }
+				    location = /status/503-forever { add_header Retry-After 99999999999999999 always; return 503; }
+				    location /novalidator/ { proxy_pass http://127.0.0.1:%3$d/files/; proxy_hide_header ETag; proxy_hide_header Last-Modified; }
+				    location /chunked/ { alias %2$s/files/; ssi on; ssi_types *; }
+				    location /echo/ { alias %2$s/files/; access_log %1$s/headers.log headers; }
+				    location = /same-origin { absolute_redirect off; return 302 /echo/a.bin; }
+				    location = /other-origin { return 302 http://127.0.0.1:%3$d/echo/a.bin; }
 				    location /forbidden/ { return 403; }
 				    location = /loop { return 302 /loop; }
 				    location = /redirect { return 302 /files/a.bin; }
@@ -133,6 +141,12 @@ public final class Nginx implements AutoCloseable {
 			return List.of();
 		}
 		return Files.readAllLines(log).stream().filter(l -> l.startsWith(uriPath + " ")).toList();
+	}
+
+	/** @return the lines logged for /echo/: "uri "Authorization" "X-Api-Key"", "-" for a header not sent */
+	List<String> echoedHeaders() throws IOException {
+		Path log = prefix.resolve("headers.log");
+		return Files.exists(log) ? Files.readAllLines(log) : List.of();
 	}
 
 	private boolean listening() {

@@ -51,6 +51,7 @@ class RequestOptionsIT extends WithNginx {
 		TransferJob job = job("credentials", "/auth/a.bin");
 		job.setCredentials(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "user", "s3cret"));
 		job.setCustomHeaders(Map.of("X-Bits-Token", "t0ken"));
+		job.setPlainHttpAuthenticationAllowed(true); // this server speaks plain http (HardeningIT: not sent otherwise)
 		assertTrue(job.hasCredentials(AuthTarget.SERVER));
 		job.resume();
 		awaitState(job, JobState.TRANSFERRED);

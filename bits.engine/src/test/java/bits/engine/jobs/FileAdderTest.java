@@ -1,10 +1,12 @@
 package bits.engine.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import bits.api.ErrorCodes;
 import bits.api.FileSpec;
@@ -68,9 +71,33 @@ class FileAdderTest {
 	}
 
 	@Test
-	void temporaryFileIsHiddenBesideTheDestination() { // J3
-		Path tmp = FileAdder.temporaryPath(UUID.fromString("12345678-0000-0000-0000-000000000000"), Path.of("/d/file.iso"));
-		assertEquals(Path.of("/d/.file.iso.12345678.bits-tmp"), tmp);
+	void temporaryFileIsHiddenBesideTheDestinationWithAnUnpredictableName() { // J3; README security: nothing can be planted at it
+		UUID id = UUID.fromString("12345678-0000-0000-0000-000000000000");
+		Path tmp = FileAdder.temporaryPath(id, Path.of("/d/file.iso"));
+		assertEquals(Path.of("/d"), tmp.getParent());
+		assertTrue(tmp.getFileName().toString().matches("\\.file\\.iso\\.12345678\\.[0-9a-f]{16}\\.bits-tmp"), tmp.toString());
+		assertNotEquals(tmp, FileAdder.temporaryPath(id, Path.of("/d/file.iso")), "a random part");
 		assertEquals(Duration.ofDays(90), Limits.defaults().inactivity());
+	}
+
+	@Test
+	void aBackslashIsPartOfAFileNameNotASeparator() { // J3: /d/a\b and /d/b of one job never share a temporary file
+		a.files.addAll(adder(List.of(a)).check(a, List.of(new FileSpec(URI.create("https://h/1"), Path.of("/d/a\\b")),
+				new FileSpec(URI.create("https://h/2"), Path.of("/d/b")))));
+		Path first = a.files.get(0).temporary;
+		Path second = a.files.get(1).temporary;
+		assertNotEquals(first, second);
+		assertTrue(first.getFileName().toString().startsWith(".a\\b."), first.toString());
+		assertEquals(Path.of("/d"), first.getParent());
+	}
+
+	@Test
+	void aFileUriThroughALinkOutOfARootIsRefused(@TempDir Path tmp) throws Exception { // README security: file.roots by real path
+		Path root = Files.createDirectories(tmp.resolve("root"));
+		Path secret = Files.writeString(tmp.resolve("secret.txt"), "secret");
+		Files.createSymbolicLink(root.resolve("link"), secret);
+		FileSpec viaLink = new FileSpec(root.resolve("link").toUri(), Path.of("/tmp/bits-test/l"));
+		assertEquals(ErrorCodes.E_ACCESSDENIED, assertThrows(TransferException.class,
+				() -> adder(List.of(a), root).check(a, List.of(viaLink))).getCode());
 	}
 }

@@ -1,12 +1,18 @@
 package bits.engine.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -36,6 +42,12 @@ import bits.api.ValidationState;
 class StoreTest {
 	@TempDir
 	Path dir;
+	@TempDir
+	Path keys;
+
+	private Store open() {
+		return Store.open(dir, Secrets.open(keys.resolve("secrets.key")));
+	}
 
 	private static JobRow job() {
 		JobRow j = new JobRow(UUID.randomUUID(), "owner.bundle", JobType.DOWNLOAD, "name", Instant.now().truncatedTo(ChronoUnit.MILLIS));
@@ -46,7 +58,7 @@ class StoreTest {
 	@Test
 	void everyPropertySurvivesAReopen() {
 		JobRow j = job();
-		try (Store s = Store.open(dir)) {
+		try (Store s = open()) {
 			s.insertJob(j);
 			j.state = JobState.TRANSIENT_ERROR;
 			j.description = "desc";
@@ -72,7 +84,7 @@ class StoreTest {
 			f.validation = ValidationState.VALID;
 			s.updateFile(j, f);
 		}
-		try (Store s = Store.open(dir)) {
+		try (Store s = open()) {
 			List<JobRow> all = s.loadJobs();
 			assertEquals(1, all.size());
 			JobRow r = all.get(0);
@@ -106,7 +118,7 @@ class StoreTest {
 	@Test
 	void aFailedTransactionChangesNothing() {
 		JobRow j = job();
-		try (Store s = Store.open(dir)) {
+		try (Store s = open()) {
 			s.insertJob(j);
 			JobRow other = job(); // same destination: the UNIQUE constraint refuses the second insert
 			assertThrows(StoreException.class, () -> s.transaction(() -> {
@@ -121,16 +133,16 @@ class StoreTest {
 
 	@Test
 	void oneEnginePerStore() {
-		try (Store s = Store.open(dir)) {
-			StoreException e = assertThrows(StoreException.class, () -> Store.open(dir));
-			assertTrue(e.getMessage().contains("is in use by process " + ProcessHandle.current().pid()), e.getMessage());
+		try (Store s = open()) {
+			StoreException e = assertThrows(StoreException.class, () -> open());
+			assertTrue(e.getMessage().contains("is already open in this process (pid " + ProcessHandle.current().pid()), e.getMessage());
 		}
-		Store.open(dir).close(); // released on close
+		open().close(); // released on close
 	}
 
 	@Test
 	void schemaVersionIsRecorded() throws Exception {
-		Store.open(dir).close();
+		open().close();
 		try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bits.db"));
 				var r = c.createStatement().executeQuery("PRAGMA user_version")) {
 			assertEquals(Schema.MIGRATIONS.size(), r.getInt(1));
@@ -139,5 +151,127 @@ class StoreTest {
 				var r = c.createStatement().executeQuery("PRAGMA journal_mode")) {
 			assertEquals("wal", r.getString(1));
 		}
+	}
+
+	private static String contents(Path dir) throws Exception {
+		StringBuilder all = new StringBuilder();
+		try (var files = Files.list(dir)) {
+			for (Path f : files.filter(Files::isRegularFile).toList()) {
+				all.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
+			}
+		}
+		return all.toString();
+	}
+
+	private static String mode(Path p) throws Exception {
+		return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+	}
+
+	@Test
+	void secretsAreSealedAtRestAndTheStoreIsTheOwnersOnly() throws Exception { // README security
+		JobRow j = job();
+		j.credentials.put(AuthTarget.SERVER, new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "user", "pa55-w0rd-XYZ"));
+		j.customHeaders.put("X-Api-Key", "k3y-ABC-123");
+		try (Store s = open()) {
+			s.insertJob(j);
+			String stored = contents(dir);
+			assertFalse(stored.contains("pa55-w0rd-XYZ"), "the password is not in the database or its WAL in clear");
+			assertFalse(stored.contains("k3y-ABC-123"), "nor a header value");
+			assertEquals("rwx------", mode(dir));
+			for (String f : List.of("bits.db", "bits.db-wal", "bits.lock")) {
+				assertEquals("rw-------", mode(dir.resolve(f)), f);
+			}
+			assertEquals("rw-------", mode(keys.resolve("secrets.key")));
+		}
+		try (Store s = open()) {
+			JobRow back = s.loadJobs().get(0);
+			assertEquals("pa55-w0rd-XYZ", back.credentials.get(AuthTarget.SERVER).password());
+			assertEquals("k3y-ABC-123", back.customHeaders.get("X-Api-Key"));
+		}
+	}
+
+	@Test
+	void aStoreWrittenWithSecretsInClearIsSealedWhenOpened() throws Exception { // README security: the migration
+		JobRow j = job();
+		j.credentials.put(AuthTarget.SERVER, new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "user", "x"));
+		try (Store s = open()) {
+			s.insertJob(j);
+		}
+		try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bits.db")); var st = c.createStatement()) {
+			st.execute("UPDATE credential SET password = 'plain-secret-123'"); // as the engine of the last release wrote them
+			st.execute("UPDATE job SET custom_headers = 'X-K: plain-header-456' || char(10)");
+		}
+		assertTrue(contents(dir).contains("plain-secret-123"));
+		try (Store s = open()) {
+			JobRow back = s.loadJobs().get(0);
+			assertEquals("plain-secret-123", back.credentials.get(AuthTarget.SERVER).password());
+			assertEquals("plain-header-456", back.customHeaders.get("X-K"));
+			String stored = contents(dir);
+			assertFalse(stored.contains("plain-secret-123"), "sealed, and the clear text gone from the file and the WAL");
+			assertFalse(stored.contains("plain-header-456"));
+		}
+	}
+
+	@Test
+	void aSecretSealedWithALostKeyIsDroppedWithAWarning() {
+		JobRow j = job();
+		j.credentials.put(AuthTarget.SERVER, new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "user", "pw"));
+		try (Store s = open()) {
+			s.insertJob(j);
+		}
+		try (Store s = Store.open(dir, Secrets.open(keys.resolve("another.key")))) {
+			JobRow back = s.loadJobs().get(0);
+			assertTrue(back.credentials.isEmpty());
+			assertTrue(s.loadWarnings().get(0).contains("cannot be opened with the key"), s.loadWarnings().toString());
+		}
+	}
+
+	@Test
+	void aFailedCommitLeavesAUsableStore() { // README reliability: the next transaction does not join the failed one
+		JobRow ghost = job();
+		JobRow j = job();
+		j.files.clear();
+		j.files.add(new FileRow(0, URI.create("https://h/b"), Path.of("/d/b"), Path.of("/d/.b.tmp")));
+		try (Store s = open()) {
+			StoreException e = assertThrows(StoreException.class, () -> s.transaction(() -> {
+				s.execute("PRAGMA defer_foreign_keys = ON"); // the violation below fails the COMMIT, not the statement
+				s.insertFiles(ghost, ghost.files); // a job the store does not have
+			}));
+			assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+			s.insertJob(j);
+			List<JobRow> jobs = s.loadJobs();
+			assertEquals(1, jobs.size());
+			assertEquals(j.id, jobs.get(0).id);
+		}
+		try (Store s = open()) {
+			assertEquals(1, s.loadJobs().size(), "committed for good, without the failed transaction's rows");
+		}
+	}
+
+	@Test
+	void anUnknownStoredValueIsAClearErrorNamingTheStore() throws Exception {
+		try (Store s = open()) {
+			s.insertJob(job());
+		}
+		try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bits.db")); var st = c.createStatement()) {
+			st.execute("UPDATE job SET state = 42");
+		}
+		try (Store s = open()) {
+			StoreException e = assertThrows(StoreException.class, s::loadJobs);
+			assertTrue(e.getMessage().contains(dir.toString()) && e.getMessage().contains("state of job") && e.getMessage().contains("42"),
+					e.getMessage());
+		}
+	}
+
+	@Test
+	void aDamagedDatabaseIsAClearErrorNamingTheStore() throws Exception {
+		open().close();
+		Files.write(dir.resolve("bits.db"), "this is not a database, it was damaged".repeat(200).getBytes(StandardCharsets.US_ASCII));
+		Files.deleteIfExists(dir.resolve("bits.db-wal"));
+		Files.deleteIfExists(dir.resolve("bits.db-shm"));
+		StoreException e = assertThrows(StoreException.class, this::open);
+		assertTrue(e.getMessage().contains("cannot open the store in " + dir) && e.getMessage().contains("not a database"), e.getMessage());
+		assertFalse(e.getMessage().contains("in use"), e.getMessage());
+		assertThrows(StoreException.class, this::open, "the lock was released: the same error again, not 'in use'");
 	}
 }
