@@ -83,6 +83,10 @@ public final class TemporaryFiles {
 			throw new UnsafeFileException(temporary + " has other hard links, so it is not the engine's temporary file");
 		}
 		String key = identity(temporary, a);
+		if (expectedKey == null && !ownedByThisProcess(temporary)) {
+			// nothing recorded (a crash right after creating it): at least it must be the engine's user's file
+			throw new UnsafeFileException(temporary + " belongs to another user, so it is not the engine's temporary file");
+		}
 		if (expectedKey != null && key != null && !expectedKey.equals(key)) {
 			throw new UnsafeFileException(temporary + " was replaced by another file since the engine created it");
 		}
@@ -155,6 +159,15 @@ public final class TemporaryFiles {
 			return a.fileKey() + "uid=" + Files.getAttribute(file, "unix:uid", NOFOLLOW);
 		} catch (UnsupportedOperationException | IllegalArgumentException e) {
 			return a.fileKey().toString();
+		}
+	}
+
+	private static boolean ownedByThisProcess(Path file) throws IOException {
+		Integer uid = ProcessUser.uid();
+		try {
+			return uid == null || uid.equals(Files.getAttribute(file, "unix:uid", NOFOLLOW));
+		} catch (UnsupportedOperationException | IllegalArgumentException e) {
+			return true;
 		}
 	}
 

@@ -20,6 +20,7 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 import bits.api.TransferException;
 import bits.api.TransferManager;
+import bits.engine.store.StoreException;
 
 /**
  * Runs one shell command and stops the framework: what {@code ./bits COMMAND ARGS} does. The command comes from the
@@ -115,12 +116,18 @@ public class OneShot {
 		return "the manager service is missing (see the log)";
 	}
 
-	/** The message of the innermost cause in a stack trace's text. */
+	/**
+	 * The message of the innermost cause in a stack trace's text; but the store's own message where there is one, since
+	 * it names the store and says what is wrong with it (its causes only say what the driver saw).
+	 */
 	private static String rootCause(String trace) {
 		String line = trace.lines().findFirst().orElse(trace);
 		for (String l : trace.lines().toList()) {
 			if (l.startsWith("Caused by: ")) {
 				line = l.substring("Caused by: ".length());
+				if (line.startsWith(StoreException.class.getName() + ": ")) {
+					break;
+				}
 			}
 		}
 		int colon = line.indexOf(": ");

@@ -101,4 +101,15 @@ class TemporaryFilesTest {
 		assertTrue(assertThrows(UnsafeFileException.class, () -> FileRoots.openable(roots, root.resolve("link"))).getMessage().contains("outside"));
 		assertTrue(assertThrows(UnsafeFileException.class, () -> FileRoots.openable(roots, fifo)).getMessage().contains("not a regular file"));
 	}
+
+	@Test
+	void withNothingRecordedAnotherUsersFileAtTheNameIsRefused() throws Exception { // a crash before the identity was stored
+		Path t = Files.write(dir.resolve(".c.tmp"), new byte[] { 1 });
+		Files.setAttribute(t, "unix:uid", 65534);
+		assertThrows(UnsafeFileException.class, () -> TemporaryFiles.open(t, null));
+		Files.setAttribute(t, "unix:uid", Files.getAttribute(dir, "unix:uid"));
+		try (TemporaryFiles.Opened o = TemporaryFiles.open(t, null)) {
+			assertEquals(1, o.channel().size(), "the engine's own file from before the crash is taken back");
+		}
+	}
 }
