@@ -187,6 +187,124 @@ class CliTest {
 		assertTrue(r.out().contains("\"displayName\":\"piped\""), r.out());
 	}
 
+	@Test
+	void outputGoesThroughTheCallersStdoutAppendingWhereItAppends() throws Exception {
+		String id = bits("create", "kept").out().strip();
+		Path log = Files.writeString(tmp.resolve("mylog.txt"), "one\ntwo\n");
+		ProcessBuilder append = new ProcessBuilder(command("list", "--json")).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+				.redirectError(tmp.resolve("err.txt").toFile());
+		assertEquals(0, finished(append).exitValue(), Files.readString(tmp.resolve("err.txt"))); // ./bits list --json >> mylog.txt
+		List<String> lines = Files.readAllLines(log);
+		assertEquals(List.of("one", "two"), lines.subList(0, Math.min(2, lines.size())), "the earlier lines are kept");
+		List<Object> jobs = new JSONParser(String.join("\n", lines.subList(2, lines.size()))).getParsedList();
+		assertEquals(id, ((Map<?, ?>) jobs.get(0)).get("id"));
+
+		// ./bits info kept --json > out.json 2>&1, with the JVM printing on stderr first (JAVA_TOOL_OPTIONS): both kept whole
+		ProcessBuilder both = new ProcessBuilder(command("info", "kept", "--json")).redirectErrorStream(true)
+				.redirectOutput(tmp.resolve("out.json").toFile());
+		both.environment().put("JAVA_TOOL_OPTIONS", "-Dbits.test=1");
+		assertEquals(0, finished(both).exitValue(), Files.readString(tmp.resolve("out.json")));
+		List<String> out = Files.readAllLines(tmp.resolve("out.json"));
+		assertEquals("Picked up JAVA_TOOL_OPTIONS: -Dbits.test=1", out.get(0), String.join("\n", out));
+		assertEquals(id, new JSONParser(String.join("\n", out.subList(1, out.size()))).getParsed().get("id"));
+
+		Result plain = bits("info", "kept", "--json");
+		assertEquals(id, new JSONParser(plain.out()).getParsed().get("id"));
+		assertEquals("", plain.err(), "nothing on stderr either: no EventAdmin 'Event Task Processing Interrupted' warning");
+	}
+
+	@Test
+	void passwordsAreReadFromStdinOrAFileNeverFromArguments() throws Exception {
+		try (Nginx nginx = Nginx.start(tmp)) {
+			Files.write(nginx.root.resolve("files/p.bin"), new byte[100_000]);
+			for (String job : List.of("typed", "filed")) { // nginx's /auth/ wants user:s3cret and this token
+				assertEquals(0, bits("create", job).status());
+				assertEquals(0, bits("addfile", job, nginx.uri("/auth/p.bin").toString(), tmp.resolve(job + ".bin").toString()).status());
+				assertEquals(0, bits("setcustomheaders", job, "X-Bits-Token: t0ken").status());
+			}
+			Result refused = bits("setcredentials", "typed", "SERVER", "BASIC", "user", "s3cret");
+			assertEquals(1, refused.status());
+			assertTrue(refused.err().startsWith("bits: setcredentials takes no password argument (it would show in the process list)"),
+					refused.err());
+			assertTrue(bits("info", "typed", "--verbose").out().contains("credentials: server none"), "the refused form set nothing");
+
+			// on stdin; meanwhile no process's command line holds the password
+			ProcessBuilder pb = new ProcessBuilder(command("setcredentials", "typed", "SERVER", "BASIC", "user"))
+					.redirectOutput(tmp.resolve("out.txt").toFile()).redirectError(tmp.resolve("err.txt").toFile());
+			pb.environment().put("BITS_NO_BUILD", "1");
+			Process typed = pb.start();
+			try (var in = typed.getOutputStream()) {
+				in.write("s3cret\n".getBytes(StandardCharsets.UTF_8));
+			}
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+			while (!typed.waitFor(10, TimeUnit.MILLISECONDS)) {
+				assertTrue(System.nanoTime() < deadline, "setcredentials did not end");
+				assertEquals(List.of(), commandLinesContaining("s3cret"));
+			}
+			assertEquals(0, typed.exitValue(), Files.readString(tmp.resolve("err.txt")));
+
+			Path file = Files.writeString(tmp.resolve("password.txt"), "s3cret\n");
+			assertEquals(0, bits("setcredentials", "--password-file", file.toString(), "filed", "SERVER", "BASIC", "user").status());
+			assertTrue(bits("info", "typed", "--verbose").out().contains("credentials: server set"));
+			assertEquals(0, bits("resume", "typed").status());
+			assertEquals(0, bits("resume", "filed").status());
+			Result waited = bits("wait", "typed", "filed"); // transferred: the password was the right one
+			assertEquals(0, waited.status(), waited.err());
+		}
+	}
+
+	@Test
+	void theCommandsArgumentsAreNotInTheJvmsCommandLine() throws Exception {
+		assertEquals(0, bits("create", "argument-in-env").status());
+		// waits as long as the job stays SUSPENDED: the JVM runs until it is stopped
+		ProcessBuilder pb = new ProcessBuilder(command("wait", "argument-in-env")).redirectOutput(tmp.resolve("out.txt").toFile())
+				.redirectError(tmp.resolve("err.txt").toFile());
+		pb.environment().put("BITS_NO_BUILD", "1");
+		Process wrapper = pb.start();
+		try {
+			Path lock = tmp.resolve("store/bits.lock"); // the engine's pid, once it has the store
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+			ProcessHandle jvm = null;
+			while (jvm == null) {
+				assertTrue(wrapper.isAlive() && System.nanoTime() < deadline, "the engine did not start: " + Files.readString(tmp.resolve("err.txt")));
+				String pid = Files.exists(lock) ? Files.readString(lock).strip() : "";
+				jvm = wrapper.descendants().filter(h -> Long.toString(h.pid()).equals(pid)).findFirst().orElse(null);
+				wrapper.waitFor(20, TimeUnit.MILLISECONDS);
+			}
+			String cmdline = new String(Files.readAllBytes(Path.of("/proc/" + jvm.pid() + "/cmdline")), StandardCharsets.UTF_8);
+			assertTrue(cmdline.contains("-jar"), cmdline);
+			assertTrue(!cmdline.contains("argument-in-env") && !cmdline.contains("bits:wait"), cmdline.replace('\0', ' '));
+		} finally {
+			wrapper.descendants().forEach(ProcessHandle::destroy); // SIGTERM: the JVM's shutdown hook stops the framework
+			assertTrue(wrapper.waitFor(60, TimeUnit.SECONDS));
+		}
+	}
+
+	private static Process finished(ProcessBuilder pb) throws IOException, InterruptedException {
+		pb.environment().put("BITS_NO_BUILD", "1");
+		Process p = pb.start();
+		assertTrue(p.waitFor(120, TimeUnit.SECONDS), pb.command() + " did not end");
+		return p;
+	}
+
+	/** The processes whose command line (/proc/PID/cmdline) contains the text. */
+	private static List<String> commandLinesContaining(String text) throws IOException {
+		List<String> found = new ArrayList<>();
+		try (var procs = Files.list(Path.of("/proc"))) {
+			for (Path p : procs.filter(p -> p.getFileName().toString().matches("[0-9]+")).toList()) {
+				try {
+					String cmdline = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
+					if (cmdline.contains(text)) {
+						found.add(p.getFileName() + ": " + cmdline.replace('\0', ' '));
+					}
+				} catch (IOException e) {
+					// the process ended meanwhile
+				}
+			}
+		}
+		return found;
+	}
+
 	/** Runs ./bits serve, checks a second process is refused, waits for {@code done}, and stops it. */
 	private void aSecondProcessOnAStoreInUseFails(java.util.concurrent.Callable<Boolean> done) throws Exception {
 		ProcessBuilder pb = new ProcessBuilder(command("serve")).redirectErrorStream(true).redirectOutput(tmp.resolve("serve.txt").toFile());

@@ -24,15 +24,17 @@ import bits.engine.store.StoreException;
 
 /**
  * Runs one shell command and stops the framework: what {@code ./bits COMMAND ARGS} does. The command comes from the
- * framework (or system) property {@value #COMMAND}; its exit status (0, or 1 with a one-line error on stderr) is
- * written to the file named by {@value #EXIT_FILE}, since the launcher's own exit code only says the framework stopped.
+ * framework (or system) property {@value #COMMAND}, else from the environment variable {@value #COMMAND_ENV} (what
+ * ./bits uses: a JVM's arguments are in every user's process list); its output goes to the process's stdout, its exit
+ * status (0, or 1 with a one-line error on stderr) to the file named by {@value #EXIT_FILE}, since the launcher's own
+ * exit code only says the framework stopped. {@link OneShotStreams} sends everything else printed to stderr.
  */
 @Component(immediate = true, service = {})
 public class OneShot {
 	/** The command line to run, e.g. {@code bits:info nightly}. */
 	public static final String COMMAND = "bits.command";
-	/** Where the command's output goes (the wrapper's /dev/fd/3, its stdout); the process's stdout if unset. */
-	public static final String OUTPUT = "bits.output";
+	/** The environment variable with the command line, when the property is not set. */
+	public static final String COMMAND_ENV = "BITS_COMMAND";
 	/** Where the exit status goes. */
 	public static final String EXIT_FILE = "bits.exit.file";
 
@@ -59,8 +61,8 @@ public class OneShot {
 
 	@Activate
 	void activate(BundleContext context) {
-		String command = context.getProperty(COMMAND);
-		if (command == null || command.isBlank()) {
+		String command = OneShotStreams.command(context);
+		if (command == null) {
 			return;
 		}
 		String exitFile = context.getProperty(EXIT_FILE);
@@ -135,17 +137,9 @@ public class OneShot {
 	}
 
 	private int run(String command) {
-		// the process's own streams: System.out may already be Gogo's per-thread stream, which would print into itself
-		PrintStream out;
-		try {
-			// ./bits gives the command's output a descriptor of its own: what bundles print while the framework
-			// stops (EventAdmin's warnings, say) must not mix into it, e.g. into a --json document
-			String path = System.getProperty(OUTPUT);
-			out = new PrintStream(path == null ? new java.io.FileOutputStream(java.io.FileDescriptor.out) : new java.io.FileOutputStream(path), true);
-		} catch (java.io.FileNotFoundException e) {
-			System.err.println("bits: " + e.getMessage());
-			return 1;
-		}
+		// the process's own descriptor 1, the caller's stdout itself (appending where the caller appends); System.out is
+		// Gogo's per-thread stream, which would print into itself, and defaults to stderr here (OneShotStreams)
+		PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
 		PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
 		try (CommandSession session = processor.createSession(System.in, out, err)) {
 			Object result = session.execute(command);

@@ -1,5 +1,12 @@
 package bits.engine.shell;
 
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -8,7 +15,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
@@ -80,11 +89,70 @@ public class PropertyCommands {
 		JobRefs.resolve(manager, job).setCustomHeaders(map);
 	}
 
-	@Descriptor("set credentials: TARGET (SERVER or PROXY) SCHEME (BASIC, DIGEST, NTLM, NEGOTIATE) USER PASSWORD")
+	@Descriptor("set credentials: TARGET (SERVER or PROXY) SCHEME (BASIC, DIGEST, NTLM, NEGOTIATE) USER; the password is the first line"
+			+ " of --password-file, the engine's environment variable --password-env, else one line read from the input; never an argument")
+	public void setcredentials(CommandSession session,
+			@Descriptor("a file whose first line is the password") @Parameter(names = "--password-file", absentValue = "") String file,
+			@Descriptor("an environment variable of the engine process holding the password") @Parameter(names = "--password-env", absentValue = "") String env,
+			@Descriptor("job") String job, @Descriptor("target") String target, @Descriptor("scheme") String scheme,
+			@Descriptor("user name") String user) throws IOException {
+		AuthTarget t = Args.value(AuthTarget.class, "target", target);
+		AuthScheme s = Args.value(AuthScheme.class, "scheme", scheme);
+		TransferJob j = JobRefs.resolve(manager, job);
+		j.setCredentials(new Credentials(t, s, user, password(session, file, env)));
+	}
+
+	@Descriptor("refused: a password argument shows in the process list and the shell's history")
 	public void setcredentials(@Descriptor("job") String job, @Descriptor("target") String target, @Descriptor("scheme") String scheme,
-			@Descriptor("user name") String user, @Descriptor("password") String password) {
-		Credentials c = new Credentials(Args.value(AuthTarget.class, "target", target), Args.value(AuthScheme.class, "scheme", scheme), user, password);
-		JobRefs.resolve(manager, job).setCredentials(c);
+			@Descriptor("user name") String user, @Descriptor("password (refused)") String password) {
+		throw Args.invalid("setcredentials takes no password argument (it would show in the process list): give it on stdin,"
+				+ " or with --password-file FILE or --password-env NAME");
+	}
+
+	/** The password from a file's first line, an environment variable, or else a line of the session's input. */
+	private static String password(CommandSession session, String file, String env) throws IOException {
+		if (!file.isEmpty() && !env.isEmpty()) {
+			throw Args.invalid("give --password-file or --password-env, not both");
+		}
+		if (!file.isEmpty()) {
+			try (BufferedReader r = Files.newBufferedReader(Args.path(file), StandardCharsets.UTF_8)) {
+				String line = r.readLine();
+				if (line == null) {
+					throw Args.invalid("password file '" + file + "' is empty");
+				}
+				return line;
+			} catch (NoSuchFileException e) {
+				throw Args.invalid("password file '" + file + "' does not exist");
+			} catch (IOException e) {
+				throw Args.invalid("password file '" + file + "' cannot be read: " + e);
+			}
+		}
+		if (!env.isEmpty()) {
+			String value = System.getenv(env);
+			if (value == null) {
+				throw Args.invalid("environment variable '" + env + "' (--password-env) is not set");
+			}
+			return value;
+		}
+		String line = readLine(session.getKeyboard());
+		if (line == null) {
+			throw Args.invalid("no password: the input ended before a line (or use --password-file FILE or --password-env NAME)");
+		}
+		return line;
+	}
+
+	/** One line of UTF-8 text, read byte by byte so that nothing after it is consumed; null at once at the end. */
+	private static String readLine(InputStream in) throws IOException {
+		ByteArrayOutputStream line = new ByteArrayOutputStream();
+		int b;
+		while ((b = in.read()) >= 0 && b != '\n') {
+			line.write(b);
+		}
+		if (b < 0 && line.size() == 0) {
+			return null;
+		}
+		String s = line.toString(StandardCharsets.UTF_8);
+		return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
 	}
 
 	@Descriptor("set proxy use: PRECONFIG, NO_PROXY, or OVERRIDE PROXY[,PROXY...] [BYPASS[,BYPASS...]]")

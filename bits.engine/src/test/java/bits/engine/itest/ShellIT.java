@@ -2,12 +2,15 @@ package bits.engine.itest;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -26,6 +29,7 @@ import bits.api.AuthTarget;
 import bits.api.ErrorCodes;
 import bits.api.JobPriority;
 import bits.api.JobScope;
+import bits.api.JobState;
 import bits.api.NotifyFlag;
 import bits.api.ProxyUsage;
 import bits.api.TransferException;
@@ -33,6 +37,7 @@ import bits.api.TransferJob;
 
 /** The Gogo commands through a real CommandProcessor session (issue 6: bitsadmin's /set... surface). */
 class ShellIT extends WithNginx {
+	private CommandProcessor processor;
 	private CommandSession session;
 	private ByteArrayOutputStream out;
 	private ByteArrayOutputStream err;
@@ -42,7 +47,7 @@ class ShellIT extends WithNginx {
 		BundleContext context = FrameworkUtil.getBundle(ShellIT.class).getBundleContext();
 		Engine.await(() -> "the bits: commands; " + diagnosis(context), () -> context.getServiceReference(CommandProcessor.class) != null
 				&& commands(context));
-		CommandProcessor processor = context.getService(context.getServiceReference(CommandProcessor.class));
+		processor = context.getService(context.getServiceReference(CommandProcessor.class));
 		out = new ByteArrayOutputStream();
 		err = new ByteArrayOutputStream();
 		session = processor.createSession(new ByteArrayInputStream(new byte[0]), new PrintStream(out, true), new PrintStream(err, true));
@@ -102,7 +107,7 @@ class ShellIT extends WithNginx {
 		run("bits:setminretrydelay renamed 60");
 		run("bits:setnoprogresstimeout renamed 3600");
 		run("bits:setcustomheaders renamed 'X-Trace: 1' 'X-Other: two'");
-		run("bits:setcredentials renamed SERVER BASIC alice secret");
+		run("bits:setcredentials --password-file '" + Files.writeString(tmp.resolve("alice.txt"), "secret\n") + "' renamed SERVER BASIC alice");
 		run("bits:setproxysettings renamed OVERRIDE 127.0.0.1:3128 localhost");
 		run("bits:addfile renamed " + nginx.uri("/files/x.bin") + " " + dest("x.bin"));
 		assertEquals("renamed", job.getDisplayName());
@@ -117,6 +122,26 @@ class ShellIT extends WithNginx {
 	}
 
 	@Test
+	void setcredentialsReadsThePasswordFromAFileOrTheInput() throws Exception {
+		Files.write(nginx.root.resolve("files/cred.bin"), new byte[4096]);
+		Path file = Files.writeString(tmp.resolve("password.txt"), "s3cret\nnot this line\n");
+		TransferJob filed = created("filed");
+		run("bits:setcredentials --password-file '" + file + "' filed SERVER BASIC user");
+		TransferJob typed = created("typed");
+		try (CommandSession keyboard = processor.createSession(new ByteArrayInputStream("s3cret\nnext\n".getBytes(StandardCharsets.UTF_8)),
+				new PrintStream(out, true), new PrintStream(err, true))) {
+			keyboard.execute("bits:setcredentials typed SERVER BASIC user");
+		}
+		for (TransferJob job : List.of(filed, typed)) { // nginx's /auth/ wants user:s3cret and the token
+			run("bits:setcustomheaders " + job.getId() + " 'X-Bits-Token: t0ken'");
+			run("bits:addfile " + job.getId() + " " + nginx.uri("/auth/cred.bin") + " " + dest(job.getDisplayName() + ".bin"));
+			run("bits:resume " + job.getId());
+		}
+		Engine.awaitState(filed, JobState.TRANSFERRED);
+		Engine.awaitState(typed, JobState.TRANSFERRED);
+	}
+
+	@Test
 	void badArgumentsAreNamedAndChangeNothing() throws Exception {
 		TransferJob job = created("strict");
 		assertError("BOGUS", () -> run("bits:setnotifyflags strict JOB_ERROR BOGUS"));
@@ -128,7 +153,12 @@ class ShellIT extends WithNginx {
 		assertError("'AUTODETECT' is not one of", () -> run("bits:setproxysettings strict AUTODETECT"));
 		assertEquals(ProxyUsage.PRECONFIG, job.getProxySettings().usage());
 		assertError("is not 'Name: value'", () -> run("bits:setcustomheaders strict NoColon"));
-		assertError("'ROOT' is not one of", () -> run("bits:setcredentials strict ROOT BASIC a b"));
+		assertError("'ROOT' is not one of", () -> run("bits:setcredentials strict ROOT BASIC a"));
+		assertError("setcredentials takes no password argument (it would show in the process list)",
+				() -> run("bits:setcredentials strict SERVER BASIC a b"));
+		assertError("password file 'nosuch' does not exist", () -> run("bits:setcredentials --password-file nosuch strict SERVER BASIC a"));
+		assertError("no password: the input ended", () -> run("bits:setcredentials strict SERVER BASIC a")); // the session's input is empty
+		assertFalse(job.hasCredentials(AuthTarget.SERVER));
 		assertError("no job with id, id prefix or display name 'nosuch'", () -> run("bits:setdescription nosuch d"));
 		created("twin");
 		created("twin");
