@@ -229,7 +229,7 @@ class CliTest {
 			assertTrue(bits("info", "typed", "--verbose").out().contains("credentials: server none"), "the refused form set nothing");
 
 			// on stdin; meanwhile no process's command line holds the password
-			ProcessBuilder pb = new ProcessBuilder(command("setcredentials", "typed", "SERVER", "BASIC", "user"))
+			ProcessBuilder pb = new ProcessBuilder(command("setcredentials", "--allow-http", "typed", "SERVER", "BASIC", "user"))
 					.redirectOutput(tmp.resolve("out.txt").toFile()).redirectError(tmp.resolve("err.txt").toFile());
 			pb.environment().put("BITS_NO_BUILD", "1");
 			Process typed = pb.start();
@@ -244,7 +244,7 @@ class CliTest {
 			assertEquals(0, typed.exitValue(), Files.readString(tmp.resolve("err.txt")));
 
 			Path file = Files.writeString(tmp.resolve("password.txt"), "s3cret\n");
-			assertEquals(0, bits("setcredentials", "--password-file", file.toString(), "filed", "SERVER", "BASIC", "user").status());
+			assertEquals(0, bits("setcredentials", "--allow-http", "--password-file", file.toString(), "filed", "SERVER", "BASIC", "user").status());
 			assertTrue(bits("info", "typed", "--verbose").out().contains("credentials: server set"));
 			assertEquals(0, bits("resume", "typed").status());
 			assertEquals(0, bits("resume", "filed").status());

@@ -42,7 +42,8 @@ final class JobText {
 					.append(", max download size: ").append(j.getMaxDownloadSize() <= 0 ? "none" : j.getMaxDownloadSize()).append('\n');
 			// header values and passwords may be secrets: only their names and presence are shown
 			b.append("  custom headers: ").append(j.getCustomHeaders().keySet()).append(", credentials: server ")
-					.append(j.hasCredentials(AuthTarget.SERVER) ? "set" : "none").append(", proxy ")
+					.append(j.hasCredentials(AuthTarget.SERVER) ? j.isPlainHttpAuthenticationAllowed() ? "set (https and http)" : "set (https only)" : "none")
+					.append(", proxy ")
 					.append(j.hasCredentials(AuthTarget.PROXY) ? "set" : "none").append('\n');
 		}
 		for (TransferFile f : j.getFiles()) {

@@ -90,16 +90,22 @@ public class PropertyCommands {
 	}
 
 	@Descriptor("set credentials: TARGET (SERVER or PROXY) SCHEME (BASIC, DIGEST, NTLM, NEGOTIATE) USER; the password is the first line"
-			+ " of --password-file, the engine's environment variable --password-env, else one line read from the input; never an argument")
+			+ " of --password-file, the engine's environment variable --password-env, else one line read from the input; never an argument."
+			+ " Server credentials go over https only, unless --allow-http")
 	public void setcredentials(CommandSession session,
 			@Descriptor("a file whose first line is the password") @Parameter(names = "--password-file", absentValue = "") String file,
 			@Descriptor("an environment variable of the engine process holding the password") @Parameter(names = "--password-env", absentValue = "") String env,
+			@Descriptor("send server credentials over plain http too, where anyone on the path can read them")
+			@Parameter(names = "--allow-http", presentValue = "true", absentValue = "false") boolean allowHttp,
 			@Descriptor("job") String job, @Descriptor("target") String target, @Descriptor("scheme") String scheme,
 			@Descriptor("user name") String user) throws IOException {
 		AuthTarget t = Args.value(AuthTarget.class, "target", target);
 		AuthScheme s = Args.value(AuthScheme.class, "scheme", scheme);
 		TransferJob j = JobRefs.resolve(manager, job);
 		j.setCredentials(new Credentials(t, s, user, password(session, file, env)));
+		if (t == AuthTarget.SERVER) {
+			j.setPlainHttpAuthenticationAllowed(allowHttp);
+		}
 	}
 
 	@Descriptor("refused: a password argument shows in the process list and the shell's history")

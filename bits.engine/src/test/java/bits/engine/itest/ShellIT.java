@@ -116,6 +116,7 @@ class ShellIT extends WithNginx {
 		assertEquals(Duration.ofHours(1), job.getNoProgressTimeout());
 		assertEquals(Map.of("X-Trace", "1", "X-Other", "two"), job.getCustomHeaders());
 		assertTrue(job.hasCredentials(AuthTarget.SERVER));
+		assertFalse(job.isPlainHttpAuthenticationAllowed(), "server credentials over https only, without --allow-http");
 		assertEquals(ProxyUsage.OVERRIDE, job.getProxySettings().usage());
 		String files = String.valueOf(run("bits:files renamed"));
 		assertTrue(files.startsWith("0 " + nginx.uri("/files/x.bin") + " -> " + dest("x.bin") + " 0/?"), files);
@@ -126,17 +127,18 @@ class ShellIT extends WithNginx {
 		Files.write(nginx.root.resolve("files/cred.bin"), new byte[4096]);
 		Path file = Files.writeString(tmp.resolve("password.txt"), "s3cret\nnot this line\n");
 		TransferJob filed = created("filed");
-		run("bits:setcredentials --password-file '" + file + "' filed SERVER BASIC user");
+		run("bits:setcredentials --allow-http --password-file '" + file + "' filed SERVER BASIC user");
 		TransferJob typed = created("typed");
 		try (CommandSession keyboard = processor.createSession(new ByteArrayInputStream("s3cret\nnext\n".getBytes(StandardCharsets.UTF_8)),
 				new PrintStream(out, true), new PrintStream(err, true))) {
-			keyboard.execute("bits:setcredentials typed SERVER BASIC user");
+			keyboard.execute("bits:setcredentials --allow-http typed SERVER BASIC user");
 		}
 		for (TransferJob job : List.of(filed, typed)) { // nginx's /auth/ wants user:s3cret and the token
 			run("bits:setcustomheaders " + job.getId() + " 'X-Bits-Token: t0ken'");
 			run("bits:addfile " + job.getId() + " " + nginx.uri("/auth/cred.bin") + " " + dest(job.getDisplayName() + ".bin"));
 			run("bits:resume " + job.getId());
 		}
+		assertTrue(filed.isPlainHttpAuthenticationAllowed() && typed.isPlainHttpAuthenticationAllowed(), "--allow-http");
 		Engine.awaitState(filed, JobState.TRANSFERRED);
 		Engine.awaitState(typed, JobState.TRANSFERRED);
 	}
