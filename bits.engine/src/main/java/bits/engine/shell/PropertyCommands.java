@@ -109,8 +109,13 @@ public class PropertyCommands {
 	}
 
 	@Descriptor("refused: a password argument shows in the process list and the shell's history")
-	public void setcredentials(@Descriptor("job") String job, @Descriptor("target") String target, @Descriptor("scheme") String scheme,
-			@Descriptor("user name") String user, @Descriptor("password (refused)") String password) {
+	public void setcredentials(CommandSession session, @Descriptor("job") String job, @Descriptor("target") String target,
+			@Descriptor("scheme") String scheme, @Descriptor("user name") String user, @Descriptor("password (refused)") String password)
+			throws IOException {
+		if (job.equals("--allow-http")) { // Gogo gives "--allow-http JOB TARGET SCHEME USER" to this overload: five words
+			setcredentials(session, "", "", true, target, scheme, user, password);
+			return;
+		}
 		throw Args.invalid("setcredentials takes no password argument (it would show in the process list): give it on stdin,"
 				+ " or with --password-file FILE or --password-env NAME");
 	}

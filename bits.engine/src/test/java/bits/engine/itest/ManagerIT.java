@@ -127,12 +127,12 @@ class ManagerIT {
 	}
 
 	@Test
-	void apiExportsAtOneZeroAndEngineExportsNothing() {
+	void apiExportsAtItsPackageVersionAndEngineExportsNothing() {
 		Bundle api = FrameworkUtil.getBundle(TransferManager.class);
 		List<BundleCapability> exports = api.adapt(BundleRevision.class).getDeclaredCapabilities("osgi.wiring.package");
 		assertFalse(exports.isEmpty());
 		for (BundleCapability c : exports) {
-			assertEquals("1.0.0", c.getAttributes().get("version").toString(), c.toString());
+			assertEquals("1.1.0", c.getAttributes().get("version").toString(), c.toString()); // 1.1: setPlainHttpAuthenticationAllowed
 		}
 		Bundle engine = FrameworkUtil.getBundle(manager.getClass());
 		assertEquals("bits.engine", engine.getSymbolicName());
