@@ -6,6 +6,11 @@ package bits.api;
 public enum JobScope {
 	/** The jobs of the calling bundle only (BITS's default enumeration). */
 	OWNER,
-	/** Every owner's jobs: the admin view ({@code BG_JOB_ENUM_ALL_USERS}). */
+	/**
+	 * Every owner's jobs: the admin view ({@code BG_JOB_ENUM_ALL_USERS}). Only administrators may use it: the engine
+	 * itself and the bundles whose symbolic names the engine's configuration lists in {@code admin.bundles}; any other
+	 * bundle gets {@link ErrorCodes#E_ACCESSDENIED}. Through this view an administrator may change, cancel or complete
+	 * any owner's job.
+	 */
 	ALL_OWNERS
 }

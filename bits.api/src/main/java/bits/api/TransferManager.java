@@ -10,7 +10,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * <p>
  * The engine registers it with bundle scope: each bundle gets its own instance, and the jobs it creates are owned by
  * that bundle (by its symbolic name, {@link #getOwner()}). A bundle sees only its own jobs unless it asks for
- * {@link JobScope#ALL_OWNERS}, the admin view. Every method throws {@link TransferException} on bad input, naming
+ * {@link JobScope#ALL_OWNERS}, the admin view, which only privileged bundles may use: the engine itself and the bundles
+ * whose symbolic names the engine's configuration lists as administrators ({@code admin.bundles}). Every method throws {@link TransferException} on bad input, naming
  * the problem, and then has changed nothing.
  */
 @ProviderType
@@ -59,7 +60,8 @@ public interface TransferManager {
 	 * @param id the job id
 	 * @param scope {@link JobScope#ALL_OWNERS} for the admin view
 	 * @return the job
-	 * @throws TransferException {@link ErrorCodes#BG_E_NOT_FOUND} if there is no such job in the scope
+	 * @throws TransferException {@link ErrorCodes#BG_E_NOT_FOUND} if there is no such job in the scope;
+	 *         {@link ErrorCodes#E_ACCESSDENIED} for {@link JobScope#ALL_OWNERS} if the caller is not an administrator
 	 */
 	TransferJob getJob(UUID id, JobScope scope);
 
@@ -77,6 +79,8 @@ public interface TransferManager {
 	 *
 	 * @param scope {@link JobScope#ALL_OWNERS} for every owner's jobs ({@code BG_JOB_ENUM_ALL_USERS})
 	 * @return the jobs
+	 * @throws TransferException {@link ErrorCodes#E_ACCESSDENIED} for {@link JobScope#ALL_OWNERS} if the caller is not an
+	 *         administrator
 	 */
 	List<TransferJob> listJobs(JobScope scope);
 

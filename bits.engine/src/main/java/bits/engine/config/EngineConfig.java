@@ -71,8 +71,27 @@ public @interface EngineConfig {
 	@AttributeDefinition(name = "Stuck callbacks per owner", description = "Threads of one owner left in callbacks past the timeout; beyond it the owner gets no more notifications until one returns")
 	int notify_max_stuck_per_owner() default 16;
 
-	@AttributeDefinition(name = "Handler repositories", description = "URLs (file:, http:, https:) of OSGi repository indexes that handler bundles are installed from on demand; only these are trusted")
+	@AttributeDefinition(name = "Handler repositories", description = "URLs (file:, https:) of OSGi repository indexes that handler bundles are installed from on demand; only these are trusted."
+			+ " A plain http: index is accepted only with its SHA-256 pinned: http://host/index.xml;sha256=<64 hex digits>; a pin may follow any URL")
 	String[] handler_repositories() default {};
+
+	@AttributeDefinition(name = "Handler bundle roots", description = "URL prefixes (directories) that an index's bundles may also come from;"
+			+ " by default a bundle must be under its index's own origin (same scheme, host and port; for a file: index, its directory)")
+	String[] handler_bundle_roots() default {};
+
+	@AttributeDefinition(name = "Handler download limit (bytes)", description = "The largest repository index or handler bundle the engine downloads")
+	long handler_download_max_bytes() default 64L << 20;
+
+	@AttributeDefinition(name = "Handler download timeout (ms)", description = "How long reading one repository index or handler bundle may take")
+	long handler_download_timeout_ms() default 60_000;
+
+	@AttributeDefinition(name = "Handler bundles", description = "Symbolic names of bundles trusted to provide handlers for every owner's jobs;"
+			+ " besides them only bundles the engine installed from its repositories, and a job's own bundle for its jobs, are used")
+	String[] handler_bundles() default {};
+
+	@AttributeDefinition(name = "Admin bundles", description = "Symbolic names of bundles that may use the all-owners view (JobScope.ALL_OWNERS);"
+			+ " the engine's own shell commands always may")
+	String[] admin_bundles() default {};
 
 	@AttributeDefinition(name = "Handler activation timeout (ms)", description = "How long to wait for a started handler bundle's service")
 	long handler_activation_timeout_ms() default 10_000;

@@ -2,7 +2,6 @@ package bits.engine.handler;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -31,12 +30,14 @@ final class Provisioner {
 	private final BundleContext context;
 	private final Resolver resolver;
 	private final Repositories repositories;
+	private final InstalledBundles record;
 	private final Logger log;
 
-	Provisioner(BundleContext context, Resolver resolver, Repositories repositories, Logger log) {
+	Provisioner(BundleContext context, Resolver resolver, Repositories repositories, InstalledBundles record, Logger log) {
 		this.context = context;
 		this.resolver = resolver;
 		this.repositories = repositories;
+		this.record = record;
 		this.log = log;
 	}
 
@@ -60,8 +61,10 @@ final class Provisioner {
 		List<Bundle> installed = new ArrayList<>();
 		try {
 			for (Map.Entry<Resource, byte[]> e : verified.entrySet()) {
-				String location = RepositoryIndex.content(e.getKey()).url().toString();
-				installed.add(context.installBundle(location, new ByteArrayInputStream(e.getValue())));
+				RepositoryIndex.Content content = RepositoryIndex.content(e.getKey());
+				Bundle b = context.installBundle(content.url().toString(), new ByteArrayInputStream(e.getValue()));
+				installed.add(b);
+				record.add(b, content.sha256()); // so that it is trusted as a handler, also after a restart
 			}
 		} catch (BundleException | RuntimeException e) {
 			uninstall(installed);
@@ -106,11 +109,15 @@ final class Provisioner {
 		if (content == null) {
 			throw HandlerException.failed(id, RepositoryIndex.identity(r) + " has no content URL and SHA-256 in its index");
 		}
+		String refusal = repositories.refusal(r, content.url());
+		if (refusal != null) {
+			throw HandlerException.failed(id, refusal);
+		}
 		byte[] bytes;
-		try (InputStream in = content.url().toURL().openStream()) {
-			bytes = in.readAllBytes();
+		try {
+			bytes = repositories.download().fetch(content.url());
 		} catch (IOException | RuntimeException e) {
-			throw HandlerException.failed(id, "downloading " + content.url() + " failed: " + e);
+			throw HandlerException.failed(id, "downloading " + content.url() + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
 		}
 		String actual = sha256(bytes);
 		if (!actual.equalsIgnoreCase(content.sha256())) {
@@ -120,7 +127,7 @@ final class Provisioner {
 		return bytes;
 	}
 
-	private static String sha256(byte[] bytes) {
+	static String sha256(byte[] bytes) {
 		try {
 			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
 		} catch (NoSuchAlgorithmException e) {

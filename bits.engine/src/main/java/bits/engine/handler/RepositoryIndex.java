@@ -1,5 +1,6 @@
 package bits.engine.handler;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -33,8 +34,21 @@ final class RepositoryIndex {
 		this.resources = resources;
 	}
 
-	static RepositoryIndex load(URI uri) throws IOException {
-		try (InputStream in = uri.toURL().openStream()) {
+	/**
+	 * Reads the index whole (bounded), checks it against its pin, if any, and only then parses it.
+	 *
+	 * @param sha256 the pinned SHA-256 of the index file, or {@code null}
+	 */
+	static RepositoryIndex load(URI uri, String sha256, Download download) throws IOException {
+		byte[] bytes = download.fetch(uri);
+		if (sha256 != null) {
+			String actual = Provisioner.sha256(bytes);
+			if (!actual.equalsIgnoreCase(sha256)) {
+				throw new IOException("repository index " + uri + " has SHA-256 " + actual + " but its configuration pins " + sha256
+						+ "; refused");
+			}
+		}
+		try (InputStream in = new ByteArrayInputStream(bytes)) {
 			return new RepositoryIndex(uri, List.copyOf(StaxParser.parse(uri, in).resources));
 		} catch (javax.xml.stream.XMLStreamException e) {
 			throw new IOException("repository index " + uri + " is not valid: " + e.getMessage(), e);

@@ -36,7 +36,6 @@ import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.engine.store.Notice;
 import bits.engine.config.EngineConfig;
-import bits.engine.handler.Handlers;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
 import bits.engine.store.Secrets;
@@ -57,7 +56,7 @@ public class JobTable {
 	private Logger log;
 
 	@Reference
-	private Handlers handlers;
+	private HandlerCatalog handlers;
 
 	private final Map<UUID, JobRow> jobs = new LinkedHashMap<>();
 	private Store store;
@@ -220,9 +219,11 @@ public class JobTable {
 
 	/** Sets or clears the persistent handler id (SPEC N4): one that nothing provides is refused at once (N6). */
 	void setHandlerId(JobRow job, String id) {
-		if (id != null && !handlers.provides(id)) { // not under the lock: it may read a remote index
+		if (id != null && !handlers.provides(id, job.owner)) { // not under the lock: it may read a remote index
 			throw new TransferException(ErrorCodes.HANDLER_NOT_FOUND,
-					"handler " + id + ": no handler service, no installed bundle and no configured repository provides it");
+					"handler " + id + ": no handler service, no installed bundle and no configured repository provides it"
+							+ " (for the jobs of " + job.owner + ": services and bundles count only if the engine installed them,"
+							+ " they are listed in handler.bundles, or they are the job's own bundle)");
 		}
 		update(job, j -> j.handlerId = id);
 	}

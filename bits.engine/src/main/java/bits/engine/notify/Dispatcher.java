@@ -345,7 +345,8 @@ public class Dispatcher implements Notifier {
 		if (table.callbacks().get(job.id).isPresent() || !route.handlerId().equals(table.read(job, j -> j.handlerId))) {
 			return null; // a live callback was set, or the id changed, since the route was chosen
 		}
-		Optional<Handler> handler = terminal ? Optional.of(handlers.obtain(route.handlerId())) : handlers.obtainQuietly(route.handlerId());
+		Optional<Handler> handler = terminal ? Optional.of(handlers.obtain(route.handlerId(), job.owner))
+				: handlers.obtainQuietly(route.handlerId(), job.owner);
 		return handler.map(h -> new Callee(h.callback(), h.bundle(), () -> handlers.done(h))).orElse(null);
 	}
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Dictionary;
 import java.util.HexFormat;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -59,11 +60,13 @@ final class Engine {
 		wanted.put("max.jobs.per.owner", 100);
 		wanted.put("trust.store", Tls.trustStore().toString());
 		wanted.put("trust.store.password", Tls.PASSWORD);
+		// the all-owners view is a privilege: the test bundle and the second owners that tests use it through
+		wanted.put("admin.bundles", List.of("bits.engine-tests", "bits.itest.app", "bits.itest.registrant", "bits.itest.admin"));
 		wanted.putAll(overrides);
 		Dictionary<String, Object> current = config.getProperties();
 		boolean same = current != null;
 		for (Map.Entry<String, Object> e : wanted.entrySet()) {
-			same &= current != null && Objects.equals(current.get(e.getKey()), e.getValue());
+			same &= current != null && Objects.equals(comparable(current.get(e.getKey())), comparable(e.getValue()));
 		}
 		same &= current == null || current.size() - 1 == wanted.size(); // service.pid is added
 		if (!same) {
@@ -76,12 +79,23 @@ final class Engine {
 			});
 			Object repositories = overrides.get("handler.repositories");
 			if (repositories != null) { // the handler component takes its configuration in place, perhaps a moment later
+				// several: the last one is waited for (an earlier one may be refused); listed without its pin
+				Object last = repositories instanceof List<?> list ? list.get(list.size() - 1) : repositories;
+				String location = last.toString().replaceFirst(";sha256=.*", "");
 				TransferManager m = manager(context);
 				await("handler repository " + repositories, () -> m.listHandlers().stream()
-						.anyMatch(h -> h.source().equals(repositories.toString())));
+						.anyMatch(h -> h.source().equals(location)));
 			}
 		}
 		return manager(context);
+	}
+
+	/** ConfigAdmin may hand a list back as an array or another collection: compare contents. */
+	private static Object comparable(Object value) {
+		if (value instanceof Object[] a) {
+			return List.of(a);
+		}
+		return value instanceof java.util.Collection<?> c ? List.copyOf(c) : value;
 	}
 
 	static TransferManager manager(BundleContext context) throws InterruptedException {

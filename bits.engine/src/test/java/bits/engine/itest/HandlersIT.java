@@ -136,7 +136,8 @@ class HandlersIT extends WithNginx {
 	void concurrentNotificationsForOneIdProvisionItOnceFromAnHttpIndex() throws Exception { // H3
 		Path repo = nginx.root.resolve("files/repo");
 		FileUtils.copyDirectory(samplesIndex().getParent().toFile(), repo.toFile());
-		manager = Engine.configured(Map.of("handler.repositories", nginx.uri("/files/repo/index.xml").toString()));
+		String pin = ";sha256=" + Engine.sha256(repo.resolve("index.xml")); // a plain http index must be pinned
+		manager = Engine.configured(Map.of("handler.repositories", nginx.uri("/files/repo/index.xml") + pin));
 		List<TransferJob> jobs = new java.util.ArrayList<>();
 		for (int i = 0; i < 6; i++) {
 			jobs.add(job("together-" + i, COMPLETE));
