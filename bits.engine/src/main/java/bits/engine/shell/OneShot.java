@@ -124,14 +124,16 @@ public class OneShot {
 	 */
 	private static String rootCause(String trace) {
 		String line = trace.lines().findFirst().orElse(trace);
+		String store = line.startsWith(StoreException.class.getName() + ": ") ? line : null;
 		for (String l : trace.lines().toList()) {
-			if (l.startsWith("Caused by: ")) {
+			if (store == null && l.startsWith("Caused by: ")) {
 				line = l.substring("Caused by: ".length());
 				if (line.startsWith(StoreException.class.getName() + ": ")) {
-					break;
+					store = line;
 				}
 			}
 		}
+		line = store != null ? store : line;
 		int colon = line.indexOf(": ");
 		return colon > 0 && !line.substring(0, colon).contains(" ") ? line.substring(colon + 2) : line;
 	}
