@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -41,23 +40,24 @@ import bits.api.TransferJob;
  */
 class HardeningIT extends WithNginx {
 	private static final byte[] A = randomBytes(1 << 20, 31);
-	private static FaultProxy proxy;
 	private static Path root;
 
 	@BeforeAll
 	static void setUp() throws Exception {
 		Files.write(nginx.root.resolve("files/a.bin"), A);
-		proxy = new FaultProxy(0, nginx.port);
 		root = Files.createDirectories(tmp.resolve("root")).toRealPath();
 		manager = Engine.configured(Map.of("file.roots", root.toString()));
 	}
 
-	@AfterAll
-	static void closeProxy() throws Exception {
-		proxy.close();
+	/**
+	 * A fault proxy of the test's own: the proxy injects a fault into a new connection, and the engine's HTTP client
+	 * would reuse a connection another test left open to a shared one.
+	 */
+	private static FaultProxy proxy() throws Exception {
+		return new FaultProxy(0, nginx.port);
 	}
 
-	private static URI viaProxy(String path) {
+	private static URI via(FaultProxy proxy, String path) {
 		return URI.create("http://127.0.0.1:" + proxy.port() + path);
 	}
 
@@ -137,17 +137,20 @@ class HardeningIT extends WithNginx {
 	@Test
 	void anErrorResponseWhoseBodyNeverComesIsATransientErrorAndRetried() throws Exception { // J5
 		int before = nginx.requests("/status/500").size();
-		proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.STALL_AFTER_HEADERS, 0));
-		TransferJob job = job("hanging-error", viaProxy("/status/500"));
-		job.resume();
-		awaitError(job, JobState.TRANSIENT_ERROR, ErrorCodes.httpError(500));
-		await("a retry", () -> {
-			try {
-				return nginx.requests("/status/500").size() >= before + 2;
-			} catch (java.io.IOException e) {
-				return false;
-			}
-		});
+		try (FaultProxy proxy = proxy()) {
+			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.STALL_AFTER_HEADERS, 0));
+			TransferJob job = job("hanging-error", via(proxy, "/status/500"));
+			job.resume();
+			awaitError(job, JobState.TRANSIENT_ERROR, ErrorCodes.httpError(500));
+			assertEquals(1, proxy.connections, "the stalled connection was the one the job used");
+			await("a retry", () -> {
+				try {
+					return nginx.requests("/status/500").size() >= before + 2;
+				} catch (java.io.IOException e) {
+					return false;
+				}
+			});
+		}
 	}
 
 	@Test
@@ -164,15 +167,17 @@ class HardeningIT extends WithNginx {
 		byte[] v1 = randomBytes(2 << 20, 41);
 		byte[] v2 = randomBytes(2 << 20, 42);
 		Files.write(nginx.root.resolve("files/nv.bin"), v1);
-		proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.RESET, 700_000));
-		TransferJob job = job("no-validator", viaProxy("/novalidator/nv.bin"));
-		job.resume();
-		awaitState(job, JobState.TRANSIENT_ERROR);
-		assertTrue(job.getProgress().bytesTransferred() > 0, "part of the first version was kept before the reset");
-		Files.write(nginx.root.resolve("files/nv.bin"), v2); // same length, another version, and nothing tells
-		awaitState(job, JobState.TRANSFERRED);
-		assertEquals(CompleteResult.COMPLETE, job.complete());
-		assertArrayEquals(v2, Files.readAllBytes(dest("no-validator.bin")));
+		try (FaultProxy proxy = proxy()) {
+			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.RESET, 700_000));
+			TransferJob job = job("no-validator", via(proxy, "/novalidator/nv.bin"));
+			job.resume();
+			awaitState(job, JobState.TRANSIENT_ERROR);
+			assertTrue(job.getProgress().bytesTransferred() > 0, "part of the first version was kept before the reset");
+			Files.write(nginx.root.resolve("files/nv.bin"), v2); // same length, another version, and nothing tells
+			awaitState(job, JobState.TRANSFERRED);
+			assertEquals(CompleteResult.COMPLETE, job.complete());
+			assertArrayEquals(v2, Files.readAllBytes(dest("no-validator.bin")));
+		}
 	}
 
 	@Test
@@ -187,10 +192,16 @@ class HardeningIT extends WithNginx {
 
 	@Test
 	void credentialsAndHeadersGoOnlyToTheFilesOriginAndBasicOverHttpOnlyWhenAllowed() throws Exception {
+		try (FaultProxy proxy = proxy()) { // no fault: another origin (its port) in front of nginx
+			credentialsAndHeadersGoOnlyToTheFilesOrigin(proxy);
+		}
+	}
+
+	private void credentialsAndHeadersGoOnlyToTheFilesOrigin(FaultProxy proxy) throws Exception {
 		Credentials basic = new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "user", "s3cret");
 		String auth = "\"Basic dXNlcjpzM2NyZXQ=\"";
 
-		TransferJob same = job("same-origin", viaProxy("/same-origin"));
+		TransferJob same = job("same-origin", via(proxy, "/same-origin"));
 		same.setCredentials(basic);
 		same.setCustomHeaders(Map.of("X-Api-Key", "k3y"));
 		same.setPlainHttpAuthenticationAllowed(true);
@@ -198,7 +209,7 @@ class HardeningIT extends WithNginx {
 		awaitState(same, JobState.TRANSFERRED);
 		assertEquals(List.of("/echo/a.bin " + auth + " \"k3y\""), nginx.echoedHeaders(), "a redirect within the origin keeps both");
 
-		TransferJob other = job("other-origin", viaProxy("/other-origin")); // the proxy's port redirects to nginx's
+		TransferJob other = job("other-origin", via(proxy, "/other-origin")); // the proxy's port redirects to nginx's
 		other.setCredentials(basic);
 		other.setCustomHeaders(Map.of("X-Api-Key", "k3y"));
 		other.setPlainHttpAuthenticationAllowed(true);
@@ -206,7 +217,7 @@ class HardeningIT extends WithNginx {
 		awaitState(other, JobState.TRANSFERRED);
 		assertEquals("/echo/a.bin \"-\" \"-\"", nginx.echoedHeaders().get(1), "a redirect to another origin carries neither");
 
-		TransferJob plain = job("plain-http", viaProxy("/same-origin"));
+		TransferJob plain = job("plain-http", via(proxy, "/same-origin"));
 		plain.setCredentials(basic);
 		plain.setCustomHeaders(Map.of("X-Api-Key", "k3y"));
 		assertFalse(plain.isPlainHttpAuthenticationAllowed());
