@@ -18,6 +18,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.http.runtime.HttpServiceRuntime;
@@ -69,12 +70,15 @@ public class ApiServlet extends HttpServlet {
 	private transient ServiceReference<HttpServiceRuntime> runtime;
 
 	private transient BundleContext context;
+	private final transient Thread exit = new Thread(this::removeAddress, "bits API address removal");
 	private volatile int maxBody;
 
 	@Activate
 	void activate(BundleContext context, RestConfig config) {
 		this.context = context;
 		modified(config);
+		// a signal ends the JVM without the framework reaching the servlet's end: the address must not outlive it
+		Runtime.getRuntime().addShutdownHook(exit);
 	}
 
 	@Modified
@@ -101,6 +105,21 @@ public class ApiServlet extends HttpServlet {
 
 	@Override
 	public void destroy() {
+		removeAddress();
+	}
+
+	/** Also when the HTTP runtime goes first (a framework stop takes its bundle down before the engine's). */
+	@Deactivate
+	void deactivate() {
+		removeAddress();
+		try {
+			Runtime.getRuntime().removeShutdownHook(exit);
+		} catch (IllegalStateException e) {
+			// the JVM is shutting down: the hook runs anyway
+		}
+	}
+
+	private void removeAddress() {
 		try {
 			ApiAddress.delete(managers.storeDirectory());
 		} catch (IOException e) {
