@@ -1,6 +1,5 @@
 package bits.engine.jobs;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -12,11 +11,9 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ServiceScope;
 
-import bits.api.ErrorCodes;
 import bits.api.HandlerInfo;
 import bits.api.JobScope;
 import bits.api.JobType;
-import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.api.TransferManager;
 import bits.engine.config.EngineConfig;
@@ -37,6 +34,7 @@ public class ManagerComponent implements TransferManager {
 	private Bundle caller;
 	private boolean engine;
 	private volatile boolean admin;
+	private OwnerManager view;
 
 	@Activate
 	void activate(ComponentContext context, EngineConfig config) {
@@ -44,6 +42,7 @@ public class ManagerComponent implements TransferManager {
 		owner = caller.getSymbolicName();
 		engine = caller.getBundleId() == context.getBundleContext().getBundle().getBundleId(); // the shell commands
 		modified(config);
+		view = new OwnerManager(table, owner, caller, () -> admin);
 	}
 
 	@Modified
@@ -53,38 +52,22 @@ public class ManagerComponent implements TransferManager {
 
 	@Override
 	public TransferJob createJob(String displayName, JobType type) {
-		return new JobHandle(table, table.create(owner, displayName, type), caller);
+		return view.createJob(displayName, type);
 	}
 
 	@Override
 	public TransferJob getJob(UUID id, JobScope scope) {
-		InputChecks.notNull("scope", scope);
-		return new JobHandle(table, table.find(id, visible(scope)), caller);
+		return view.getJob(id, scope);
 	}
 
 	@Override
 	public List<TransferJob> listJobs(JobScope scope) {
-		InputChecks.notNull("scope", scope);
-		List<TransferJob> result = new ArrayList<>();
-		table.list(visible(scope)).forEach(j -> result.add(new JobHandle(table, j, caller)));
-		return result;
-	}
-
-	/** @return the owner whose jobs the scope shows, {@code null} for all; the all-owners view is a privilege */
-	private String visible(JobScope scope) {
-		if (scope == JobScope.OWNER) {
-			return owner;
-		}
-		if (!admin) {
-			throw new TransferException(ErrorCodes.E_ACCESSDENIED, "bundle " + owner + " may not use the all-owners view: only the"
-					+ " engine and the bundles listed in the engine's configuration " + ADMIN_BUNDLES + " (PID " + EngineConfig.PID + ") may");
-		}
-		return null;
+		return view.listJobs(scope);
 	}
 
 	@Override
 	public List<HandlerInfo> listHandlers() {
-		return table.handlers();
+		return view.listHandlers();
 	}
 
 	@Override

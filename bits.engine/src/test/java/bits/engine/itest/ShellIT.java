@@ -291,7 +291,7 @@ class ShellIT extends WithNginx {
 		for (String f : List.of("create", "addfile", "addfileset", "files", "list", "info", "resume", "suspend", "cancel", "complete",
 				"setpriority", "setdisplayname", "setdescription", "setnotifyflags", "getnotifyflags", "sethandler", "clearhandler",
 				"setminretrydelay", "setnoprogresstimeout", "setcustomheaders", "setcredentials", "setproxysettings", "handlers", "monitor",
-				"transfer", "wait", "demo")) {
+				"transfer", "wait", "demo", "apitoken")) {
 			assertTrue(functions.contains(f), "bits:" + f + " is registered: " + functions);
 			out.reset();
 			Object returned = run("help bits:" + f);

@@ -1,0 +1,198 @@
+package bits.engine.rest;
+
+import static bits.api.ErrorCodes.BG_E_NOT_FOUND;
+import static bits.api.ErrorCodes.E_ACCESSDENIED;
+import static bits.api.ErrorCodes.E_INVALIDARG;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import bits.api.FileSpec;
+import bits.api.JobScope;
+import bits.api.JobState;
+import bits.api.TransferJob;
+import bits.api.TransferManager;
+
+/**
+ * What the resources do, on the manager acting for the caller. A request that is refused changes nothing (SPEC S5):
+ * a new job is cancelled again, and a change's properties are set back before the error is answered.
+ */
+final class JobResources {
+	private final TransferManager manager;
+	private final Caller caller;
+
+	JobResources(TransferManager manager, Caller caller) {
+		this.manager = manager;
+		this.caller = caller;
+	}
+
+	List<JobDto> list(boolean all) {
+		if (all && !caller.admin()) {
+			throw new ApiException(403, E_ACCESSDENIED, "only the admin token may list every owner's jobs (all=true)");
+		}
+		return manager.listJobs(all ? JobScope.ALL_OWNERS : JobScope.OWNER).stream().map(JobDto::of).toList();
+	}
+
+	JobDto create(JobRequest request) {
+		List<FileSpec> files = files(request); // bad paths and URIs are refused before anything is created
+		if (request.displayName() == null) {
+			throw new ApiException(400, E_INVALIDARG, "a new job needs a displayName");
+		}
+		TransferJob job = manager.createJob(request.displayName());
+		try {
+			apply(job, request, files);
+		} catch (RuntimeException e) {
+			job.cancel(); // the job never was
+			throw e;
+		}
+		return JobDto.of(job);
+	}
+
+	JobDto get(String id) {
+		return JobDto.of(job(id));
+	}
+
+	JobDto patch(String id, JobRequest request) {
+		List<FileSpec> files = files(request);
+		TransferJob job = job(id);
+		Deque<Runnable> undo = new ArrayDeque<>();
+		try {
+			apply(job, request, files, undo);
+		} catch (RuntimeException e) {
+			undo.forEach(Runnable::run); // newest first
+			throw e;
+		}
+		return JobDto.of(job);
+	}
+
+	List<FileDto> files(String id) {
+		return job(id).getFiles().stream().map(FileDto::of).toList();
+	}
+
+	JobDto act(String id, String action) {
+		TransferJob job = job(id);
+		switch (action) {
+		case "resume" -> job.resume();
+		case "suspend" -> job.suspend();
+		case "cancel" -> job.cancel();
+		case "complete" -> job.complete();
+		default -> throw new ApiException(404, BG_E_NOT_FOUND, "no action '" + action + "'");
+		}
+		return JobDto.of(job);
+	}
+
+	List<HandlerDto> handlers() {
+		return manager.listHandlers().stream().map(HandlerDto::of).toList();
+	}
+
+	EngineDto engine(String version, Path store) {
+		Map<String, Integer> perState = new LinkedHashMap<>();
+		EnumSet.allOf(JobState.class).forEach(s -> perState.put(s.name(), 0));
+		manager.listJobs(caller.admin() ? JobScope.ALL_OWNERS : JobScope.OWNER).forEach(j -> perState.merge(j.getState().name(), 1, Integer::sum));
+		return new EngineDto(version, caller.admin() ? store.toString() : null, perState, handlers());
+	}
+
+	/** Another owner's job does not exist for the caller (SPEC S2); the admin sees every owner's. */
+	private TransferJob job(String id) {
+		UUID uuid;
+		try {
+			uuid = UUID.fromString(id);
+		} catch (IllegalArgumentException e) {
+			throw new ApiException(404, BG_E_NOT_FOUND, "no job " + id);
+		}
+		return manager.getJob(uuid, caller.admin() ? JobScope.ALL_OWNERS : JobScope.OWNER);
+	}
+
+	private static List<FileSpec> files(JobRequest request) {
+		List<FileSpec> specs = new ArrayList<>();
+		if (request.files() == null) {
+			return specs;
+		}
+		for (FileRequest f : request.files()) {
+			if (f == null || f.remote() == null || f.local() == null) {
+				throw new ApiException(400, E_INVALIDARG, "a file needs a remote URI and a local path");
+			}
+			try {
+				specs.add(new FileSpec(new URI(f.remote()), Path.of(f.local())));
+			} catch (URISyntaxException | InvalidPathException e) {
+				throw new ApiException(400, E_INVALIDARG, "bad file " + f.remote() + " -> " + f.local() + ": " + e.getMessage());
+			}
+		}
+		return specs;
+	}
+
+	private static void apply(TransferJob job, JobRequest request, List<FileSpec> files) {
+		apply(job, request, files, new ArrayDeque<>());
+	}
+
+	/** Sets the properties given, then adds the files (all or none), then resumes; {@code undo} sets them back. */
+	private static void apply(TransferJob job, JobRequest r, List<FileSpec> files, Deque<Runnable> undo) {
+		if (r.displayName() != null) {
+			String was = job.getDisplayName();
+			job.setDisplayName(r.displayName());
+			undo.push(() -> job.setDisplayName(was));
+		}
+		if (r.description() != null) {
+			String was = job.getDescription();
+			job.setDescription(r.description());
+			undo.push(() -> job.setDescription(was));
+		}
+		if (r.priority() != null) {
+			var was = job.getPriority();
+			job.setPriority(r.priority());
+			undo.push(() -> job.setPriority(was));
+		}
+		if (r.notifyFlags() != null) {
+			var was = job.getNotifyFlags();
+			job.setNotifyFlags(r.notifyFlags());
+			undo.push(() -> job.setNotifyFlags(was));
+		}
+		if (r.minimumRetryDelaySeconds() != null) {
+			var was = job.getMinimumRetryDelay();
+			job.setMinimumRetryDelay(Duration.ofSeconds(r.minimumRetryDelaySeconds()));
+			undo.push(() -> job.setMinimumRetryDelay(was));
+		}
+		if (r.noProgressTimeoutSeconds() != null) {
+			var was = job.getNoProgressTimeout();
+			job.setNoProgressTimeout(Duration.ofSeconds(r.noProgressTimeoutSeconds()));
+			undo.push(() -> job.setNoProgressTimeout(was));
+		}
+		if (r.customHeaders() != null) {
+			var was = job.getCustomHeaders();
+			job.setCustomHeaders(r.customHeaders());
+			undo.push(() -> job.setCustomHeaders(was));
+		}
+		if (r.maxDownloadSize() != null) {
+			var was = job.getMaxDownloadSize();
+			job.setMaxDownloadSize(r.maxDownloadSize());
+			undo.push(() -> job.setMaxDownloadSize(was));
+		}
+		if (r.redirectPolicy() != null) {
+			var was = job.getRedirectPolicy();
+			job.setRedirectPolicy(r.redirectPolicy());
+			undo.push(() -> job.setRedirectPolicy(was));
+		}
+		if (r.handlerId() != null) {
+			var was = job.getHandlerId().orElse(null);
+			job.setHandlerId(r.handlerId().isEmpty() ? null : r.handlerId());
+			undo.push(() -> job.setHandlerId(was));
+		}
+		if (!files.isEmpty()) {
+			job.addFiles(files); // the last change that can be refused: files cannot be taken back
+		}
+		if (Boolean.TRUE.equals(r.resume())) {
+			job.resume();
+		}
+	}
+}

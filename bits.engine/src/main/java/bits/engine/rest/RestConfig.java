@@ -1,0 +1,13 @@
+package bits.engine.rest;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** The REST API's settings; where it listens is Felix HTTP's (org.apache.felix.http: host, org.osgi.service.http.port). */
+@ObjectClassDefinition(id = RestConfig.PID, name = "bits REST API", description = "The engine's management API over HTTP (JSON)")
+public @interface RestConfig {
+	String PID = "bits.rest";
+
+	@AttributeDefinition(name = "Largest request body (bytes)", description = "A request with a larger body is refused with 413")
+	int max_body_bytes() default 1_048_576;
+}
