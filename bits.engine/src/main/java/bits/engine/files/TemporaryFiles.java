@@ -25,6 +25,8 @@ public final class TemporaryFiles {
 	private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY = PosixFilePermissions
 			.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 	private static final LinkOption[] NOFOLLOW = { LinkOption.NOFOLLOW_LINKS };
+	/** The engine's user: read once, it does not change while the process runs. */
+	private static final Integer OWNER_UID = ProcessStatus.uid();
 
 	private TemporaryFiles() {
 	}
@@ -163,9 +165,8 @@ public final class TemporaryFiles {
 	}
 
 	private static boolean ownedByThisProcess(Path file) throws IOException {
-		Integer uid = ProcessUser.uid();
 		try {
-			return uid == null || uid.equals(Files.getAttribute(file, "unix:uid", NOFOLLOW));
+			return OWNER_UID == null || OWNER_UID.equals(Files.getAttribute(file, "unix:uid", NOFOLLOW));
 		} catch (UnsupportedOperationException | IllegalArgumentException e) {
 			return true;
 		}

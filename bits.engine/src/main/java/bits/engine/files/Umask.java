@@ -1,8 +1,5 @@
 package bits.engine.files;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
@@ -29,16 +26,8 @@ final class Umask {
 
 	/** Linux reports the umask in /proc (since 4.7); elsewhere the usual 022 is assumed. */
 	private static int umask() {
-		try {
-			for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-				if (line.startsWith("Umask:")) {
-					return Integer.parseInt(line.substring(6).trim(), 8);
-				}
-			}
-		} catch (IOException | RuntimeException e) {
-			// not Linux
-		}
-		return 0022;
+		String umask = ProcessStatus.field("Umask");
+		return umask == null ? 0022 : Integer.parseInt(umask, 8);
 	}
 
 	static Set<PosixFilePermission> fromMode(int mode) {

@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import bits.api.FileSpec;
 import bits.api.JobScope;
@@ -132,62 +134,37 @@ final class JobResources {
 		return specs;
 	}
 
+	/** Sets one property if the request gives it, remembering how to set it back. */
+	private static <T> void set(T value, Supplier<T> current, Consumer<T> setter, Deque<Runnable> undo) {
+		if (value == null) {
+			return;
+		}
+		T was = current.get();
+		setter.accept(value);
+		undo.push(() -> setter.accept(was));
+	}
+
+	private static Duration seconds(Long seconds) {
+		return seconds == null ? null : Duration.ofSeconds(seconds);
+	}
+
 	private static void apply(TransferJob job, JobRequest request, List<FileSpec> files) {
 		apply(job, request, files, new ArrayDeque<>());
 	}
 
 	/** Sets the properties given, then adds the files (all or none), then resumes; {@code undo} sets them back. */
 	private static void apply(TransferJob job, JobRequest r, List<FileSpec> files, Deque<Runnable> undo) {
-		if (r.displayName() != null) {
-			String was = job.getDisplayName();
-			job.setDisplayName(r.displayName());
-			undo.push(() -> job.setDisplayName(was));
-		}
-		if (r.description() != null) {
-			String was = job.getDescription();
-			job.setDescription(r.description());
-			undo.push(() -> job.setDescription(was));
-		}
-		if (r.priority() != null) {
-			var was = job.getPriority();
-			job.setPriority(r.priority());
-			undo.push(() -> job.setPriority(was));
-		}
-		if (r.notifyFlags() != null) {
-			var was = job.getNotifyFlags();
-			job.setNotifyFlags(r.notifyFlags());
-			undo.push(() -> job.setNotifyFlags(was));
-		}
-		if (r.minimumRetryDelaySeconds() != null) {
-			var was = job.getMinimumRetryDelay();
-			job.setMinimumRetryDelay(Duration.ofSeconds(r.minimumRetryDelaySeconds()));
-			undo.push(() -> job.setMinimumRetryDelay(was));
-		}
-		if (r.noProgressTimeoutSeconds() != null) {
-			var was = job.getNoProgressTimeout();
-			job.setNoProgressTimeout(Duration.ofSeconds(r.noProgressTimeoutSeconds()));
-			undo.push(() -> job.setNoProgressTimeout(was));
-		}
-		if (r.customHeaders() != null) {
-			var was = job.getCustomHeaders();
-			job.setCustomHeaders(r.customHeaders());
-			undo.push(() -> job.setCustomHeaders(was));
-		}
-		if (r.maxDownloadSize() != null) {
-			var was = job.getMaxDownloadSize();
-			job.setMaxDownloadSize(r.maxDownloadSize());
-			undo.push(() -> job.setMaxDownloadSize(was));
-		}
-		if (r.redirectPolicy() != null) {
-			var was = job.getRedirectPolicy();
-			job.setRedirectPolicy(r.redirectPolicy());
-			undo.push(() -> job.setRedirectPolicy(was));
-		}
-		if (r.handlerId() != null) {
-			var was = job.getHandlerId().orElse(null);
-			job.setHandlerId(r.handlerId().isEmpty() ? null : r.handlerId());
-			undo.push(() -> job.setHandlerId(was));
-		}
+		set(r.displayName(), job::getDisplayName, job::setDisplayName, undo);
+		set(r.description(), job::getDescription, job::setDescription, undo);
+		set(r.priority(), job::getPriority, job::setPriority, undo);
+		set(r.notifyFlags(), job::getNotifyFlags, job::setNotifyFlags, undo);
+		set(seconds(r.minimumRetryDelaySeconds()), job::getMinimumRetryDelay, job::setMinimumRetryDelay, undo);
+		set(seconds(r.noProgressTimeoutSeconds()), job::getNoProgressTimeout, job::setNoProgressTimeout, undo);
+		set(r.customHeaders(), job::getCustomHeaders, job::setCustomHeaders, undo);
+		set(r.maxDownloadSize(), job::getMaxDownloadSize, job::setMaxDownloadSize, undo);
+		set(r.redirectPolicy(), job::getRedirectPolicy, job::setRedirectPolicy, undo);
+		// an empty handler id clears it
+		set(r.handlerId(), () -> job.getHandlerId().orElse(""), id -> job.setHandlerId(id.isEmpty() ? null : id), undo);
 		if (!files.isEmpty()) {
 			job.addFiles(files); // the last change that can be refused: files cannot be taken back
 		}
