@@ -1,7 +1,6 @@
 package bits.engine.rest;
 
 import static bits.api.ErrorCodes.BG_E_NOT_FOUND;
-import static bits.api.ErrorCodes.E_ACCESSDENIED;
 import static bits.api.ErrorCodes.E_INVALIDARG;
 import static bits.api.ErrorCodes.E_NOTIMPL;
 
@@ -29,13 +28,8 @@ import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
-import bits.api.ErrorCodes;
 import bits.api.TransferException;
 import bits.engine.jobs.OwnerManagers;
 
@@ -49,13 +43,8 @@ import bits.engine.jobs.OwnerManagers;
 @Designate(ocd = RestConfig.class)
 public class ApiServlet extends HttpServlet {
 	private static final long serialVersionUID = 1L;
-	private static final String JSON = "application/json;charset=utf-8";
 	private static final long DRAIN = 64L << 20;
 
-	/** Unknown fields are refused, not ignored: a misspelt property must not look accepted (SPEC S5). */
-	private static final ObjectMapper MAPPER = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-			.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-			.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
 	@Reference(service = LoggerFactory.class)
 	private transient Logger log;
@@ -131,25 +120,17 @@ public class ApiServlet extends HttpServlet {
 	protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
 		String context = request.getMethod() + " " + Optional.ofNullable(request.getPathInfo()).orElse("/");
 		try {
-			Caller caller = authenticate(request);
+			Caller caller = tokens.authenticate(request);
 			JobResources resources = new JobResources(managers.forOwner(caller.owner(), caller.admin()), caller);
 			Object body = route(request, response, resources);
-			send(response, response.getStatus(), body); // 200, or what the resource set
+			Json.send(response, response.getStatus(), body); // 200, or what the resource set
 		} catch (ApiException e) {
-			fail(response, e, context);
+			Json.fail(response, e, context);
 		} catch (TransferException e) {
-			fail(response, ApiException.of(e), context);
+			Json.fail(response, ApiException.of(e), context);
 		} catch (IllegalArgumentException e) { // a value the engine's API refuses as such (a negative duration, say)
-			fail(response, new ApiException(400, E_INVALIDARG, e.getMessage()), context);
+			Json.fail(response, new ApiException(400, E_INVALIDARG, e.getMessage()), context);
 		}
-	}
-
-	private Caller authenticate(HttpServletRequest request) {
-		String header = request.getHeader("Authorization");
-		if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-			throw new ApiException(401, E_ACCESSDENIED, "no bearer token (Authorization: Bearer TOKEN)");
-		}
-		return tokens.caller(header.substring(7).trim()).orElseThrow(() -> new ApiException(401, E_ACCESSDENIED, "unknown token"));
 	}
 
 	private Object route(HttpServletRequest request, HttpServletResponse response, JobResources resources) throws IOException {
@@ -214,7 +195,7 @@ public class ApiServlet extends HttpServlet {
 			}
 		}
 		try {
-			JobRequest r = MAPPER.readValue(body, JobRequest.class);
+			JobRequest r = Json.MAPPER.readValue(body, JobRequest.class);
 			if (r == null) {
 				throw new ApiException(400, E_INVALIDARG, "the body is empty: a JSON object is expected");
 			}
@@ -240,16 +221,4 @@ public class ApiServlet extends HttpServlet {
 		return new ApiException(413, E_INVALIDARG, "the body is larger than " + limit + " bytes (configuration " + RestConfig.PID + ", max.body.bytes)");
 	}
 
-	private void fail(HttpServletResponse response, ApiException e, String context) throws IOException {
-		if (e.status == 401) {
-			response.setHeader("WWW-Authenticate", "Bearer");
-		}
-		send(response, e.status, new ErrorDto(ErrorCodes.hex(e.code), context, e.getMessage()));
-	}
-
-	private static void send(HttpServletResponse response, int status, Object body) throws IOException {
-		response.setStatus(status);
-		response.setContentType(JSON);
-		MAPPER.writeValue(response.getOutputStream(), body);
-	}
 }

@@ -1,5 +1,7 @@
 package bits.engine.rest;
 
+import static bits.api.ErrorCodes.E_ACCESSDENIED;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +16,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+
+import javax.servlet.http.HttpServletRequest;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -69,6 +73,18 @@ public class ApiTokens {
 			throw new UncheckedIOException(e);
 		}
 		return token;
+	}
+
+	/**
+	 * @return whom the request's bearer token acts for
+	 * @throws ApiException 401 without a token or with an unknown one
+	 */
+	Caller authenticate(HttpServletRequest request) {
+		String header = request.getHeader("Authorization");
+		if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+			throw new ApiException(401, E_ACCESSDENIED, "no bearer token (Authorization: Bearer TOKEN)");
+		}
+		return caller(header.substring(7).trim()).orElseThrow(() -> new ApiException(401, E_ACCESSDENIED, "unknown token"));
 	}
 
 	/** @return whom the token acts for; every line is compared, in constant time, so timing tells nothing */
