@@ -34,6 +34,7 @@ import bits.api.JobState;
 import bits.api.JobType;
 import bits.api.TransferException;
 import bits.api.TransferJob;
+import bits.engine.store.JournalEntry;
 import bits.engine.store.Notice;
 import bits.engine.config.EngineConfig;
 import bits.engine.store.FileRow;
@@ -100,6 +101,7 @@ public class JobTable {
 	/** Cancels the jobs unchanged for longer than the inactivity timeout (BITS's JobInactivityTimeout, 90 days). */
 	public void cancelInactive() {
 		new Housekeeping(this, log).cancelInactive(limits.inactivity());
+		pruneJournal();
 	}
 
 
@@ -202,9 +204,27 @@ public class JobTable {
 		notifier.jobChanged(job);
 	}
 
-	/** Records a terminal notification in the current transaction, if the job's flags want it (SPEC N1, N7). */
+	/**
+	 * Records a terminal event in the current transaction: in the journal always (the event stream's replay, SPEC S3),
+	 * in the outbox if the job's flags want it (SPEC N1, N7).
+	 */
 	void record(JobRow job, Notice.Kind kind, int file) {
+		store.insertJournal(job, kind, file);
 		Notices.record(store, job, kind, file);
+	}
+
+	/** @see Store#journal */
+	synchronized List<JournalEntry> journal(long afterId, String owner, UUID job, int limit) {
+		return store.journal(afterId, owner, job, limit);
+	}
+
+	synchronized long lastJournalId() {
+		return store.lastJournalId();
+	}
+
+	/** Forgets the journal entries older than the retention. */
+	synchronized void pruneJournal() {
+		store.pruneJournal(Instant.now().minus(limits.eventRetention()));
 	}
 
 	public LiveCallbacks callbacks() {

@@ -36,7 +36,11 @@ final class Schema {
 					"CREATE INDEX outbox_job ON outbox(job)" },
 			new String[] { // 3: the temporary file's identity; the opt-in to credentials over plain http
 					"ALTER TABLE file ADD COLUMN temporary_key TEXT",
-					"ALTER TABLE job ADD COLUMN plain_http_auth INTEGER NOT NULL DEFAULT 0" });
+					"ALTER TABLE job ADD COLUMN plain_http_auth INTEGER NOT NULL DEFAULT 0" },
+			new String[] { // 4: the journal of terminal events, which the event stream replays (SPEC S3); kinds by name
+					"CREATE TABLE journal (id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, owner TEXT NOT NULL,"
+							+ " kind TEXT NOT NULL, file INTEGER NOT NULL, created_ms INTEGER NOT NULL)",
+					"CREATE INDEX journal_job ON journal(job)" });
 
 	/** Runs the migrations the store has not seen, each in its own transaction. */
 	static void migrate(Connection c) throws SQLException {

@@ -360,6 +360,73 @@ public final class Store implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Records an event in the journal, whatever the job's notification flags; call it inside the transaction of the
+	 * change. The journal outlives the job (a stream client may ask after the job was completed) until pruned.
+	 */
+	public JournalEntry insertJournal(JobRow job, Notice.Kind kind, int file) {
+		Instant now = Instant.now();
+		update("INSERT INTO journal (job, owner, kind, file, created_ms) VALUES (?,?,?,?,?)", s -> {
+			s.setString(1, job.id.toString());
+			s.setString(2, job.owner);
+			s.setString(3, kind.name());
+			s.setInt(4, file);
+			s.setLong(5, now.toEpochMilli());
+		});
+		try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT last_insert_rowid()")) {
+			return new JournalEntry(r.getLong(1), job.id, job.owner, kind, file, now);
+		} catch (SQLException e) {
+			throw new StoreException("cannot read the journal id: " + e.getMessage(), e);
+		}
+	}
+
+	/**
+	 * @param owner only this owner's events, or {@code null} for every owner's
+	 * @param job only this job's events, or {@code null} for every job's
+	 * @return at most {@code limit} events after {@code afterId}, oldest first
+	 */
+	public List<JournalEntry> journal(long afterId, String owner, UUID job, int limit) {
+		String sql = "SELECT * FROM journal WHERE id > ?" + (owner == null ? "" : " AND owner = ?") + (job == null ? "" : " AND job = ?")
+				+ " ORDER BY id LIMIT ?";
+		List<JournalEntry> result = new ArrayList<>();
+		try (PreparedStatement s = connection.prepareStatement(sql)) {
+			int i = 1;
+			s.setLong(i++, afterId);
+			if (owner != null) {
+				s.setString(i++, owner);
+			}
+			if (job != null) {
+				s.setString(i++, job.toString());
+			}
+			s.setInt(i, limit);
+			try (ResultSet r = s.executeQuery()) {
+				while (r.next()) {
+					long id = r.getLong("id");
+					result.add(new JournalEntry(id, UUID.fromString(r.getString("job")), r.getString("owner"),
+							name(Notice.Kind.class, r.getString("kind"), "kind of journal entry " + id), r.getInt("file"),
+							Instant.ofEpochMilli(r.getLong("created_ms"))));
+				}
+			}
+		} catch (SQLException e) {
+			throw new StoreException("cannot read the journal in " + directory + ": " + e.getMessage(), e);
+		}
+		return result;
+	}
+
+	/** @return the id of the latest journal entry, 0 when there is none */
+	public long lastJournalId() {
+		try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT COALESCE(MAX(id), 0) FROM journal")) {
+			return r.getLong(1);
+		} catch (SQLException e) {
+			throw new StoreException("cannot read the journal in " + directory + ": " + e.getMessage(), e);
+		}
+	}
+
+	/** Forgets the journal entries recorded before {@code before}. */
+	public void pruneJournal(Instant before) {
+		update("DELETE FROM journal WHERE created_ms < ?", s -> s.setLong(1, before.toEpochMilli()));
+	}
+
 	public void deleteNotice(long id) {
 		update("DELETE FROM outbox WHERE id=?", s -> s.setLong(1, id));
 	}
@@ -439,6 +506,16 @@ public final class Store implements AutoCloseable {
 					+ " this engine knows (a store of a newer engine, or a damaged one)");
 		}
 		return values[stored];
+	}
+
+	/** An enum value from its stored name; one this engine does not know is a clear error. */
+	private static <E extends Enum<E>> E name(Class<E> type, String stored, String what) {
+		try {
+			return Enum.valueOf(type, stored);
+		} catch (IllegalArgumentException | NullPointerException e) {
+			throw new StoreException(what + " has the stored value " + stored + ", which is no " + type.getSimpleName()
+					+ " this engine knows (a store of a newer engine, or a damaged one)");
+		}
 	}
 
 	@Override

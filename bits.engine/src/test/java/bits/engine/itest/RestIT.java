@@ -250,6 +250,9 @@ class RestIT {
 			while (operations.hasNext()) {
 				var operation = operations.next();
 				String method = operation.getKey();
+				if (operation.getValue().at("/responses/200/content").has("text/event-stream")) {
+					continue; // a stream does not end: EventStreamIT checks it
+				}
 				boolean hasBody = operation.getValue().has("requestBody");
 				var r = call(method.toUpperCase(), path.replace("{id}", id), ownerA, hasBody ? bodies.get(method) : null);
 				JsonNode documented = operation.getValue().get("responses").get(String.valueOf(r.statusCode()));
@@ -308,6 +311,11 @@ class RestIT {
 
 	/** @param body null, a JSON text, or something to write as JSON */
 	static HttpResponse<String> call(String method, String path, String token, Object body) throws Exception {
+		return call(method, path, token, body, api);
+	}
+
+	/** As {@link #call(String, String, String, Object)}, on the API at {@code api}. */
+	static HttpResponse<String> call(String method, String path, String token, Object body, URI api) throws Exception {
 		String text = body == null ? null : body instanceof String s ? s : JSON.writeValueAsString(body);
 		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(api + path)).timeout(Engine.TIMEOUT).header("Authorization", "Bearer " + token)
 				.method(method, text == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(text));
