@@ -70,6 +70,17 @@ public class OwnerManagers {
 		return () -> table.detachNotifier(n);
 	}
 
+	/**
+	 * Runs {@code work}, calls of {@code job}'s setters, {@code addFiles} and {@code resume}, as one change: each call
+	 * refuses bad input at once, and the changes are made and persisted together at the end, or not at all (nor is the
+	 * job's modification time touched). At most one {@code addFiles}.
+	 *
+	 * @param job a job of a manager of this engine
+	 */
+	public void atomically(TransferJob job, Runnable work) {
+		((JobHandle) job).batch(work);
+	}
+
 	/** The directory of the store the jobs live in, where the API keeps its token and address files. */
 	public Path storeDirectory() {
 		return storeDirectory;

@@ -202,6 +202,7 @@ class RestIT {
 		String id = json(call("POST", "/jobs", ownerA, Map.of("displayName", "kept"))).get("id").asText();
 		String remote = nginx.uri("/files/rest.bin").toString();
 		List<String> before = snapshot();
+		List<String> stored = storeRows();
 		List<HttpResponse<String>> bad = new ArrayList<>();
 		bad.add(call("POST", "/jobs", ownerA, "{\"displayName\": "));
 		bad.add(call("POST", "/jobs", ownerA, Map.of("displayName", "x", "colour", "blue")));
@@ -227,7 +228,38 @@ class RestIT {
 		var empty = call("POST", "/jobs/" + id + "/resume", ownerA, null);
 		assertEquals(409, empty.statusCode(), empty.body());
 		assertEquals("0x80200003", JSON.readTree(empty.body()).get("code").asText(), "BG_E_EMPTY");
+		var renamedButEmpty = call("PATCH", "/jobs/" + id, ownerA, Map.of("displayName", "changed", "resume", true));
+		assertEquals(409, renamedButEmpty.statusCode(), "the resume is refused, so the new name is not kept either: " + renamedButEmpty.body());
 		assertEquals(before, snapshot());
+		assertEquals(stored, storeRows(), "the store itself, row by row");
+	}
+
+	/** Every row of every table of the store, read through a read-only connection of its own. */
+	private static List<String> storeRows() throws Exception {
+		org.sqlite.SQLiteDataSource source = new org.sqlite.SQLiteDataSource();
+		source.setUrl("jdbc:sqlite:file:" + store.resolve("bits.db") + "?mode=ro");
+		List<String> rows = new ArrayList<>();
+		try (var c = source.getConnection(); var s = c.createStatement()) {
+			List<String> tables = new ArrayList<>();
+			try (var r = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+				while (r.next()) {
+					tables.add(r.getString(1));
+				}
+			}
+			assertTrue(tables.containsAll(List.of("job", "file", "credential", "outbox", "journal")), tables.toString());
+			for (String table : tables) {
+				try (var r = s.executeQuery("SELECT * FROM " + table + " ORDER BY rowid")) {
+					while (r.next()) {
+						StringBuilder row = new StringBuilder(table);
+						for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+							row.append('|').append(r.getString(i));
+						}
+						rows.add(row.toString());
+					}
+				}
+			}
+		}
+		return rows;
 	}
 
 	@Test
