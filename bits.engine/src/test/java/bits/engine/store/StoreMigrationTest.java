@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -130,5 +131,50 @@ class StoreMigrationTest {
 			assertEquals(List.of("a FILE_TRANSFERRED 0", "b FILE_TRANSFERRED 0", "b JOB_TRANSFERRED -1", "c JOB_ERROR -1"),
 					s.journal(0, null, null, 10).stream().map(e -> e.job().toString().substring(35) + " " + e.kind() + " " + e.file()).toList());
 		}
+		// what a person sees with sqlite3: names, also where the store was written with numbers
+		try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bits.db")); var st = c.createStatement()) {
+			assertEquals(List.of("DOWNLOAD TRANSIENT_ERROR LOW OVERRIDE DISALLOW REMOTE_FILE null JOB_MODIFICATION,FILE_TRANSFERRED",
+					"DOWNLOAD TRANSFERRED FOREGROUND NO_PROXY ALLOW_HTTPS_TO_HTTP null REMOTE_APPLICATION JOB_TRANSFERRED,JOB_ERROR",
+					"DOWNLOAD ERROR HIGH PRECONFIG ALLOW LOCAL_FILE null JOB_ERROR,DISABLE",
+					"DOWNLOAD QUEUED NORMAL PRECONFIG ALLOW null null JOB_TRANSFERRED,JOB_ERROR"),
+					rows(st, "SELECT type, state, priority, proxy_usage, redirect_policy, error_context, notify_error_context, notify_flags FROM job"
+							+ " ORDER BY created_ms"));
+			assertEquals(List.of("VALID", "UNKNOWN", "INVALID", "UNKNOWN"), rows(st, "SELECT validation FROM file ORDER BY job, idx"));
+			assertEquals(List.of("SERVER BASIC", "PROXY DIGEST"), rows(st, "SELECT target, scheme FROM credential ORDER BY target DESC"));
+			assertEquals(List.of("FILE_TRANSFERRED", "JOB_TRANSFERRED", "JOB_ERROR"), rows(st, "SELECT kind FROM outbox ORDER BY id"));
+			assertEquals(List.of("text"), rows(st, "SELECT DISTINCT typeof(state) FROM job"));
+		}
+	}
+
+	@Test
+	void aNewStoreKeepsNamesToo() throws Exception {
+		JobRow j = new JobRow(UUID.randomUUID(), "o", bits.api.JobType.DOWNLOAD, "n", Instant.now());
+		try (Store s = Store.open(dir, Secrets.open(dir.resolve("secrets.key")))) {
+			s.insertJob(j);
+			j.notifyFlags = EnumSet.noneOf(NotifyFlag.class);
+			s.updateJob(j);
+			s.insertNotice(j.id, Notice.Kind.FILE_TRANSFERRED, 0);
+		}
+		try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bits.db")); var st = c.createStatement()) {
+			assertEquals(List.of("DOWNLOAD SUSPENDED NORMAL "), rows(st, "SELECT type, state, priority, notify_flags FROM job"));
+			assertEquals(List.of("FILE_TRANSFERRED"), rows(st, "SELECT kind FROM outbox"));
+		}
+		try (Store s = Store.open(dir, Secrets.open(dir.resolve("secrets.key")))) {
+			assertEquals(EnumSet.noneOf(NotifyFlag.class), s.loadJobs().get(0).notifyFlags);
+		}
+	}
+
+	private static List<String> rows(java.sql.Statement st, String sql) throws Exception {
+		List<String> rows = new java.util.ArrayList<>();
+		try (var r = st.executeQuery(sql)) {
+			while (r.next()) {
+				StringBuilder b = new StringBuilder();
+				for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+					b.append(i > 1 ? " " : "").append(r.getString(i));
+				}
+				rows.add(b.toString());
+			}
+		}
+		return rows;
 	}
 }
