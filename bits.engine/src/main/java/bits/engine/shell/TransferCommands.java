@@ -70,9 +70,12 @@ public class TransferCommands {
 			job.complete();
 		}
 		String document = json ? JobJson.document(w -> {
-			w.object().key("result").value(state.name()).key("seconds").value(seconds).key("job");
+			w.writeStartObject();
+			w.writeStringField("result", state.name());
+			w.writeNumberField("seconds", seconds);
+			w.writeFieldName("job");
 			JobJson.job(w, job, true, false);
-			w.endObject();
+			w.writeEndObject();
 		}) : null;
 		if (state != JobState.TRANSFERRED) {
 			String error = job.getError().map(e -> ": " + e).orElse("");
