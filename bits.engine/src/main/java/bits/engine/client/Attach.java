@@ -64,8 +64,7 @@ public final class Attach {
 		try {
 			String address = Files.readString(store.resolve("api-address"), StandardCharsets.UTF_8).strip();
 			client = new Attach(new URL(address + "/shell"), adminToken(store.resolve("api-tokens")), Boolean.parseBoolean(args[2]));
-		} catch (IOException e) {
-			System.err.println("bits: cannot attach to the engine of store " + store + ": " + e.getMessage());
+		} catch (IOException e) { // the engine stopped since the wrapper looked (its address is gone): the wrapper starts one
 			System.exit(NOT_REACHED);
 			return;
 		}
@@ -77,8 +76,7 @@ public final class Attach {
 			case "repl" -> client.repl();
 			default -> throw new IllegalArgumentException("unknown mode " + args[1]);
 			};
-		} catch (ConnectException e) {
-			System.err.println("bits: no engine answers at " + client.url + " (" + e.getMessage() + ")");
+		} catch (ConnectException e) { // nothing was sent: the wrapper starts an engine, or says why it cannot
 			status = NOT_REACHED;
 		} catch (IOException e) {
 			System.err.println("bits: the engine at " + client.url + " did not finish the command: " + e);
