@@ -143,7 +143,7 @@ class AttachTest {
 			assertEquals("TRANSFERRED", ((Map<?, ?>) listed.get(0)).get("state"));
 			assertTrue(bits("info", "attached").out().contains("TRANSFERRED"));
 			Result completed = bits("complete", "attached");
-			assertEquals(new Result(0, "ACKNOWLEDGED\n", ""), completed);
+			assertEquals(new Result(0, "COMPLETE\n", ""), completed);
 			assertArrayEquals(data, Files.readAllBytes(out.resolve("a.bin")));
 
 			Result transfer = bits("transfer", nginx.uri("/files/a.bin").toString(), out.resolve("t.bin").toString());
