@@ -471,7 +471,7 @@ def find_jar(group_path):
     raise SystemExit(f"no jar under {base}")
 
 
-def cli(work, table, runs):
+def cli(nginx, work, table, runs):
     """./bits list --json: one-shot (a JVM and a framework for the command) vs attached to a running ./bits serve
     (the wrapper's checks and the small client JVM); and one job's GET by curl against the same engine."""
     store = os.path.join(work, "store-cli")
@@ -515,6 +515,14 @@ def cli(work, table, runs):
             if code != "200":
                 raise SystemExit(f"curl GET /jobs/ID: HTTP {code}")
             curl_total.append(float(total))
+        # the floor: the same curl for a small static file from nginx (what curl's own process costs)
+        with open(os.path.join(nginx.root, "cli.json"), "w") as f:
+            f.write(json.dumps({"id": ids[0]}))
+        static_wall = []
+        for _ in range(runs * 10):
+            t0 = time.perf_counter()
+            subprocess.run(["curl", "-sS", "-o", "/dev/null", nginx.url("cli.json")], check=True)
+            static_wall.append(time.perf_counter() - t0)
     finally:
         serve.terminate()
         serve.wait(60)
@@ -522,6 +530,8 @@ def cli(work, table, runs):
     table.add("CLI", "./bits list --json attached to ./bits serve (wrapper + client JVM)", attached, [], peer_walls=one_shot,
               ratio_label="faster than one-shot", note="goal <= 0.3 s")
     table.add("CLI", "curl GET /bits/api/v1/jobs/ID, the curl process", [w * 1000 for w in curl_wall], [], unit="ms", note="goal <= 10 ms")
+    table.add("CLI", "peer: curl GET of a small static file from nginx, the curl process", [w * 1000 for w in static_wall], [], unit="ms",
+              note="curl's own floor on this machine")
     table.add("CLI", "curl GET /bits/api/v1/jobs/ID, curl's time_total", [t * 1000 for t in curl_total], [], unit="ms")
 
 
@@ -565,7 +575,7 @@ def main():
             p7(nginx, work, table, 2 if a.quick else 5, opts)
             phase("p7")
         if "CLI" in only:
-            cli(work, table, 5 if a.quick else 10)
+            cli(nginx, work, table, 5 if a.quick else 10)
             phase("cli")
         # --quick: P3 and P5 from JMH only; the full run adds the open-loop P3 at 10,000/s and P5 installed-but-stopped
         figures = [f for f in ("P3", "P4", "P5") if f in only and not (a.quick and f in ("P3", "P5"))]
