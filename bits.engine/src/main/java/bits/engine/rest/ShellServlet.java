@@ -58,6 +58,7 @@ public class ShellServlet extends HttpServlet {
 	private transient CommandProcessor processor;
 
 	private volatile int maxBody;
+	private volatile boolean remote;
 
 	@Activate
 	void activate(RestConfig config) {
@@ -67,6 +68,22 @@ public class ShellServlet extends HttpServlet {
 	@Modified
 	void modified(RestConfig config) {
 		maxBody = config.max_body_bytes();
+		remote = config.shell_remote();
+	}
+
+	/**
+	 * The command line that attaches runs on the engine's machine: a shell (which can install bundles) is refused to
+	 * other machines unless configured, even with the admin token, should the API be made to listen beyond loopback.
+	 */
+	static boolean fromAllowedAddress(String remoteAddress, boolean remoteAllowed) {
+		if (remoteAllowed) {
+			return true;
+		}
+		try {
+			return java.net.InetAddress.getByName(remoteAddress).isLoopbackAddress();
+		} catch (java.net.UnknownHostException e) {
+			return false;
+		}
 	}
 
 	@Override
@@ -77,6 +94,10 @@ public class ShellServlet extends HttpServlet {
 			Caller caller = tokens.authenticate(request);
 			if (!caller.admin()) {
 				throw new ApiException(403, E_ACCESSDENIED, "the shell runs any command: only the admin token may use it");
+			}
+			if (!fromAllowedAddress(request.getRemoteAddr(), remote)) {
+				throw new ApiException(403, E_ACCESSDENIED, "the shell answers only on this machine (loopback); configuration " + RestConfig.PID
+						+ ", shell.remote=true allows other machines");
 			}
 			if (!request.getMethod().equals("POST")) {
 				throw new ApiException(405, E_NOTIMPL, request.getMethod() + " is not a method of " + PATH);
