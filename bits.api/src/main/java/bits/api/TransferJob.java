@@ -229,12 +229,16 @@ public interface TransferJob {
 	 * Sets the persistent handler id, replacing any earlier one; {@code null} clears;
 	 * {@code BITS_JOB_PROPERTY_NOTIFICATION_CLSID} (SPEC N4, N6).
 	 *
-	 * @param handlerId the id of a {@link BitsHandler} component, or {@code null}
+	 * The id may name a version range, {@code ID;version=RANGE} in OSGi syntax (for example
+	 * {@code com.example.Installer;version=[2,3)}): only a bundle whose version is in the range then serves the job,
+	 * and the engine installs and updates within it. The text is persisted with the job as given.
+	 *
+	 * @param handlerId the id of a {@link BitsHandler} component, optionally with a version range, or {@code null}
 	 * @throws TransferException {@link ErrorCodes#HANDLER_NOT_FOUND} if no installed bundle and no configured
-	 *         repository provides it
+	 *         repository provides it (in the range); {@link ErrorCodes#E_INVALIDARG} if it is malformed
 	 */
 	void setHandlerId(String handlerId);
 
-	/** @return the persistent handler id, if set */
+	/** @return the persistent handler id as set (with its version range, if any), if set */
 	Optional<String> getHandlerId();
 }

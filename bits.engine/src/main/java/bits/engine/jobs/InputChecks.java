@@ -35,12 +35,24 @@ public final class InputChecks {
 		return bounded("description", description, TransferManager.MAX_DESCRIPTION);
 	}
 
-	/** A handler id: {@code null} clears; otherwise not blank, no white space, at most the display name's length. */
+	/**
+	 * A handler id: {@code null} clears; otherwise not blank, no white space, at most the display name's length, and
+	 * either {@code ID} or {@code ID;version=RANGE} with a valid OSGi version range (SPEC H8), kept as given.
+	 */
 	public static String handlerId(String id) {
 		if (id != null && (id.isBlank() || !id.equals(id.strip()) || id.chars().anyMatch(Character::isWhitespace))) {
 			throw new TransferException(E_INVALIDARG, "handler id \"" + id + "\" is blank or contains white space");
 		}
-		return id == null ? null : bounded("handler id", id, TransferManager.MAX_DISPLAY_NAME);
+		if (id == null) {
+			return null;
+		}
+		bounded("handler id", id, TransferManager.MAX_DISPLAY_NAME);
+		try {
+			HandlerSpec.parse(id);
+		} catch (IllegalArgumentException e) {
+			throw new TransferException(E_INVALIDARG, e.getMessage());
+		}
+		return id;
 	}
 
 	private static String bounded(String what, String value, int max) {

@@ -52,6 +52,23 @@ class InputChecksTest {
 	}
 
 	@Test
+	void aHandlerIdMayNameAVersionRangeKeptAsGiven() { // H8
+		assertEquals("com.example.Installer;version=[2,3)", InputChecks.handlerId("com.example.Installer;version=[2,3)"));
+		HandlerSpec spec = HandlerSpec.parse("com.example.Installer;version=[2,3)");
+		assertEquals("com.example.Installer", spec.id());
+		assertTrue(spec.accepts(org.osgi.framework.Version.parseVersion("2.9.1")));
+		assertTrue(!spec.accepts(org.osgi.framework.Version.parseVersion("3.0.0")));
+		assertTrue(!spec.accepts(org.osgi.framework.Version.parseVersion("1.9")));
+		assertTrue(HandlerSpec.parse("h;version=\"2.0\"").accepts(org.osgi.framework.Version.parseVersion("7")));
+		assertTrue(HandlerSpec.parse("h").accepts(org.osgi.framework.Version.parseVersion("0.0.1")));
+		for (String bad : new String[] { "h;version=[3,2)", "h;version=", "h;range=[1,2)", ";version=1", "h;version=x" }) {
+			TransferException e = fails(() -> InputChecks.handlerId(bad));
+			assertEquals(ErrorCodes.E_INVALIDARG, e.getCode(), bad);
+			assertTrue(e.getMessage().contains(bad), e.getMessage());
+		}
+	}
+
+	@Test
 	void schemeIsLowerCased() {
 		assertEquals(URI.create("https://Host/a"), InputChecks.remote(URI.create("HTTPS://Host/a")));
 	}
