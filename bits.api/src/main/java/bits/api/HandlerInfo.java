@@ -9,6 +9,13 @@ package bits.api;
  * @param bundle the symbolic name of the providing bundle
  * @param version the version of the providing bundle
  * @param source where the bundle comes from: its install location, or the repository index that lists it
+ * @param available the highest version of a bundle providing the id that the configured repository indexes offer, or
+ *        {@code null} if none does; a bundle the engine installed is updated to it before the id's next notification
+ * @since 1.2
  */
-public record HandlerInfo(String id, HandlerState state, String bundle, String version, String source) {
+public record HandlerInfo(String id, HandlerState state, String bundle, String version, String source, String available) {
+	/** A handler id without what the indexes offer for it. */
+	public HandlerInfo(String id, HandlerState state, String bundle, String version, String source) {
+		this(id, state, bundle, version, source, null);
+	}
 }

@@ -92,6 +92,24 @@ public interface TransferManager {
 	 */
 	List<HandlerInfo> listHandlers();
 
+	/**
+	 * Updates, now, the handler bundle the engine installed for a handler id to what the configured repository indexes
+	 * offer: a higher version, or the same version rebuilt (another SHA-256). The engine does this by itself before
+	 * the id's next notification; this call does not wait for one and reads the indexes again first. Like the
+	 * automatic update, it waits until no callback of the bundle is running and lets none start meanwhile; pending
+	 * notifications are delivered afterwards, by the new version. Bundles the engine did not install are never
+	 * updated.
+	 *
+	 * @param handlerId the handler id, optionally with a version range ({@code ID;version=[2,3)}) that the update must
+	 *        stay in
+	 * @return the handler after the update (unchanged if it was up to date)
+	 * @throws TransferException {@link ErrorCodes#E_ACCESSDENIED} if the caller is not an administrator;
+	 *         {@link ErrorCodes#HANDLER_NOT_FOUND} if the engine installed no bundle for the id;
+	 *         {@link ErrorCodes#HANDLER_ACTIVATION_FAILED} if the update failed (the bundle is left as it was)
+	 * @since 1.2
+	 */
+	HandlerInfo updateHandler(String handlerId);
+
 	/** @return the owner of the jobs this manager creates: the calling bundle's symbolic name */
 	String getOwner();
 }

@@ -99,6 +99,14 @@ public @interface EngineConfig {
 	@AttributeDefinition(name = "Handler idle time (s)", description = "A handler not called this long is released (its component deactivates); 0: never")
 	long handler_idle_s() default 300;
 
+	@AttributeDefinition(name = "Handler repository refresh (s)", description = "How long an http(s) index is used before it is read again to look for"
+			+ " newer handler versions; a file: index is read again whenever its file changes")
+	long handler_repository_refresh_s() default 60;
+
+	@AttributeDefinition(name = "Handler uninstall idle time (s)", description = "A handler bundle the engine installed on demand (or a library it installed"
+			+ " with one) that no job has needed this long is uninstalled; bundles it did not install are never touched; 0: never. Default 7 days")
+	long handler_uninstall_idle_s() default 604_800;
+
 	@AttributeDefinition(name = "Event journal retention (hours)", description = "How long the event stream can replay a terminal event"
 			+ " (a job transferred or in error, a file transferred) to a client that reconnects with its last event id")
 	long event_retention_hours() default 168;

@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Properties;
 
 import org.osgi.framework.Bundle;
+import org.osgi.framework.Version;
 import org.osgi.service.log.Logger;
 
 /**
@@ -16,12 +17,37 @@ import org.osgi.service.log.Logger;
  * recognised again after a restart (the framework keeps the bundles, not who installed them). A bundle counts as the
  * engine's only if both its location and its bundle id are those recorded at install: the framework never gives an id
  * twice, and the record lives in the same framework storage, so a bundle another one installs later from the same
- * location is not the engine's. The SHA-256 it was verified against is kept for diagnosis.
+ * location is not the engine's. For each it keeps what it installed (SPEC H7): the version and SHA-256 of the index
+ * entry and the index it came from, so that a newer or rebuilt entry is recognised; and since when no job needs it
+ * (SPEC H9).
  */
 final class InstalledBundles {
+	/**
+	 * What the engine installed at a location.
+	 *
+	 * @param version the version of the index entry installed ({@code null} in a record of an earlier release)
+	 * @param repository the index it came from ({@code null} in a record of an earlier release)
+	 * @param idleSince since when (epoch ms) no job needed the bundle; 0 while one does
+	 */
+	record Installed(long bundleId, String sha256, Version version, String repository, long idleSince) {
+		static Installed parse(String text) {
+			String[] f = text.trim().split(" ");
+			try {
+				return new Installed(Long.parseLong(f[0]), f.length > 1 ? f[1] : "", f.length > 2 && !f[2].equals("-") ? Version.parseVersion(f[2]) : null,
+						f.length > 3 && !f[3].equals("-") ? f[3] : null, f.length > 4 ? Long.parseLong(f[4]) : 0);
+			} catch (IllegalArgumentException e) {
+				return null;
+			}
+		}
+
+		String format() {
+			return bundleId + " " + sha256 + " " + (version == null ? "-" : version) + " " + (repository == null ? "-" : repository) + " " + idleSince;
+		}
+	}
+
 	private final Path file;
 	private final Logger log;
-	private final Properties records = new Properties(); // location -> "id sha256"; guarded by this
+	private final Properties records = new Properties(); // location -> Installed.format(); guarded by this
 
 	InstalledBundles(Path file, Logger log) {
 		this.file = file;
@@ -35,18 +61,38 @@ final class InstalledBundles {
 		}
 	}
 
-	synchronized void add(Bundle b, String sha256) {
-		records.setProperty(b.getLocation(), key(b) + " " + sha256);
+	/** Records a bundle the engine installed (or updated) from an index entry of this version and SHA-256. */
+	synchronized void add(Bundle b, String sha256, Version version, String repository) {
+		records.setProperty(b.getLocation(), new Installed(b.getBundleId(), sha256, version, repository, 0).format());
 		save();
 	}
 
 	synchronized boolean contains(Bundle b) {
-		String record = records.getProperty(b.getLocation());
-		return record != null && record.startsWith(key(b) + " ");
+		return get(b) != null;
 	}
 
-	private static String key(Bundle b) {
-		return Long.toString(b.getBundleId());
+	/** @return what the engine installed as this bundle, or {@code null} if it did not install it */
+	synchronized Installed get(Bundle b) {
+		String record = records.getProperty(b.getLocation());
+		Installed installed = record == null ? null : Installed.parse(record);
+		return installed != null && installed.bundleId() == b.getBundleId() ? installed : null;
+	}
+
+	/** Notes since when no job needs the bundle (0: one does); written only when it changes. */
+	synchronized void idleSince(Bundle b, long millis) {
+		Installed i = get(b);
+		if (i != null && i.idleSince() != millis) {
+			records.setProperty(b.getLocation(), new Installed(i.bundleId(), i.sha256(), i.version(), i.repository(), millis).format());
+			save();
+		}
+	}
+
+	/** Forgets an uninstalled bundle. */
+	synchronized void remove(Bundle b) {
+		if (get(b) != null) {
+			records.remove(b.getLocation());
+			save();
+		}
 	}
 
 	private void save() {
@@ -56,7 +102,7 @@ final class InstalledBundles {
 		try {
 			Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
 			try (OutputStream out = Files.newOutputStream(tmp)) {
-				records.store(out, "handler bundles the engine installed: location = bundle id, SHA-256");
+				records.store(out, "handler bundles the engine installed: location = bundle id, SHA-256, version, repository, idle since (ms)");
 			}
 			Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 		} catch (IOException e) {

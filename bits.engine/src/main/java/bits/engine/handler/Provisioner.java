@@ -22,9 +22,10 @@ import org.osgi.service.resolver.ResolutionException;
 import org.osgi.service.resolver.Resolver;
 
 /**
- * Installs a handler bundle from the configured indexes with what it needs (SPEC H3): the framework's Resolver plans
- * against installed bundles first, every bundle of the plan is downloaded and checked against the index's SHA-256,
- * and only when all of them are good are they installed, resolved and started. A failure installs nothing.
+ * Installs a handler bundle from the configured indexes with what it needs (SPEC H3), or updates one to another index
+ * entry (H7): the framework's Resolver plans against installed bundles first, every bundle of the plan is downloaded
+ * and checked against the index's SHA-256, and only when all of them are good are they installed (or updated),
+ * resolved and started. A failure installs nothing.
  */
 final class Provisioner {
 	private final BundleContext context;
@@ -43,6 +44,51 @@ final class Provisioner {
 
 	/** @return the bundles installed and started; the handler's comes first */
 	List<Bundle> provision(String id, Resource handler) throws HandlerException {
+		Map<Resource, byte[]> verified = plan(id, handler);
+		List<Bundle> installed = install(id, handler, verified);
+		FrameworkWiring wiring = context.getBundle(org.osgi.framework.Constants.SYSTEM_BUNDLE_ID).adapt(FrameworkWiring.class);
+		if (!wiring.resolveBundles(installed)) {
+			uninstall(installed);
+			throw HandlerException.failed(id, "the framework did not resolve " + names(installed) + " as planned");
+		}
+		log.info("handler {}: installed {} from {}", id, names(installed), repositories.source(handler));
+		for (Bundle b : installed) {
+			start(id, b, context);
+		}
+		return installed;
+	}
+
+	/**
+	 * Updates a handler bundle the engine installed to another index entry (SPEC H7), installing what the new version
+	 * needs as {@link #provision} does. The caller makes sure no callback of the bundle runs meanwhile. Everything is
+	 * downloaded and verified first: a failure leaves the bundle as it was.
+	 */
+	void update(String id, Bundle bundle, Resource handler) throws HandlerException {
+		String before = bundle.getSymbolicName() + " " + bundle.getVersion();
+		Map<Resource, byte[]> verified = plan(id, handler);
+		byte[] bytes = verified.remove(handler);
+		List<Bundle> installed = install(id, handler, verified);
+		RepositoryIndex.Content content = RepositoryIndex.content(handler);
+		try {
+			bundle.update(new ByteArrayInputStream(bytes)); // stops it (its services go away), updates it, starts it again
+		} catch (BundleException | RuntimeException e) {
+			uninstall(installed);
+			throw HandlerException.failed(id, "updating " + before + " to " + RepositoryIndex.identity(handler) + " failed: " + e.getMessage());
+		}
+		record.add(bundle, content.sha256(), RepositoryIndex.version(handler), repositories.source(handler));
+		List<Bundle> refresh = new ArrayList<>(installed);
+		refresh.add(bundle);
+		refresh(refresh); // the old revision goes; its dependants are rewired
+		log.info("handler {}: updated {} to {} from {}{}", id, before, RepositoryIndex.identity(handler), repositories.source(handler),
+				installed.isEmpty() ? "" : ", with " + names(installed));
+		for (Bundle b : installed) {
+			start(id, b, context);
+		}
+		start(id, bundle, context);
+	}
+
+	/** @return every bundle of the Resolver's plan for the handler that is not installed, downloaded and verified; the handler's first */
+	private Map<Resource, byte[]> plan(String id, Resource handler) throws HandlerException {
 		Map<Resource, ?> plan;
 		try {
 			plan = resolver.resolve(new HandlerResolveContext(handler, context, repositories));
@@ -58,28 +104,43 @@ final class Provisioner {
 		for (Resource r : missing) {
 			verified.put(r, download(id, r)); // all verified before anything is installed
 		}
+		return verified;
+	}
+
+	/** Installs the verified bundles and records them; if one fails, those installed are uninstalled again. */
+	private List<Bundle> install(String id, Resource handler, Map<Resource, byte[]> verified) throws HandlerException {
 		List<Bundle> installed = new ArrayList<>();
 		try {
 			for (Map.Entry<Resource, byte[]> e : verified.entrySet()) {
 				RepositoryIndex.Content content = RepositoryIndex.content(e.getKey());
-				Bundle b = context.installBundle(content.url().toString(), new ByteArrayInputStream(e.getValue()));
+				String location = content.url().toString();
+				if (context.getBundle(location) != null) { // a bundle installed from there was updated since: keep both apart
+					location = location + "#sha256=" + content.sha256();
+				}
+				Bundle b = context.installBundle(location, new ByteArrayInputStream(e.getValue()));
 				installed.add(b);
-				record.add(b, content.sha256()); // so that it is trusted as a handler, also after a restart
+				// so that it is trusted as a handler, also after a restart, and updated when its index changes
+				record.add(b, content.sha256(), RepositoryIndex.version(e.getKey()), repositories.source(e.getKey()));
 			}
 		} catch (BundleException | RuntimeException e) {
 			uninstall(installed);
 			throw HandlerException.failed(id, "installing " + RepositoryIndex.identity(handler) + " failed: " + e.getMessage());
 		}
-		FrameworkWiring wiring = context.getBundle(org.osgi.framework.Constants.SYSTEM_BUNDLE_ID).adapt(FrameworkWiring.class);
-		if (!wiring.resolveBundles(installed)) {
-			uninstall(installed);
-			throw HandlerException.failed(id, "the framework did not resolve " + names(installed) + " as planned");
-		}
-		log.info("handler {}: installed {} from {}", id, names(installed), repositories.source(handler));
-		for (Bundle b : installed) {
-			start(id, b, context);
-		}
 		return installed;
+	}
+
+	/** Refreshes the bundles and waits (bounded) for the framework to finish. */
+	private void refresh(List<Bundle> bundles) {
+		FrameworkWiring wiring = context.getBundle(org.osgi.framework.Constants.SYSTEM_BUNDLE_ID).adapt(FrameworkWiring.class);
+		java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+		wiring.refreshBundles(bundles, e -> done.countDown());
+		try {
+			if (!done.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+				log.warn("refreshing {} has not finished after 60 s", names(bundles));
+			}
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	/**
@@ -138,6 +199,7 @@ final class Provisioner {
 	private void uninstall(List<Bundle> bundles) {
 		for (Bundle b : bundles) {
 			try {
+				record.remove(b);
 				b.uninstall();
 			} catch (BundleException | RuntimeException e) {
 				log.warn("uninstalling {} after a failed provisioning failed: {}", b, e.toString());

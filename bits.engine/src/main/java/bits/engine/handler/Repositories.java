@@ -16,8 +16,11 @@ import org.osgi.resource.Resource;
 import org.osgi.service.log.Logger;
 
 /**
- * The configured repository indexes, and only those (SPEC H3): file: and https:, or any with a pinned SHA-256. An index is read when first needed and kept; one that
- * cannot be read is reported and read again at the next lookup, so a repository that was down comes back.
+ * The configured repository indexes, and only those (SPEC H3): file: and https:, or any with a pinned SHA-256. An index is
+ * read when first needed and kept; one that cannot be read is reported and read again at the next lookup, so a
+ * repository that was down comes back. A kept index is read again when it may have changed (SPEC H7): a {@code file:}
+ * index when its file's modification time, size or identity changed (checked at each lookup, without reading it), any
+ * other once it is older than the refresh interval; if the new reading fails, the one kept stays in use.
  */
 final class Repositories {
 	/** A configured index: where it is and, if pinned, what its bytes must hash to. */
@@ -25,14 +28,21 @@ final class Repositories {
 	}
 
 	private static final Pattern PIN = Pattern.compile("(.*);sha256=([0-9a-fA-F]{64})");
+	/** An index as read, and what tells whether it may have changed since. */
+	private record Loaded(RepositoryIndex index, Object stamp, long readNanos) {
+	}
+
 	private final List<Entry> entries;
-	private final Map<URI, RepositoryIndex> loaded = new ConcurrentHashMap<>();
+	private final Map<URI, Loaded> loaded = new ConcurrentHashMap<>();
+	private final long refreshNanos;
 	private final Logger log;
 	private final Download download;
 	private final BundleOrigins origins;
 
-	Repositories(String[] urls, Download download, BundleOrigins origins, Logger log) {
+	/** @param refresh how long an index other than a {@code file:} one is used before it is read again */
+	Repositories(String[] urls, Download download, BundleOrigins origins, java.time.Duration refresh, Logger log) {
 		this.log = log;
+		this.refreshNanos = Math.max(0, refresh.toNanos());
 		this.download = download;
 		this.origins = origins;
 		List<Entry> list = new ArrayList<>();
@@ -74,33 +84,61 @@ final class Repositories {
 		return download;
 	}
 
-	/** @return the indexes that could be read */
+	/** @return the indexes that could be read, each read again if it may have changed */
 	List<RepositoryIndex> indexes() {
+		return indexes(false);
+	}
+
+	/**
+	 * @param reread whether to read every index again now, changed or not
+	 * @return the indexes that could be read
+	 */
+	List<RepositoryIndex> indexes(boolean reread) {
 		List<RepositoryIndex> result = new ArrayList<>();
 		for (Entry entry : entries) {
 			URI uri = entry.uri();
-			RepositoryIndex index = loaded.get(uri);
-			if (index == null) {
+			Loaded kept = loaded.get(uri);
+			Object stamp = stamp(uri);
+			if (kept == null || reread || !java.util.Objects.equals(stamp, kept.stamp())
+					|| (stamp == null && System.nanoTime() - kept.readNanos() > refreshNanos)) {
 				try {
-					index = RepositoryIndex.load(uri, entry.sha256(), download);
-					loaded.put(uri, index);
+					Loaded read = new Loaded(RepositoryIndex.load(uri, entry.sha256(), download), stamp, System.nanoTime());
+					loaded.put(uri, read);
+					kept = read;
 				} catch (IOException | RuntimeException e) {
-					log.error("handler repository {} cannot be read: {}", uri, e.getMessage() == null ? e.toString() : e.getMessage());
-					continue;
+					log.error("handler repository {} cannot be read{}: {}", uri, kept == null ? "" : " again (the last reading is kept)",
+							e.getMessage() == null ? e.toString() : e.getMessage());
+					if (kept == null) {
+						continue;
+					}
 				}
 			}
-			result.add(index);
+			result.add(kept.index());
 		}
 		return result;
+	}
+
+	/** @return what changes when a {@code file:} index changes (time, size, file identity), or {@code null} for another */
+	private static Object stamp(URI uri) {
+		if (!"file".equalsIgnoreCase(uri.getScheme())) {
+			return null;
+		}
+		try {
+			java.nio.file.attribute.BasicFileAttributes a = java.nio.file.Files.readAttributes(java.nio.file.Path.of(uri),
+					java.nio.file.attribute.BasicFileAttributes.class);
+			return List.of(a.lastModifiedTime(), a.size(), String.valueOf(a.fileKey()));
+		} catch (IOException | RuntimeException e) {
+			return "unreadable"; // read (and reported) again once it can be
+		}
 	}
 
 	/** @return the indexes read so far, in the configured order, without reading any (no I/O) */
 	List<RepositoryIndex> loaded() {
 		List<RepositoryIndex> result = new ArrayList<>();
 		for (Entry entry : entries) {
-			RepositoryIndex index = loaded.get(entry.uri());
-			if (index != null) {
-				result.add(index);
+			Loaded kept = loaded.get(entry.uri());
+			if (kept != null) {
+				result.add(kept.index());
 			}
 		}
 		return result;

@@ -97,6 +97,18 @@ public class JobTable {
 		}
 		log.info("store {} opened with {} jobs", dir, loaded.size());
 		cancelInactive();
+		handlers.attachJobs(this::namedHandlerIds);
+	}
+
+	/** @return the handler ids (as set, perhaps with a version range) that jobs not yet final name (SPEC H9) */
+	synchronized java.util.Set<String> namedHandlerIds() {
+		java.util.Set<String> named = new java.util.HashSet<>();
+		for (JobRow job : jobs.values()) {
+			if (!job.state.isFinal() && job.handlerId != null) {
+				named.add(job.handlerId);
+			}
+		}
+		return named;
 	}
 
 	/** Cancels the jobs unchanged for longer than the inactivity timeout (BITS's JobInactivityTimeout, 90 days). */
@@ -108,6 +120,7 @@ public class JobTable {
 
 	@Deactivate
 	void deactivate() {
+		handlers.attachJobs(null);
 		context.removeBundleListener(callbacks);
 		acknowledgements.close();
 		store.close();
@@ -291,6 +304,11 @@ public class JobTable {
 	/** @return the handler ids the engine knows */
 	List<bits.api.HandlerInfo> handlers() {
 		return handlers.list();
+	}
+
+	/** Updates the handler bundle the engine installed for the id now (SPEC H7). */
+	bits.api.HandlerInfo updateHandler(String id) {
+		return handlers.update(InputChecks.handlerId(InputChecks.notNull("handler id", id)));
 	}
 
 	/** A callback judged a transferred file (SPEC N12); see {@link Notices#validate}. */

@@ -71,6 +71,11 @@ public class ManagerComponent implements TransferManager {
 	}
 
 	@Override
+	public HandlerInfo updateHandler(String handlerId) {
+		return view.updateHandler(handlerId);
+	}
+
+	@Override
 	public String getOwner() {
 		return owner;
 	}

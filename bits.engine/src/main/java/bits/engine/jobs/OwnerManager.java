@@ -69,6 +69,16 @@ final class OwnerManager implements TransferManager {
 	}
 
 	@Override
+	public HandlerInfo updateHandler(String handlerId) {
+		if (!admin.getAsBoolean()) {
+			throw new TransferException(ErrorCodes.E_ACCESSDENIED, owner + " may not update handler bundles: only the engine, the"
+					+ " bundles listed in the engine's configuration " + ManagerComponent.ADMIN_BUNDLES + " (PID " + EngineConfig.PID
+					+ ") and the API's admin token may");
+		}
+		return table.updateHandler(handlerId);
+	}
+
+	@Override
 	public String getOwner() {
 		return owner;
 	}

@@ -16,15 +16,15 @@ import bits.api.JobScope;
 import bits.api.TransferJob;
 import bits.api.TransferManager;
 
-/** Gogo commands for persistent handlers (SPEC N4, N6, H1-H6): set one on a job, clear it, see them all. */
+/** Gogo commands for persistent handlers (SPEC N4, N6, H1-H8): set one on a job, clear it, see them all, update one. */
 @Component(service = HandlerCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=sethandler",
-		"osgi.command.function=clearhandler", "osgi.command.function=handlers" })
+		"osgi.command.function=clearhandler", "osgi.command.function=handlers", "osgi.command.function=updatehandler" })
 public class HandlerCommands {
 	@Reference
 	private TransferManager manager;
 
-	@Descriptor("set a job's persistent handler id; one that no installed bundle and no configured repository provides is refused")
-	public void sethandler(@Descriptor("job") String job, @Descriptor("handler id") String id) {
+	@Descriptor("set a job's persistent handler id (ID, or ID;version=RANGE such as 'ID;version=[2,3)'); one that no installed bundle and no configured repository provides is refused")
+	public void sethandler(@Descriptor("job") String job, @Descriptor("handler id, perhaps with ;version=RANGE") String id) {
 		JobRefs.resolve(manager, job).setHandlerId(id);
 	}
 
@@ -33,11 +33,11 @@ public class HandlerCommands {
 		JobRefs.resolve(manager, job).setHandlerId(null);
 	}
 
-	@Descriptor("list the handler ids the engine knows: ACTIVE (service registered), INSTALLED, AVAILABLE (in an index only), and the jobs naming each")
+	@Descriptor("list the handler ids the engine knows: ACTIVE (service registered), INSTALLED, AVAILABLE (in an index only), the installed and the available (highest indexed) version, and the jobs naming each")
 	public String handlers(@Descriptor("one JSON document: an array of handlers") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
 		Map<String, List<String>> naming = new TreeMap<>();
-		for (TransferJob j : manager.listJobs(JobScope.ALL_OWNERS)) {
-			j.getHandlerId().ifPresent(h -> naming.computeIfAbsent(h, k -> new ArrayList<>()).add(j.getId().toString()));
+		for (TransferJob j : manager.listJobs(JobScope.ALL_OWNERS)) { // a job naming ID;version=RANGE is listed under ID
+			j.getHandlerId().ifPresent(h -> naming.computeIfAbsent(h.split(";", 2)[0], k -> new ArrayList<>()).add(j.getId().toString()));
 		}
 		Map<String, HandlerInfo> known = new LinkedHashMap<>();
 		manager.listHandlers().forEach(h -> known.put(h.id(), h));
@@ -46,7 +46,20 @@ public class HandlerCommands {
 			return JobJson.document(w -> {
 				w.writeStartArray();
 				for (var e : known.entrySet()) {
-					JobJson.handler(w, e.getValue(), e.getKey(), naming.getOrDefault(e.getKey(), List.of()));
+					HandlerInfo h = e.getValue(); // JobJson.handler's fields, and the version the indexes offer (SPEC H7)
+					w.writeStartObject();
+					w.writeStringField("id", e.getKey());
+					w.writeStringField("state", h == null ? "UNKNOWN" : h.state().name());
+					w.writeStringField("bundle", h == null ? null : h.bundle());
+					w.writeStringField("version", h == null ? null : h.version());
+					w.writeStringField("available", h == null ? null : h.available());
+					w.writeStringField("source", h == null ? null : h.source());
+					w.writeArrayFieldStart("jobs");
+					for (String job : naming.getOrDefault(e.getKey(), List.of())) {
+						w.writeString(job);
+					}
+					w.writeEndArray();
+					w.writeEndObject();
 				}
 				w.writeEndArray();
 			});
@@ -55,8 +68,18 @@ public class HandlerCommands {
 		known.forEach((id, h) -> {
 			List<String> jobs = naming.getOrDefault(id, List.of());
 			b.append(id).append(' ').append(h == null ? "UNKNOWN - - -" : h.state() + " " + h.bundle() + " " + h.version() + " " + h.source())
+					.append(" available: ").append(h == null || h.available() == null ? "-" : h.available())
 					.append(" jobs: ").append(jobs.isEmpty() ? "-" : String.join(" ", jobs)).append('\n');
 		});
 		return b.toString().stripTrailing();
+	}
+
+	@Descriptor("update the handler bundle the engine installed for an id now to what its indexes offer (a higher version, or the same version rebuilt), after any running callback of it returns; bundles the engine did not install are never updated")
+	public String updatehandler(@Descriptor("handler id, perhaps with ;version=RANGE to stay in") String id) {
+		String before = manager.listHandlers().stream().filter(h -> h.id().equals(id.split(";", 2)[0])).map(HandlerInfo::version)
+				.findFirst().orElse("-");
+		HandlerInfo after = manager.updateHandler(id);
+		return after.id() + " " + (before.equals(after.version()) ? "up to date: " + after.version() : "updated: " + before + " -> " + after.version())
+				+ " (available: " + (after.available() == null ? "-" : after.available()) + ")";
 	}
 }
