@@ -30,6 +30,11 @@ final class Gates {
 		notifyAll();
 	}
 
+	/** @return whether the bundle's gate is closed (it is being updated or uninstalled) */
+	synchronized boolean closed(long bundle) {
+		return closed.contains(bundle);
+	}
+
 	/** @return whether a call of the bundle is running */
 	synchronized boolean busy(long bundle) {
 		return running.containsKey(bundle);

@@ -192,33 +192,37 @@ public class Handlers implements HandlerCatalog {
 				Connected c = connected(spec, owner);
 				ServiceReference<TransferCallback> reference = c != null ? c.reference : registered(spec, owner);
 				Bundle bundle = c != null ? c.handler.bundle() : reference != null ? reference.getBundle() : installedProvider(spec, owner);
-				if (bundle != null && !updated) {
-					Resource newer = newerEntry(spec, bundle, false);
-					if (newer != null) { // before this delivery, never during a callback (SPEC H7)
-						updated = true;
-						updateBundle(id, bundle, newer);
-						continue;
-					}
-				}
-				if (c == null) {
-					if (reference == null) {
-						if (bundle != null) {
-							Provisioner.start(id, bundle, context);
-						} else {
-							Resource resource = repositoryProvider(spec);
-							if (resource == null) {
-								throw HandlerException.notFound(text);
-							}
-							bundle = provisioner().provision(id, resource).get(0);
+				if (bundle != null && gates.closed(bundle.getBundleId())) {
+					closed = bundle; // being updated (perhaps for another id it provides) or uninstalled: wait, then look again
+				} else {
+					if (bundle != null && !updated) {
+						Resource newer = newerEntry(spec, bundle, false);
+						if (newer != null) { // before this delivery, never during a callback (SPEC H7)
+							updated = true;
+							updateBundle(id, bundle, newer);
+							continue;
 						}
-						reference = awaitService(spec, bundle, owner);
 					}
-					c = connect(id, reference);
+					if (c == null) {
+						if (reference == null) {
+							if (bundle != null) {
+								Provisioner.start(id, bundle, context);
+							} else {
+								Resource resource = repositoryProvider(spec);
+								if (resource == null) {
+									throw HandlerException.notFound(text);
+								}
+								bundle = provisioner().provision(id, resource).get(0);
+							}
+							reference = awaitService(spec, bundle, owner);
+						}
+						c = connect(id, reference);
+					}
+					if (gates.tryEnter(c.handler.bundle().getBundleId())) {
+						return use(c);
+					}
+					closed = c.handler.bundle(); // closed meanwhile: wait, then look again
 				}
-				if (gates.tryEnter(c.handler.bundle().getBundleId())) {
-					return use(c);
-				}
-				closed = c.handler.bundle(); // being updated or uninstalled: wait, then look again
 			}
 			try {
 				gates.awaitOpen(closed.getBundleId(), deadline);
