@@ -20,7 +20,8 @@ import org.osgi.service.log.Logger;
  * read when first needed and kept; one that cannot be read is reported and read again at the next lookup, so a
  * repository that was down comes back. A kept index is read again when it may have changed (SPEC H7): a {@code file:}
  * index when its file's modification time, size or identity changed (checked at each lookup, without reading it), any
- * other once it is older than the refresh interval; if the new reading fails, the one kept stays in use.
+ * other once it is older than the refresh interval; if the new reading fails, the one kept stays in use until the next
+ * change or interval.
  */
 final class Repositories {
 	/** A configured index: where it is and, if pinned, what its bytes must hash to. */
@@ -111,6 +112,10 @@ final class Repositories {
 					if (kept == null) {
 						continue;
 					}
+					// tried again when the file changes again, or after the refresh interval: a repository that is down
+					// must not cost every notification a timeout
+					kept = new Loaded(kept.index(), stamp, System.nanoTime());
+					loaded.put(uri, kept);
 				}
 			}
 			result.add(kept.index());

@@ -6,7 +6,11 @@ import bits.api.HandlerInfo;
 
 /** What the job table asks about handler ids: implemented in {@code bits.engine.handler}. */
 public interface HandlerCatalog {
-	/** @return whether a handler the engine would use for the owner's jobs provides the id (SPEC N6) */
+	/**
+	 * @param id a handler id, perhaps with a version range ({@code ID;version=[2,3)}), already checked by
+	 *        {@link InputChecks#handlerId}
+	 * @return whether a handler the engine would use for the owner's jobs provides the id, in the range (SPEC N6, H8)
+	 */
 	boolean provides(String id, String owner);
 
 	/** @return every handler id the engine knows, with the highest version the indexes offer for each */

@@ -72,7 +72,9 @@ class HandlerLifecycleIT extends WithNginx {
 		job.setPriority(JobPriority.FOREGROUND);
 		job.setMinimumRetryDelay(java.time.Duration.ofSeconds(1));
 		job.addFile(nginx.uri("/files/lifecycle.bin"), dest(name));
-		job.setHandlerId(handler);
+		if (handler != null) {
+			job.setHandlerId(handler);
+		}
 		return job;
 	}
 
@@ -170,6 +172,18 @@ class HandlerLifecycleIT extends WithNginx {
 		repository("ranged", new Entry(name, "2.0.0", "a", id), new Entry(name, "2.1.0", "a", id), new Entry(name, "3.0.0", "a", id));
 		assertEquals("2.1.0/a;", delivered("two-one", ranged).getDescription(), "updated within the range");
 		assertEquals("2.1.0", bundle(name).getVersion().toString(), "never to 3.0.0");
+
+		// persisted with the job, and honoured again after an engine restart
+		TransferJob waiting = job("after-restart", ranged);
+		Bundle engine = FrameworkUtil.getBundle(manager.getClass());
+		engine.stop();
+		engine.start();
+		manager = Engine.manager(context);
+		TransferJob reloaded = manager.getJob(waiting.getId());
+		assertEquals(Optional.of(ranged), reloaded.getHandlerId());
+		reloaded.resume();
+		awaitState(reloaded, JobState.ACKNOWLEDGED);
+		assertEquals("2.1.0/a;", reloaded.getDescription());
 
 		TransferJob none = job("four", null);
 		TransferException e = assertThrows(TransferException.class, () -> none.setHandlerId(id + ";version=[4,5)"));
