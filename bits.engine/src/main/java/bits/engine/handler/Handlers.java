@@ -42,8 +42,8 @@ import org.osgi.service.resolver.Resolver;
 import bits.api.HandlerInfo;
 import bits.api.HandlerState;
 import bits.api.TransferCallback;
-import bits.engine.config.EngineConfig;
 import bits.api.TransferException;
+import bits.engine.config.EngineConfig;
 import bits.engine.jobs.HandlerCatalog;
 import bits.engine.jobs.HandlerSpec;
 

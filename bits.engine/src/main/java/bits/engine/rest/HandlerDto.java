@@ -2,9 +2,9 @@ package bits.engine.rest;
 
 import bits.api.HandlerInfo;
 
-/** A handler id the engine knows, and where its bundle comes from. */
-record HandlerDto(String id, String state, String bundle, String version, String source) {
+/** A handler id the engine knows, where its bundle comes from, and the highest version the indexes offer for it. */
+record HandlerDto(String id, String state, String bundle, String version, String source, String available) {
 	static HandlerDto of(HandlerInfo h) {
-		return new HandlerDto(h.id(), h.state().name(), h.bundle(), h.version(), h.source());
+		return new HandlerDto(h.id(), h.state().name(), h.bundle(), h.version(), h.source(), h.available());
 	}
 }
