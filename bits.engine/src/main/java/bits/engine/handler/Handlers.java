@@ -599,7 +599,9 @@ public class Handlers implements HandlerCatalog {
 	private void uninstallIdle(Supplier<Set<String>> named, long idleFor) {
 		long now = System.currentTimeMillis();
 		List<Bundle> idleBundles = new ArrayList<>();
-		for (Bundle b : context.getBundles()) {
+		Bundle[] all = context.getBundles();
+		java.util.Arrays.sort(all, Comparator.comparingLong(Bundle::getBundleId)); // oldest first, each sweep in the same order
+		for (Bundle b : all) {
 			InstalledBundles.Installed installed = installedBundles.get(b);
 			if (installed == null || b.getState() == Bundle.UNINSTALLED) {
 				continue;

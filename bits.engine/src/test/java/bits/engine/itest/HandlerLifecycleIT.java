@@ -226,8 +226,13 @@ class HandlerLifecycleIT extends WithNginx {
 		Bundle other = context.installBundle("test:" + otherName,
 				new ByteArrayInputStream(HandlerBundles.jar(new Entry(otherName, "1.0.0", "o", otherId))));
 		other.start();
-		configure(repository("idle", new Entry(name, "1.0.0", "a", id)),
+		String keptName = PREFIX + "kept", keptId = "bits.itest.kept";
+		configure(repository("idle", new Entry(name, "1.0.0", "a", id), new Entry(keptName, "1.0.0", "k", keptId)),
 				Map.of("handler.uninstall.idle.s", 1L, "handler.bundles", List.of(otherName)));
+		// installed first (the sweep looks at bundles oldest first), and still named by a job that has not run yet
+		assertEquals("1.0.0/k;", delivered("kept-first", keptId).getDescription());
+		Bundle kept = bundle(keptName);
+		TransferJob keeper = job("keeper", keptId);
 		TransferJob mine = job("on-demand", id);
 		TransferJob theirs = job("theirs", otherId);
 		mine.resume();
@@ -240,6 +245,11 @@ class HandlerLifecycleIT extends WithNginx {
 		// no job names either id any more: after the idle time the engine's bundle goes, the other stays
 		await("the idle handler uninstalled", () -> installed.getState() == Bundle.UNINSTALLED);
 		assertEquals(Bundle.ACTIVE, other.getState(), "a bundle the engine did not install is never touched");
+		assertEquals(Bundle.ACTIVE, kept.getState(), "a bundle a job still names stays, though idle longer");
+		keeper.resume();
+		awaitState(keeper, JobState.ACKNOWLEDGED);
+		assertEquals("1.0.0/k;", keeper.getDescription());
+		assertEquals(kept.getBundleId(), bundle(keptName).getBundleId(), "the same bundle, not installed again");
 		assertTrue(info(otherId).isPresent());
 		assertEquals(List.of(), bundles(name));
 
