@@ -46,20 +46,7 @@ public class HandlerCommands {
 			return JobJson.document(w -> {
 				w.writeStartArray();
 				for (var e : known.entrySet()) {
-					HandlerInfo h = e.getValue(); // JobJson.handler's fields, and the version the indexes offer (SPEC H7)
-					w.writeStartObject();
-					w.writeStringField("id", e.getKey());
-					w.writeStringField("state", h == null ? "UNKNOWN" : h.state().name());
-					w.writeStringField("bundle", h == null ? null : h.bundle());
-					w.writeStringField("version", h == null ? null : h.version());
-					w.writeStringField("available", h == null ? null : h.available());
-					w.writeStringField("source", h == null ? null : h.source());
-					w.writeArrayFieldStart("jobs");
-					for (String job : naming.getOrDefault(e.getKey(), List.of())) {
-						w.writeString(job);
-					}
-					w.writeEndArray();
-					w.writeEndObject();
+					JobJson.handler(w, e.getValue(), e.getKey(), naming.getOrDefault(e.getKey(), List.of()));
 				}
 				w.writeEndArray();
 			});

@@ -114,6 +114,7 @@ final class JobJson {
 		w.writeStringField("state", h == null ? "UNKNOWN" : h.state().name());
 		w.writeStringField("bundle", h == null ? null : h.bundle());
 		w.writeStringField("version", h == null ? null : h.version());
+		w.writeStringField("available", h == null ? null : h.available()); // the highest version the indexes offer (SPEC H7)
 		w.writeStringField("source", h == null ? null : h.source());
 		strings(w, "jobs", jobs);
 		w.writeEndObject();
