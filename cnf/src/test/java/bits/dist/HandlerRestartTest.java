@@ -48,7 +48,7 @@ class HandlerRestartTest {
 			EngineProcess first = engine(store, "1.log");
 			first.send("bits:create a", "bits:addfile a " + nginx.uri("/files/a.bin") + " " + out.resolve("a.bin"),
 					"bits:setpriority a FOREGROUND", "bits:sethandler a " + HANDLER, "bits:resume a");
-			first.await(() -> StoreQueries.queryLong(store, "SELECT count(*) FROM job WHERE state = 6 AND notify_error_description LIKE '%SHA-256%'") == 1);
+			first.await(() -> StoreQueries.queryLong(store, "SELECT count(*) FROM job WHERE state = 'TRANSFERRED' AND notify_error_description LIKE '%SHA-256%'") == 1);
 			first.kill();
 			assertFalse(Files.exists(out.resolve("a.bin")));
 

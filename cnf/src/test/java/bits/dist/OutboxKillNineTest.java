@@ -37,7 +37,7 @@ class OutboxKillNineTest {
 			Process first = engine(store, "bits:create outbox; bits:addfile outbox " + nginx.uri("/files/o.bin") + " " + dest
 					+ "; bits:setpriority outbox FOREGROUND; bits:resume outbox", tmp.resolve("first.log"));
 			// job TRANSFERRED (state 6) with its JOB_TRANSFERRED notice (kind 0) committed, nobody registered to take it
-			String stored = "SELECT o.id FROM outbox o JOIN job j ON o.job = j.id WHERE o.kind = 0 AND j.state = 6";
+			String stored = "SELECT o.id FROM outbox o JOIN job j ON o.job = j.id WHERE o.kind = 'JOB_TRANSFERRED' AND j.state = 'TRANSFERRED'";
 			await(() -> StoreQueries.queryLong(store, stored) > 0, first, tmp.resolve("first.log"));
 			long notice = StoreQueries.queryLong(store, stored);
 			first.destroyForcibly(); // SIGKILL

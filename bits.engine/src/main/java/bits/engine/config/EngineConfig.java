@@ -98,4 +98,8 @@ public @interface EngineConfig {
 
 	@AttributeDefinition(name = "Handler idle time (s)", description = "A handler not called this long is released (its component deactivates); 0: never")
 	long handler_idle_s() default 300;
+
+	@AttributeDefinition(name = "Event journal retention (hours)", description = "How long the event stream can replay a terminal event"
+			+ " (a job transferred or in error, a file transferred) to a client that reconnects with its last event id")
+	long event_retention_hours() default 168;
 }

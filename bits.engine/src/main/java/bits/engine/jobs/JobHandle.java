@@ -51,6 +51,11 @@ final class JobHandle implements TransferJob {
 		this.caller = caller;
 	}
 
+	/** @see JobTable#batch */
+	void batch(Runnable work) {
+		table.batch(job, work);
+	}
+
 	@Override
 	public UUID getId() {
 		return job.id;

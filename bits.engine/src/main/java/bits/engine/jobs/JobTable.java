@@ -34,6 +34,7 @@ import bits.api.JobState;
 import bits.api.JobType;
 import bits.api.TransferException;
 import bits.api.TransferJob;
+import bits.engine.store.JournalEntry;
 import bits.engine.store.Notice;
 import bits.engine.config.EngineConfig;
 import bits.engine.store.FileRow;
@@ -66,6 +67,7 @@ public class JobTable {
 	private BundleContext context;
 	private volatile TransferControl control = TransferControl.NONE;
 	private final Notifiers notifier = new Notifiers();
+	private final ThreadLocal<Batch> batch = new ThreadLocal<>();
 	private final Acknowledgements acknowledgements = new Acknowledgements(this);
 
 	@Activate
@@ -100,6 +102,7 @@ public class JobTable {
 	/** Cancels the jobs unchanged for longer than the inactivity timeout (BITS's JobInactivityTimeout, 90 days). */
 	public void cancelInactive() {
 		new Housekeeping(this, log).cancelInactive(limits.inactivity());
+		pruneJournal();
 	}
 
 
@@ -181,8 +184,47 @@ public class JobTable {
 		return reader.apply(job);
 	}
 
+	/**
+	 * Runs {@code work}, calls of one job's setters, {@code addFiles} and {@code resume}, as a single change: each call
+	 * checks its input at once, and all of them are applied and persisted in one transaction at the end, or none is
+	 * (the job's modification time included). For a request that must change all it asks or nothing (SPEC S5).
+	 */
+	void batch(JobRow job, Runnable work) {
+		if (batch.get() != null) {
+			throw new IllegalStateException("a batch is already open on this thread");
+		}
+		Batch b = new Batch(job, new ArrayList<>());
+		batch.set(b);
+		try {
+			work.run();
+		} finally {
+			batch.remove();
+		}
+		if (!b.changes.isEmpty()) {
+			update(job, j -> b.changes.forEach(c -> c.accept(j)));
+			control.jobsChanged();
+		}
+	}
+
+	/** The changes of a batch on its thread, applied when it ends. */
+	private record Batch(JobRow job, List<Consumer<JobRow>> changes) {
+	}
+
+	/** @return whether the change went to this thread's batch for the job, to be applied when it ends */
+	private boolean deferred(JobRow job, Consumer<JobRow> change) {
+		Batch b = batch.get();
+		if (b == null || b.job != job) {
+			return false;
+		}
+		b.changes.add(change);
+		return true;
+	}
+
 	/** Changes a job that is not final and persists it; a change that throws, or that the store refuses, is undone. */
 	void update(JobRow job, Consumer<JobRow> change) {
+		if (deferred(job, change)) {
+			return;
+		}
 		synchronized (this) {
 			checkNotFinal(job);
 			JobRow before = Rows.copy(job);
@@ -202,9 +244,27 @@ public class JobTable {
 		notifier.jobChanged(job);
 	}
 
-	/** Records a terminal notification in the current transaction, if the job's flags want it (SPEC N1, N7). */
+	/**
+	 * Records a terminal event in the current transaction: in the journal always (the event stream's replay, SPEC S3),
+	 * in the outbox if the job's flags want it (SPEC N1, N7).
+	 */
 	void record(JobRow job, Notice.Kind kind, int file) {
+		store.insertJournal(job, kind, file);
 		Notices.record(store, job, kind, file);
+	}
+
+	/** @see Store#journal */
+	synchronized List<JournalEntry> journal(long afterId, String owner, UUID job, int limit) {
+		return store.journal(afterId, owner, job, limit);
+	}
+
+	synchronized long lastJournalId() {
+		return store.lastJournalId();
+	}
+
+	/** Forgets the journal entries older than the retention. */
+	synchronized void pruneJournal() {
+		store.pruneJournal(Instant.now().minus(limits.eventRetention()));
 	}
 
 	public LiveCallbacks callbacks() {
@@ -263,6 +323,18 @@ public class JobTable {
 
 	List<FileRow> addFiles(JobRow job, List<FileSpec> specs) {
 		List<FileRow> added;
+		Batch open = batch.get();
+		if (open != null && open.job == job) {
+			synchronized (this) {
+				checkNotFinal(job);
+				if (open.changes.stream().anyMatch(AddedFiles.class::isInstance)) {
+					throw new IllegalStateException("one addFiles per batch: the second's indexes would repeat the first's");
+				}
+				added = new FileAdder(limits, jobs.values()).check(job, specs); // refused now, before anything is applied
+			}
+			open.changes.add(new AddedFiles(this, added));
+			return added;
+		}
 		synchronized (this) {
 			checkNotFinal(job);
 			added = new FileAdder(limits, jobs.values()).check(job, specs);
@@ -284,6 +356,18 @@ public class JobTable {
 		}
 		control.jobsChanged();
 		return added;
+	}
+
+	/** A batch's files, inserted in its transaction; a TRANSFERRED job has more to transfer: back to the queue. */
+	private record AddedFiles(JobTable table, List<FileRow> files) implements Consumer<JobRow> {
+		@Override
+		public void accept(JobRow job) {
+			table.store.insertFiles(job, files);
+			job.files.addAll(files);
+			if (job.state == JobState.TRANSFERRED) {
+				job.state = JobState.QUEUED;
+			}
+		}
 	}
 
 	void resume(JobRow job) {

@@ -10,18 +10,19 @@ import bits.engine.files.FileRoots;
 
 /** The engine's quotas and defaults for jobs, from its configuration. */
 record Limits(int maxJobs, int maxJobsPerOwner, int maxFilesPerJob, Duration inactivity, Duration defaultRetryDelay,
-		Duration defaultNoProgressTimeout, List<Path> fileRoots) {
+		Duration defaultNoProgressTimeout, List<Path> fileRoots, Duration eventRetention) {
 
 	Limits(EngineConfig c) {
 		this(c.max_jobs(), c.max_jobs_per_owner(), c.max_files_per_job(), Duration.ofDays(c.job_inactivity_days()),
 				max(Duration.ofSeconds(c.default_retry_delay_s()), TransferJob.MINIMUM_RETRY_DELAY_FLOOR),
-				Duration.ofSeconds(c.default_no_progress_timeout_s()), FileRoots.of(c.file_roots()));
+				Duration.ofSeconds(c.default_no_progress_timeout_s()), FileRoots.of(c.file_roots()),
+				Duration.ofHours(c.event_retention_hours()));
 	}
 
 	/** BITS's defaults, for tests outside a framework. */
 	static Limits defaults() {
 		return new Limits(300, 60, 200, Duration.ofDays(90), TransferJob.DEFAULT_MINIMUM_RETRY_DELAY,
-				TransferJob.DEFAULT_NO_PROGRESS_TIMEOUT, List.of());
+				TransferJob.DEFAULT_NO_PROGRESS_TIMEOUT, List.of(), Duration.ofDays(7));
 	}
 
 	/** Refuses a new job of the owner when the engine or the owner has as many as allowed (BITS MaxJobsPer*). */

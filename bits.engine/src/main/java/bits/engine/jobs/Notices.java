@@ -63,7 +63,7 @@ final class Notices {
 			Notice.Kind terminal = job.state == JobState.TRANSFERRED ? Notice.Kind.JOB_TRANSFERRED
 					: job.state == JobState.ERROR ? Notice.Kind.JOB_ERROR : null;
 			if (callback != null && terminal != null && job.notices.stream().noneMatch(n -> n.kind() == terminal)) {
-				table.store().transaction(() -> table.record(job, terminal, -1));
+				table.store().transaction(() -> record(table.store(), job, terminal, -1)); // a repeat: not a new event
 			}
 		}
 	}

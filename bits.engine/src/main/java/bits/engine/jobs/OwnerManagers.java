@@ -1,14 +1,20 @@
 package bits.engine.jobs;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
+import bits.api.TransferJob;
 import bits.api.TransferManager;
 import bits.engine.config.EngineConfig;
+import bits.engine.store.JournalEntry;
 
 /**
  * The manager for a named owner, for the engine's own clients that act for someone other than a bundle (the REST
@@ -35,6 +41,44 @@ public class OwnerManagers {
 	public TransferManager forOwner(String owner, boolean admin) {
 		InputChecks.notNull("owner", owner);
 		return new OwnerManager(table, owner, context.getBundle(), () -> admin);
+	}
+
+	/**
+	 * The terminal events recorded after {@code afterId} (SPEC S3), oldest first.
+	 *
+	 * @param owner only this owner's, or {@code null} for every owner's
+	 * @param job only this job's, or {@code null} for every job's
+	 */
+	public List<JournalEntry> journal(long afterId, String owner, UUID job, int limit) {
+		return table.journal(afterId, owner, job, limit);
+	}
+
+	/** @return the id of the latest terminal event recorded, 0 for none */
+	public long lastJournalId() {
+		return table.lastJournalId();
+	}
+
+	/**
+	 * Tells {@code listener} of every change of any owner's job (state, progress, properties; also the change that ends
+	 * a job, which then shows its final state) until the returned handle is closed. It is called on the thread that
+	 * made the change, after the change is committed: it must not block.
+	 */
+	public AutoCloseable listen(Consumer<TransferJob> listener) {
+		Bundle engine = context.getBundle();
+		Notifier n = row -> listener.accept(new JobHandle(table, row, engine));
+		table.attachNotifier(n);
+		return () -> table.detachNotifier(n);
+	}
+
+	/**
+	 * Runs {@code work}, calls of {@code job}'s setters, {@code addFiles} and {@code resume}, as one change: each call
+	 * refuses bad input at once, and the changes are made and persisted together at the end, or not at all (nor is the
+	 * job's modification time touched). At most one {@code addFiles}.
+	 *
+	 * @param job a job of a manager of this engine
+	 */
+	public void atomically(TransferJob job, Runnable work) {
+		((JobHandle) job).batch(work);
 	}
 
 	/** The directory of the store the jobs live in, where the API keeps its token and address files. */

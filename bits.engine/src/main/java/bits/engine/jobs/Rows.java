@@ -43,6 +43,8 @@ final class Rows {
 		if (j != from) {
 			j.notices.clear();
 			j.notices.addAll(from.notices);
+			j.files.clear(); // the files a failed change added go; those it kept are the same objects
+			j.files.addAll(from.files);
 		}
 	}
 

@@ -121,7 +121,7 @@ public class ApiServlet extends HttpServlet {
 		String context = request.getMethod() + " " + Optional.ofNullable(request.getPathInfo()).orElse("/");
 		try {
 			Caller caller = tokens.authenticate(request);
-			JobResources resources = new JobResources(managers.forOwner(caller.owner(), caller.admin()), caller);
+			JobResources resources = new JobResources(managers, caller);
 			Object body = route(request, response, resources);
 			Json.send(response, response.getStatus(), body); // 200, or what the resource set
 		} catch (ApiException e) {

@@ -9,33 +9,33 @@ import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 import bits.api.FileSpec;
 import bits.api.JobScope;
 import bits.api.JobState;
 import bits.api.TransferJob;
 import bits.api.TransferManager;
+import bits.engine.jobs.OwnerManagers;
 
 /**
  * What the resources do, on the manager acting for the caller. A request that is refused changes nothing (SPEC S5):
- * a new job is cancelled again, and a change's properties are set back before the error is answered.
+ * its changes are made as one, all or none, and a new job is cancelled again.
  */
 final class JobResources {
+	private final OwnerManagers managers;
 	private final TransferManager manager;
 	private final Caller caller;
 
-	JobResources(TransferManager manager, Caller caller) {
-		this.manager = manager;
+	JobResources(OwnerManagers managers, Caller caller) {
+		this.managers = managers;
+		this.manager = managers.forOwner(caller.owner(), caller.admin());
 		this.caller = caller;
 	}
 
@@ -53,7 +53,7 @@ final class JobResources {
 		}
 		TransferJob job = manager.createJob(request.displayName());
 		try {
-			apply(job, request, files);
+			managers.atomically(job, () -> apply(job, request, files));
 		} catch (RuntimeException e) {
 			job.cancel(); // the job never was
 			throw e;
@@ -68,13 +68,7 @@ final class JobResources {
 	JobDto patch(String id, JobRequest request) {
 		List<FileSpec> files = files(request);
 		TransferJob job = job(id);
-		Deque<Runnable> undo = new ArrayDeque<>();
-		try {
-			apply(job, request, files, undo);
-		} catch (RuntimeException e) {
-			undo.forEach(Runnable::run); // newest first
-			throw e;
-		}
+		managers.atomically(job, () -> apply(job, request, files));
 		return JobDto.of(job);
 	}
 
@@ -134,39 +128,32 @@ final class JobResources {
 		return specs;
 	}
 
-	/** Sets one property if the request gives it, remembering how to set it back. */
-	private static <T> void set(T value, Supplier<T> current, Consumer<T> setter, Deque<Runnable> undo) {
-		if (value == null) {
-			return;
+	/** Sets one property if the request gives it. */
+	private static <T> void set(T value, Consumer<T> setter) {
+		if (value != null) {
+			setter.accept(value);
 		}
-		T was = current.get();
-		setter.accept(value);
-		undo.push(() -> setter.accept(was));
 	}
 
 	private static Duration seconds(Long seconds) {
 		return seconds == null ? null : Duration.ofSeconds(seconds);
 	}
 
-	private static void apply(TransferJob job, JobRequest request, List<FileSpec> files) {
-		apply(job, request, files, new ArrayDeque<>());
-	}
-
-	/** Sets the properties given, then adds the files (all or none), then resumes; {@code undo} sets them back. */
-	private static void apply(TransferJob job, JobRequest r, List<FileSpec> files, Deque<Runnable> undo) {
-		set(r.displayName(), job::getDisplayName, job::setDisplayName, undo);
-		set(r.description(), job::getDescription, job::setDescription, undo);
-		set(r.priority(), job::getPriority, job::setPriority, undo);
-		set(r.notifyFlags(), job::getNotifyFlags, job::setNotifyFlags, undo);
-		set(seconds(r.minimumRetryDelaySeconds()), job::getMinimumRetryDelay, job::setMinimumRetryDelay, undo);
-		set(seconds(r.noProgressTimeoutSeconds()), job::getNoProgressTimeout, job::setNoProgressTimeout, undo);
-		set(r.customHeaders(), job::getCustomHeaders, job::setCustomHeaders, undo);
-		set(r.maxDownloadSize(), job::getMaxDownloadSize, job::setMaxDownloadSize, undo);
-		set(r.redirectPolicy(), job::getRedirectPolicy, job::setRedirectPolicy, undo);
+	/** Sets the properties given, adds the files, resumes: in one batch (see {@link OwnerManagers#atomically}). */
+	private static void apply(TransferJob job, JobRequest r, List<FileSpec> files) {
+		set(r.displayName(), job::setDisplayName);
+		set(r.description(), job::setDescription);
+		set(r.priority(), job::setPriority);
+		set(r.notifyFlags(), job::setNotifyFlags);
+		set(seconds(r.minimumRetryDelaySeconds()), job::setMinimumRetryDelay);
+		set(seconds(r.noProgressTimeoutSeconds()), job::setNoProgressTimeout);
+		set(r.customHeaders(), job::setCustomHeaders);
+		set(r.maxDownloadSize(), job::setMaxDownloadSize);
+		set(r.redirectPolicy(), job::setRedirectPolicy);
 		// an empty handler id clears it
-		set(r.handlerId(), () -> job.getHandlerId().orElse(""), id -> job.setHandlerId(id.isEmpty() ? null : id), undo);
+		set(r.handlerId(), id -> job.setHandlerId(id.isEmpty() ? null : id));
 		if (!files.isEmpty()) {
-			job.addFiles(files); // the last change that can be refused: files cannot be taken back
+			job.addFiles(files);
 		}
 		if (Boolean.TRUE.equals(r.resume())) {
 			job.resume();

@@ -10,4 +10,7 @@ public @interface RestConfig {
 
 	@AttributeDefinition(name = "Largest request body (bytes)", description = "A request with a larger body is refused with 413")
 	int max_body_bytes() default 1_048_576;
+
+	@AttributeDefinition(name = "Most event streams", description = "Open event streams at once; one more is refused with 503")
+	int max_streams() default 32;
 }

@@ -11,6 +11,10 @@ final class Schema {
 	private Schema() {
 	}
 
+	/** ErrorContext in schema 4's order. */
+	private static final String[] CONTEXTS = { "NONE", "UNKNOWN", "GENERAL_QUEUE_MANAGER", "QUEUE_MANAGER_NOTIFICATION", "LOCAL_FILE",
+			"REMOTE_FILE", "GENERAL_TRANSPORT", "REMOTE_APPLICATION", "SERVER_CERTIFICATE_CALLBACK" };
+
 	/** Never edit a released migration: append a new one. */
 	static final List<String[]> MIGRATIONS = List.<String[]>of(
 			new String[] { // 1: jobs, files, credentials
@@ -36,7 +40,65 @@ final class Schema {
 					"CREATE INDEX outbox_job ON outbox(job)" },
 			new String[] { // 3: the temporary file's identity; the opt-in to credentials over plain http
 					"ALTER TABLE file ADD COLUMN temporary_key TEXT",
-					"ALTER TABLE job ADD COLUMN plain_http_auth INTEGER NOT NULL DEFAULT 0" });
+					"ALTER TABLE job ADD COLUMN plain_http_auth INTEGER NOT NULL DEFAULT 0" },
+			new String[] { // 4: the journal of terminal events, which the event stream replays (SPEC S3); kinds by name
+					"CREATE TABLE journal (id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, owner TEXT NOT NULL,"
+							+ " kind TEXT NOT NULL, file INTEGER NOT NULL, created_ms INTEGER NOT NULL)",
+					"CREATE INDEX journal_job ON journal(job)" },
+			concat( // 5: enum values by name instead of by ordinal (SPEC C1); the names and orders of schema 4, fixed here
+					byName("job", "type", "DOWNLOAD", "UPLOAD", "UPLOAD_REPLY"),
+					byName("job", "state", "QUEUED", "CONNECTING", "TRANSFERRING", "SUSPENDED", "ERROR", "TRANSIENT_ERROR", "TRANSFERRED",
+							"ACKNOWLEDGED", "CANCELLED"),
+					byName("job", "priority", "FOREGROUND", "HIGH", "NORMAL", "LOW"),
+					byName("job", "proxy_usage", "PRECONFIG", "NO_PROXY", "OVERRIDE"),
+					byName("job", "redirect_policy", "ALLOW", "ALLOW_HTTPS_TO_HTTP", "DISALLOW"),
+					nullableByName("job", "error_context", CONTEXTS), nullableByName("job", "notify_error_context", CONTEXTS),
+					flagsByName("job", "notify_flags", "JOB_TRANSFERRED", "JOB_ERROR", "DISABLE", "JOB_MODIFICATION", "FILE_TRANSFERRED"),
+					byName("file", "validation", "UNKNOWN", "VALID", "INVALID"),
+					byName("credential", "scheme", "BASIC", "DIGEST", "NTLM", "NEGOTIATE"),
+					byName("outbox", "kind", "JOB_TRANSFERRED", "JOB_ERROR", "FILE_TRANSFERRED"),
+					// credential.target is part of the primary key, which a column cannot leave: its values change in place
+					new String[] { "UPDATE credential SET target = CASE target WHEN 0 THEN 'SERVER' WHEN 1 THEN 'PROXY' ELSE CAST(target AS TEXT) END" }));
+
+	/**
+	 * A column of ordinals becomes a TEXT column of names: added, filled, the old one dropped, the new one renamed
+	 * (SQLite changes no column's type in place). A number no name matches is kept as its text, which the engine then
+	 * reports as a value it does not know.
+	 */
+	private static String[] byName(String table, String column, String... names) {
+		return new String[] { "ALTER TABLE " + table + " ADD COLUMN " + column + "_name TEXT NOT NULL DEFAULT ''",
+				"UPDATE " + table + " SET " + column + "_name = " + cases(column, names), "ALTER TABLE " + table + " DROP COLUMN " + column,
+				"ALTER TABLE " + table + " RENAME COLUMN " + column + "_name TO " + column };
+	}
+
+	private static String[] nullableByName(String table, String column, String... names) {
+		return new String[] { "ALTER TABLE " + table + " ADD COLUMN " + column + "_name TEXT",
+				"UPDATE " + table + " SET " + column + "_name = " + cases(column, names) + " WHERE " + column + " IS NOT NULL",
+				"ALTER TABLE " + table + " DROP COLUMN " + column, "ALTER TABLE " + table + " RENAME COLUMN " + column + "_name TO " + column };
+	}
+
+	/** A BITS flag word (bit i: the i-th name) becomes the names joined by commas. */
+	private static String[] flagsByName(String table, String column, String... names) {
+		StringBuilder joined = new StringBuilder("''");
+		for (int i = 0; i < names.length; i++) {
+			joined.append(" || CASE WHEN (" + column + " & " + (1 << i) + ") != 0 THEN '," + names[i] + "' ELSE '' END");
+		}
+		return new String[] { "ALTER TABLE " + table + " ADD COLUMN " + column + "_name TEXT NOT NULL DEFAULT ''",
+				"UPDATE " + table + " SET " + column + "_name = substr(" + joined + ", 2)", "ALTER TABLE " + table + " DROP COLUMN " + column,
+				"ALTER TABLE " + table + " RENAME COLUMN " + column + "_name TO " + column };
+	}
+
+	private static String cases(String column, String... names) {
+		StringBuilder b = new StringBuilder("CASE " + column);
+		for (int i = 0; i < names.length; i++) {
+			b.append(" WHEN ").append(i).append(" THEN '").append(names[i]).append('\'');
+		}
+		return b.append(" ELSE CAST(").append(column).append(" AS TEXT) END").toString();
+	}
+
+	private static String[] concat(String[]... parts) {
+		return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+	}
 
 	/** Runs the migrations the store has not seen, each in its own transaction. */
 	static void migrate(Connection c) throws SQLException {

@@ -17,6 +17,7 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -177,9 +178,9 @@ public final class Store implements AutoCloseable {
 		}
 		transaction(() -> {
 			passwords.forEach((k, password) -> update("UPDATE credential SET password=? WHERE job=? AND target=?", s -> {
-				s.setString(1, secrets.seal(password, credentialPlace(k[0], AuthTarget.values()[Integer.parseInt(k[1])])));
+				s.setString(1, secrets.seal(password, credentialPlace(k[0], name(AuthTarget.class, k[1], "credential target of job " + k[0]))));
 				s.setString(2, k[0]);
-				s.setInt(3, Integer.parseInt(k[1]));
+				s.setString(3, k[1]);
 			}));
 			headers.forEach((job, block) -> update("UPDATE job SET custom_headers=? WHERE id=?", s -> {
 				s.setString(1, secrets.seal(block, headersPlace(job)));
@@ -299,7 +300,7 @@ public final class Store implements AutoCloseable {
 					+ "?,".repeat(JOB_COLUMN_COUNT - 1) + "?)", s -> {
 						s.setString(1, job.id.toString());
 						s.setString(2, job.owner);
-						s.setInt(3, job.type.ordinal());
+						s.setString(3, job.type.name());
 						s.setLong(4, job.created.toEpochMilli());
 						bindJob(s, 5, job);
 					});
@@ -349,7 +350,7 @@ public final class Store implements AutoCloseable {
 	public Notice insertNotice(UUID job, Notice.Kind kind, int file) {
 		update("INSERT INTO outbox (job, kind, file, created_ms) VALUES (?,?,?,?)", s -> {
 			s.setString(1, job.toString());
-			s.setInt(2, kind.ordinal());
+			s.setString(2, kind.name());
 			s.setInt(3, file);
 			s.setLong(4, System.currentTimeMillis());
 		});
@@ -358,6 +359,73 @@ public final class Store implements AutoCloseable {
 		} catch (SQLException e) {
 			throw new StoreException("cannot read the outbox id: " + e.getMessage(), e);
 		}
+	}
+
+	/**
+	 * Records an event in the journal, whatever the job's notification flags; call it inside the transaction of the
+	 * change. The journal outlives the job (a stream client may ask after the job was completed) until pruned.
+	 */
+	public JournalEntry insertJournal(JobRow job, Notice.Kind kind, int file) {
+		Instant now = Instant.now();
+		update("INSERT INTO journal (job, owner, kind, file, created_ms) VALUES (?,?,?,?,?)", s -> {
+			s.setString(1, job.id.toString());
+			s.setString(2, job.owner);
+			s.setString(3, kind.name());
+			s.setInt(4, file);
+			s.setLong(5, now.toEpochMilli());
+		});
+		try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT last_insert_rowid()")) {
+			return new JournalEntry(r.getLong(1), job.id, job.owner, kind, file, now);
+		} catch (SQLException e) {
+			throw new StoreException("cannot read the journal id: " + e.getMessage(), e);
+		}
+	}
+
+	/**
+	 * @param owner only this owner's events, or {@code null} for every owner's
+	 * @param job only this job's events, or {@code null} for every job's
+	 * @return at most {@code limit} events after {@code afterId}, oldest first
+	 */
+	public List<JournalEntry> journal(long afterId, String owner, UUID job, int limit) {
+		String sql = "SELECT * FROM journal WHERE id > ?" + (owner == null ? "" : " AND owner = ?") + (job == null ? "" : " AND job = ?")
+				+ " ORDER BY id LIMIT ?";
+		List<JournalEntry> result = new ArrayList<>();
+		try (PreparedStatement s = connection.prepareStatement(sql)) {
+			int i = 1;
+			s.setLong(i++, afterId);
+			if (owner != null) {
+				s.setString(i++, owner);
+			}
+			if (job != null) {
+				s.setString(i++, job.toString());
+			}
+			s.setInt(i, limit);
+			try (ResultSet r = s.executeQuery()) {
+				while (r.next()) {
+					long id = r.getLong("id");
+					result.add(new JournalEntry(id, UUID.fromString(r.getString("job")), r.getString("owner"),
+							name(Notice.Kind.class, r.getString("kind"), "kind of journal entry " + id), r.getInt("file"),
+							Instant.ofEpochMilli(r.getLong("created_ms"))));
+				}
+			}
+		} catch (SQLException e) {
+			throw new StoreException("cannot read the journal in " + directory + ": " + e.getMessage(), e);
+		}
+		return result;
+	}
+
+	/** @return the id of the latest journal entry, 0 when there is none */
+	public long lastJournalId() {
+		try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT COALESCE(MAX(id), 0) FROM journal")) {
+			return r.getLong(1);
+		} catch (SQLException e) {
+			throw new StoreException("cannot read the journal in " + directory + ": " + e.getMessage(), e);
+		}
+	}
+
+	/** Forgets the journal entries recorded before {@code before}. */
+	public void pruneJournal(Instant before) {
+		update("DELETE FROM journal WHERE created_ms < ?", s -> s.setLong(1, before.toEpochMilli()));
 	}
 
 	public void deleteNotice(long id) {
@@ -386,7 +454,7 @@ public final class Store implements AutoCloseable {
 					f.bytesTotal = r.getLong("bytes_total");
 					f.bytesTransferred = r.getLong("bytes_transferred");
 					f.completed = r.getInt("completed") != 0;
-					f.validation = value(ValidationState.class, r.getInt("validation"), "validation of file " + f.index + " of job " + job.id);
+					f.validation = name(ValidationState.class, r.getString("validation"), "validation of file " + f.index + " of job " + job.id);
 					f.validator = r.getString("validator");
 					f.temporaryKey = r.getString("temporary_key");
 					job.files.add(f);
@@ -395,14 +463,14 @@ public final class Store implements AutoCloseable {
 			try (ResultSet r = s.executeQuery("SELECT * FROM outbox ORDER BY id")) {
 				while (r.next()) {
 					JobRow job = row(jobs, r.getString("job"), "notification");
-					job.notices.add(new Notice(r.getLong("id"), job.id, value(Notice.Kind.class, r.getInt("kind"), "kind of notification " + r.getLong("id")),
+					job.notices.add(new Notice(r.getLong("id"), job.id, name(Notice.Kind.class, r.getString("kind"), "kind of notification " + r.getLong("id")),
 							r.getInt("file")));
 				}
 			}
 			try (ResultSet r = s.executeQuery("SELECT * FROM credential")) {
 				while (r.next()) {
 					JobRow job = row(jobs, r.getString("job"), "credential");
-					AuthTarget target = value(AuthTarget.class, r.getInt("target"), "credential target of job " + job.id);
+					AuthTarget target = name(AuthTarget.class, r.getString("target"), "credential target of job " + job.id);
 					String password;
 					try {
 						password = secrets.open(r.getString("password"), credentialPlace(job.id.toString(), target));
@@ -410,7 +478,7 @@ public final class Store implements AutoCloseable {
 						loadWarnings.add("job " + job.id + ": its " + target + " credentials are dropped: " + e.getMessage());
 						continue;
 					}
-					Credentials c = new Credentials(target, value(AuthScheme.class, r.getInt("scheme"), "credential scheme of job " + job.id),
+					Credentials c = new Credentials(target, name(AuthScheme.class, r.getString("scheme"), "credential scheme of job " + job.id),
 							r.getString("user_name"), password);
 					job.credentials.put(c.target(), c);
 				}
@@ -431,14 +499,25 @@ public final class Store implements AutoCloseable {
 		return job;
 	}
 
-	/** An enum value from its stored number; one this engine does not know is a clear error, not an index exception. */
-	private static <E extends Enum<E>> E value(Class<E> type, int stored, String what) {
-		E[] values = type.getEnumConstants();
-		if (stored < 0 || stored >= values.length) {
+	/** The notification flags from their stored names, joined by commas. */
+	private static EnumSet<NotifyFlag> flags(String stored, String what) {
+		EnumSet<NotifyFlag> flags = EnumSet.noneOf(NotifyFlag.class);
+		for (String name : stored.split(",")) {
+			if (!name.isEmpty()) {
+				flags.add(name(NotifyFlag.class, name, what));
+			}
+		}
+		return flags;
+	}
+
+	/** An enum value from its stored name; one this engine does not know is a clear error. */
+	private static <E extends Enum<E>> E name(Class<E> type, String stored, String what) {
+		try {
+			return Enum.valueOf(type, stored);
+		} catch (IllegalArgumentException | NullPointerException e) {
 			throw new StoreException(what + " has the stored value " + stored + ", which is no " + type.getSimpleName()
 					+ " this engine knows (a store of a newer engine, or a damaged one)");
 		}
-		return values[stored];
 	}
 
 	@Override
@@ -461,8 +540,8 @@ public final class Store implements AutoCloseable {
 		for (Credentials c : job.credentials.values()) {
 			update("INSERT INTO credential (job, target, scheme, user_name, password) VALUES (?,?,?,?,?)", s -> {
 				s.setString(1, job.id.toString());
-				s.setInt(2, c.target().ordinal());
-				s.setInt(3, c.scheme().ordinal());
+				s.setString(2, c.target().name());
+				s.setString(3, c.scheme().name());
 				s.setString(4, c.userName());
 				s.setString(5, secrets.seal(c.password(), credentialPlace(job.id.toString(), c.target())));
 			});
@@ -471,22 +550,22 @@ public final class Store implements AutoCloseable {
 
 	/** Binds the 27 mutable job columns from position i; returns the next position. */
 	private int bindJob(PreparedStatement s, int i, JobRow j) throws SQLException {
-		s.setInt(i++, j.state.ordinal());
+		s.setString(i++, j.state.name());
 		s.setString(i++, j.displayName);
 		s.setString(i++, j.description);
-		s.setInt(i++, j.priority.ordinal());
+		s.setString(i++, j.priority.name());
 		s.setLong(i++, j.minimumRetryDelay.toMillis());
 		s.setLong(i++, j.noProgressTimeout.toMillis());
 		s.setLong(i++, j.minimumNotificationInterval.toMillis());
 		StringBuilder headers = new StringBuilder();
 		j.customHeaders.forEach((k, v) -> headers.append(k).append(": ").append(v).append('\n'));
 		s.setString(i++, secrets.seal(headers.toString(), headersPlace(j.id.toString())));
-		s.setInt(i++, j.proxySettings.usage().ordinal());
+		s.setString(i++, j.proxySettings.usage().name());
 		s.setString(i++, String.join("\n", j.proxySettings.proxies()));
 		s.setString(i++, String.join("\n", j.proxySettings.bypass()));
 		s.setLong(i++, j.maxDownloadSize);
-		s.setInt(i++, j.redirectPolicy.ordinal());
-		s.setInt(i++, NotifyFlag.toBits(j.notifyFlags));
+		s.setString(i++, j.redirectPolicy.name());
+		s.setString(i++, String.join(",", j.notifyFlags.stream().map(Enum::name).toList()));
 		s.setString(i++, j.handlerId);
 		i = bindError(s, i, j.error);
 		i = bindError(s, i, j.notificationError);
@@ -505,7 +584,7 @@ public final class Store implements AutoCloseable {
 			}
 			return i;
 		}
-		s.setInt(i++, e.context().ordinal());
+		s.setString(i++, e.context().name());
 		s.setInt(i++, e.code());
 		s.setString(i++, e.description());
 		s.setInt(i++, e.file());
@@ -516,7 +595,7 @@ public final class Store implements AutoCloseable {
 		s.setLong(i++, f.bytesTotal);
 		s.setLong(i++, f.bytesTransferred);
 		s.setInt(i++, f.completed ? 1 : 0);
-		s.setInt(i++, f.validation.ordinal());
+		s.setString(i++, f.validation.name());
 		s.setString(i++, f.validator);
 		s.setString(i++, f.temporaryKey);
 		return i;
@@ -532,11 +611,11 @@ public final class Store implements AutoCloseable {
 
 	private JobRow readJob(ResultSet r) throws SQLException {
 		String id = r.getString("id");
-		JobRow j = new JobRow(UUID.fromString(id), r.getString("owner"), value(JobType.class, r.getInt("type"), "type of job " + id),
+		JobRow j = new JobRow(UUID.fromString(id), r.getString("owner"), name(JobType.class, r.getString("type"), "type of job " + id),
 				r.getString("display_name"), Instant.ofEpochMilli(r.getLong("created_ms")));
-		j.state = value(JobState.class, r.getInt("state"), "state of job " + id);
+		j.state = name(JobState.class, r.getString("state"), "state of job " + id);
 		j.description = r.getString("description");
-		j.priority = value(JobPriority.class, r.getInt("priority"), "priority of job " + id);
+		j.priority = name(JobPriority.class, r.getString("priority"), "priority of job " + id);
 		j.minimumRetryDelay = Duration.ofMillis(r.getLong("retry_delay_ms"));
 		j.noProgressTimeout = Duration.ofMillis(r.getLong("no_progress_timeout_ms"));
 		j.minimumNotificationInterval = Duration.ofMillis(r.getLong("notify_interval_ms"));
@@ -553,11 +632,11 @@ public final class Store implements AutoCloseable {
 				j.customHeaders.put(line.substring(0, colon), line.substring(colon + 2));
 			}
 		}
-		j.proxySettings = new ProxySettings(value(ProxyUsage.class, r.getInt("proxy_usage"), "proxy usage of job " + id), lines(r.getString("proxy_list")),
+		j.proxySettings = new ProxySettings(name(ProxyUsage.class, r.getString("proxy_usage"), "proxy usage of job " + id), lines(r.getString("proxy_list")),
 				lines(r.getString("proxy_bypass")));
 		j.maxDownloadSize = r.getLong("max_download_size");
-		j.redirectPolicy = value(RedirectPolicy.class, r.getInt("redirect_policy"), "redirect policy of job " + id);
-		j.notifyFlags = NotifyFlag.fromBits(r.getInt("notify_flags"));
+		j.redirectPolicy = name(RedirectPolicy.class, r.getString("redirect_policy"), "redirect policy of job " + id);
+		j.notifyFlags = flags(r.getString("notify_flags"), "notify flags of job " + id);
 		j.handlerId = r.getString("handler_id");
 		j.error = readError(r, "error_", id);
 		j.notificationError = readError(r, "notify_error_", id);
@@ -570,11 +649,11 @@ public final class Store implements AutoCloseable {
 	}
 
 	private static JobError readError(ResultSet r, String prefix, String job) throws SQLException {
-		int context = r.getInt(prefix + "context");
-		if (r.wasNull()) {
+		String context = r.getString(prefix + "context");
+		if (context == null) {
 			return null;
 		}
-		return new JobError(value(ErrorContext.class, context, prefix + "context of job " + job), r.getInt(prefix + "code"),
+		return new JobError(name(ErrorContext.class, context, prefix + "context of job " + job), r.getInt(prefix + "code"),
 				r.getString(prefix + "description"), r.getInt(prefix + "file"));
 	}
 

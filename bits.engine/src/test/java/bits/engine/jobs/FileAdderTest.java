@@ -36,7 +36,7 @@ class FileAdderTest {
 	private static FileAdder adder(List<JobRow> jobs, Path... roots) {
 		Limits d = Limits.defaults();
 		return new FileAdder(new Limits(d.maxJobs(), d.maxJobsPerOwner(), 3, d.inactivity(), d.defaultRetryDelay(),
-				TransferJob.DEFAULT_NO_PROGRESS_TIMEOUT, List.of(roots)), jobs);
+				TransferJob.DEFAULT_NO_PROGRESS_TIMEOUT, List.of(roots), d.eventRetention()), jobs);
 	}
 
 	@Test

@@ -274,4 +274,34 @@ class StoreTest {
 		assertFalse(e.getMessage().contains("in use"), e.getMessage());
 		assertThrows(StoreException.class, this::open, "the lock was released: the same error again, not 'in use'");
 	}
+
+	@Test
+	void theJournalOutlivesTheJobAndAReopenUntilPrunedAndKeepsKindsByName() throws Exception { // S3, C1
+		JobRow j = job();
+		JobRow other = new JobRow(UUID.randomUUID(), "someone.else", JobType.DOWNLOAD, "x", Instant.now());
+		long first;
+		try (Store s = open()) {
+			s.insertJob(j);
+			s.insertJob(other);
+			first = s.insertJournal(j, Notice.Kind.FILE_TRANSFERRED, 0).id();
+			s.insertJournal(other, Notice.Kind.JOB_ERROR, -1);
+			s.insertJournal(j, Notice.Kind.JOB_TRANSFERRED, -1);
+			s.deleteJob(j.id);
+		}
+		try (Store s = open()) {
+			assertEquals(List.of(Notice.Kind.FILE_TRANSFERRED, Notice.Kind.JOB_TRANSFERRED),
+					s.journal(0, "owner.bundle", null, 10).stream().map(JournalEntry::kind).toList());
+			assertEquals(List.of(Notice.Kind.JOB_TRANSFERRED), s.journal(first, null, j.id, 10).stream().map(JournalEntry::kind).toList());
+			assertEquals(2, s.journal(0, null, null, 2).size(), "the limit");
+			assertEquals(3, s.journal(0, null, null, 10).size());
+			assertEquals(s.journal(0, null, null, 10).get(2).id(), s.lastJournalId());
+			s.execute("UPDATE journal SET kind = 'SOMETHING_NEW' WHERE id = " + first);
+			StoreException e = assertThrows(StoreException.class, () -> s.journal(0, null, null, 10));
+			assertTrue(e.getMessage().contains("SOMETHING_NEW"), e.getMessage());
+			s.execute("UPDATE journal SET kind = 'FILE_TRANSFERRED' WHERE id = " + first);
+			s.pruneJournal(Instant.now().plusSeconds(1));
+			assertEquals(List.of(), s.journal(0, null, null, 10));
+			assertTrue(s.lastJournalId() == 0);
+		}
+	}
 }
