@@ -25,8 +25,6 @@
 	let lastEventId = null; // of the last durable notification seen, sent back on reconnection
 	let selected = null; // the id of the job whose details are shown
 	const jobs = new Map(); // id -> the job as the API shows it
-	const foreign = new Set(); // jobs the stream names that the list does not show (another owner's, for the admin)
-	const pending = new Set(); // jobs the stream named that the table does not have yet
 
 	/** An element with properties (class, text, data-*, on*) and children. Text is always text: nothing is parsed as HTML. */
 	function el(tag, props, ...children) {
@@ -175,6 +173,7 @@
 			stream = null;
 		}
 		token = null;
+		lastEventId = null; // another token may be another owner
 		sessionStorage.removeItem(TOKEN_KEY);
 		jobs.clear();
 		jobRows.replaceChildren();
@@ -203,8 +202,7 @@
 	refreshButton.addEventListener('click', () => refresh().catch((e) => show(e.message)));
 	allOwners.addEventListener('change', () => {
 		showAll = allOwners.checked;
-		foreign.clear();
-		loadJobs().catch((e) => show(e.message));
+		connect(); // the stream of what the table shows (every owner's jobs: ?all=true); it loads the table
 	});
 
 	async function open(t) {
@@ -249,12 +247,6 @@
 				jobs.delete(id);
 			}
 		}
-		for (const id of pending) {
-			if (!ids.has(id)) {
-				foreign.add(id);
-			}
-		}
-		pending.clear();
 		list.forEach((j) => jobs.set(j.id, j));
 		renderJobs();
 		if (selected && !jobs.has(selected)) {
@@ -288,17 +280,9 @@
 			el('td', { class: 'priority', text: j.priority }));
 	}
 
-	/** A job as the stream or an action reported it. */
+	/** A job as the stream or an action reported it: the stream follows the jobs the table shows, new ones too. */
 	function update(j) {
-		if (!jobs.has(j.id)) {
-			if (foreign.has(j.id)) {
-				return;
-			}
-			// new, or another owner's: the list (what this token shows, all owners or not) decides
-			pending.add(j.id);
-			reloadSoon();
-			return;
-		}
+		const before = jobs.get(j.id);
 		jobs.set(j.id, j);
 		const row = jobRows.querySelector('tr[data-job="' + CSS.escape(j.id) + '"]');
 		if (row) {
@@ -308,17 +292,11 @@
 		}
 		if (j.id === selected) {
 			renderDetails(j, null);
-			filesSoon();
-		}
-	}
-
-	let reloadTimer = null;
-	function reloadSoon() {
-		if (reloadTimer === null) {
-			reloadTimer = setTimeout(() => {
-				reloadTimer = null;
-				loadJobs().catch((e) => show(e.message));
-			}, 250);
+			// a new state or a file done: the files now; mere progress: at most once a second. A completed or
+			// cancelled job is gone from the API: its files stay as last seen.
+			if (!FINAL.has(j.state)) {
+				filesSoon(!before || before.state !== j.state || before.filesTransferred !== j.filesTransferred);
+			}
 		}
 	}
 
@@ -337,6 +315,7 @@
 	let files = null; // the selected job's files, as last loaded
 	let filesTimer = null;
 	let filesLoaded = 0;
+	let filesAsked = 0; // numbers the requests for files: only the latest one's answer is shown
 
 	async function select(id) {
 		selected = id;
@@ -344,6 +323,10 @@
 		jobRows.querySelectorAll('tr').forEach((r) => r.classList.toggle('selected', r.dataset.job === id));
 		if (!id) {
 			details.hidden = true;
+			return;
+		}
+		if (FINAL.has((jobs.get(id) || {}).state)) { // completed or cancelled: gone from the API, shown as last seen
+			renderDetails(jobs.get(id), null);
 			return;
 		}
 		await loadDetails(id).catch((e) => show(e.message));
@@ -362,25 +345,33 @@
 		}
 	}
 
-	/** The files again, at most once a second while the job changes. */
-	function filesSoon() {
+	/** The files again, at most once a second while the job changes (unless {@code now}). */
+	function filesSoon(now) {
 		if (filesTimer !== null) {
-			return;
+			if (!now) {
+				return;
+			}
+			clearTimeout(filesTimer);
 		}
 		const id = selected;
 		filesTimer = setTimeout(() => {
 			filesTimer = null;
-			if (selected !== id) {
+			if (selected !== id || FINAL.has((jobs.get(id) || {}).state)) {
 				return;
 			}
+			const asked = ++filesAsked;
 			call('GET', '/jobs/' + encodeURIComponent(id) + '/files').then((f) => {
 				filesLoaded = Date.now();
-				if (selected === id) {
+				if (selected === id && asked === filesAsked) { // not overtaken by a later answer
 					files = f;
 					renderDetails(jobs.get(id), f);
 				}
-			}).catch((e) => show(e.message));
-		}, Math.max(0, 1000 - (Date.now() - filesLoaded)));
+			}).catch((e) => {
+				if (e.status !== 404) { // 404: the job ended meanwhile
+					show(e.message);
+				}
+			});
+		}, now ? 0 : Math.max(0, 1000 - (Date.now() - filesLoaded)));
 	}
 
 	function value(v) {
@@ -416,7 +407,8 @@
 		})));
 		const fields = el('dl', { id: 'bits-fields' }, FIELDS.map(([k, label]) => [el('dt', { text: label }),
 			el('dd', { 'data-field': k, text: value(j[k]) })]));
-		const fileTable = f === null || f === undefined ? el('p', { class: 'muted', text: 'Loading…' })
+		const fileTable = f === null || f === undefined
+			? el('p', { class: 'muted', text: final ? 'The job has ended: its files are no longer listed.' : 'Loading…' })
 			: f.length === 0 ? el('p', { class: 'muted', text: 'No files.' })
 				: el('table', { id: 'bits-files' },
 					el('thead', null, el('tr', null, ['#', 'Remote', 'Local', 'Progress', 'Done', 'Validation'].map((h) => el('th', { text: h })))),
@@ -426,7 +418,7 @@
 						el('td', { class: 'local', text: file.localPath }),
 						el('td', null, progress({ bytesTransferred: file.bytesTransferred, bytesTotal: file.bytesTotal,
 							state: file.completed ? 'TRANSFERRED' : '' })),
-						el('td', { text: file.completed ? 'yes' : 'no' }),
+						el('td', { class: 'done', text: file.completed ? 'yes' : 'no' }),
 						el('td', { text: file.validation })))));
 		details.replaceChildren(...[
 			el('h2', { text: j.displayName }),
@@ -499,7 +491,7 @@
 	 * Reads text/event-stream (the HTML standard's format): "field: value" lines, a blank line ends an event; lines
 	 * starting with ':' are comments (keep-alives). The id of an event is remembered for the reconnection.
 	 */
-	async function readEvents(reader) {
+	async function readEvents(reader, controller) {
 		const decoder = new TextDecoder('utf-8');
 		let buffer = '';
 		let type = '';
@@ -510,7 +502,7 @@
 				if (id !== null) {
 					lastEventId = id;
 				}
-				if (data.length) {
+				if (data.length && stream === controller) { // not an old stream's last events
 					dispatch(type || 'message', data.join('\n'));
 				}
 				type = '';
@@ -568,7 +560,7 @@
 				if (lastEventId !== null) {
 					headers['Last-Event-ID'] = lastEventId;
 				}
-				const response = await fetch(api + '/events', { headers, cache: 'no-store', signal: controller.signal });
+				const response = await fetch(api + '/events' + (showAll ? '?all=true' : ''), { headers, cache: 'no-store', signal: controller.signal });
 				if (response.status === 401) {
 					signOut('The token was refused by the event stream.');
 					return;
@@ -579,12 +571,12 @@
 				setLive('live', 'live');
 				pause = 1000;
 				down = false;
-				// job changes are not replayed: what changed while the stream was down comes from the list
+				// the stream starts with every job in view; the list also drops those that went meanwhile
 				loadJobs().catch((e) => show(e.message));
 				if (selected) {
 					loadDetails(selected).catch((e) => show(e.message));
 				}
-				await readEvents(response.body.getReader());
+				await readEvents(response.body.getReader(), controller);
 			} catch (e) {
 				if (controller.signal.aborted) {
 					return;
