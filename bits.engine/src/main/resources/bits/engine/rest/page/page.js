@@ -177,6 +177,10 @@
 		sessionStorage.removeItem(TOKEN_KEY);
 		jobs.clear();
 		jobRows.replaceChildren();
+		notifications.replaceChildren();
+		notificationsEmpty.hidden = false;
+		showAll = false;
+		allOwners.checked = false;
 		selected = null;
 		details.hidden = true;
 		main.hidden = true;
@@ -232,7 +236,7 @@
 
 	async function refresh() {
 		await Promise.all([loadJobs(), loadHandlers()]);
-		if (selected) {
+		if (selected && !FINAL.has((jobs.get(selected) || {}).state)) {
 			await loadDetails(selected);
 		}
 	}
