@@ -9,6 +9,7 @@ P5  TRANSFERRED -> handler ran: cold (installed from the samples index), install
     Felix install + start + getService of the same bundle
 P6  engine start with 10k and 100k persisted jobs -> manager ready (over an empty store); heap per idle job
 P7  bytes downloaded twice after kill -9 mid-transfer (one checkpoint is 8 MiB)
+CLI `./bits list --json` one-shot (JVM + framework) vs attached to `./bits serve` (SPEC S4), and curl GET /jobs/ID
 
 Every bits run is a cold `java -jar cnf/target/bits.jar` process (JVM and framework start included), like curl's.
 Runs alternate between the contenders. Writes bench/results/latest.md.
@@ -470,6 +471,78 @@ def find_jar(group_path):
     raise SystemExit(f"no jar under {base}")
 
 
+def cli(nginx, work, table, runs):
+    """./bits list --json: one-shot (a JVM and a framework for the command) vs attached to a running ./bits serve
+    (the wrapper's checks and the small client JVM); and one job's GET by curl against the same engine."""
+    store = os.path.join(work, "store-cli")
+    shutil.rmtree(store, ignore_errors=True)
+    wrapper = os.path.join(ROOT, "bits")
+    env = dict(os.environ, BITS_NO_BUILD="1")
+
+    def bits(*args):
+        t0 = time.perf_counter()
+        p = subprocess.run(["sh", wrapper, "--store", store, *args], capture_output=True, env=env)
+        wall = time.perf_counter() - t0
+        if p.returncode != 0:
+            raise SystemExit(f"./bits {' '.join(args)} exited {p.returncode}: {p.stderr.decode()[-2000:]}")
+        return wall, p.stdout.decode()
+
+    ids = [bits("create", f"cli {i}")[1].strip() for i in range(5)]
+    one_shot = [bits("list", "--json")[0] for _ in range(runs)]
+    print(f"  CLI one-shot list --json: median {med(one_shot):.3f} s", flush=True)
+    serve = subprocess.Popen(["sh", wrapper, "--store", store, "serve"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        address = os.path.join(store, "api-address")
+        deadline = time.time() + 60
+        while not os.path.exists(address):
+            if time.time() > deadline or serve.poll() is not None:
+                raise SystemExit("./bits serve did not start")
+            time.sleep(0.05)
+        with open(address) as f:
+            api = f.read().strip()
+        with open(os.path.join(store, "api-tokens")) as f:
+            token = next(line.split()[0] for line in f if line.split()[1:] == ["*"])
+        bits("list", "--json")  # the engine's first command loads the shell's classes
+        attached = [bits("list", "--json")[0] for _ in range(runs * 3)]
+        print(f"  CLI attached list --json: median {med(attached):.3f} s", flush=True)
+        # a service runs warm: 500 GETs first (in this process), as the engine's JIT would have seen in a day's use
+        import http.client, urllib.parse
+        u = urllib.parse.urlparse(api)
+        conn = http.client.HTTPConnection(u.hostname, u.port)
+        for _ in range(500):
+            conn.request("GET", f"{u.path}/jobs/{ids[0]}", headers={"Authorization": f"Bearer {token}"})
+            conn.getresponse().read()
+        conn.close()
+        curl_wall, curl_total = [], []
+        for _ in range(runs * 10):
+            t0 = time.perf_counter()
+            p = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-H", f"Authorization: Bearer {token}",
+                                f"{api}/jobs/{ids[0]}"], capture_output=True, text=True)
+            curl_wall.append(time.perf_counter() - t0)
+            code, total = p.stdout.split()
+            if code != "200":
+                raise SystemExit(f"curl GET /jobs/ID: HTTP {code}")
+            curl_total.append(float(total))
+        # the floor: the same curl for a small static file from nginx (what curl's own process costs)
+        with open(os.path.join(nginx.root, "cli.json"), "w") as f:
+            f.write(json.dumps({"id": ids[0]}))
+        static_wall = []
+        for _ in range(runs * 10):
+            t0 = time.perf_counter()
+            subprocess.run(["curl", "-sS", "-o", "/dev/null", nginx.url("cli.json")], check=True)
+            static_wall.append(time.perf_counter() - t0)
+    finally:
+        serve.terminate()
+        serve.wait(60)
+    table.add("CLI", "./bits list --json, one-shot (JVM + framework start, 5 jobs)", one_shot, [])
+    table.add("CLI", "./bits list --json attached to ./bits serve (wrapper + client JVM)", attached, [], peer_walls=one_shot,
+              ratio_label="faster than one-shot", note="goal <= 0.3 s")
+    table.add("CLI", "curl GET /bits/api/v1/jobs/ID, the curl process", [w * 1000 for w in curl_wall], [], unit="ms", note="goal <= 10 ms")
+    table.add("CLI", "peer: curl GET of a small static file from nginx, the curl process", [w * 1000 for w in static_wall], [], unit="ms",
+              note="curl's own floor on this machine")
+    table.add("CLI", "curl GET /bits/api/v1/jobs/ID, curl's time_total", [t * 1000 for t in curl_total], [], unit="ms")
+
+
 def machine():
     java = subprocess.run([JAVA, "-version"], capture_output=True, text=True).stderr.splitlines()[0]
     return f"{os.cpu_count()} cores, {java}, Linux {platform.release()}, curl {subprocess.run(['curl', '--version'], capture_output=True, text=True).stdout.split()[1]}"
@@ -478,7 +551,7 @@ def machine():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a reduced set: smaller files, fewer runs")
-    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,JMH,LOAD")
+    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,CLI,JMH,LOAD")
     ap.add_argument("--java-opts", default="", help="extra JVM options for the bits runs")
     a = ap.parse_args()
     opts = a.java_opts.split()
@@ -509,6 +582,9 @@ def main():
         if "P7" in only:
             p7(nginx, work, table, 2 if a.quick else 5, opts)
             phase("p7")
+        if "CLI" in only:
+            cli(nginx, work, table, 5 if a.quick else 10)
+            phase("cli")
         # --quick: P3 and P5 from JMH only; the full run adds the open-loop P3 at 10,000/s and P5 installed-but-stopped
         figures = [f for f in ("P3", "P4", "P5") if f in only and not (a.quick and f in ("P3", "P5"))]
         if figures:

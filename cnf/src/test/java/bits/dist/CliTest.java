@@ -274,6 +274,10 @@ class CliTest {
 			String cmdline = new String(Files.readAllBytes(Path.of("/proc/" + jvm.pid() + "/cmdline")), StandardCharsets.UTF_8);
 			assertTrue(cmdline.contains("-jar"), cmdline);
 			assertTrue(!cmdline.contains("argument-in-env") && !cmdline.contains("bits:wait"), cmdline.replace('\0', ' '));
+			// a one-shot engine serves no API: a second command cannot attach to it, and is refused at once
+			Result busy = bits("list");
+			assertEquals(1, busy.status());
+			assertEquals("bits: store " + tmp.resolve("store").toRealPath() + " is in use by process " + jvm.pid(), busy.err().strip());
 		} finally {
 			wrapper.descendants().forEach(ProcessHandle::destroy); // SIGTERM: the JVM's shutdown hook stops the framework
 			assertTrue(wrapper.waitFor(60, TimeUnit.SECONDS));
@@ -305,7 +309,7 @@ class CliTest {
 		return found;
 	}
 
-	/** Runs ./bits serve, checks a second process is refused, waits for {@code done}, and stops it. */
+	/** Runs ./bits serve, checks a second serve is refused, waits for {@code done}, and stops it. */
 	private void aSecondProcessOnAStoreInUseFails(java.util.concurrent.Callable<Boolean> done) throws Exception {
 		ProcessBuilder pb = new ProcessBuilder(command("serve")).redirectErrorStream(true).redirectOutput(tmp.resolve("serve.txt").toFile());
 		pb.environment().put("BITS_NO_BUILD", "1");
@@ -317,9 +321,10 @@ class CliTest {
 				assertTrue(serve.isAlive() && System.nanoTime() < deadline, "serve did not take the store: " + Files.readString(tmp.resolve("serve.txt")));
 				Thread.sleep(50);
 			}
-			Result second = bits("list");
+			Result second = bits("serve"); // S4: every other command attaches to it (AttachTest)
 			assertEquals(1, second.status());
-			assertEquals("bits: store " + tmp.resolve("store").toRealPath() + " is in use by process " + serve.pid(), second.err().strip());
+			assertTrue(second.err().strip().startsWith("bits: store " + tmp.resolve("store").toRealPath() + " is already served by process " + serve.pid()
+					+ ", API at http://127.0.0.1:"), second.err());
 			while (!done.call()) {
 				assertTrue(serve.isAlive() && System.nanoTime() < deadline, "serve did not finish: " + Files.readString(tmp.resolve("serve.txt")));
 				Thread.sleep(50);

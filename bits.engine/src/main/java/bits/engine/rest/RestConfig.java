@@ -13,4 +13,8 @@ public @interface RestConfig {
 
 	@AttributeDefinition(name = "Most event streams", description = "Open event streams at once; one more is refused with 503")
 	int max_streams() default 32;
+
+	@AttributeDefinition(name = "Shell from other machines", description = "Whether POST /shell (any Gogo command, admin token only)"
+			+ " answers requests that do not come from loopback")
+	boolean shell_remote() default false;
 }

@@ -44,11 +44,11 @@ public class HandlerCommands {
 		naming.keySet().forEach(id -> known.putIfAbsent(id, null)); // named by a job, but its provider went away: UNKNOWN
 		if (json) {
 			return JobJson.document(w -> {
-				w.array();
+				w.writeStartArray();
 				for (var e : known.entrySet()) {
 					JobJson.handler(w, e.getValue(), e.getKey(), naming.getOrDefault(e.getKey(), List.of()));
 				}
-				w.endArray();
+				w.writeEndArray();
 			});
 		}
 		StringBuilder b = new StringBuilder();

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Collection;
 
-import org.apache.felix.utils.json.JSONWriter;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 
 import bits.api.AuthTarget;
 import bits.api.ErrorCodes;
@@ -15,20 +17,21 @@ import bits.api.TransferFile;
 import bits.api.TransferJob;
 
 /**
- * Machine-readable forms for {@code --json}: one JSON document per command. Field names are the API's property
- * names; times are ISO-8601; an unknown size is -1; error codes are BITS's hex form ("0x80190194").
+ * Machine-readable forms for {@code --json}: one JSON document per command, written with Jackson's generator. Field
+ * names are the API's property names; times are ISO-8601; an unknown size is -1; error codes are BITS's hex form
+ * ("0x80190194").
  */
 final class JobJson {
+	private static final JsonFactory JSON = new JsonFactory();
+
 	private JobJson() {
 	}
 
 	/** Writes a document with {@code body} and returns it. */
 	static String document(Body body) {
 		StringWriter text = new StringWriter();
-		try {
-			JSONWriter w = new JSONWriter(text);
+		try (JsonGenerator w = JSON.createGenerator(text)) {
 			body.write(w);
-			w.flush();
 		} catch (IOException e) {
 			throw new UncheckedIOException(e); // a StringWriter does not fail
 		}
@@ -37,74 +40,108 @@ final class JobJson {
 
 	/** What a document contains. */
 	interface Body {
-		void write(JSONWriter w) throws IOException;
+		void write(JsonGenerator w) throws IOException;
 	}
 
-	static void job(JSONWriter w, TransferJob j, boolean files, boolean verbose) throws IOException {
+	static void job(JsonGenerator w, TransferJob j, boolean files, boolean verbose) throws IOException {
 		var p = j.getProgress();
 		var t = j.getTimes();
-		w.object().key("id").value(j.getId().toString()).key("displayName").value(j.getDisplayName()).key("owner").value(j.getOwner())
-				.key("state").value(j.getState().name()).key("priority").value(j.getPriority().name()).key("bytesTransferred")
-				.value(p.bytesTransferred()).key("bytesTotal").value(p.bytesTotal()).key("filesTransferred").value(p.filesTransferred())
-				.key("filesTotal").value(p.filesTotal()).key("created").value(time(t.creation())).key("modified")
-				.value(time(t.modification())).key("transferred").value(t.transferred().map(JobJson::time).orElse(null));
-		w.key("error");
+		w.writeStartObject();
+		w.writeStringField("id", j.getId().toString());
+		w.writeStringField("displayName", j.getDisplayName());
+		w.writeStringField("owner", j.getOwner());
+		w.writeStringField("state", j.getState().name());
+		w.writeStringField("priority", j.getPriority().name());
+		w.writeNumberField("bytesTransferred", p.bytesTransferred());
+		w.writeNumberField("bytesTotal", p.bytesTotal());
+		w.writeNumberField("filesTransferred", p.filesTransferred());
+		w.writeNumberField("filesTotal", p.filesTotal());
+		w.writeStringField("created", time(t.creation()));
+		w.writeStringField("modified", time(t.modification()));
+		w.writeStringField("transferred", t.transferred().map(JobJson::time).orElse(null));
+		w.writeFieldName("error");
 		error(w, j.getError().orElse(null));
-		w.key("handlerId").value(j.getHandlerId().orElse(null)).key("notificationError");
+		w.writeStringField("handlerId", j.getHandlerId().orElse(null));
+		w.writeFieldName("notificationError");
 		error(w, j.getNotificationError().orElse(null));
 		if (verbose) {
-			w.key("type").value(j.getType().name()).key("description").value(j.getDescription()).key("notifyFlags").array();
-			for (var f : j.getNotifyFlags()) {
-				w.value(f.name());
-			}
-			w.endArray().key("liveCallback").value(j.getNotifyCallback().isPresent()).key("minimumRetryDelaySeconds")
-					.value(j.getMinimumRetryDelay().toSeconds()).key("noProgressTimeoutSeconds").value(j.getNoProgressTimeout().toSeconds())
-					.key("minimumNotificationIntervalMillis").value(j.getMinimumNotificationInterval().toMillis()).key("proxyUsage")
-					.value(j.getProxySettings().usage().name()).key("proxies").value(j.getProxySettings().proxies()).key("proxyBypass")
-					.value(j.getProxySettings().bypass()).key("redirectPolicy").value(j.getRedirectPolicy().name()).key("maxDownloadSize")
-					.value(j.getMaxDownloadSize()).key("customHeaderNames").value(j.getCustomHeaders().keySet().stream().toList())
-					.key("serverCredentials").value(j.hasCredentials(AuthTarget.SERVER)).key("proxyCredentials")
-					.value(j.hasCredentials(AuthTarget.PROXY));
+			w.writeStringField("type", j.getType().name());
+			w.writeStringField("description", j.getDescription());
+			strings(w, "notifyFlags", j.getNotifyFlags().stream().map(Enum::name).toList());
+			w.writeBooleanField("liveCallback", j.getNotifyCallback().isPresent());
+			w.writeNumberField("minimumRetryDelaySeconds", j.getMinimumRetryDelay().toSeconds());
+			w.writeNumberField("noProgressTimeoutSeconds", j.getNoProgressTimeout().toSeconds());
+			w.writeNumberField("minimumNotificationIntervalMillis", j.getMinimumNotificationInterval().toMillis());
+			w.writeStringField("proxyUsage", j.getProxySettings().usage().name());
+			strings(w, "proxies", j.getProxySettings().proxies());
+			strings(w, "proxyBypass", j.getProxySettings().bypass());
+			w.writeStringField("redirectPolicy", j.getRedirectPolicy().name());
+			w.writeNumberField("maxDownloadSize", j.getMaxDownloadSize());
+			strings(w, "customHeaderNames", j.getCustomHeaders().keySet());
+			w.writeBooleanField("serverCredentials", j.hasCredentials(AuthTarget.SERVER));
+			w.writeBooleanField("proxyCredentials", j.hasCredentials(AuthTarget.PROXY));
 		}
 		if (files) {
-			w.key("files");
+			w.writeFieldName("files");
 			files(w, j, verbose);
 		}
-		w.endObject();
+		w.writeEndObject();
 	}
 
-	static void files(JSONWriter w, TransferJob j, boolean verbose) throws IOException {
-		w.array();
+	static void files(JsonGenerator w, TransferJob j, boolean verbose) throws IOException {
+		w.writeStartArray();
 		for (TransferFile f : j.getFiles()) {
 			var p = f.getProgress();
-			w.object().key("index").value(f.getIndex()).key("remoteUri").value(f.getRemoteUri().toString()).key("localPath")
-					.value(f.getLocalPath().toString()).key("bytesTransferred").value(p.bytesTransferred()).key("bytesTotal")
-					.value(p.bytesTotal()).key("completed").value(p.completed()).key("validation").value(f.getValidationState().name());
+			w.writeStartObject();
+			w.writeNumberField("index", f.getIndex());
+			w.writeStringField("remoteUri", f.getRemoteUri().toString());
+			w.writeStringField("localPath", f.getLocalPath().toString());
+			w.writeNumberField("bytesTransferred", p.bytesTransferred());
+			w.writeNumberField("bytesTotal", p.bytesTotal());
+			w.writeBooleanField("completed", p.completed());
+			w.writeStringField("validation", f.getValidationState().name());
 			if (verbose) {
-				w.key("temporaryPath").value(f.getTemporaryPath().toString());
+				w.writeStringField("temporaryPath", f.getTemporaryPath().toString());
 			}
-			w.endObject();
+			w.writeEndObject();
 		}
-		w.endArray();
+		w.writeEndArray();
 	}
 
-	static void handler(JSONWriter w, HandlerInfo h, String id, Iterable<String> jobs) throws IOException {
-		w.object().key("id").value(id).key("state").value(h == null ? "UNKNOWN" : h.state().name()).key("bundle")
-				.value(h == null ? null : h.bundle()).key("version").value(h == null ? null : h.version()).key("source")
-				.value(h == null ? null : h.source()).key("jobs").array();
-		for (String job : jobs) {
-			w.value(job);
-		}
-		w.endArray().endObject();
+	static void handler(JsonGenerator w, HandlerInfo h, String id, Collection<String> jobs) throws IOException {
+		w.writeStartObject();
+		w.writeStringField("id", id);
+		w.writeStringField("state", h == null ? "UNKNOWN" : h.state().name());
+		w.writeStringField("bundle", h == null ? null : h.bundle());
+		w.writeStringField("version", h == null ? null : h.version());
+		w.writeStringField("source", h == null ? null : h.source());
+		strings(w, "jobs", jobs);
+		w.writeEndObject();
 	}
 
-	private static void error(JSONWriter w, JobError e) throws IOException {
+	private static void strings(JsonGenerator w, String name, Collection<String> values) throws IOException {
+		w.writeArrayFieldStart(name);
+		for (String v : values) {
+			w.writeString(v);
+		}
+		w.writeEndArray();
+	}
+
+	private static void error(JsonGenerator w, JobError e) throws IOException {
 		if (e == null) {
-			w.value((Object) null);
+			w.writeNull();
 			return;
 		}
-		w.object().key("context").value(e.context().name()).key("code").value(ErrorCodes.hex(e.code())).key("description")
-				.value(e.description()).key("file").value(e.fileIndex().map(Integer::valueOf).orElse(null)).endObject();
+		w.writeStartObject();
+		w.writeStringField("context", e.context().name());
+		w.writeStringField("code", ErrorCodes.hex(e.code()));
+		w.writeStringField("description", e.description());
+		if (e.fileIndex().isPresent()) {
+			w.writeNumberField("file", e.fileIndex().get());
+		} else {
+			w.writeNullField("file");
+		}
+		w.writeEndObject();
 	}
 
 	private static String time(Instant at) {

@@ -37,6 +37,12 @@ public class OneShot {
 	public static final String COMMAND_ENV = "BITS_COMMAND";
 	/** Where the exit status goes. */
 	public static final String EXIT_FILE = "bits.exit.file";
+	/**
+	 * Whether the command line's stderr is a terminal (progress bars then), "true" or "false": the framework property the
+	 * {@code ./bits} wrapper sets for an engine it starts, and the session variable a command line attached to a
+	 * running engine sets for its own commands, which wins over the property.
+	 */
+	public static final String TERMINAL = "bits.terminal";
 
 	@Reference
 	private CommandProcessor processor;
@@ -144,6 +150,19 @@ public class OneShot {
 		PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
 		PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
 		try (CommandSession session = processor.createSession(System.in, out, err)) {
+			return execute(session, command, out, err);
+		}
+	}
+
+	/**
+	 * Runs one command line in a session as {@code ./bits NAME ARGS} does, also for a command line attached to a running
+	 * engine (the REST API's shell resource): the result, formatted, goes to {@code out}; a failure is one line
+	 * {@code bits: MESSAGE} on {@code err}.
+	 *
+	 * @return the exit status: 0, or 1 when the command failed
+	 */
+	public static int execute(CommandSession session, String command, PrintStream out, PrintStream err) {
+		try {
 			Object result = session.execute(command);
 			if (result != null) {
 				out.println(session.format(result, Converter.INSPECT));
@@ -151,12 +170,19 @@ public class OneShot {
 			out.flush();
 			return 0;
 		} catch (Exception e) {
-			Throwable cause = e;
-			while (cause instanceof java.lang.reflect.InvocationTargetException && cause.getCause() != null) {
-				cause = cause.getCause();
-			}
-			System.err.println("bits: " + (cause instanceof TransferException || cause.getMessage() != null ? cause.getMessage() : cause.toString()));
+			out.flush();
+			err.println("bits: " + message(e));
+			err.flush();
 			return 1;
 		}
+	}
+
+	/** The message of what a command threw, past the reflection wrapper Gogo may leave around it. */
+	static String message(Throwable e) {
+		Throwable cause = e;
+		while (cause instanceof java.lang.reflect.InvocationTargetException && cause.getCause() != null) {
+			cause = cause.getCause();
+		}
+		return cause instanceof TransferException || cause.getMessage() != null ? cause.getMessage() : cause.toString();
 	}
 }

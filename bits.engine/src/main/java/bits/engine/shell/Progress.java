@@ -5,6 +5,9 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
 
+import org.apache.felix.service.command.CommandSession;
+import org.osgi.framework.BundleContext;
+
 import bits.api.JobState;
 import bits.api.TransferJob;
 
@@ -13,8 +16,6 @@ import bits.api.TransferJob;
  * bar redrawn in place (bytes, rate, ETA), otherwise a plain line when the state changes and every few seconds.
  */
 final class Progress {
-	/** The framework property the {@code ./bits} wrapper sets when its output is a terminal. */
-	static final String TERMINAL = "bits.terminal";
 	private static final long LINE_EVERY_NANOS = 5_000_000_000L;
 	private static final long RATE_WINDOW_NANOS = 3_000_000_000L;
 	private static final int WIDTH = 24;
@@ -31,6 +32,15 @@ final class Progress {
 	Progress(PrintStream err, boolean bar) {
 		this.err = err;
 		this.bar = bar;
+	}
+
+	/**
+	 * Whether progress is drawn as a bar: the session's variable {@value OneShot#TERMINAL} (set by a command line attached
+	 * to a running engine, for its own terminal), else the framework property the {@code ./bits} wrapper sets.
+	 */
+	static boolean terminal(CommandSession session, BundleContext context) {
+		Object attached = session == null ? null : session.get(OneShot.TERMINAL);
+		return Boolean.parseBoolean(String.valueOf(attached != null ? attached : context.getProperty(OneShot.TERMINAL)));
 	}
 
 	/** Shows the jobs' current progress; call it every few hundred milliseconds. */

@@ -3,6 +3,7 @@ package bits.engine.shell;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.framework.BundleContext;
@@ -24,18 +25,19 @@ public class TransferCommands {
 	@Reference
 	private TransferManager manager;
 
-	private boolean terminal;
+	private BundleContext context;
 
 	@Activate
 	void activate(BundleContext context) {
-		terminal = Boolean.parseBoolean(context.getProperty(Progress.TERMINAL));
+		this.context = context;
 	}
 
 	@Descriptor("download files in a new job and wait, showing progress: complete it when transferred, cancel it on a fatal error; "
 			+ "transient errors are retried (bitsadmin /transfer). NAME may be left out when the arguments are URL DEST pairs")
-	public String transfer(@Descriptor("FOREGROUND (default), HIGH, NORMAL or LOW") @Parameter(names = { "--priority", "-p" }, absentValue = "FOREGROUND") String priority,
+	public String transfer(CommandSession session, @Descriptor("FOREGROUND (default), HIGH, NORMAL or LOW") @Parameter(names = { "--priority", "-p" }, absentValue = "FOREGROUND") String priority,
 			@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
 			@Descriptor("[NAME] URL DEST [URL DEST ...]") String... args) throws InterruptedException {
+		boolean terminal = Progress.terminal(session, context);
 		JobPriority p = Args.value(JobPriority.class, "priority", priority);
 		int first = args.length % 2; // NAME present when the count is odd
 		if (args.length < 2) {
@@ -68,9 +70,12 @@ public class TransferCommands {
 			job.complete();
 		}
 		String document = json ? JobJson.document(w -> {
-			w.object().key("result").value(state.name()).key("seconds").value(seconds).key("job");
+			w.writeStartObject();
+			w.writeStringField("result", state.name());
+			w.writeNumberField("seconds", seconds);
+			w.writeFieldName("job");
 			JobJson.job(w, job, true, false);
-			w.endObject();
+			w.writeEndObject();
 		}) : null;
 		if (state != JobState.TRANSFERRED) {
 			String error = job.getError().map(e -> ": " + e).orElse("");

@@ -30,11 +30,11 @@ public class ViewCommands {
 		List<TransferJob> jobs = manager.listJobs(all ? JobScope.ALL_OWNERS : JobScope.OWNER);
 		if (json) {
 			return JobJson.document(w -> {
-				w.array();
+				w.writeStartArray();
 				for (TransferJob j : jobs) {
 					JobJson.job(w, j, verbose, verbose);
 				}
-				w.endArray();
+				w.writeEndArray();
 			});
 		}
 		StringBuilder b = new StringBuilder();

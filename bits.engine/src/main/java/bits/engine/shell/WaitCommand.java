@@ -27,20 +27,24 @@ public class WaitCommand implements Function {
 	@Reference
 	private TransferManager manager;
 
-	private boolean terminal;
+	private BundleContext context;
 
 	@Activate
 	void activate(BundleContext context) {
-		terminal = Boolean.parseBoolean(context.getProperty(Progress.TERMINAL));
+		this.context = context;
 	}
 
 	@Override
 	public Object execute(CommandSession session, List<Object> arguments) throws Exception {
-		return wait(arguments.stream().map(String::valueOf).toArray(String[]::new));
+		return wait(Progress.terminal(session, context), arguments.stream().map(String::valueOf).toArray(String[]::new));
 	}
 
 	@Descriptor("wait until the jobs (or --all) are TRANSFERRED, in ERROR or final, showing progress; prints each state; fails unless all were transferred")
 	public String wait(@Descriptor("jobs, or --all") String... refs) throws InterruptedException {
+		return wait(Boolean.parseBoolean(context.getProperty(OneShot.TERMINAL)), refs);
+	}
+
+	private String wait(boolean terminal, String... refs) throws InterruptedException {
 		List<TransferJob> jobs = new ArrayList<>();
 		if (refs.length == 1 && refs[0].equals("--all")) {
 			jobs.addAll(manager.listJobs(JobScope.ALL_OWNERS));

@@ -295,7 +295,7 @@ class RestIT {
 				checked.add(method + " " + path + " " + r.statusCode());
 			}
 		}
-		assertEquals(11, checked.size(), checked.toString());
+		assertEquals(12, checked.size(), checked.toString());
 	}
 
 	/** The required fields of the schema (and of its items) are in the value. */
