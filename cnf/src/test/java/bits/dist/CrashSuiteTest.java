@@ -31,7 +31,7 @@ class CrashSuiteTest {
 	private static final int BIG = 16 << 20;
 	private static final int SMALL = 64 << 10;
 	private static final int SMALL_FILES = 10;
-	private static final int TRANSFERRED = 6; // JobState.TRANSFERRED's ordinal, as stored
+	private static final String TRANSFERRED = "'TRANSFERRED'"; // states are stored by name (schema 5)
 	private static final String JOBS = "SELECT display_name, id, state, priority, error_code, error_description, notify_error_description,"
 			+ " (SELECT count(*) FROM outbox o WHERE o.job = job.id) FROM job";
 
@@ -125,7 +125,7 @@ class CrashSuiteTest {
 		/** What the store and the framework cache say was going on when the engine died. */
 		private List<String> moment() throws IOException {
 			List<String> labels = new ArrayList<>();
-			if (count("SELECT count(*) FROM job WHERE state IN (0, 1, 2, 5)") > 0) {
+			if (count("SELECT count(*) FROM job WHERE state IN ('QUEUED', 'CONNECTING', 'TRANSFERRING', 'TRANSIENT_ERROR')") > 0) {
 				labels.add("transfer");
 			}
 			if (count("SELECT count(*) FROM outbox") > 0) {
