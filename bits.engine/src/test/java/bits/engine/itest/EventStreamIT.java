@@ -49,7 +49,6 @@ import bits.api.TransferManager;
 /** The event stream: live job changes, durable notifications replayed after Last-Event-ID, owners kept apart (SPEC S1-S3). */
 class EventStreamIT {
 	private static final ObjectMapper JSON = new ObjectMapper();
-	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 	@TempDir
 	static Path tmp;
 	static Nginx nginx;
@@ -226,7 +225,7 @@ class EventStreamIT {
 		if (lastEventId != null) {
 			b.header("Last-Event-ID", lastEventId);
 		}
-		return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+		return client().send(b.build(), HttpResponse.BodyHandlers.ofString());
 	}
 
 	record Event(String type, String id, JsonNode data) {
@@ -252,7 +251,7 @@ class EventStreamIT {
 			if (lastEventId != null) {
 				b.header("Last-Event-ID", lastEventId);
 			}
-			var response = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofLines());
+			var response = client().send(b.build(), HttpResponse.BodyHandlers.ofLines());
 			assertEquals(200, response.statusCode());
 			return new Stream(response);
 		}
@@ -317,5 +316,14 @@ class EventStreamIT {
 		} finally {
 			assertFalse(out.toString(StandardCharsets.UTF_8).contains("Exception"), out.toString(StandardCharsets.UTF_8));
 		}
+	}
+
+	/**
+	 * A client of its own for each request, as ./bits has (one process, one request): a pooled connection that the server
+	 * closed while it sat idle (Jetty's idle timeout, between test classes) would fail the next request with "header
+	 * parser received no bytes", which says nothing about the API.
+	 */
+	static HttpClient client() {
+		return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 	}
 }

@@ -35,7 +35,6 @@ import bits.api.TransferManager;
 /** POST /shell: the command line attached to a running engine (SPEC S4). */
 class ShellApiIT {
 	private static final ObjectMapper JSON = new ObjectMapper();
-	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 	@TempDir
 	static Path tmp;
 	static Nginx nginx;
@@ -202,6 +201,15 @@ class ShellApiIT {
 		if (token != null) {
 			b.header("Authorization", "Bearer " + token);
 		}
-		return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+		return client().send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+	}
+
+	/**
+	 * A client of its own for each request, as ./bits has (one process, one request): a pooled connection that the
+	 * server closed while it was idle (Jetty's idle timeout, a refused request's unread body) would fail the next request
+	 * with "header parser received no bytes", which says nothing about the endpoint.
+	 */
+	static HttpClient client() {
+		return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 	}
 }
