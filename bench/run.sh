@@ -7,7 +7,11 @@ ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
 if ! command -v nginx >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 || ! command -v sqlite3 >/dev/null 2>&1; then
 	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light curl sqlite3 unzip
 fi
-if [ ! -f "$ROOT/cnf/target/bits.jar" ] || [ ! -f "$ROOT/bits.samples/index/target/repo/index.xml" ]; then
+# the wrapper rebuilds when the jar, the attach client or the samples' index is missing or older than the sources: a
+# stale distribution would measure yesterday's code (bench.py runs ./bits with BITS_NO_BUILD)
+if [ ! -f "$ROOT/bits.samples/index/target/repo/index.xml" ]; then
 	(cd "$ROOT" && mvn -B -q -DskipTests package)
+else
+	"$ROOT/bits" --help >/dev/null
 fi
 exec python3 "$ROOT/bench/bench.py" "$@"
