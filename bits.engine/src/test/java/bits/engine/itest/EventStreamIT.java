@@ -1,22 +1,14 @@
 package bits.engine.itest;
 
-import static bits.engine.itest.Engine.await;
 import static bits.engine.itest.Engine.randomBytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,15 +19,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
-import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -63,14 +52,12 @@ class EventStreamIT {
 		nginx = Nginx.start(tmp);
 		Files.write(nginx.root.resolve("files/small.bin"), randomBytes(50_000, 31));
 		Files.write(nginx.root.resolve("files/large.bin"), randomBytes(1_500_000, 32)); // about 6 s at /slow/'s 256 KiB/s
-		Path store = Files.createDirectories(tmp.resolve("store"));
-		manager = Engine.configured(Map.of("store.directory", store.toString()));
-		Path address = store.resolve("api-address");
-		await("the API's address in " + address, () -> Files.isRegularFile(address));
-		api = URI.create(Files.readString(address).trim());
-		admin = Files.readAllLines(store.resolve("api-tokens")).stream().filter(l -> l.endsWith(" *")).findFirst().orElseThrow().split(" ")[0];
-		ownerA = command("bits:apitoken events.a");
-		ownerB = command("bits:apitoken events.b");
+		ApiEngine engine = ApiEngine.start(tmp);
+		manager = engine.manager();
+		api = engine.api();
+		admin = engine.admin();
+		ownerA = engine.token("events.a");
+		ownerB = engine.token("events.b");
 	}
 
 	@AfterAll
@@ -225,7 +212,7 @@ class EventStreamIT {
 		if (lastEventId != null) {
 			b.header("Last-Event-ID", lastEventId);
 		}
-		return client().send(b.build(), HttpResponse.BodyHandlers.ofString());
+		return ApiEngine.client().send(b.build(), HttpResponse.BodyHandlers.ofString());
 	}
 
 	record Event(String type, String id, JsonNode data) {
@@ -251,7 +238,7 @@ class EventStreamIT {
 			if (lastEventId != null) {
 				b.header("Last-Event-ID", lastEventId);
 			}
-			var response = client().send(b.build(), HttpResponse.BodyHandlers.ofLines());
+			var response = ApiEngine.client().send(b.build(), HttpResponse.BodyHandlers.ofLines());
 			assertEquals(200, response.statusCode());
 			return new Stream(response);
 		}
@@ -305,25 +292,4 @@ class EventStreamIT {
 		}
 	}
 
-	private static String command(String line) throws Exception {
-		BundleContext context = FrameworkUtil.getBundle(EventStreamIT.class).getBundleContext();
-		await("the Gogo command processor", () -> context.getServiceReference(CommandProcessor.class) != null);
-		CommandProcessor processor = context.getService(context.getServiceReference(CommandProcessor.class));
-		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		try (CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]), new PrintStream(out, true), new PrintStream(out, true))) {
-			Object result = session.execute(line);
-			return String.valueOf(result).trim();
-		} finally {
-			assertFalse(out.toString(StandardCharsets.UTF_8).contains("Exception"), out.toString(StandardCharsets.UTF_8));
-		}
-	}
-
-	/**
-	 * A client of its own for each request, as ./bits has (one process, one request): a pooled connection that the server
-	 * closed while it sat idle (Jetty's idle timeout, between test classes) would fail the next request with "header
-	 * parser received no bytes", which says nothing about the API.
-	 */
-	static HttpClient client() {
-		return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-	}
 }

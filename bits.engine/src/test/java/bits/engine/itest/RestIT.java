@@ -7,34 +7,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -67,15 +59,13 @@ class RestIT {
 	static void start() throws Exception {
 		nginx = Nginx.start(tmp);
 		Files.write(nginx.root.resolve("files/rest.bin"), data);
-		// a store of the test's own, so that it can read the token and address files the engine writes there
-		store = Files.createDirectories(tmp.resolve("store"));
-		manager = Engine.configured(Map.of("store.directory", store.toString()));
-		Path address = store.resolve("api-address");
-		await("the API's address in " + address, () -> Files.isRegularFile(address));
-		api = URI.create(Files.readString(address).trim());
-		admin = Files.readAllLines(store.resolve("api-tokens")).stream().filter(l -> l.endsWith(" *")).findFirst().orElseThrow().split(" ")[0];
-		ownerA = command("bits:apitoken rest.a");
-		ownerB = command("bits:apitoken rest.b");
+		ApiEngine engine = ApiEngine.start(tmp);
+		store = engine.store();
+		manager = engine.manager();
+		api = engine.api();
+		admin = engine.admin();
+		ownerA = engine.token("rest.a");
+		ownerB = engine.token("rest.b");
 	}
 
 	@AfterAll
@@ -99,7 +89,7 @@ class RestIT {
 
 	@Test
 	void aRequestWithoutAGoodTokenIs401() throws Exception { // S2
-		HttpResponse<String> none = client().send(HttpRequest.newBuilder(api.resolve(api.getPath() + "/jobs")).GET().build(), HttpResponse.BodyHandlers.ofString());
+		HttpResponse<String> none = ApiEngine.client().send(HttpRequest.newBuilder(api.resolve(api.getPath() + "/jobs")).GET().build(), HttpResponse.BodyHandlers.ofString());
 		assertEquals(401, none.statusCode());
 		assertEquals("0x80070005", JSON.readTree(none.body()).get("code").asText());
 		assertEquals(401, call("GET", "/jobs", "not-a-token", null).statusCode());
@@ -353,35 +343,7 @@ class RestIT {
 		if (text != null) {
 			b.header("Content-Type", "application/json");
 		}
-		return client().send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+		return ApiEngine.client().send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
 	}
 
-	/** Runs a Gogo command; @return what it returned, as text */
-	private static String command(String line) throws Exception {
-		BundleContext context = FrameworkUtil.getBundle(RestIT.class).getBundleContext();
-		await("the Gogo command processor", () -> context.getServiceReference(CommandProcessor.class) != null);
-		CommandProcessor processor = context.getService(context.getServiceReference(CommandProcessor.class));
-		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		try (CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]), new PrintStream(out, true), new PrintStream(out, true))) {
-			Object[] result = new Object[1];
-			await("the command " + line, () -> {
-				try {
-					result[0] = session.execute(line);
-					return true;
-				} catch (Exception e) { // the command may not be registered yet after the engine's restart
-					return false;
-				}
-			});
-			return String.valueOf(result[0]).trim();
-		}
-	}
-
-	/**
-	 * A client of its own for each request, as ./bits has (one process, one request): a pooled connection that the server
-	 * closed while it sat idle (Jetty's idle timeout, between test classes) would fail the next request with "header
-	 * parser received no bytes", which says nothing about the API.
-	 */
-	static HttpClient client() {
-		return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-	}
 }

@@ -9,13 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -49,12 +47,10 @@ class ShellApiIT {
 	@BeforeAll
 	static void start() throws Exception {
 		nginx = Nginx.start(tmp);
-		Path store = Files.createDirectories(tmp.resolve("store"));
-		manager = Engine.configured(Map.of("store.directory", store.toString()));
-		Path address = store.resolve("api-address");
-		await("the API's address in " + address, () -> Files.isRegularFile(address));
-		shell = URI.create(Files.readString(address).trim() + "/shell");
-		admin = Files.readAllLines(store.resolve("api-tokens")).stream().filter(l -> l.endsWith(" *")).findFirst().orElseThrow().split(" ")[0];
+		ApiEngine engine = ApiEngine.start(tmp);
+		manager = engine.manager();
+		shell = URI.create(engine.api() + "/shell");
+		admin = engine.admin();
 		await("the shell resource", () -> {
 			try {
 				return post(admin, "{\"line\": \"bits:list\"}").statusCode() == 200;
@@ -201,15 +197,6 @@ class ShellApiIT {
 		if (token != null) {
 			b.header("Authorization", "Bearer " + token);
 		}
-		return client().send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-	}
-
-	/**
-	 * A client of its own for each request, as ./bits has (one process, one request): a pooled connection that the
-	 * server closed while it was idle (Jetty's idle timeout, a refused request's unread body) would fail the next request
-	 * with "header parser received no bytes", which says nothing about the endpoint.
-	 */
-	static HttpClient client() {
-		return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+		return ApiEngine.client().send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
 	}
 }
