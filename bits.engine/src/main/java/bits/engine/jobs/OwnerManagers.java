@@ -63,7 +63,7 @@ public class OwnerManagers {
 	 * a job, which then shows its final state) until the returned handle is closed. It is called on the thread that
 	 * made the change, after the change is committed: it must not block.
 	 */
-	public AutoCloseable listen(Consumer<TransferJob> listener) {
+	public Listening listen(Consumer<TransferJob> listener) {
 		Bundle engine = context.getBundle();
 		Notifier n = row -> listener.accept(new JobHandle(table, row, engine));
 		table.attachNotifier(n);
@@ -79,6 +79,12 @@ public class OwnerManagers {
 	 */
 	public void atomically(TransferJob job, Runnable work) {
 		((JobHandle) job).batch(work);
+	}
+
+	/** A listener's registration; closing it stops the calls. */
+	public interface Listening extends AutoCloseable {
+		@Override
+		void close();
 	}
 
 	/** The directory of the store the jobs live in, where the API keeps its token and address files. */

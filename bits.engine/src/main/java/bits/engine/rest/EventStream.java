@@ -1,5 +1,7 @@
 package bits.engine.rest;
 
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import static bits.api.ErrorCodes.BG_E_NOT_FOUND;
 import static bits.api.ErrorCodes.E_ACCESSDENIED;
 import static bits.api.ErrorCodes.E_INVALIDARG;
@@ -70,7 +72,7 @@ public class EventStream extends HttpServlet {
 	private transient ApiTokens tokens;
 
 	private transient volatile Semaphore streams;
-	private final transient java.util.Set<Subscription> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+	private final transient Set<Subscription> open = ConcurrentHashMap.newKeySet();
 
 	@Activate
 	void activate(RestConfig config) {
@@ -136,7 +138,7 @@ public class EventStream extends HttpServlet {
 		Predicate<TransferJob> visible = j -> (owner == null || owner.equals(j.getOwner())) && (job == null || job.equals(j.getId()));
 		Subscription subscription = new Subscription(visible);
 		// listening before reading: a change in between is sent twice rather than never
-		try (AutoCloseable listening = managers.listen(subscription::changed)) {
+		try (OwnerManagers.Listening listening = managers.listen(subscription::changed)) {
 			open.add(subscription);
 			long after = lastEventId >= 0 ? lastEventId : job != null ? 0 : managers.lastJournalId();
 			response.setStatus(200);
@@ -170,10 +172,6 @@ public class EventStream extends HttpServlet {
 				}
 				Thread.sleep(COALESCE_MS);
 			}
-		} catch (IOException | InterruptedException | RuntimeException e) {
-			throw e;
-		} catch (Exception e) { // closing the listener throws nothing checked
-			throw new IllegalStateException(e);
 		} finally {
 			open.remove(subscription);
 		}

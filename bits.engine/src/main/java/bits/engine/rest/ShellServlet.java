@@ -1,5 +1,7 @@
 package bits.engine.rest;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import static bits.api.ErrorCodes.E_ACCESSDENIED;
 import static bits.api.ErrorCodes.E_INVALIDARG;
 import static bits.api.ErrorCodes.E_NOTIMPL;
@@ -80,8 +82,8 @@ public class ShellServlet extends HttpServlet {
 			return true;
 		}
 		try {
-			return java.net.InetAddress.getByName(remoteAddress).isLoopbackAddress();
-		} catch (java.net.UnknownHostException e) {
+			return InetAddress.getByName(remoteAddress).isLoopbackAddress();
+		} catch (UnknownHostException e) {
 			return false;
 		}
 	}

@@ -1,5 +1,6 @@
 package bits.engine.store;
 
+import java.util.Arrays;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -97,7 +98,7 @@ final class Schema {
 	}
 
 	private static String[] concat(String[]... parts) {
-		return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+		return Arrays.stream(parts).flatMap(Arrays::stream).toArray(String[]::new);
 	}
 
 	/** Runs the migrations the store has not seen, each in its own transaction. */

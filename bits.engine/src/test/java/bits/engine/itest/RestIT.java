@@ -1,5 +1,6 @@
 package bits.engine.itest;
 
+import org.sqlite.SQLiteDataSource;
 import static bits.engine.itest.Engine.await;
 import static bits.engine.itest.Engine.randomBytes;
 import static bits.engine.itest.Engine.sha256;
@@ -225,7 +226,7 @@ class RestIT {
 
 	/** Every row of every table of the store, read through a read-only connection of its own. */
 	private static List<String> storeRows() throws Exception {
-		org.sqlite.SQLiteDataSource source = new org.sqlite.SQLiteDataSource();
+		SQLiteDataSource source = new SQLiteDataSource();
 		source.setUrl("jdbc:sqlite:file:" + store.resolve("bits.db") + "?mode=ro");
 		List<String> rows = new ArrayList<>();
 		try (var c = source.getConnection(); var s = c.createStatement()) {

@@ -1,5 +1,7 @@
 package bits.engine.store;
 
+import java.sql.Statement;
+import java.util.ArrayList;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -164,8 +166,8 @@ class StoreMigrationTest {
 		}
 	}
 
-	private static List<String> rows(java.sql.Statement st, String sql) throws Exception {
-		List<String> rows = new java.util.ArrayList<>();
+	private static List<String> rows(Statement st, String sql) throws Exception {
+		List<String> rows = new ArrayList<>();
 		try (var r = st.executeQuery(sql)) {
 			while (r.next()) {
 				StringBuilder b = new StringBuilder();
