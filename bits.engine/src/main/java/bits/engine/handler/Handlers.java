@@ -120,8 +120,7 @@ public class Handlers implements HandlerCatalog {
 	@Activate
 	void activate(BundleContext context, EngineConfig config) {
 		this.context = context;
-		java.io.File record = context.getDataFile("handler-bundles.properties");
-		installedBundles = new InstalledBundles(record == null ? null : record.toPath(), log);
+		installedBundles = new InstalledBundles(bits.engine.config.DataArea.file(context, "handler-bundles.properties"), log);
 		idle = Executors.newSingleThreadScheduledExecutor(r -> {
 			Thread t = new Thread(r, "bits-handler-idle");
 			t.setDaemon(true);

@@ -100,6 +100,7 @@ final class InstalledBundles {
 			return;
 		}
 		try {
+			Files.createDirectories(file.toAbsolutePath().getParent()); // a data area outside the framework's (Karaf's) may not exist yet
 			Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
 			try (OutputStream out = Files.newOutputStream(tmp)) {
 				records.store(out, "handler bundles the engine installed: location = bundle id, SHA-256, version, repository, idle since (ms)");

@@ -45,12 +45,12 @@ final class Housekeeping {
 		}
 	}
 
-	/** The configured directory, else the framework property {@value JobTable#STORE_PROPERTY}, else the bundle's data area. */
+	/** The configured directory, else the framework property {@value JobTable#STORE_PROPERTY}, else {@code store} in the data area. */
 	static java.nio.file.Path storeDirectory(org.osgi.framework.BundleContext context, bits.engine.config.EngineConfig config) {
 		if (!config.store_directory().isEmpty()) {
 			return java.nio.file.Path.of(config.store_directory());
 		}
 		String property = context.getProperty(JobTable.STORE_PROPERTY);
-		return property != null && !property.isBlank() ? java.nio.file.Path.of(property) : context.getDataFile("store").toPath();
+		return property != null && !property.isBlank() ? java.nio.file.Path.of(property) : bits.engine.config.DataArea.file(context, "store");
 	}
 }

@@ -36,6 +36,7 @@ import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.engine.store.JournalEntry;
 import bits.engine.store.Notice;
+import bits.engine.config.DataArea;
 import bits.engine.config.EngineConfig;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
@@ -76,7 +77,7 @@ public class JobTable {
 		context.addBundleListener(callbacks);
 		limits = new Limits(config);
 		Path dir = Housekeeping.storeDirectory(context, config);
-		Path keyFile = config.secrets_key_file().isEmpty() ? context.getDataFile("secrets.key").toPath() : Path.of(config.secrets_key_file());
+		Path keyFile = config.secrets_key_file().isEmpty() ? DataArea.file(context, "secrets.key") : Path.of(config.secrets_key_file());
 		store = Store.open(dir, Secrets.open(keyFile));
 		List<JobRow> loaded;
 		try {
