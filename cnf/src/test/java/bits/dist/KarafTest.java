@@ -1,0 +1,217 @@
+package bits.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import bits.engine.itest.Nginx;
+
+/**
+ * bits in Apache Karaf 4.4.10 (issue 14), as a Karaf user installs it: a fresh Karaf from Maven Central's tarball,
+ * started headless; {@code feature:repo-add} of the bits features by their Maven coordinates and
+ * {@code feature:install bits}; a download job whose handler the engine installs on demand from a repository index
+ * (SPEC H1-H3); the {@code bits:} commands in Karaf's console, whose {@code help} runs {@code CMD --help}; then
+ * {@code bits-http}'s REST API on Karaf's HTTP Whiteboard (Pax Web). The console is driven over SSH with a key, the
+ * way that works headless (shared/reference/SERVICE-AND-ADOPTION.md).
+ */
+class KarafTest {
+	private static final String HANDLER = "bits.samples.complete";
+
+	@TempDir
+	Path tmp;
+
+	private Path karaf;
+	private Path key;
+	private int sshPort;
+
+	@Test
+	void theFeaturesInstallByCoordinatesAndRunAJobWhoseHandlerIsInstalledOnDemand() throws Exception {
+		assertThisBuildIsInstalled();
+		karaf = unpack();
+		int httpPort = Nginx.freePort();
+		configure(httpPort);
+		Path log = tmp.resolve("karaf.log");
+		String javaHome = Path.of(ProcessHandle.current().info().command().orElseThrow()).getParent().getParent().toString();
+		ProcessBuilder pb = new ProcessBuilder(karaf.resolve("bin/karaf").toString(), "server").directory(karaf.toFile())
+				.redirectInput(new File("/dev/null")).redirectErrorStream(true).redirectOutput(log.toFile());
+		pb.environment().put("JAVA_HOME", javaHome);
+		Process process = pb.start();
+		byte[] data = new byte[700_000];
+		new Random(44).nextBytes(data);
+		Path out = Files.createDirectories(tmp.resolve("out"));
+		try (Nginx nginx = Nginx.start(tmp)) {
+			Files.write(nginx.root.resolve("files/k.bin"), data);
+			await(() -> shell("bundle:list -t 0 org.apache.karaf.shell.core").status == 0, () -> "Karaf's console did not answer: " + read(log));
+
+			String version = Maven.property("bits.version");
+			ok(shell("feature:repo-add mvn:io.github.bitsosgi/bits.karaf/" + version + "/xml/features"));
+			ok(shell("feature:install bits"));
+			Result bundles = ok(shell("bundle:list -s"));
+			assertTrue(bundles.out.matches("(?s).*Active\\s*\\|\\s*\\d+\\s*\\|\\s*" + Maven.property("bits.api.version").replace(".", "\\.") + "\\s*\\|\\s*bits\\.api.*"), bundles.out);
+			assertTrue(bundles.out.matches("(?s).*Active\\s*\\|.*\\|\\s*bits\\.engine.*"), bundles.out);
+
+			// a job whose handler comes from the samples' index on demand: it completes the job, the file appears
+			ok(shell(String.join("\n", "bits:create k", "bits:addfile k " + nginx.uri("/files/k.bin") + " " + out.resolve("k.bin"),
+					"bits:sethandler k " + HANDLER, "bits:setpriority k FOREGROUND", "bits:resume k")));
+			await(() -> Files.exists(out.resolve("k.bin")), () -> "the handler did not complete the job: " + shell("bits:list --all --verbose").out
+					+ shell("bits:handlers").out + read(log));
+			assertEquals(HexFormat.of().formatHex(sha256(data)), HexFormat.of().formatHex(sha256(Files.readAllBytes(out.resolve("k.bin")))));
+			Result handlers = ok(shell("bits:handlers"));
+			assertTrue(handlers.out.contains(HANDLER), handlers.out);
+			// the store is where Karaf keeps data
+			assertTrue(Files.exists(karaf.resolve("data/bits/store/bits.db")), "no store in ${karaf.data}/bits");
+
+			// bits-http: the REST API on Karaf's HTTP Whiteboard, with the store's admin token
+			ok(shell("feature:install bits-http"));
+			Path address = karaf.resolve("data/bits/store/api-address");
+			await(() -> Files.exists(address), () -> "the API did not come up: " + read(log));
+			String api = Files.readString(address).strip();
+			assertTrue(api.startsWith("http://127.0.0.1:" + httpPort + "/"), api);
+			String admin = Files.readAllLines(karaf.resolve("data/bits/store/api-tokens")).stream().filter(l -> l.endsWith(" *"))
+					.findFirst().orElseThrow().split(" ")[0];
+			HttpResponse<String> engine = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(api + "engine"))
+					.header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString());
+			assertEquals(200, engine.statusCode(), engine.body());
+			assertTrue(engine.body().contains("\"store\""), engine.body());
+			HttpResponse<String> anonymous = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(api + "engine")).build(),
+					HttpResponse.BodyHandlers.ofString());
+			assertEquals(401, anonymous.statusCode());
+
+			// help never runs the command (Karaf's help runs CMD --help): no job named --help
+			String jobs = ok(shell("bits:list --all")).out;
+			Result help = ok(shell("help bits:create"));
+			assertTrue(help.out.contains("bits:create"), help.out);
+			Result listHelp = ok(shell("bits:list --help"));
+			assertTrue(listHelp.out.contains("usage: bits:list"), listHelp.out);
+			assertFalse(listHelp.out.contains("Cannot coerce"), listHelp.out);
+			assertEquals(jobs, ok(shell("bits:list --all")).out, "help created a job");
+		} finally {
+			stop(process, log);
+		}
+	}
+
+	/** Karaf takes mvn: URLs from the local repository: it must hold this build's engine, not an older one. */
+	private static void assertThisBuildIsInstalled() throws Exception {
+		Path built = Path.of(Maven.property("bits.engine.jar"));
+		String version = Maven.property("bits.version");
+		Path installed = Path.of(System.getProperty("user.home"), ".m2/repository/io/github/bitsosgi/bits.engine", version,
+				"bits.engine-" + version + ".jar");
+		assertTrue(Files.exists(installed) && MessageDigest.isEqual(sha256(Files.readAllBytes(built)), sha256(Files.readAllBytes(installed))),
+				"KarafTest needs this build installed in the local Maven repository: run mvn install (cnf/test.sh does)");
+	}
+
+	private Path unpack() throws IOException, InterruptedException {
+		Path tarball = Path.of(Maven.property("bits.karaf.tarball"));
+		Nginx.run(List.of("tar", "-xzf", tarball.toString(), "-C", tmp.toString()));
+		try (var dirs = Files.list(tmp)) {
+			return dirs.filter(d -> d.getFileName().toString().startsWith("apache-karaf-")).findFirst().orElseThrow();
+		}
+	}
+
+	/** Free ports for SSH, RMI and HTTP; SSH login with a key; the engine's handler repository. */
+	private void configure(int httpPort) throws Exception {
+		sshPort = Nginx.freePort();
+		Path etc = karaf.resolve("etc");
+		replace(etc.resolve("org.apache.karaf.shell.cfg"), "sshPort = 8101", "sshPort = " + sshPort);
+		replace(etc.resolve("org.apache.karaf.management.cfg"), "rmiRegistryPort = 1099", "rmiRegistryPort = " + Nginx.freePort());
+		replace(etc.resolve("org.apache.karaf.management.cfg"), "rmiServerPort = 44444", "rmiServerPort = " + Nginx.freePort());
+		// Karaf's HTTP service (Pax Web, installed by bits-http): on loopback, as bits' own distribution listens
+		Files.writeString(etc.resolve("org.ops4j.pax.web.cfg"), "org.osgi.service.http.port = " + httpPort
+				+ "\norg.ops4j.pax.web.listening.addresses = 127.0.0.1\n");
+		replace(etc.resolve("users.properties"), "#_g_\\:admingroup", "_g_\\:admingroup");
+		key = tmp.resolve("key");
+		Nginx.run(List.of("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", key.toString()));
+		String pub = Files.readString(tmp.resolve("key.pub")).split(" ")[1];
+		Files.writeString(etc.resolve("keys.properties"), Files.readString(etc.resolve("keys.properties")) + "\nkaraf=" + pub + ",_g_:admingroup\n");
+		Path index = Path.of(Maven.property("bits.samples.index")).toAbsolutePath().normalize();
+		Files.writeString(etc.resolve("bits.engine.cfg"), "handler.repositories = " + index.toUri() + "\n");
+	}
+
+	private static void replace(Path file, String from, String to) throws IOException {
+		String text = Files.readString(file);
+		assertTrue(text.contains(from), file + " has no '" + from + "'");
+		Files.writeString(file, text.replace(from, to));
+	}
+
+	private record Result(int status, String out) {
+	}
+
+	/** One console command line (or several, one per line) over SSH. */
+	private Result shell(String command) {
+		try {
+			List<String> ssh = new ArrayList<>(List.of("ssh", "-q", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+					"-o", "PubkeyAcceptedAlgorithms=+ssh-rsa", "-o", "HostKeyAlgorithms=+ssh-rsa", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+					"-i", key.toString(), "-p", Integer.toString(sshPort), "karaf@127.0.0.1", command));
+			Path output = Files.createTempFile(tmp, "ssh", ".out");
+			Process p = new ProcessBuilder(ssh).redirectInput(new File("/dev/null")).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+			assertTrue(p.waitFor(120, TimeUnit.SECONDS), "ssh " + command + " did not end");
+			return new Result(p.exitValue(), Files.readString(output));
+		} catch (IOException | InterruptedException e) {
+			throw new AssertionError(e);
+		}
+	}
+
+	private Result ok(Result r) {
+		assertEquals(0, r.status, () -> r.out + "\nKaraf's log:\n" + karafLog());
+		assertFalse(r.out.contains("Error executing command") || r.out.contains("Exception"), () -> r.out + "\nKaraf's log:\n" + karafLog());
+		return r;
+	}
+
+	/** The end of Karaf's own log (data/log/karaf.log), where the engine's log goes. */
+	private String karafLog() {
+		String log = read(karaf.resolve("data/log/karaf.log"));
+		return log.substring(Math.max(0, log.length() - 20_000));
+	}
+
+	private static void await(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+		while (!condition.getAsBoolean()) {
+			assertTrue(System.nanoTime() < deadline, what);
+			Thread.sleep(200);
+		}
+	}
+
+	private void stop(Process process, Path log) throws Exception {
+		ProcessBuilder stop = new ProcessBuilder(karaf.resolve("bin/stop").toString()).directory(karaf.toFile()).redirectErrorStream(true)
+				.redirectOutput(tmp.resolve("stop.log").toFile());
+		stop.environment().put("JAVA_HOME", Path.of(ProcessHandle.current().info().command().orElseThrow()).getParent().getParent().toString());
+		stop.start().waitFor(60, TimeUnit.SECONDS);
+		if (!process.waitFor(60, TimeUnit.SECONDS)) {
+			process.descendants().forEach(ProcessHandle::destroyForcibly);
+			process.destroyForcibly();
+			throw new AssertionError("Karaf did not stop: " + read(log));
+		}
+	}
+
+	private static byte[] sha256(byte[] data) throws Exception {
+		return MessageDigest.getInstance("SHA-256").digest(data);
+	}
+
+	private static String read(Path p) {
+		try {
+			return Files.readString(p);
+		} catch (IOException e) {
+			return e.toString();
+		}
+	}
+}
