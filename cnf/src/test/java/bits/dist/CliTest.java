@@ -83,6 +83,24 @@ class CliTest {
 	}
 
 	@Test
+	void helpExitsZeroAndRunsNothingAUsageErrorExitsOneWithOneLine() throws Exception { // SPEC §5: --help never runs the command
+		Result help = bits("create", "--help");
+		assertEquals(0, help.status(), help.err());
+		assertTrue(help.out().startsWith("bits:create - create a job") && help.out().contains("\nusage: bits:create [options] <display name>\n"),
+				help.out());
+		Result h = bits("setdescription", "x", "-h");
+		assertEquals(0, h.status(), h.err());
+		assertTrue(h.out().contains("usage: bits:setdescription <job> <description>"), h.out());
+		Result bad = bits("create", "--bogus", "x");
+		assertEquals(1, bad.status());
+		assertTrue(bad.err().trim().startsWith("bits: bits:create: unknown option --bogus; usage: bits:create [options] <display name>"), bad.err());
+		assertEquals(1, bad.err().trim().lines().count(), bad.err());
+		Result list = bits("list", "--all");
+		assertEquals(0, list.status(), list.err());
+		assertEquals("", list.out().trim(), "nothing was created");
+	}
+
+	@Test
 	void waitFailsUnlessTheJobWasTransferred() throws Exception {
 		try (Nginx nginx = Nginx.start(tmp)) {
 			assertEquals(0, bits("create", "missing").status());

@@ -49,6 +49,10 @@ public class DemoCommand {
 	@Descriptor("an offline demo: a loopback download whose sample handler (" + HANDLER + ") is installed from the samples index on demand")
 	public String demo(CommandSession session, @Descriptor("bytes to serve (default 16 MiB)") @Parameter(names = "--size", absentValue = "16777216") String size)
 			throws IOException, InterruptedException {
+		String help = Usage.check(session, this, "demo", size);
+		if (help != null) {
+			return help;
+		}
 		int bytes = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(1, Args.positive("size", size)));
 		PrintStream out = session.getConsole(); // the handler's log lines arrive on another thread
 		byte[] data = new byte[bytes];
@@ -139,5 +143,10 @@ public class DemoCommand {
 
 	private static String handler(HandlerInfo h) {
 		return h.state() + " (" + h.bundle() + " " + h.version() + " from " + h.source() + ")";
+	}
+
+	/** Gogo's fallback when no method of a function takes the words (argv[0] is the function): see {@link Usage}. */
+	public String _main(Object... argv) {
+		return Usage.fallback(this, argv);
 	}
 }

@@ -24,17 +24,29 @@ public class HandlerCommands {
 	private TransferManager manager;
 
 	@Descriptor("set a job's persistent handler id (ID, or ID;version=RANGE such as 'ID;version=[2,3)'); one that no installed bundle and no configured repository provides is refused")
-	public void sethandler(@Descriptor("job") String job, @Descriptor("handler id, perhaps with ;version=RANGE") String id) {
-		JobRefs.resolve(manager, job).setHandlerId(id);
+	public String sethandler(@Descriptor("job") String job, @Descriptor("handler id, perhaps with ;version=RANGE") String id) {
+		String help = Usage.check(this, "sethandler", job, id);
+		if (help == null) {
+			JobRefs.resolve(manager, job).setHandlerId(id);
+		}
+		return help;
 	}
 
 	@Descriptor("clear a job's persistent handler id")
-	public void clearhandler(@Descriptor("job") String job) {
-		JobRefs.resolve(manager, job).setHandlerId(null);
+	public String clearhandler(@Descriptor("job") String job) {
+		String help = Usage.check(this, "clearhandler", job);
+		if (help == null) {
+			JobRefs.resolve(manager, job).setHandlerId(null);
+		}
+		return help;
 	}
 
 	@Descriptor("list the handler ids the engine knows: ACTIVE (service registered), INSTALLED, AVAILABLE (in an index only), the installed and the available (highest indexed) version, and the jobs naming each")
-	public String handlers(@Descriptor("one JSON document: an array of handlers") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+	public String handlers(@Descriptor("one JSON document: an array of handlers") @Parameter(names = "--json", presentValue = "true", absentValue = "false") String json) {
+		String help = Usage.check(this, "handlers", json);
+		if (help != null) {
+			return help;
+		}
 		Map<String, List<String>> naming = new TreeMap<>();
 		for (TransferJob j : manager.listJobs(JobScope.ALL_OWNERS)) { // a job naming ID;version=RANGE is listed under ID
 			j.getHandlerId().ifPresent(h -> naming.computeIfAbsent(h.split(";", 2)[0], k -> new ArrayList<>()).add(j.getId().toString()));
@@ -42,7 +54,7 @@ public class HandlerCommands {
 		Map<String, HandlerInfo> known = new LinkedHashMap<>();
 		manager.listHandlers().forEach(h -> known.put(h.id(), h));
 		naming.keySet().forEach(id -> known.putIfAbsent(id, null)); // named by a job, but its provider went away: UNKNOWN
-		if (json) {
+		if (Boolean.parseBoolean(json)) {
 			return JobJson.document(w -> {
 				w.writeStartArray();
 				for (var e : known.entrySet()) {
@@ -63,10 +75,19 @@ public class HandlerCommands {
 
 	@Descriptor("update the handler bundle the engine installed for an id now to what its indexes offer (a higher version, or the same version rebuilt), after any running callback of it returns; bundles the engine did not install are never updated")
 	public String updatehandler(@Descriptor("handler id, perhaps with ;version=RANGE to stay in") String id) {
+		String help = Usage.check(this, "updatehandler", id);
+		if (help != null) {
+			return help;
+		}
 		String before = manager.listHandlers().stream().filter(h -> h.id().equals(id.split(";", 2)[0])).map(HandlerInfo::version)
 				.findFirst().orElse("-");
 		HandlerInfo after = manager.updateHandler(id);
 		return after.id() + " " + (before.equals(after.version()) ? "up to date: " + after.version() : "updated: " + before + " -> " + after.version())
 				+ " (available: " + (after.available() == null ? "-" : after.available()) + ")";
+	}
+
+	/** Gogo's fallback when no method of a function takes the words (argv[0] is the function): see {@link Usage}. */
+	public String _main(Object... argv) {
+		return Usage.fallback(this, argv);
 	}
 }

@@ -1,8 +1,10 @@
 package bits.engine.shell;
 
+import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 
 import org.apache.felix.service.command.CommandSession;
@@ -15,13 +17,15 @@ import bits.api.ErrorCodes;
 import bits.api.FileSpec;
 import bits.api.JobPriority;
 import bits.api.JobType;
+import bits.api.NotifyFlag;
 import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.api.TransferManager;
 
 /**
  * Gogo commands in scope {@code bits}, mirroring {@code bitsadmin} (SPEC §5). They use only the public manager
- * service, like any other client; JOB is a job id, a unique id prefix or a unique display name.
+ * service, like any other client; JOB is a job id, a unique id prefix or a unique display name. Each method asks
+ * {@link Usage#check} first and returns text (null: nothing to print), so that {@code --help} returns the help.
  */
 @Component(service = JobCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=create",
 		"osgi.command.function=addfile", "osgi.command.function=addfileset", "osgi.command.function=resume", "osgi.command.function=suspend",
@@ -35,6 +39,10 @@ public class JobCommands {
 	public String create(@Descriptor("FOREGROUND, HIGH, NORMAL (default) or LOW") @Parameter(names = { "--priority", "-p" }, absentValue = "NORMAL") String priority,
 			@Descriptor("DOWNLOAD (default); upload types are not supported in this release") @Parameter(names = { "--type", "-t" }, absentValue = "DOWNLOAD") String type,
 			@Descriptor("display name") String name) {
+		String help = Usage.check(this, "create", priority, type, name);
+		if (help != null) {
+			return help;
+		}
 		JobPriority p = Args.value(JobPriority.class, "priority", priority); // both checked before anything is created
 		TransferJob job = manager.createJob(name, Args.value(JobType.class, "job type", type));
 		if (p != JobPriority.NORMAL) {
@@ -44,15 +52,23 @@ public class JobCommands {
 	}
 
 	@Descriptor("add a file to a job")
-	public void addfile(@Descriptor("job") String job, @Descriptor("remote URL") String url, @Descriptor("local path") String local) {
-		JobRefs.resolve(manager, job).addFile(Args.uri(url), Args.path(local));
+	public String addfile(@Descriptor("job") String job, @Descriptor("remote URL") String url, @Descriptor("local path") String local) {
+		String help = Usage.check(this, "addfile", job, url, local);
+		if (help == null) {
+			JobRefs.resolve(manager, job).addFile(Args.uri(url), Args.path(local));
+		}
+		return help;
 	}
 
 	@Descriptor("add the files listed in a file, one 'URL LOCALPATH' per line, all or none (bitsadmin /addfileset)")
-	public void addfileset(@Descriptor("job") String job, @Descriptor("list file") String list) throws java.io.IOException {
+	public String addfileset(@Descriptor("job") String job, @Descriptor("list file") String list) {
+		String help = Usage.check(this, "addfileset", job, list);
+		if (help != null) {
+			return help;
+		}
 		List<FileSpec> specs = new ArrayList<>();
 		int n = 0;
-		for (String line : Files.readAllLines(Path.of(list))) {
+		for (String line : lines(list)) {
 			n++;
 			String[] parts = line.trim().split("\\s+");
 			if (parts.length == 1 && parts[0].isEmpty()) {
@@ -64,38 +80,76 @@ public class JobCommands {
 			specs.add(new FileSpec(Args.uri(parts[0]), Args.path(parts[1])));
 		}
 		JobRefs.resolve(manager, job).addFiles(specs);
+		return null;
+	}
+
+	/** The list file's lines; a file that is missing or unreadable is a bad argument, named, not an IOException. */
+	private static List<String> lines(String list) {
+		try {
+			return Files.readAllLines(Args.path(list));
+		} catch (NoSuchFileException e) {
+			throw Args.invalid("list file '" + list + "' does not exist");
+		} catch (IOException e) {
+			throw Args.invalid("list file '" + list + "' cannot be read: " + e);
+		}
 	}
 
 	@Descriptor("queue a job, or retry it after an error")
-	public void resume(@Descriptor("job") String job) {
-		JobRefs.resolve(manager, job).resume();
+	public String resume(@Descriptor("job") String job) {
+		String help = Usage.check(this, "resume", job);
+		if (help == null) {
+			JobRefs.resolve(manager, job).resume();
+		}
+		return help;
 	}
 
 	@Descriptor("suspend a job")
-	public void suspend(@Descriptor("job") String job) {
-		JobRefs.resolve(manager, job).suspend();
+	public String suspend(@Descriptor("job") String job) {
+		String help = Usage.check(this, "suspend", job);
+		if (help == null) {
+			JobRefs.resolve(manager, job).suspend();
+		}
+		return help;
 	}
 
 	@Descriptor("cancel a job, deleting its temporary files")
-	public void cancel(@Descriptor("job") String job) {
-		JobRefs.resolve(manager, job).cancel();
+	public String cancel(@Descriptor("job") String job) {
+		String help = Usage.check(this, "cancel", job);
+		if (help == null) {
+			JobRefs.resolve(manager, job).cancel();
+		}
+		return help;
 	}
 
 	@Descriptor("complete a job: its transferred files appear at their destinations")
 	public String complete(@Descriptor("job") String job) {
-		return JobRefs.resolve(manager, job).complete().toString();
+		String help = Usage.check(this, "complete", job);
+		return help != null ? help : JobRefs.resolve(manager, job).complete().toString();
 	}
 
 	@Descriptor("set a job's priority: FOREGROUND, HIGH, NORMAL or LOW")
-	public void setpriority(@Descriptor("job") String job, @Descriptor("priority") String priority) {
-		JobRefs.resolve(manager, job).setPriority(Args.value(JobPriority.class, "priority", priority));
+	public String setpriority(@Descriptor("job") String job, @Descriptor("priority") String priority) {
+		String help = Usage.check(this, "setpriority", job, priority);
+		if (help == null) {
+			JobRefs.resolve(manager, job).setPriority(Args.value(JobPriority.class, "priority", priority));
+		}
+		return help;
 	}
 
 	@Descriptor("set a live callback on a job that prints every notification it receives (flags: all)")
-	public void watch(CommandSession session, @Descriptor("job") String job) {
+	public String watch(CommandSession session, @Descriptor("job") String job) {
+		String help = Usage.check(session, this, "watch", job);
+		if (help != null) {
+			return help;
+		}
 		TransferJob j = JobRefs.resolve(manager, job);
-		j.setNotifyFlags(java.util.EnumSet.of(bits.api.NotifyFlag.JOB_TRANSFERRED, bits.api.NotifyFlag.JOB_ERROR,
-				bits.api.NotifyFlag.FILE_TRANSFERRED, bits.api.NotifyFlag.JOB_MODIFICATION));
+		j.setNotifyFlags(EnumSet.of(NotifyFlag.JOB_TRANSFERRED, NotifyFlag.JOB_ERROR, NotifyFlag.FILE_TRANSFERRED, NotifyFlag.JOB_MODIFICATION));
 		j.setNotifyCallback(new ConsoleCallback(session.getConsole())); // the session's console: callbacks run on engine threads
+		return null;
+	}
+
+	/** Gogo's fallback when no method of a function takes the words (argv[0] is the function): see {@link Usage}. */
+	public String _main(Object... argv) {
+		return Usage.fallback(this, argv);
 	}
 }

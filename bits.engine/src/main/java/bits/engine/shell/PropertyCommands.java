@@ -34,7 +34,8 @@ import bits.api.TransferManager;
 
 /**
  * Gogo commands that read and set a job's properties, as {@code bitsadmin /set...} does. A bad argument is a one-line
- * error naming it; nothing changes.
+ * error naming it; nothing changes. Each method asks {@link Usage#check} first and returns text (null: nothing to
+ * print), so that {@code --help} returns the help.
  */
 @Component(service = PropertyCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=setdisplayname",
 		"osgi.command.function=setdescription", "osgi.command.function=setnotifyflags", "osgi.command.function=getnotifyflags",
@@ -45,39 +46,67 @@ public class PropertyCommands {
 	private TransferManager manager;
 
 	@Descriptor("set a job's display name")
-	public void setdisplayname(@Descriptor("job") String job, @Descriptor("display name") String name) {
-		JobRefs.resolve(manager, job).setDisplayName(name);
+	public String setdisplayname(@Descriptor("job") String job, @Descriptor("display name") String name) {
+		String help = Usage.check(this, "setdisplayname", job, name);
+		if (help == null) {
+			JobRefs.resolve(manager, job).setDisplayName(name);
+		}
+		return help;
 	}
 
 	@Descriptor("set a job's description")
-	public void setdescription(@Descriptor("job") String job, @Descriptor("description") String description) {
-		JobRefs.resolve(manager, job).setDescription(description);
+	public String setdescription(@Descriptor("job") String job, @Descriptor("description") String description) {
+		String help = Usage.check(this, "setdescription", job, description);
+		if (help == null) {
+			JobRefs.resolve(manager, job).setDescription(description);
+		}
+		return help;
 	}
 
 	@Descriptor("set a job's notify flags: names (JOB_TRANSFERRED, JOB_ERROR, JOB_MODIFICATION, FILE_TRANSFERRED, DISABLE) or BITS's number")
-	public void setnotifyflags(@Descriptor("job") String job, @Descriptor("flags") String... flags) {
-		TransferJob j = JobRefs.resolve(manager, job);
-		j.setNotifyFlags(flags(flags));
+	public String setnotifyflags(@Descriptor("job") String job, @Descriptor("flags") String... flags) {
+		String help = Usage.check(this, "setnotifyflags", job, flags);
+		if (help == null) {
+			TransferJob j = JobRefs.resolve(manager, job);
+			j.setNotifyFlags(flags(flags));
+		}
+		return help;
 	}
 
 	@Descriptor("show a job's notify flags")
 	public String getnotifyflags(@Descriptor("job") String job) {
+		String help = Usage.check(this, "getnotifyflags", job);
+		if (help != null) {
+			return help;
+		}
 		Set<NotifyFlag> flags = JobRefs.resolve(manager, job).getNotifyFlags();
 		return flags.stream().map(Enum::name).collect(Collectors.joining(" ")) + " (" + NotifyFlag.toBits(flags) + ")";
 	}
 
 	@Descriptor("set a job's minimum retry delay in seconds (BITS: at least 5)")
-	public void setminretrydelay(@Descriptor("job") String job, @Descriptor("seconds") String seconds) {
-		JobRefs.resolve(manager, job).setMinimumRetryDelay(Args.seconds("retry delay", seconds));
+	public String setminretrydelay(@Descriptor("job") String job, @Descriptor("seconds") String seconds) {
+		String help = Usage.check(this, "setminretrydelay", job, seconds);
+		if (help == null) {
+			JobRefs.resolve(manager, job).setMinimumRetryDelay(Args.seconds("retry delay", seconds));
+		}
+		return help;
 	}
 
 	@Descriptor("set a job's no-progress timeout in seconds")
-	public void setnoprogresstimeout(@Descriptor("job") String job, @Descriptor("seconds") String seconds) {
-		JobRefs.resolve(manager, job).setNoProgressTimeout(Args.seconds("no-progress timeout", seconds));
+	public String setnoprogresstimeout(@Descriptor("job") String job, @Descriptor("seconds") String seconds) {
+		String help = Usage.check(this, "setnoprogresstimeout", job, seconds);
+		if (help == null) {
+			JobRefs.resolve(manager, job).setNoProgressTimeout(Args.seconds("no-progress timeout", seconds));
+		}
+		return help;
 	}
 
 	@Descriptor("set a job's custom request headers, each 'Name: value'; none clears them")
-	public void setcustomheaders(@Descriptor("job") String job, @Descriptor("headers") String... headers) {
+	public String setcustomheaders(@Descriptor("job") String job, @Descriptor("headers") String... headers) {
+		String help = Usage.check(this, "setcustomheaders", job, headers);
+		if (help != null) {
+			return help;
+		}
 		Map<String, String> map = new LinkedHashMap<>();
 		for (String h : headers) {
 			int colon = h.indexOf(':');
@@ -87,34 +116,43 @@ public class PropertyCommands {
 			map.put(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
 		}
 		JobRefs.resolve(manager, job).setCustomHeaders(map);
+		return null;
 	}
 
 	@Descriptor("set credentials: TARGET (SERVER or PROXY) SCHEME (BASIC, DIGEST, NTLM, NEGOTIATE) USER; the password is the first line"
 			+ " of --password-file, the engine's environment variable --password-env, else one line read from the input; never an argument."
 			+ " Server credentials go over https only, unless --allow-http")
-	public void setcredentials(CommandSession session,
+	public String setcredentials(CommandSession session,
 			@Descriptor("a file whose first line is the password") @Parameter(names = "--password-file", absentValue = "") String file,
 			@Descriptor("an environment variable of the engine process holding the password") @Parameter(names = "--password-env", absentValue = "") String env,
 			@Descriptor("send server credentials over plain http too, where anyone on the path can read them")
-			@Parameter(names = "--allow-http", presentValue = "true", absentValue = "false") boolean allowHttp,
+			@Parameter(names = "--allow-http", presentValue = "true", absentValue = "false") String allowHttp,
 			@Descriptor("job") String job, @Descriptor("target") String target, @Descriptor("scheme") String scheme,
 			@Descriptor("user name") String user) throws IOException {
+		String help = Usage.check(session, this, "setcredentials", file, env, allowHttp, job, target, scheme, user);
+		if (help != null) {
+			return help;
+		}
 		AuthTarget t = Args.value(AuthTarget.class, "target", target);
 		AuthScheme s = Args.value(AuthScheme.class, "scheme", scheme);
 		TransferJob j = JobRefs.resolve(manager, job);
 		j.setCredentials(new Credentials(t, s, user, password(session, file, env)));
 		if (t == AuthTarget.SERVER) {
-			j.setPlainHttpAuthenticationAllowed(allowHttp);
+			j.setPlainHttpAuthenticationAllowed(Boolean.parseBoolean(allowHttp));
 		}
+		return null;
 	}
 
 	@Descriptor("refused: a password argument shows in the process list and the shell's history")
-	public void setcredentials(CommandSession session, @Descriptor("job") String job, @Descriptor("target") String target,
+	public String setcredentials(CommandSession session, @Descriptor("job") String job, @Descriptor("target") String target,
 			@Descriptor("scheme") String scheme, @Descriptor("user name") String user, @Descriptor("password (refused)") String password)
 			throws IOException {
-		if (job.equals("--allow-http")) { // Gogo gives "--allow-http JOB TARGET SCHEME USER" to this overload: five words
-			setcredentials(session, "", "", true, target, scheme, user, password);
-			return;
+		if ("--allow-http".equals(job)) { // Gogo gives "--allow-http JOB TARGET SCHEME USER" to this overload: five words
+			return setcredentials(session, "", "", "true", target, scheme, user, password);
+		}
+		String help = Usage.check(session, this, "setcredentials", job, target, scheme, user, password);
+		if (help != null) {
+			return help;
 		}
 		throw Args.invalid("setcredentials takes no password argument (it would show in the process list): give it on stdin,"
 				+ " or with --password-file FILE or --password-env NAME");
@@ -167,7 +205,11 @@ public class PropertyCommands {
 	}
 
 	@Descriptor("set proxy use: PRECONFIG, NO_PROXY, or OVERRIDE PROXY[,PROXY...] [BYPASS[,BYPASS...]]")
-	public void setproxysettings(@Descriptor("job") String job, @Descriptor("usage and lists") String... args) {
+	public String setproxysettings(@Descriptor("job") String job, @Descriptor("usage and lists") String... args) {
+		String help = Usage.check(this, "setproxysettings", job, args);
+		if (help != null) {
+			return help;
+		}
 		if (args.length == 0) {
 			throw new TransferException(ErrorCodes.E_INVALIDARG, "proxy usage is missing");
 		}
@@ -178,6 +220,12 @@ public class PropertyCommands {
 			throw new TransferException(ErrorCodes.E_INVALIDARG, "too many arguments after the proxy usage: " + Arrays.toString(args));
 		}
 		JobRefs.resolve(manager, job).setProxySettings(new ProxySettings(usage, proxies, bypass));
+		return null;
+	}
+
+	/** Gogo's fallback when no method of a function takes the words (argv[0] is the function): see {@link Usage}. */
+	public String _main(Object... argv) {
+		return Usage.fallback(this, argv);
 	}
 
 	static EnumSet<NotifyFlag> flags(String... names) {

@@ -35,8 +35,13 @@ public class TransferCommands {
 	@Descriptor("download files in a new job and wait, showing progress: complete it when transferred, cancel it on a fatal error; "
 			+ "transient errors are retried (bitsadmin /transfer). NAME may be left out when the arguments are URL DEST pairs")
 	public String transfer(CommandSession session, @Descriptor("FOREGROUND (default), HIGH, NORMAL or LOW") @Parameter(names = { "--priority", "-p" }, absentValue = "FOREGROUND") String priority,
-			@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+			@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") String jsonFlag,
 			@Descriptor("[NAME] URL DEST [URL DEST ...]") String... args) throws InterruptedException {
+		String help = Usage.check(session, this, "transfer", priority, jsonFlag, args);
+		if (help != null) {
+			return help;
+		}
+		boolean json = Boolean.parseBoolean(jsonFlag);
 		boolean terminal = Progress.terminal(session, context);
 		JobPriority p = Args.value(JobPriority.class, "priority", priority);
 		int first = args.length % 2; // NAME present when the count is odd
@@ -94,5 +99,10 @@ public class TransferCommands {
 		long bytes = job.getProgress().bytesTransferred();
 		return String.format("transferred %d file(s), %s in %.1f s (%s/s): %s", specs.size(), Progress.bytes(bytes), seconds,
 				Progress.bytes((long) (bytes / Math.max(seconds, 1e-3))), String.join(" ", specs.stream().map(s -> s.local().toString()).toList()));
+	}
+
+	/** Gogo's fallback when no method of a function takes the words (argv[0] is the function): see {@link Usage}. */
+	public String _main(Object... argv) {
+		return Usage.fallback(this, argv);
 	}
 }

@@ -14,7 +14,10 @@ import bits.api.JobScope;
 import bits.api.TransferJob;
 import bits.api.TransferManager;
 
-/** Gogo commands that show jobs: bitsadmin's /list, /info, /listfiles and /monitor, each with {@code --json}. */
+/**
+ * Gogo commands that show jobs: bitsadmin's /list, /info, /listfiles and /monitor, each with {@code --json}. Flags are
+ * strings ("true" or "false"), not booleans, so that Gogo never prefers the {@link Usage} fallback (see there).
+ */
 @Component(service = ViewCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=list",
 		"osgi.command.function=info", "osgi.command.function=files", "osgi.command.function=monitor" })
 public class ViewCommands {
@@ -24,39 +27,53 @@ public class ViewCommands {
 	private TransferManager manager;
 
 	@Descriptor("list the jobs that are not final: the shell's own, or every owner's with --all (bitsadmin /list [/allusers])")
-	public String list(@Descriptor("every owner's jobs") @Parameter(names = { "--all", "-a" }, presentValue = "true", absentValue = "false") boolean all,
-			@Descriptor("each job in full, as info --verbose") @Parameter(names = { "--verbose", "-v" }, presentValue = "true", absentValue = "false") boolean verbose,
-			@Descriptor("one JSON document: an array of jobs") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
-		List<TransferJob> jobs = manager.listJobs(all ? JobScope.ALL_OWNERS : JobScope.OWNER);
-		if (json) {
+	public String list(@Descriptor("every owner's jobs") @Parameter(names = { "--all", "-a" }, presentValue = "true", absentValue = "false") String all,
+			@Descriptor("each job in full, as info --verbose") @Parameter(names = { "--verbose", "-v" }, presentValue = "true", absentValue = "false") String verbose,
+			@Descriptor("one JSON document: an array of jobs") @Parameter(names = "--json", presentValue = "true", absentValue = "false") String json) {
+		String help = Usage.check(this, "list", all, verbose, json);
+		if (help != null) {
+			return help;
+		}
+		boolean full = Boolean.parseBoolean(verbose);
+		List<TransferJob> jobs = manager.listJobs(Boolean.parseBoolean(all) ? JobScope.ALL_OWNERS : JobScope.OWNER);
+		if (Boolean.parseBoolean(json)) {
 			return JobJson.document(w -> {
 				w.writeStartArray();
 				for (TransferJob j : jobs) {
-					JobJson.job(w, j, verbose, verbose);
+					JobJson.job(w, j, full, full);
 				}
 				w.writeEndArray();
 			});
 		}
 		StringBuilder b = new StringBuilder();
 		for (TransferJob j : jobs) {
-			b.append(verbose ? JobText.job(j, true) : JobText.line(j)).append('\n');
+			b.append(full ? JobText.job(j, true) : JobText.line(j)).append('\n');
 		}
 		return b.toString().stripTrailing();
 	}
 
 	@Descriptor("show a job: state, progress, times, error, handler and files; --verbose adds every property")
-	public String info(@Descriptor("every property") @Parameter(names = { "--verbose", "-v" }, presentValue = "true", absentValue = "false") boolean verbose,
-			@Descriptor("one JSON document") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+	public String info(@Descriptor("every property") @Parameter(names = { "--verbose", "-v" }, presentValue = "true", absentValue = "false") String verbose,
+			@Descriptor("one JSON document") @Parameter(names = "--json", presentValue = "true", absentValue = "false") String json,
 			@Descriptor("job") String job) {
+		String help = Usage.check(this, "info", verbose, json, job);
+		if (help != null) {
+			return help;
+		}
 		TransferJob j = JobRefs.resolve(manager, job);
-		return json ? JobJson.document(w -> JobJson.job(w, j, true, verbose)) : JobText.job(j, verbose);
+		boolean full = Boolean.parseBoolean(verbose);
+		return Boolean.parseBoolean(json) ? JobJson.document(w -> JobJson.job(w, j, true, full)) : JobText.job(j, full);
 	}
 
 	@Descriptor("list a job's files: index, remote URL, local path, bytes, state, validation (bitsadmin /listfiles)")
-	public String files(@Descriptor("one JSON document: an array of files") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+	public String files(@Descriptor("one JSON document: an array of files") @Parameter(names = "--json", presentValue = "true", absentValue = "false") String json,
 			@Descriptor("job") String job) {
+		String help = Usage.check(this, "files", json, job);
+		if (help != null) {
+			return help;
+		}
 		TransferJob j = JobRefs.resolve(manager, job);
-		if (json) {
+		if (Boolean.parseBoolean(json)) {
 			return JobJson.document(w -> JobJson.files(w, j, true));
 		}
 		StringBuilder b = new StringBuilder();
@@ -65,8 +82,12 @@ public class ViewCommands {
 	}
 
 	@Descriptor("a live table of every owner's jobs, redrawn in place until interrupted (Ctrl+C), like bitsadmin /monitor")
-	public void monitor(@Descriptor("seconds between redraws (default 5)") @Parameter(names = { "--refresh", "-r" }, absentValue = "5") String refresh,
+	public String monitor(@Descriptor("seconds between redraws (default 5)") @Parameter(names = { "--refresh", "-r" }, absentValue = "5") String refresh,
 			@Descriptor("stop after this many redraws (default: never)") @Parameter(names = "--count", absentValue = "0") String count) {
+		String help = Usage.check(this, "monitor", refresh, count);
+		if (help != null) {
+			return help;
+		}
 		long millis = Math.round(Args.positive("refresh", refresh) * 1000);
 		long times = Args.count("count", count);
 		PrintStream out = System.out;
@@ -74,15 +95,21 @@ public class ViewCommands {
 			out.print(CLEAR + table(millis));
 			out.flush();
 			if (n == times) {
-				return;
+				return null;
 			}
 			try {
 				Thread.sleep(millis);
 			} catch (InterruptedException e) {
 				Thread.currentThread().interrupt();
-				return;
+				return null;
 			}
 		}
+		return null;
+	}
+
+	/** Gogo's fallback when no method of a function takes the words (argv[0] is the function): see {@link Usage}. */
+	public String _main(Object... argv) {
+		return Usage.fallback(this, argv);
 	}
 
 	private String table(long refreshMillis) {

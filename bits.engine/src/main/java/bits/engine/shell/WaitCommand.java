@@ -1,6 +1,7 @@
 package bits.engine.shell;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.apache.felix.service.command.CommandSession;
@@ -36,7 +37,8 @@ public class WaitCommand implements Function {
 
 	@Override
 	public Object execute(CommandSession session, List<Object> arguments) throws Exception {
-		return wait(Progress.terminal(session, context), arguments.stream().map(String::valueOf).toArray(String[]::new));
+		// Gogo hands a Function its words as they are: an unset variable is null, which Usage names
+		return wait(Progress.terminal(session, context), arguments.stream().map(a -> a == null ? null : String.valueOf(a)).toArray(String[]::new));
 	}
 
 	@Descriptor("wait until the jobs (or --all) are TRANSFERRED, in ERROR or final, showing progress; prints each state; fails unless all were transferred")
@@ -45,6 +47,11 @@ public class WaitCommand implements Function {
 	}
 
 	private String wait(boolean terminal, String... refs) throws InterruptedException {
+		// --all is this command's option, not an unknown one
+		String help = Usage.check(this, "wait", (Object) Arrays.stream(refs).filter(r -> !"--all".equals(r)).toArray(String[]::new));
+		if (help != null) {
+			return help;
+		}
 		List<TransferJob> jobs = new ArrayList<>();
 		if (refs.length == 1 && refs[0].equals("--all")) {
 			jobs.addAll(manager.listJobs(JobScope.ALL_OWNERS));
