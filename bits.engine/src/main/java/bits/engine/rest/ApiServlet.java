@@ -120,7 +120,7 @@ public class ApiServlet extends HttpServlet {
 	protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
 		String context = request.getMethod() + " " + Optional.ofNullable(request.getPathInfo()).orElse("/");
 		try {
-			Caller caller = tokens.authenticate(request);
+			Caller caller = tokens.authenticate(request.getHeader("Authorization"));
 			JobResources resources = new JobResources(managers, caller);
 			Object body = route(request, response, resources);
 			Json.send(response, response.getStatus(), body); // 200, or what the resource set

@@ -17,8 +17,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
-import javax.servlet.http.HttpServletRequest;
-
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -76,11 +74,12 @@ public class ApiTokens {
 	}
 
 	/**
+	 * @param header the request's Authorization header, or null (a string, not the request: this component runs
+	 *        without the servlet API, for bits:apitoken)
 	 * @return whom the request's bearer token acts for
 	 * @throws ApiException 401 without a token or with an unknown one
 	 */
-	Caller authenticate(HttpServletRequest request) {
-		String header = request.getHeader("Authorization");
+	Caller authenticate(String header) {
 		if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
 			throw new ApiException(401, E_ACCESSDENIED, "no bearer token (Authorization: Bearer TOKEN)");
 		}

@@ -105,7 +105,7 @@ public class EventStream extends HttpServlet {
 			return;
 		}
 		try {
-			Caller caller = tokens.authenticate(request);
+			Caller caller = tokens.authenticate(request.getHeader("Authorization"));
 			stream(request, response, caller);
 		} catch (ApiException e) {
 			Json.fail(response, e, context);

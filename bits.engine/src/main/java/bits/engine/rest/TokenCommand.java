@@ -14,8 +14,7 @@ public class TokenCommand {
 
 	@Descriptor("add a REST API token acting as an owner (its jobs are that owner's) and print it; the owner * is the admin")
 	public String apitoken(@Descriptor("owner") String owner) {
-		String help = Usage.check(this, "apitoken", owner);
-		return help != null ? help : tokens.add(owner);
+		return Usage.helped(this, "apitoken", owner) ? null : tokens.add(owner);
 	}
 
 	/** Gogo's fallback when no method of a function takes the words (argv[0] is the function): see {@link Usage}. */

@@ -49,9 +49,8 @@ public class DemoCommand {
 	@Descriptor("an offline demo: a loopback download whose sample handler (" + HANDLER + ") is installed from the samples index on demand")
 	public String demo(CommandSession session, @Descriptor("bytes to serve (default 16 MiB)") @Parameter(names = "--size", absentValue = "16777216") String size)
 			throws IOException, InterruptedException {
-		String help = Usage.check(session, this, "demo", size);
-		if (help != null) {
-			return help;
+		if (Usage.helped(session, this, "demo", size)) {
+			return null;
 		}
 		int bytes = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(1, Args.positive("size", size)));
 		PrintStream out = session.getConsole(); // the handler's log lines arrive on another thread

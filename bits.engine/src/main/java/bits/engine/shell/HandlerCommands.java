@@ -25,27 +25,24 @@ public class HandlerCommands {
 
 	@Descriptor("set a job's persistent handler id (ID, or ID;version=RANGE such as 'ID;version=[2,3)'); one that no installed bundle and no configured repository provides is refused")
 	public String sethandler(@Descriptor("job") String job, @Descriptor("handler id, perhaps with ;version=RANGE") String id) {
-		String help = Usage.check(this, "sethandler", job, id);
-		if (help == null) {
+		if (!Usage.helped(this, "sethandler", job, id)) {
 			JobRefs.resolve(manager, job).setHandlerId(id);
 		}
-		return help;
+		return null;
 	}
 
 	@Descriptor("clear a job's persistent handler id")
 	public String clearhandler(@Descriptor("job") String job) {
-		String help = Usage.check(this, "clearhandler", job);
-		if (help == null) {
+		if (!Usage.helped(this, "clearhandler", job)) {
 			JobRefs.resolve(manager, job).setHandlerId(null);
 		}
-		return help;
+		return null;
 	}
 
 	@Descriptor("list the handler ids the engine knows: ACTIVE (service registered), INSTALLED, AVAILABLE (in an index only), the installed and the available (highest indexed) version, and the jobs naming each")
 	public String handlers(@Descriptor("one JSON document: an array of handlers") @Parameter(names = "--json", presentValue = "true", absentValue = "false") String json) {
-		String help = Usage.check(this, "handlers", json);
-		if (help != null) {
-			return help;
+		if (Usage.helped(this, "handlers", json)) {
+			return null;
 		}
 		Map<String, List<String>> naming = new TreeMap<>();
 		for (TransferJob j : manager.listJobs(JobScope.ALL_OWNERS)) { // a job naming ID;version=RANGE is listed under ID
@@ -75,9 +72,8 @@ public class HandlerCommands {
 
 	@Descriptor("update the handler bundle the engine installed for an id now to what its indexes offer (a higher version, or the same version rebuilt), after any running callback of it returns; bundles the engine did not install are never updated")
 	public String updatehandler(@Descriptor("handler id, perhaps with ;version=RANGE to stay in") String id) {
-		String help = Usage.check(this, "updatehandler", id);
-		if (help != null) {
-			return help;
+		if (Usage.helped(this, "updatehandler", id)) {
+			return null;
 		}
 		String before = manager.listHandlers().stream().filter(h -> h.id().equals(id.split(";", 2)[0])).map(HandlerInfo::version)
 				.findFirst().orElse("-");

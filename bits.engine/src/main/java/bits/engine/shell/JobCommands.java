@@ -25,7 +25,7 @@ import bits.api.TransferManager;
 /**
  * Gogo commands in scope {@code bits}, mirroring {@code bitsadmin} (SPEC §5). They use only the public manager
  * service, like any other client; JOB is a job id, a unique id prefix or a unique display name. Each method asks
- * {@link Usage#check} first and returns text (null: nothing to print), so that {@code --help} returns the help.
+ * {@link Usage#helped} first, which prints the help for {@code --help}; a method returns text to print, or null.
  */
 @Component(service = JobCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=create",
 		"osgi.command.function=addfile", "osgi.command.function=addfileset", "osgi.command.function=resume", "osgi.command.function=suspend",
@@ -39,9 +39,8 @@ public class JobCommands {
 	public String create(@Descriptor("FOREGROUND, HIGH, NORMAL (default) or LOW") @Parameter(names = { "--priority", "-p" }, absentValue = "NORMAL") String priority,
 			@Descriptor("DOWNLOAD (default); upload types are not supported in this release") @Parameter(names = { "--type", "-t" }, absentValue = "DOWNLOAD") String type,
 			@Descriptor("display name") String name) {
-		String help = Usage.check(this, "create", priority, type, name);
-		if (help != null) {
-			return help;
+		if (Usage.helped(this, "create", priority, type, name)) {
+			return null;
 		}
 		JobPriority p = Args.value(JobPriority.class, "priority", priority); // both checked before anything is created
 		TransferJob job = manager.createJob(name, Args.value(JobType.class, "job type", type));
@@ -53,18 +52,16 @@ public class JobCommands {
 
 	@Descriptor("add a file to a job")
 	public String addfile(@Descriptor("job") String job, @Descriptor("remote URL") String url, @Descriptor("local path") String local) {
-		String help = Usage.check(this, "addfile", job, url, local);
-		if (help == null) {
+		if (!Usage.helped(this, "addfile", job, url, local)) {
 			JobRefs.resolve(manager, job).addFile(Args.uri(url), Args.path(local));
 		}
-		return help;
+		return null;
 	}
 
 	@Descriptor("add the files listed in a file, one 'URL LOCALPATH' per line, all or none (bitsadmin /addfileset)")
 	public String addfileset(@Descriptor("job") String job, @Descriptor("list file") String list) {
-		String help = Usage.check(this, "addfileset", job, list);
-		if (help != null) {
-			return help;
+		if (Usage.helped(this, "addfileset", job, list)) {
+			return null;
 		}
 		List<FileSpec> specs = new ArrayList<>();
 		int n = 0;
@@ -96,51 +93,45 @@ public class JobCommands {
 
 	@Descriptor("queue a job, or retry it after an error")
 	public String resume(@Descriptor("job") String job) {
-		String help = Usage.check(this, "resume", job);
-		if (help == null) {
+		if (!Usage.helped(this, "resume", job)) {
 			JobRefs.resolve(manager, job).resume();
 		}
-		return help;
+		return null;
 	}
 
 	@Descriptor("suspend a job")
 	public String suspend(@Descriptor("job") String job) {
-		String help = Usage.check(this, "suspend", job);
-		if (help == null) {
+		if (!Usage.helped(this, "suspend", job)) {
 			JobRefs.resolve(manager, job).suspend();
 		}
-		return help;
+		return null;
 	}
 
 	@Descriptor("cancel a job, deleting its temporary files")
 	public String cancel(@Descriptor("job") String job) {
-		String help = Usage.check(this, "cancel", job);
-		if (help == null) {
+		if (!Usage.helped(this, "cancel", job)) {
 			JobRefs.resolve(manager, job).cancel();
 		}
-		return help;
+		return null;
 	}
 
 	@Descriptor("complete a job: its transferred files appear at their destinations")
 	public String complete(@Descriptor("job") String job) {
-		String help = Usage.check(this, "complete", job);
-		return help != null ? help : JobRefs.resolve(manager, job).complete().toString();
+		return Usage.helped(this, "complete", job) ? null : JobRefs.resolve(manager, job).complete().toString();
 	}
 
 	@Descriptor("set a job's priority: FOREGROUND, HIGH, NORMAL or LOW")
 	public String setpriority(@Descriptor("job") String job, @Descriptor("priority") String priority) {
-		String help = Usage.check(this, "setpriority", job, priority);
-		if (help == null) {
+		if (!Usage.helped(this, "setpriority", job, priority)) {
 			JobRefs.resolve(manager, job).setPriority(Args.value(JobPriority.class, "priority", priority));
 		}
-		return help;
+		return null;
 	}
 
 	@Descriptor("set a live callback on a job that prints every notification it receives (flags: all)")
 	public String watch(CommandSession session, @Descriptor("job") String job) {
-		String help = Usage.check(session, this, "watch", job);
-		if (help != null) {
-			return help;
+		if (Usage.helped(session, this, "watch", job)) {
+			return null;
 		}
 		TransferJob j = JobRefs.resolve(manager, job);
 		j.setNotifyFlags(EnumSet.of(NotifyFlag.JOB_TRANSFERRED, NotifyFlag.JOB_ERROR, NotifyFlag.FILE_TRANSFERRED, NotifyFlag.JOB_MODIFICATION));

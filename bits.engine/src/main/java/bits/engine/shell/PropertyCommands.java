@@ -34,8 +34,8 @@ import bits.api.TransferManager;
 
 /**
  * Gogo commands that read and set a job's properties, as {@code bitsadmin /set...} does. A bad argument is a one-line
- * error naming it; nothing changes. Each method asks {@link Usage#check} first and returns text (null: nothing to
- * print), so that {@code --help} returns the help.
+ * error naming it; nothing changes. Each method asks {@link Usage#helped} first, which prints the help for
+ * {@code --help}; a method returns text to print, or null.
  */
 @Component(service = PropertyCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=setdisplayname",
 		"osgi.command.function=setdescription", "osgi.command.function=setnotifyflags", "osgi.command.function=getnotifyflags",
@@ -47,37 +47,33 @@ public class PropertyCommands {
 
 	@Descriptor("set a job's display name")
 	public String setdisplayname(@Descriptor("job") String job, @Descriptor("display name") String name) {
-		String help = Usage.check(this, "setdisplayname", job, name);
-		if (help == null) {
+		if (!Usage.helped(this, "setdisplayname", job, name)) {
 			JobRefs.resolve(manager, job).setDisplayName(name);
 		}
-		return help;
+		return null;
 	}
 
 	@Descriptor("set a job's description")
 	public String setdescription(@Descriptor("job") String job, @Descriptor("description") String description) {
-		String help = Usage.check(this, "setdescription", job, description);
-		if (help == null) {
+		if (!Usage.helped(this, "setdescription", job, description)) {
 			JobRefs.resolve(manager, job).setDescription(description);
 		}
-		return help;
+		return null;
 	}
 
 	@Descriptor("set a job's notify flags: names (JOB_TRANSFERRED, JOB_ERROR, JOB_MODIFICATION, FILE_TRANSFERRED, DISABLE) or BITS's number")
 	public String setnotifyflags(@Descriptor("job") String job, @Descriptor("flags") String... flags) {
-		String help = Usage.check(this, "setnotifyflags", job, flags);
-		if (help == null) {
+		if (!Usage.helped(this, "setnotifyflags", job, flags)) {
 			TransferJob j = JobRefs.resolve(manager, job);
 			j.setNotifyFlags(flags(flags));
 		}
-		return help;
+		return null;
 	}
 
 	@Descriptor("show a job's notify flags")
 	public String getnotifyflags(@Descriptor("job") String job) {
-		String help = Usage.check(this, "getnotifyflags", job);
-		if (help != null) {
-			return help;
+		if (Usage.helped(this, "getnotifyflags", job)) {
+			return null;
 		}
 		Set<NotifyFlag> flags = JobRefs.resolve(manager, job).getNotifyFlags();
 		return flags.stream().map(Enum::name).collect(Collectors.joining(" ")) + " (" + NotifyFlag.toBits(flags) + ")";
@@ -85,27 +81,24 @@ public class PropertyCommands {
 
 	@Descriptor("set a job's minimum retry delay in seconds (BITS: at least 5)")
 	public String setminretrydelay(@Descriptor("job") String job, @Descriptor("seconds") String seconds) {
-		String help = Usage.check(this, "setminretrydelay", job, seconds);
-		if (help == null) {
+		if (!Usage.helped(this, "setminretrydelay", job, seconds)) {
 			JobRefs.resolve(manager, job).setMinimumRetryDelay(Args.seconds("retry delay", seconds));
 		}
-		return help;
+		return null;
 	}
 
 	@Descriptor("set a job's no-progress timeout in seconds")
 	public String setnoprogresstimeout(@Descriptor("job") String job, @Descriptor("seconds") String seconds) {
-		String help = Usage.check(this, "setnoprogresstimeout", job, seconds);
-		if (help == null) {
+		if (!Usage.helped(this, "setnoprogresstimeout", job, seconds)) {
 			JobRefs.resolve(manager, job).setNoProgressTimeout(Args.seconds("no-progress timeout", seconds));
 		}
-		return help;
+		return null;
 	}
 
 	@Descriptor("set a job's custom request headers, each 'Name: value'; none clears them")
 	public String setcustomheaders(@Descriptor("job") String job, @Descriptor("headers") String... headers) {
-		String help = Usage.check(this, "setcustomheaders", job, headers);
-		if (help != null) {
-			return help;
+		if (Usage.helped(this, "setcustomheaders", job, headers)) {
+			return null;
 		}
 		Map<String, String> map = new LinkedHashMap<>();
 		for (String h : headers) {
@@ -129,9 +122,8 @@ public class PropertyCommands {
 			@Parameter(names = "--allow-http", presentValue = "true", absentValue = "false") String allowHttp,
 			@Descriptor("job") String job, @Descriptor("target") String target, @Descriptor("scheme") String scheme,
 			@Descriptor("user name") String user) throws IOException {
-		String help = Usage.check(session, this, "setcredentials", file, env, allowHttp, job, target, scheme, user);
-		if (help != null) {
-			return help;
+		if (Usage.helped(session, this, "setcredentials", file, env, allowHttp, job, target, scheme, user)) {
+			return null;
 		}
 		AuthTarget t = Args.value(AuthTarget.class, "target", target);
 		AuthScheme s = Args.value(AuthScheme.class, "scheme", scheme);
@@ -150,9 +142,8 @@ public class PropertyCommands {
 		if ("--allow-http".equals(job)) { // Gogo gives "--allow-http JOB TARGET SCHEME USER" to this overload: five words
 			return setcredentials(session, "", "", "true", target, scheme, user, password);
 		}
-		String help = Usage.check(session, this, "setcredentials", job, target, scheme, user, password);
-		if (help != null) {
-			return help;
+		if (Usage.helped(session, this, "setcredentials", job, target, scheme, user, password)) {
+			return null;
 		}
 		throw Args.invalid("setcredentials takes no password argument (it would show in the process list): give it on stdin,"
 				+ " or with --password-file FILE or --password-env NAME");
@@ -206,9 +197,8 @@ public class PropertyCommands {
 
 	@Descriptor("set proxy use: PRECONFIG, NO_PROXY, or OVERRIDE PROXY[,PROXY...] [BYPASS[,BYPASS...]]")
 	public String setproxysettings(@Descriptor("job") String job, @Descriptor("usage and lists") String... args) {
-		String help = Usage.check(this, "setproxysettings", job, args);
-		if (help != null) {
-			return help;
+		if (Usage.helped(this, "setproxysettings", job, args)) {
+			return null;
 		}
 		if (args.length == 0) {
 			throw new TransferException(ErrorCodes.E_INVALIDARG, "proxy usage is missing");

@@ -37,9 +37,8 @@ public class TransferCommands {
 	public String transfer(CommandSession session, @Descriptor("FOREGROUND (default), HIGH, NORMAL or LOW") @Parameter(names = { "--priority", "-p" }, absentValue = "FOREGROUND") String priority,
 			@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") String jsonFlag,
 			@Descriptor("[NAME] URL DEST [URL DEST ...]") String... args) throws InterruptedException {
-		String help = Usage.check(session, this, "transfer", priority, jsonFlag, args);
-		if (help != null) {
-			return help;
+		if (Usage.helped(session, this, "transfer", priority, jsonFlag, args)) {
+			return null;
 		}
 		boolean json = Boolean.parseBoolean(jsonFlag);
 		boolean terminal = Progress.terminal(session, context);

@@ -23,7 +23,10 @@ import org.apache.felix.service.command.Descriptor;
  * cost more than any match of a method whose parameters are all strings, so it is reached only when nothing matches:
  * hence flags are {@code String} parameters, not {@code boolean} (each boolean converted costs as much as a word).
  * A positional {@code String} parameter takes {@code --help} as its value, so each command method calls
- * {@link #check} first.
+ * {@link #helped} first.
+ * <p>
+ * The help is printed, not returned: Karaf's {@code help NAME} runs {@code NAME --help} and shows only what it
+ * printed (its SingleCommandHelpProvider drops the value a command returns).
  */
 public final class Usage {
 	private static final Set<String> HELP = Set.of("--help", "-h");
@@ -33,13 +36,30 @@ public final class Usage {
 	}
 
 	/**
-	 * The guard at the top of a command method.
+	 * The guard at the top of a command method: prints the command's help when a value asks for it.
 	 *
 	 * @param values the method's parameters but the session, in their order
-	 * @return the command's help when a value asks for it, else null (run the command)
+	 * @return whether the help was printed (then the command does nothing and returns null)
 	 * @throws bits.api.TransferException when a value is null (an unset variable) or a positional is an unknown option
 	 */
-	public static String check(Object command, String function, Object... values) {
+	public static boolean helped(Object command, String function, Object... values) {
+		String help = check(command, function, values);
+		if (help != null) {
+			System.out.println(help); // Gogo points System.out at the session's output (ThreadIO)
+		}
+		return help != null;
+	}
+
+	/** @see #helped(Object, String, Object...) */
+	public static boolean helped(CommandSession session, Object command, String function, Object... values) {
+		String help = check(session, command, function, values);
+		if (help != null) {
+			System.out.println(help);
+		}
+		return help != null;
+	}
+
+	private static String check(Object command, String function, Object... values) {
 		Method method = method(command, function, values.length);
 		List<Object> flat = new ArrayList<>();
 		for (Object v : values) {
@@ -64,14 +84,11 @@ public final class Usage {
 		return null;
 	}
 
-	/**
-	 * The guard at the top of a command method that takes the session: Gogo gives a null first value (an unset
-	 * variable) to the session parameter and the next values to the parameters before theirs, so a null session means
-	 * the first parameter is missing.
-	 *
-	 * @see #check(Object, String, Object...)
+	/*
+	 * With the session: Gogo gives a null first value (an unset variable) to the session parameter and the next values
+	 * to the parameters before theirs, so a null session means the first parameter is missing.
 	 */
-	public static String check(CommandSession session, Object command, String function, Object... values) {
+	private static String check(CommandSession session, Object command, String function, Object... values) {
 		if (session == null) {
 			List<Parameter> params = parameters(method(command, function, values.length));
 			throw Args.invalid("bits:" + function + ": " + label(params.isEmpty() ? null : params.get(0), 0) + " is missing (null: an unset variable?)");
@@ -83,14 +100,15 @@ public final class Usage {
 	 * What a command component's {@code _main} does: Gogo calls it when no method of the function takes the words.
 	 *
 	 * @param argv the function's name, then the words
-	 * @return the command's help when a word asks for it
+	 * @return null, having printed the command's help when a word asks for it
 	 * @throws bits.api.TransferException otherwise, naming the unknown option or the wrong words, with the usage line
 	 */
 	public static String fallback(Object command, Object... argv) {
 		String function = String.valueOf(argv[0]);
 		List<Object> words = Arrays.asList(argv).subList(1, argv.length);
 		if (words.stream().anyMatch(Usage::help)) {
-			return of(command, function);
+			System.out.println(of(command, function));
+			return null;
 		}
 		for (Method m : methods(command, function)) {
 			// Gogo gives a null first word to the session parameter, then finds no match: name the null here

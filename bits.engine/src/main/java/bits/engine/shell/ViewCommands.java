@@ -30,9 +30,8 @@ public class ViewCommands {
 	public String list(@Descriptor("every owner's jobs") @Parameter(names = { "--all", "-a" }, presentValue = "true", absentValue = "false") String all,
 			@Descriptor("each job in full, as info --verbose") @Parameter(names = { "--verbose", "-v" }, presentValue = "true", absentValue = "false") String verbose,
 			@Descriptor("one JSON document: an array of jobs") @Parameter(names = "--json", presentValue = "true", absentValue = "false") String json) {
-		String help = Usage.check(this, "list", all, verbose, json);
-		if (help != null) {
-			return help;
+		if (Usage.helped(this, "list", all, verbose, json)) {
+			return null;
 		}
 		boolean full = Boolean.parseBoolean(verbose);
 		List<TransferJob> jobs = manager.listJobs(Boolean.parseBoolean(all) ? JobScope.ALL_OWNERS : JobScope.OWNER);
@@ -56,9 +55,8 @@ public class ViewCommands {
 	public String info(@Descriptor("every property") @Parameter(names = { "--verbose", "-v" }, presentValue = "true", absentValue = "false") String verbose,
 			@Descriptor("one JSON document") @Parameter(names = "--json", presentValue = "true", absentValue = "false") String json,
 			@Descriptor("job") String job) {
-		String help = Usage.check(this, "info", verbose, json, job);
-		if (help != null) {
-			return help;
+		if (Usage.helped(this, "info", verbose, json, job)) {
+			return null;
 		}
 		TransferJob j = JobRefs.resolve(manager, job);
 		boolean full = Boolean.parseBoolean(verbose);
@@ -68,9 +66,8 @@ public class ViewCommands {
 	@Descriptor("list a job's files: index, remote URL, local path, bytes, state, validation (bitsadmin /listfiles)")
 	public String files(@Descriptor("one JSON document: an array of files") @Parameter(names = "--json", presentValue = "true", absentValue = "false") String json,
 			@Descriptor("job") String job) {
-		String help = Usage.check(this, "files", json, job);
-		if (help != null) {
-			return help;
+		if (Usage.helped(this, "files", json, job)) {
+			return null;
 		}
 		TransferJob j = JobRefs.resolve(manager, job);
 		if (Boolean.parseBoolean(json)) {
@@ -84,9 +81,8 @@ public class ViewCommands {
 	@Descriptor("a live table of every owner's jobs, redrawn in place until interrupted (Ctrl+C), like bitsadmin /monitor")
 	public String monitor(@Descriptor("seconds between redraws (default 5)") @Parameter(names = { "--refresh", "-r" }, absentValue = "5") String refresh,
 			@Descriptor("stop after this many redraws (default: never)") @Parameter(names = "--count", absentValue = "0") String count) {
-		String help = Usage.check(this, "monitor", refresh, count);
-		if (help != null) {
-			return help;
+		if (Usage.helped(this, "monitor", refresh, count)) {
+			return null;
 		}
 		long millis = Math.round(Args.positive("refresh", refresh) * 1000);
 		long times = Args.count("count", count);

@@ -48,9 +48,8 @@ public class WaitCommand implements Function {
 
 	private String wait(boolean terminal, String... refs) throws InterruptedException {
 		// --all is this command's option, not an unknown one
-		String help = Usage.check(this, "wait", (Object) Arrays.stream(refs).filter(r -> !"--all".equals(r)).toArray(String[]::new));
-		if (help != null) {
-			return help;
+		if (Usage.helped(this, "wait", (Object) Arrays.stream(refs).filter(r -> !"--all".equals(r)).toArray(String[]::new))) {
+			return null;
 		}
 		List<TransferJob> jobs = new ArrayList<>();
 		if (refs.length == 1 && refs[0].equals("--all")) {

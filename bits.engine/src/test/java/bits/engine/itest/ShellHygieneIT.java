@@ -2,6 +2,7 @@ package bits.engine.itest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,17 +75,28 @@ class ShellHygieneIT {
 		String before = store();
 		for (String f : functions().keySet()) {
 			for (String words : List.of("--help", "-h", "fixture --help", "fixture -h", "fixture fixture --help", "--help fixture")) {
-				String help = String.valueOf(session.execute("bits:" + f + " " + words));
+				String help = printed("bits:" + f + " " + words);
 				assertTrue(help.contains("usage: bits:" + f), "bits:" + f + " " + words + ": " + help);
 				assertTrue(help.startsWith("bits:" + f + " - "), "the @Descriptor first: " + help);
 				assertEquals(before, store(), "bits:" + f + " " + words + " changed nothing");
 			}
 		}
-		String create = String.valueOf(session.execute("bits:create --help"));
+		String create = printed("bits:create --help");
 		assertTrue(create.contains("\nusage: bits:create [options] <display name>\n"), create);
 		assertTrue(create.matches("(?s).*\n  --priority, -p VALUE +FOREGROUND, HIGH, NORMAL \\(default\\) or LOW\n.*"), create);
-		String list = String.valueOf(session.execute("bits:list -h"));
+		String list = printed("bits:list -h");
 		assertTrue(list.contains("usage: bits:list [options]\n") && list.matches("(?s).*\n  --json +one JSON document.*"), list);
+	}
+
+	/**
+	 * What a command printed, which must be all it gave: Karaf's {@code help NAME} runs {@code NAME --help} and shows
+	 * only what was printed.
+	 */
+	private String printed(String command) throws Exception {
+		out.reset();
+		Object returned = session.execute(command);
+		assertNull(returned, command + " returned a value instead of printing it");
+		return out.toString(StandardCharsets.UTF_8);
 	}
 
 	@Test
