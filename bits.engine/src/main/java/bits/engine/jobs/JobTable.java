@@ -20,6 +20,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
@@ -62,7 +63,9 @@ public class JobTable {
 
 	private final Map<UUID, JobRow> jobs = new LinkedHashMap<>();
 	private Store store;
-	private Limits limits;
+	private Path storeDirectory; // as opened
+	private Path keyFile; // as opened
+	private volatile Limits limits;
 	private final JobTransitions transitions = new JobTransitions(this);
 	private final LiveCallbacks callbacks = new LiveCallbacks();
 	private BundleContext context;
@@ -77,8 +80,9 @@ public class JobTable {
 		context.addBundleListener(callbacks);
 		limits = new Limits(config);
 		Path dir = Housekeeping.storeDirectory(context, config);
-		Path keyFile = config.secrets_key_file().isEmpty() ? DataArea.file(context, "secrets.key") : Path.of(config.secrets_key_file());
+		keyFile = keyFile(context, config);
 		store = Store.open(dir, Secrets.open(keyFile));
+		storeDirectory = dir;
 		List<JobRow> loaded;
 		try {
 			loaded = store.loadJobs();
@@ -99,6 +103,28 @@ public class JobTable {
 		log.info("store {} opened with {} jobs", dir, loaded.size());
 		cancelInactive();
 		handlers.attachJobs(this::namedHandlerIds);
+	}
+
+	/**
+	 * A configuration change is taken in place: the store stays open and every {@code TransferJob} handle valid. The
+	 * limits and defaults apply from now on; the store's directory and secrets key only when the engine bundle next
+	 * starts (a store cannot move under open jobs).
+	 */
+	@Modified
+	void modified(EngineConfig config) {
+		limits = new Limits(config);
+		if (!Housekeeping.storeDirectory(context, config).equals(storeDirectory) || !keyFile(context, config).equals(keyFile)) {
+			log.warn("store.directory and secrets.key.file apply when the engine next starts; the store {} stays open", storeDirectory);
+		}
+	}
+
+	private static Path keyFile(BundleContext context, EngineConfig config) {
+		return config.secrets_key_file().isEmpty() ? DataArea.file(context, "secrets.key") : Path.of(config.secrets_key_file());
+	}
+
+	/** @return the directory of the open store */
+	public Path storeDirectory() {
+		return storeDirectory;
 	}
 
 	/** @return the handler ids (as set, perhaps with a version range) that jobs not yet final name (SPEC H9) */

@@ -13,25 +13,22 @@ import org.osgi.service.component.annotations.Reference;
 
 import bits.api.TransferJob;
 import bits.api.TransferManager;
-import bits.engine.config.EngineConfig;
 import bits.engine.store.JournalEntry;
 
 /**
  * The manager for a named owner, for the engine's own clients that act for someone other than a bundle (the REST
  * API: a token's owner). Internal: the engine exports nothing, so no other bundle can ask for an owner's view.
  */
-@Component(service = OwnerManagers.class, configurationPid = EngineConfig.PID)
+@Component(service = OwnerManagers.class)
 public class OwnerManagers {
 	@Reference
 	private JobTable table;
 
 	private BundleContext context;
-	private Path storeDirectory;
 
 	@Activate
-	void activate(BundleContext context, EngineConfig config) {
+	void activate(BundleContext context) {
 		this.context = context;
-		storeDirectory = Housekeeping.storeDirectory(context, config);
 	}
 
 	/**
@@ -89,6 +86,6 @@ public class OwnerManagers {
 
 	/** The directory of the store the jobs live in, where the API keeps its token and address files. */
 	public Path storeDirectory() {
-		return storeDirectory;
+		return table.storeDirectory();
 	}
 }

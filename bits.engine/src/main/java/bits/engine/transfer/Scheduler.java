@@ -1,5 +1,7 @@
 package bits.engine.transfer;
 
+import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
@@ -61,9 +64,6 @@ public class Scheduler implements TransferControl {
 	@Activate
 	void activate(EngineConfig config) throws Exception {
 		transitions = table.transitions();
-		backgroundSlots = Math.max(1, config.background_concurrency());
-		foregroundSlots = Math.max(1, config.foreground_concurrency());
-		sliceNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(100, config.time_slice_ms()));
 		// The JDK HTTP client reads its receive buffer size once, from this property; 256 KiB instead of the default
 		// 16 KiB makes a download 2-3x faster (shared/reference/TRANSFER-PERF.md, bench/). A value set by the user wins.
 		if (System.getProperty(HTTP_BUFFER_PROPERTY) == null) {
@@ -71,11 +71,9 @@ public class Scheduler implements TransferControl {
 		}
 		workers = Executors.newCachedThreadPool(threads("bits-transfer-"));
 		http = Executors.newCachedThreadPool(threads("bits-http-"));
-		HttpClients clients = new HttpClients(http, Duration.ofMillis(config.connect_timeout_ms()), config.trust_store(),
-				config.trust_store_password());
-		HttpDownloader downloader = new HttpDownloader(clients, transitions, Duration.ofMillis(config.read_timeout_ms()), config.max_redirects());
-		Throttle throttle = config.background_bandwidth() > 0 ? new Throttle(config.background_bandwidth()) : Throttle.UNLIMITED;
-		transports = new Transports(transitions, downloader, new FileCopier(transitions, FileRoots.of(config.file_roots())), throttle, workers);
+		synchronized (this) {
+			configure(config);
+		}
 		transitions.requeueOrphans(); // runs a previous scheduler instance did not hand back
 		active = true;
 		planner = new Thread(this::plan, "bits-scheduler");
@@ -84,13 +82,42 @@ public class Scheduler implements TransferControl {
 		table.attach(this);
 	}
 
+	/**
+	 * A configuration change is taken in place: running transfers go on with the settings they started with, the
+	 * next ones (after a time slice at most) take the new ones; concurrency and the slice apply at the next plan.
+	 */
+	@Modified
+	synchronized void modified(EngineConfig config) {
+		try {
+			configure(config);
+		} catch (IOException | GeneralSecurityException e) {
+			// the trust store cannot be read: nothing changes, as at a start it would keep the engine from starting
+			log.error("the new configuration is not applied, the previous one stays: {}", e.getMessage());
+			return;
+		}
+		dirty = true;
+		notifyAll();
+	}
+
+	/** Everything is built before anything is replaced: a bad setting changes nothing. */
+	private void configure(EngineConfig config) throws IOException, GeneralSecurityException {
+		HttpClients clients = new HttpClients(http, Duration.ofMillis(config.connect_timeout_ms()), config.trust_store(),
+				config.trust_store_password());
+		HttpDownloader downloader = new HttpDownloader(clients, transitions, Duration.ofMillis(config.read_timeout_ms()), config.max_redirects());
+		Throttle throttle = config.background_bandwidth() > 0 ? new Throttle(config.background_bandwidth()) : Throttle.UNLIMITED;
+		transports = new Transports(transitions, downloader, new FileCopier(transitions, FileRoots.of(config.file_roots())), throttle, workers);
+		backgroundSlots = Math.max(1, config.background_concurrency());
+		foregroundSlots = Math.max(1, config.foreground_concurrency());
+		sliceNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(100, config.time_slice_ms()));
+	}
+
 	@Deactivate
 	void deactivate() throws InterruptedException {
 		table.attach(null);
 		synchronized (this) {
 			active = false;
-			// back to the queue, not left CONNECTING/TRANSFERRING: the next scheduler (a configuration change restarts
-			// this component, not the job table) must find them runnable
+			// back to the queue, not left CONNECTING/TRANSFERRING: the next scheduler (after the engine bundle restarts,
+			// or the job table is replaced) must find them runnable
 			running.values().forEach(r -> r.stop(JobRun.Stop.YIELD));
 			notifyAll();
 		}

@@ -15,11 +15,13 @@ import java.util.TreeMap;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.util.tracker.ServiceTracker;
 
 import bits.api.JobState;
@@ -29,6 +31,9 @@ import bits.api.TransferManager;
 /** Test support: the engine's configuration for the ITs, the manager service, waiting and file checks. */
 final class Engine {
 	static final Duration TIMEOUT = Duration.ofSeconds(90);
+	/** A property of the tests' configuration that changes with every update (the engine ignores it). */
+	private static final String SERIAL = "bits.test.serial";
+	private static final java.util.concurrent.atomic.AtomicLong SERIALS = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
 
 	private Engine() {
 	}
@@ -38,8 +43,9 @@ final class Engine {
 	}
 
 	/**
-	 * Configures the engine for the tests (short timeouts, file: root in java.io.tmpdir, the test trust store); the
-	 * engine's components restart when the configuration changes, so call it before obtaining the manager.
+	 * Configures the engine for the tests (short timeouts, file: root in java.io.tmpdir, the test trust store) and waits
+	 * until every engine component has taken the configuration (in place: nothing restarts). Another store directory
+	 * or secrets key applies when the engine starts again: then the engine bundle is restarted.
 	 */
 	static TransferManager configured() throws Exception {
 		return configured(Map.of());
@@ -68,15 +74,21 @@ final class Engine {
 		for (Map.Entry<String, Object> e : wanted.entrySet()) {
 			same &= current != null && Objects.equals(comparable(current.get(e.getKey())), comparable(e.getValue()));
 		}
-		same &= current == null || current.size() - 1 == wanted.size(); // service.pid is added
+		same &= current == null || current.size() - 2 == wanted.size(); // service.pid and the serial are added
 		if (!same) {
-			ServiceReference<?> before = context.getServiceReference(TransferManager.class);
+			// a new serial in each update: every component having it shows the update was taken (removals included)
+			wanted.put(SERIAL, SERIALS.incrementAndGet());
+			boolean newStore = false;
+			for (String key : List.of("store.directory", "secrets.key.file")) {
+				newStore |= !Objects.equals(current == null ? null : current.get(key), wanted.get(key));
+			}
 			config.update(new Hashtable<>(wanted));
-			// the engine restarts with the new configuration: wait for the new registration
-			await("engine restart", () -> {
-				ServiceReference<?> now = context.getServiceReference(TransferManager.class);
-				return now != null && !now.equals(before);
-			});
+			awaitApplied(context, wanted);
+			if (newStore) { // the engine opens another store only when it starts again, as a bundle restart does
+				Bundle engine = engineBundle(context);
+				engine.stop();
+				engine.start();
+			}
 			Object repositories = overrides.get("handler.repositories");
 			if (repositories != null) { // the handler component takes its configuration in place, perhaps a moment later
 				// several: the last one is waited for (an earlier one may be refused); listed without its pin
@@ -88,6 +100,38 @@ final class Engine {
 			}
 		}
 		return manager(context);
+	}
+
+	/** Waits until every component of the engine configured by PID bits.engine has {@code wanted} (SCR's DTOs). */
+	private static void awaitApplied(BundleContext context, Map<String, Object> wanted) throws InterruptedException {
+		ServiceComponentRuntime scr = context.getService(context.getServiceReference(ServiceComponentRuntime.class));
+		Bundle engine = engineBundle(context);
+		java.util.function.Supplier<String> mismatch = () -> {
+			for (var d : scr.getComponentDescriptionDTOs(engine)) {
+				if (!List.of(d.configurationPid).contains("bits.engine")) {
+					continue;
+				}
+				var configurations = scr.getComponentConfigurationDTOs(d);
+				if (configurations.isEmpty()) {
+					return d.name + " has no configuration";
+				}
+				for (var c : configurations) {
+					for (Map.Entry<String, Object> e : wanted.entrySet()) {
+						Object have = comparable(c.properties.get(e.getKey()));
+						if (!Objects.equals(have, comparable(e.getValue()))) {
+							return d.name + " has " + e.getKey() + "=" + have + " (" + (have == null ? "" : have.getClass().getSimpleName())
+									+ "), not " + e.getValue();
+						}
+					}
+				}
+			}
+			return null;
+		};
+		await(() -> "the configuration taken by every engine component: " + mismatch.get(), () -> mismatch.get() == null);
+	}
+
+	private static Bundle engineBundle(BundleContext context) {
+		return java.util.Arrays.stream(context.getBundles()).filter(b -> "bits.engine".equals(b.getSymbolicName())).findFirst().orElseThrow();
 	}
 
 	/** ConfigAdmin may hand a list back as an array or another collection: compare contents. */

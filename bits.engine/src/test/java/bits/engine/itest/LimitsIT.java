@@ -55,8 +55,8 @@ class LimitsIT {
 	void inactiveJobsAreCancelledAtStart() throws Exception {
 		TransferManager manager = Engine.configured();
 		UUID id = manager.createJob("idle").getId();
-		manager = Engine.configured(Map.of("job.inactivity.days", 0)); // every job is older than 0 days
-		TransferManager m = manager;
+		Engine.configured(Map.of("job.inactivity.days", 0)); // every job is older than 0 days
+		TransferManager m = restartEngine(manager); // a configuration change is taken in place: the check runs at start
 		assertEquals(ErrorCodes.BG_E_NOT_FOUND, assertThrows(TransferException.class, () -> m.getJob(id)).getCode());
 	}
 
