@@ -24,7 +24,8 @@ import org.w3c.dom.NodeList;
  * The Eclipse RCP / Equinox recipe (issue 14): the target platform cnf/equinox/bits.target, whose Maven locations an
  * RCP developer adds to their target. Its bundles are resolved from Maven as PDE's m2e location resolves them (each
  * artifact, no transitive dependencies), launched on Equinox with a config.ini as an Eclipse launch writes one, and
- * the {@code bits:} commands run in Equinox's own console.
+ * the {@code bits:} commands run in Equinox's own console (on a telnet port of the loopback: its console on stdin
+ * needs a terminal).
  */
 class EquinoxRecipeTest {
 	@TempDir

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -176,7 +177,7 @@ class KarafTest {
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
 			for (int n = 0; !text.get().matches("(?s).*\nready-\\d+\\s*\n.*"); n++) {
 				assertTrue(System.nanoTime() < deadline, () -> "the console reads nothing: " + text.get());
-				in.write(("echo ready-" + n + "\r").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+				in.write(("echo ready-" + n + "\r").getBytes(StandardCharsets.UTF_8));
 				in.flush();
 				long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
 				while (System.nanoTime() < wait && !text.get().contains("\nready-" + n)) {
@@ -185,11 +186,11 @@ class KarafTest {
 			}
 			for (int i = 0; i < commands.length; i++) {
 				String mark = "done-" + i;
-				in.write((commands[i] + "\r" + "echo " + mark + "\r").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+				in.write((commands[i] + "\r" + "echo " + mark + "\r").getBytes(StandardCharsets.UTF_8));
 				in.flush();
 				await(() -> text.get().matches("(?s).*\n" + mark + "\\s*\n.*"), () -> "no " + mark + ": " + text.get());
 			}
-			in.write("logout\r".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+			in.write("logout\r".getBytes(StandardCharsets.UTF_8));
 			in.flush();
 			assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the console did not end");
 			return text.get();

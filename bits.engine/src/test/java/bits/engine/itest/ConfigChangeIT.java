@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -61,8 +63,8 @@ class ConfigChangeIT extends WithNginx {
 	private static int requests(String path) {
 		try {
 			return nginx.requests(path).size();
-		} catch (java.io.IOException e) {
-			throw new java.io.UncheckedIOException(e);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
 		}
 	}
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.HexFormat;
 import java.util.Hashtable;
@@ -13,7 +14,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -33,7 +36,7 @@ final class Engine {
 	static final Duration TIMEOUT = Duration.ofSeconds(90);
 	/** A property of the tests' configuration that changes with every update (the engine ignores it). */
 	private static final String SERIAL = "bits.test.serial";
-	private static final java.util.concurrent.atomic.AtomicLong SERIALS = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+	private static final AtomicLong SERIALS = new AtomicLong(System.nanoTime());
 
 	private Engine() {
 	}
@@ -106,7 +109,7 @@ final class Engine {
 	private static void awaitApplied(BundleContext context, Map<String, Object> wanted) throws InterruptedException {
 		ServiceComponentRuntime scr = context.getService(context.getServiceReference(ServiceComponentRuntime.class));
 		Bundle engine = engineBundle(context);
-		java.util.function.Supplier<String> mismatch = () -> {
+		Supplier<String> mismatch = () -> {
 			for (var d : scr.getComponentDescriptionDTOs(engine)) {
 				if (!List.of(d.configurationPid).contains("bits.engine")) {
 					continue;
@@ -131,7 +134,7 @@ final class Engine {
 	}
 
 	private static Bundle engineBundle(BundleContext context) {
-		return java.util.Arrays.stream(context.getBundles()).filter(b -> "bits.engine".equals(b.getSymbolicName())).findFirst().orElseThrow();
+		return Arrays.stream(context.getBundles()).filter(b -> "bits.engine".equals(b.getSymbolicName())).findFirst().orElseThrow();
 	}
 
 	/** ConfigAdmin may hand a list back as an array or another collection: compare contents. */
@@ -157,7 +160,7 @@ final class Engine {
 	}
 
 	/** As {@link #await(String, BooleanSupplier)}, describing the state only when it fails. */
-	static void await(java.util.function.Supplier<String> what, BooleanSupplier condition) throws InterruptedException {
+	static void await(Supplier<String> what, BooleanSupplier condition) throws InterruptedException {
 		long deadline = System.nanoTime() + TIMEOUT.toNanos();
 		while (!condition.getAsBoolean()) {
 			if (System.nanoTime() > deadline) {
