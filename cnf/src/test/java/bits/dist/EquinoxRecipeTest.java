@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.ConnectException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
+
+import bits.engine.itest.Nginx;
 
 /**
  * The Eclipse RCP / Equinox recipe (issue 14): the target platform cnf/equinox/bits.target, whose Maven locations an
@@ -67,7 +71,7 @@ class EquinoxRecipeTest {
 				+ "gosh.args=--nointeractive\n");
 		Path store = tmp.resolve("store");
 		Path log = tmp.resolve("equinox.log");
-		int port = bits.engine.itest.Nginx.freePort();
+		int port = Nginx.freePort();
 		String java = ProcessHandle.current().info().command().orElse("java");
 		// Equinox's console on a telnet port of the loopback: its console on stdin needs a terminal
 		Process equinox = new ProcessBuilder(java, "-Dbits.store.directory=" + store, "-jar", framework.toString(), "-configuration",
@@ -98,7 +102,7 @@ class EquinoxRecipeTest {
 		while (true) {
 			try {
 				return new TelnetConsole(port);
-			} catch (java.net.ConnectException e) {
+			} catch (ConnectException e) {
 				assertTrue(equinox.isAlive() && System.nanoTime() < deadline, () -> "no console on port " + port + ": " + read(log));
 				Thread.sleep(50);
 			}
@@ -154,7 +158,7 @@ class EquinoxRecipeTest {
 	private static String read(Path p) {
 		try {
 			return Files.readString(p);
-		} catch (java.io.IOException e) {
+		} catch (IOException e) {
 			return e.toString();
 		}
 	}

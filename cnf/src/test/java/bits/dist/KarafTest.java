@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -81,6 +82,10 @@ class KarafTest {
 			assertTrue(handlers.out.contains(HANDLER), handlers.out);
 			// the store is where Karaf keeps data
 			assertTrue(Files.exists(karaf.resolve("data/bits/store/bits.db")), "no store in ${karaf.data}/bits");
+			// readable by Karaf's user only: the directory, the store's and the secrets key (which seals passwords)
+			assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(karaf.resolve("data/bits"))));
+			assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(karaf.resolve("data/bits/store"))));
+			assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(karaf.resolve("data/bits/secrets.key"))));
 
 			// bits-http: the REST API on Karaf's HTTP Whiteboard, with the store's admin token
 			ok(shell("feature:install bits-http"));
@@ -132,6 +137,13 @@ class KarafTest {
 		sshPort = Nginx.freePort();
 		Path etc = karaf.resolve("etc");
 		replace(etc.resolve("org.apache.karaf.shell.cfg"), "sshPort = 8101", "sshPort = " + sshPort);
+		replace(etc.resolve("org.apache.karaf.shell.cfg"), "sshHost = 0.0.0.0", "sshHost = 127.0.0.1");
+		// bits comes from the local repository only (what mvn install put there), never a remote snapshot repository
+		Path mvn = etc.resolve("org.ops4j.pax.url.mvn.cfg");
+		Files.writeString(mvn, Files.readString(mvn).replaceAll("(?m)^org\\.ops4j\\.pax\\.url\\.mvn\\.repositories\\s*=.*(\\n[ \t]+.*)*",
+				"org.ops4j.pax.url.mvn.repositories = https://repo1.maven.org/maven2@id=central"));
+		assertTrue(Files.readAllLines(mvn).stream().filter(l -> !l.startsWith("#")).noneMatch(l -> l.contains("snapshots-group") || l.contains("ops4j-snapshots")),
+				"remote snapshot repositories left in " + mvn);
 		replace(etc.resolve("org.apache.karaf.management.cfg"), "rmiRegistryPort = 1099", "rmiRegistryPort = " + Nginx.freePort());
 		replace(etc.resolve("org.apache.karaf.management.cfg"), "rmiServerPort = 44444", "rmiServerPort = " + Nginx.freePort());
 		// Karaf's HTTP service (Pax Web, installed by bits-http): on loopback, as bits' own distribution listens
@@ -215,7 +227,10 @@ class KarafTest {
 			ssh.add(command);
 			Path output = Files.createTempFile(tmp, "ssh", ".out");
 			Process p = new ProcessBuilder(ssh).redirectInput(new File("/dev/null")).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-			assertTrue(p.waitFor(120, TimeUnit.SECONDS), "ssh " + command + " did not end");
+			if (!p.waitFor(120, TimeUnit.SECONDS)) {
+				p.destroyForcibly();
+				throw new AssertionError("ssh " + command + " did not end");
+			}
 			return new Result(p.exitValue(), Files.readString(output));
 		} catch (IOException | InterruptedException e) {
 			throw new AssertionError(e);
@@ -247,10 +262,10 @@ class KarafTest {
 				.redirectOutput(tmp.resolve("stop.log").toFile());
 		stop.environment().put("JAVA_HOME", Path.of(ProcessHandle.current().info().command().orElseThrow()).getParent().getParent().toString());
 		stop.start().waitFor(60, TimeUnit.SECONDS);
-		if (!process.waitFor(60, TimeUnit.SECONDS)) {
+		if (!process.waitFor(60, TimeUnit.SECONDS)) { // killed, not a failure of its own: the test's outcome stands
 			process.descendants().forEach(ProcessHandle::destroyForcibly);
 			process.destroyForcibly();
-			throw new AssertionError("Karaf did not stop: " + read(log));
+			System.err.println("KarafTest: Karaf did not stop in 60 s and was killed: " + read(log));
 		}
 	}
 

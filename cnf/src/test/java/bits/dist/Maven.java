@@ -27,7 +27,11 @@ final class Maven {
 		command.addAll(List.of(args));
 		Path log = Files.createTempFile(dir, "mvn", ".log");
 		Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-		assertTrue(p.waitFor(10, TimeUnit.MINUTES), "mvn did not end in 10 minutes");
+		if (!p.waitFor(10, TimeUnit.MINUTES)) {
+			p.descendants().forEach(ProcessHandle::destroyForcibly);
+			p.destroyForcibly();
+			throw new AssertionError("mvn did not end in 10 minutes: " + Files.readString(log));
+		}
 		String out = Files.readString(log);
 		assertEquals(0, p.exitValue(), () -> String.join(" ", command) + " in " + dir + " failed:\n" + out);
 		return out;

@@ -60,8 +60,10 @@ final class TelnetConsole implements AutoCloseable {
 					in.read();
 				} else if (command == SB) {
 					int option = in.read(), kind = in.read();
-					while (!(in.read() == IAC && in.read() == SE)) {
-						// the rest of the subnegotiation
+					for (int b = in.read(); b >= 0; b = in.read()) { // the rest of the subnegotiation, to IAC SE
+						if (b == IAC && in.read() == SE) {
+							break;
+						}
 					}
 					if (option == TTYPE && kind == SEND) {
 						byte[] dumb = "dumb".getBytes(StandardCharsets.US_ASCII);

@@ -1,7 +1,12 @@
 package bits.engine.config;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 import org.osgi.framework.BundleContext;
 
@@ -18,13 +23,38 @@ public final class DataArea {
 	private DataArea() {
 	}
 
-	/** The file or directory {@code name} in the data area; null only where the framework has no file system. */
+	/**
+	 * @return the file or directory {@code name} in the data area
+	 * @throws IllegalStateException if the framework gives the bundle no file system (then the settings must name one)
+	 */
 	public static Path file(BundleContext context, String name) {
 		String karaf = context.getProperty(KARAF_DATA);
 		if (karaf != null && !karaf.isBlank()) {
-			return Path.of(karaf, "bits", name);
+			return ownerOnly(Path.of(karaf, "bits")).resolve(name);
 		}
 		File f = context.getDataFile(name);
-		return f == null ? null : f.toPath();
+		if (f == null) {
+			throw new IllegalStateException("the framework gives the engine no data area for " + name + ": configure store.directory and secrets.key.file");
+		}
+		return f.toPath();
+	}
+
+	/** Created 0700 if missing: the key and the store live in it, in a directory other users of Karaf's data can list. */
+	private static Path ownerOnly(Path dir) {
+		try {
+			if (!Files.isDirectory(dir)) {
+				Files.createDirectories(dir.getParent());
+				if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+					Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+				} else {
+					Files.createDirectory(dir);
+				}
+			}
+			return dir;
+		} catch (FileAlreadyExistsException e) {
+			return dir; // made at the same moment by another component of the engine
+		} catch (IOException e) {
+			throw new UncheckedIOException("cannot create the engine's data area " + dir, e);
+		}
 	}
 }

@@ -43,6 +43,7 @@ import bits.api.HandlerInfo;
 import bits.api.HandlerState;
 import bits.api.TransferCallback;
 import bits.api.TransferException;
+import bits.engine.config.DataArea;
 import bits.engine.config.EngineConfig;
 import bits.engine.jobs.HandlerCatalog;
 import bits.engine.jobs.HandlerSpec;
@@ -120,7 +121,7 @@ public class Handlers implements HandlerCatalog {
 	@Activate
 	void activate(BundleContext context, EngineConfig config) {
 		this.context = context;
-		installedBundles = new InstalledBundles(bits.engine.config.DataArea.file(context, "handler-bundles.properties"), log);
+		installedBundles = new InstalledBundles(DataArea.file(context, "handler-bundles.properties"), log);
 		idle = Executors.newSingleThreadScheduledExecutor(r -> {
 			Thread t = new Thread(r, "bits-handler-idle");
 			t.setDaemon(true);

@@ -6,9 +6,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.log.Logger;
 
 import bits.api.JobState;
+import bits.engine.config.DataArea;
+import bits.engine.config.EngineConfig;
 import bits.engine.files.TemporaryFiles;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
@@ -46,11 +49,11 @@ final class Housekeeping {
 	}
 
 	/** The configured directory, else the framework property {@value JobTable#STORE_PROPERTY}, else {@code store} in the data area. */
-	static java.nio.file.Path storeDirectory(org.osgi.framework.BundleContext context, bits.engine.config.EngineConfig config) {
+	static Path storeDirectory(BundleContext context, EngineConfig config) {
 		if (!config.store_directory().isEmpty()) {
-			return java.nio.file.Path.of(config.store_directory());
+			return Path.of(config.store_directory());
 		}
 		String property = context.getProperty(JobTable.STORE_PROPERTY);
-		return property != null && !property.isBlank() ? java.nio.file.Path.of(property) : bits.engine.config.DataArea.file(context, "store");
+		return property != null && !property.isBlank() ? Path.of(property) : DataArea.file(context, "store");
 	}
 }

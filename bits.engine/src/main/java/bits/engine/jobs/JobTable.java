@@ -35,12 +35,12 @@ import bits.api.JobState;
 import bits.api.JobType;
 import bits.api.TransferException;
 import bits.api.TransferJob;
-import bits.engine.store.JournalEntry;
-import bits.engine.store.Notice;
 import bits.engine.config.DataArea;
 import bits.engine.config.EngineConfig;
 import bits.engine.store.FileRow;
 import bits.engine.store.JobRow;
+import bits.engine.store.JournalEntry;
+import bits.engine.store.Notice;
 import bits.engine.store.Secrets;
 import bits.engine.store.Store;
 
@@ -189,10 +189,11 @@ public class JobTable {
 		if (type != JobType.DOWNLOAD) {
 			throw new TransferException(E_NOTIMPL, type + " jobs are not supported yet; only DOWNLOAD jobs are");
 		}
-		limits.checkRoomForJob(jobs.values(), owner);
+		Limits l = limits; // one configuration for the whole call, whatever a change does meanwhile
+		l.checkRoomForJob(jobs.values(), owner);
 		JobRow job = new JobRow(UUID.randomUUID(), owner, type, displayName, Instant.now());
-		job.minimumRetryDelay = limits.defaultRetryDelay();
-		job.noProgressTimeout = limits.defaultNoProgressTimeout();
+		job.minimumRetryDelay = l.defaultRetryDelay();
+		job.noProgressTimeout = l.defaultNoProgressTimeout();
 		store.insertJob(job);
 		jobs.put(job.id, job);
 		return job;

@@ -128,8 +128,9 @@ public final class Usage {
 		if (last instanceof String s && options.contains(s) && takesValue(command, function, s)) {
 			throw wrong(command, function, "option " + s + " needs a value");
 		}
-		String given = words.stream().map(w -> w == null ? "null" : "'" + w + "'").collect(Collectors.joining(" "));
-		throw wrong(command, function, "wrong arguments (" + words.size() + (words.isEmpty() ? "" : ": " + given) + ")");
+		// the words are counted, not repeated: one of them may be a password (setcredentials refuses it as an argument)
+		throw wrong(command, function, "wrong arguments (" + words.size() + " word" + (words.size() == 1 ? "" : "s")
+				+ (words.contains(null) ? ", one null: an unset variable?" : "") + ")");
 	}
 
 	/**

@@ -44,8 +44,14 @@ public final class Secrets {
 			byte[] key = new byte[32];
 			RANDOM.nextBytes(key);
 			try {
-				Files.write(keyFile, Base64.getEncoder().encode(key), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-						StandardOpenOption.SYNC);
+				if (keyFile.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+					// created 0600, not chmod-ed after: no moment in which another user could open it
+					Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+					Files.write(keyFile, Base64.getEncoder().encode(key), StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+				} else {
+					Files.write(keyFile, Base64.getEncoder().encode(key), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+							StandardOpenOption.SYNC);
+				}
 				setOwnerOnly(keyFile);
 			} catch (FileAlreadyExistsException e) {
 				key = Base64.getDecoder().decode(Files.readString(keyFile, StandardCharsets.US_ASCII).trim());

@@ -25,9 +25,9 @@ import bits.api.TransferJob;
 import bits.api.TransferManager;
 
 /**
- * A configuration change is taken in place (issue 15): while a job transfers, a new {@code background.concurrency}
- * and time slice apply without restarting the job table or the manager service, so the job's {@code TransferJob}
- * handle stays valid and its transfer goes on, in the same request, to the end.
+ * A configuration change is taken in place (issue 15): while a job transfers, a change of {@code background.concurrency}
+ * and the time slice restarts neither the job table nor the manager service, so the job's {@code TransferJob} handle
+ * stays valid and its transfer goes on, in the same request, to the end.
  */
 class ConfigChangeIT extends WithNginx {
 	@AfterEach

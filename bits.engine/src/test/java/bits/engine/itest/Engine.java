@@ -131,6 +131,14 @@ final class Engine {
 			return null;
 		};
 		await(() -> "the configuration taken by every engine component: " + mismatch.get(), () -> mismatch.get() == null);
+		// SCR sets a configuration's properties before it calls @Modified, and a component's service properties after
+		// it returned: wait for those too (the scheduler and the dispatcher register none; their modified methods take
+		// the lock their planners take, at once)
+		await("the engine's services updated", () -> {
+			ServiceReference<?>[] services = engine.getRegisteredServices();
+			return services != null && Arrays.stream(services).filter(r -> r.getProperty(SERIAL) != null)
+					.allMatch(r -> wanted.get(SERIAL).equals(r.getProperty(SERIAL)));
+		});
 	}
 
 	private static Bundle engineBundle(BundleContext context) {

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 
 import bits.api.ErrorCodes;
@@ -125,15 +126,23 @@ class ShellHygieneIT {
 			assertUsage(f, "unknown option --bogus", "bits:" + f + " --bogus");
 			assertUsage(f, "unknown option -q", "bits:" + f + " -q");
 			if (methods(e.getValue(), f).stream().noneMatch(Method::isVarArgs)) { // a varargs command takes any number of words
-				assertUsage(f, "wrong arguments (9: ", "bits:" + f + " w1 w2 w3 w4 w5 w6 w7 w8 w9");
+				assertUsage(f, "wrong arguments (9 words)", "bits:" + f + " w1 w2 w3 w4 w5 w6 w7 w8 w9");
 			}
 			assertEquals(before, store(), "bits:" + f + " changed nothing");
 		}
 		assertUsage("create", "unknown option --bogus", "bits:create --bogus fixture");
 		assertUsage("info", "unknown option --bogus", "bits:info fixture --bogus");
 		assertUsage("create", "option --priority needs a value", "bits:create --priority");
-		assertUsage("list", "wrong arguments (1: 'mine')", "bits:list mine"); // was: Cannot coerce list(String) to any of [...]
+		assertUsage("list", "wrong arguments (1 word)", "bits:list mine"); // was: Cannot coerce list(String) to any of [...]
 		assertEquals(before, store());
+	}
+
+	@Test
+	void aWrongCommandLineIsCountedNotEchoedForItMayHoldAPassword() throws Exception {
+		String command = "bits:setcredentials --allow-http fixture SERVER BASIC user s3cret extra";
+		TransferException e = assertThrows(TransferException.class, () -> session.execute(command), command);
+		assertTrue(e.getMessage().contains("wrong arguments (7 words)"), e.getMessage());
+		assertFalse(e.getMessage().contains("s3cret") || out.toString(StandardCharsets.UTF_8).contains("s3cret"), e.getMessage());
 	}
 
 	@Test
@@ -153,7 +162,7 @@ class ShellHygieneIT {
 				first = first != null ? first : option != null ? option.names()[0] : "<" + p.getAnnotation(Descriptor.class).value() + ">";
 			}
 			if (first == null) { // flags only: the null is a word too many
-				assertUsage(f, "wrong arguments (1: null)", "bits:" + f + " ${nosuchvar}");
+				assertUsage(f, "wrong arguments (1 word, one null: an unset variable?)", "bits:" + f + " ${nosuchvar}");
 			} else {
 				assertOneLine(f, "bits:" + f + ": " + first + " is missing (null", "bits:" + f + words);
 			}
@@ -177,7 +186,7 @@ class ShellHygieneIT {
 					functions.put(name, service);
 				}
 			}
-		} catch (org.osgi.framework.InvalidSyntaxException e) {
+		} catch (InvalidSyntaxException e) {
 			throw new IllegalStateException(e);
 		}
 		return functions;
