@@ -88,9 +88,7 @@ final class Engine {
 			config.update(new Hashtable<>(wanted));
 			awaitApplied(context, wanted);
 			if (newStore) { // the engine opens another store only when it starts again, as a bundle restart does
-				Bundle engine = engineBundle(context);
-				engine.stop();
-				engine.start();
+				return restart();
 			}
 			Object repositories = overrides.get("handler.repositories");
 			if (repositories != null) { // the handler component takes its configuration in place, perhaps a moment later
@@ -108,7 +106,7 @@ final class Engine {
 	/** Waits until every component of the engine configured by PID bits.engine has {@code wanted} (SCR's DTOs). */
 	private static void awaitApplied(BundleContext context, Map<String, Object> wanted) throws InterruptedException {
 		ServiceComponentRuntime scr = context.getService(context.getServiceReference(ServiceComponentRuntime.class));
-		Bundle engine = engineBundle(context);
+		Bundle engine = bundle();
 		Supplier<String> mismatch = () -> {
 			for (var d : scr.getComponentDescriptionDTOs(engine)) {
 				if (!List.of(d.configurationPid).contains("bits.engine")) {
@@ -141,8 +139,17 @@ final class Engine {
 		});
 	}
 
-	private static Bundle engineBundle(BundleContext context) {
-		return Arrays.stream(context.getBundles()).filter(b -> "bits.engine".equals(b.getSymbolicName())).findFirst().orElseThrow();
+	/** @return the engine bundle */
+	static Bundle bundle() {
+		return Arrays.stream(context().getBundles()).filter(b -> "bits.engine".equals(b.getSymbolicName())).findFirst().orElseThrow();
+	}
+
+	/** Stops and starts the engine bundle, as a framework restart would; @return the new manager */
+	static TransferManager restart() throws Exception {
+		Bundle engine = bundle();
+		engine.stop();
+		engine.start();
+		return manager(context());
 	}
 
 	/** ConfigAdmin may hand a list back as an array or another collection: compare contents. */

@@ -25,7 +25,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.FrameworkUtil;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -168,8 +167,7 @@ class EventStreamIT {
 
 	@Test
 	void theStreamIsDocumented() throws Exception { // S1: the OpenAPI file and the stream agree
-		Bundle engine = List.of(FrameworkUtil.getBundle(EventStreamIT.class).getBundleContext().getBundles()).stream()
-				.filter(b -> "bits.engine".equals(b.getSymbolicName())).findFirst().orElseThrow();
+		Bundle engine = Engine.bundle();
 		JsonNode spec;
 		try (var in = engine.getEntry("bits/engine/rest/openapi.json").openStream()) {
 			spec = JSON.readTree(in);

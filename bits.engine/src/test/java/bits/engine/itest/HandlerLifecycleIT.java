@@ -175,10 +175,7 @@ class HandlerLifecycleIT extends WithNginx {
 
 		// persisted with the job, and honoured again after an engine restart
 		TransferJob waiting = job("after-restart", ranged);
-		Bundle engine = FrameworkUtil.getBundle(manager.getClass());
-		engine.stop();
-		engine.start();
-		manager = Engine.manager(context);
+		manager = Engine.restart();
 		TransferJob reloaded = manager.getJob(waiting.getId());
 		assertEquals(Optional.of(ranged), reloaded.getHandlerId());
 		reloaded.resume();

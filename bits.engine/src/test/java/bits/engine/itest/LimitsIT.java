@@ -13,8 +13,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.osgi.framework.Bundle;
-import org.osgi.framework.FrameworkUtil;
 
 import bits.api.ErrorCodes;
 import bits.api.JobState;
@@ -30,13 +28,6 @@ class LimitsIT {
 	@AfterEach
 	void cancelLeftovers() throws Exception {
 		Engine.configured().listJobs().forEach(TransferJob::cancel);
-	}
-
-	private static TransferManager restartEngine(TransferManager manager) throws Exception {
-		Bundle engine = FrameworkUtil.getBundle(manager.getClass());
-		engine.stop();
-		engine.start();
-		return Engine.manager(FrameworkUtil.getBundle(LimitsIT.class).getBundleContext());
 	}
 
 	@Test
@@ -56,7 +47,7 @@ class LimitsIT {
 		TransferManager manager = Engine.configured();
 		UUID id = manager.createJob("idle").getId();
 		Engine.configured(Map.of("job.inactivity.days", 0)); // every job is older than 0 days
-		TransferManager m = restartEngine(manager); // a configuration change is taken in place: the check runs at start
+		TransferManager m = Engine.restart(); // a configuration change is taken in place: the check runs at start
 		assertEquals(ErrorCodes.BG_E_NOT_FOUND, assertThrows(TransferException.class, () -> m.getJob(id)).getCode());
 	}
 
@@ -78,7 +69,7 @@ class LimitsIT {
 				() -> done.addFile(URI.create("http://127.0.0.1:9/w"), tmp.resolve("w.bin")))) {
 			assertEquals(ErrorCodes.BG_E_INVALID_STATE, assertThrows(TransferException.class, call::run).getCode());
 		}
-		TransferManager again = restartEngine(manager);
+		TransferManager again = Engine.restart();
 		TransferJob reloaded = again.getJob(live.getId());
 		assertEquals("live", reloaded.getDisplayName());
 		assertEquals("", reloaded.getDescription());

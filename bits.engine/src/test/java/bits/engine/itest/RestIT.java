@@ -28,7 +28,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.FrameworkUtil;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -254,8 +253,7 @@ class RestIT {
 
 	@Test
 	void everyDocumentedOperationAnswersAsDocumented() throws Exception { // S1: the OpenAPI file and the API agree
-		Bundle engine = List.of(FrameworkUtil.getBundle(RestIT.class).getBundleContext().getBundles()).stream()
-				.filter(b -> "bits.engine".equals(b.getSymbolicName())).findFirst().orElseThrow();
+		Bundle engine = Engine.bundle();
 		JsonNode spec;
 		try (var in = engine.getEntry("bits/engine/rest/openapi.json").openStream()) {
 			spec = JSON.readTree(in);

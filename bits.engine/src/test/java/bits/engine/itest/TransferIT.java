@@ -15,8 +15,6 @@ import java.util.List;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.osgi.framework.Bundle;
-import org.osgi.framework.FrameworkUtil;
 
 import bits.api.CompleteResult;
 import bits.api.ErrorCodes;
@@ -174,10 +172,7 @@ class TransferIT extends WithNginx {
 		job.addFile(nginx.uri("/slow/big.bin"), d);
 		job.resume();
 		await("a checkpoint", () -> job.getProgress().bytesTransferred() > 600_000);
-		Bundle engine = FrameworkUtil.getBundle(manager.getClass());
-		engine.stop();
-		engine.start();
-		TransferManager again = Engine.manager(FrameworkUtil.getBundle(TransferIT.class).getBundleContext());
+		TransferManager again = Engine.restart();
 		manager = again;
 		TransferJob reloaded = again.getJob(job.getId());
 		assertEquals("kept", reloaded.getDescription());
