@@ -164,7 +164,8 @@ class KarafTest {
 		Files.writeString(file, text.replace(from, to));
 	}
 
-	private record Result(int status, String out) {
+	/** ssh's own messages (such as "Connection to ... closed") go to err, apart from what the console printed. */
+	private record Result(int status, String out, String err) {
 	}
 
 	/**
@@ -226,20 +227,23 @@ class KarafTest {
 			List<String> ssh = ssh();
 			ssh.add(command);
 			Path output = Files.createTempFile(tmp, "ssh", ".out");
-			Process p = new ProcessBuilder(ssh).redirectInput(new File("/dev/null")).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+			Path errors = Files.createTempFile(tmp, "ssh", ".err");
+			Process p = new ProcessBuilder(ssh).redirectInput(new File("/dev/null")).redirectOutput(output.toFile())
+					.redirectError(errors.toFile()).start();
 			if (!p.waitFor(120, TimeUnit.SECONDS)) {
 				p.destroyForcibly();
 				throw new AssertionError("ssh " + command + " did not end");
 			}
-			return new Result(p.exitValue(), Files.readString(output));
+			return new Result(p.exitValue(), Files.readString(output), Files.readString(errors));
 		} catch (IOException | InterruptedException e) {
 			throw new AssertionError(e);
 		}
 	}
 
 	private Result ok(Result r) {
-		assertEquals(0, r.status, () -> r.out + "\nKaraf's log:\n" + karafLog());
-		assertFalse(r.out.contains("Error executing command") || r.out.contains("Exception"), () -> r.out + "\nKaraf's log:\n" + karafLog());
+		assertEquals(0, r.status, () -> r.out + r.err + "\nKaraf's log:\n" + karafLog());
+		assertFalse((r.out + r.err).contains("Error executing command") || (r.out + r.err).contains("Exception"),
+				() -> r.out + r.err + "\nKaraf's log:\n" + karafLog());
 		return r;
 	}
 
