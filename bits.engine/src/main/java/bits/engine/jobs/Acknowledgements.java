@@ -2,9 +2,10 @@ package bits.engine.jobs;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+import bits.engine.store.JobStore;
 
 /**
  * Removes acknowledged notifications from the outbox in batches: one commit for all acknowledgements that arrived
@@ -12,28 +13,29 @@ import java.util.concurrent.TimeUnit;
  * process dies is delivered again after the restart, which at-least-once delivery allows.
  */
 final class Acknowledgements {
-	private final JobTable table;
+	private final JobStore store;
+	private final Executor writer;
 	private final List<Long> pending = new ArrayList<>(); // guarded by this
 	private boolean scheduled; // guarded by this
-	private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-		Thread t = new Thread(r, "bits-outbox");
-		t.setDaemon(true);
-		return t;
-	});
 
-	Acknowledgements(JobTable table) {
-		this.table = table;
+	Acknowledgements(JobStore store, Executor writer) {
+		this.store = store;
+		this.writer = writer;
 	}
 
 	synchronized void add(long notice) {
 		pending.add(notice);
 		if (!scheduled) {
 			scheduled = true;
-			writer.execute(this::flush);
+			try {
+				writer.execute(this::flush);
+			} catch (RejectedExecutionException e) {
+				scheduled = false; // stopping: the last flush takes it
+			}
 		}
 	}
 
-	/** Writes what is pending now; called by the writer thread, and on close. */
+	/** Writes what is pending now; called by the writer thread, and when the table stops. */
 	void flush() {
 		List<Long> batch;
 		synchronized (this) {
@@ -42,19 +44,8 @@ final class Acknowledgements {
 			scheduled = false;
 		}
 		if (!batch.isEmpty()) {
-			synchronized (table) { // the table's lock guards the store
-				table.store().transaction(() -> batch.forEach(table.store()::deleteNotice));
-			}
+			store.transaction(w -> batch.forEach(w::deleteNotice));
+			store.sync();
 		}
-	}
-
-	void close() {
-		writer.shutdown();
-		try {
-			writer.awaitTermination(10, TimeUnit.SECONDS);
-		} catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-		}
-		flush();
 	}
 }

@@ -18,8 +18,8 @@ import bits.api.TransferException;
 import bits.api.ValidationState;
 import bits.engine.files.TemporaryFiles;
 import bits.engine.files.UnsafeFileException;
-import bits.engine.store.FileRow;
-import bits.engine.store.JobRow;
+import bits.engine.model.FileRecord;
+import bits.engine.model.JobRecord;
 
 /**
  * BITS's {@code Complete}: each fully transferred file is renamed atomically onto its destination (SPEC J3), the
@@ -30,36 +30,36 @@ final class Completion {
 	private Completion() {
 	}
 
-	static CompleteResult moveIntoPlace(JobRow job) {
+	static CompleteResult moveIntoPlace(JobRecord job) {
 		boolean partial = false;
 		boolean undeleted = false;
 		Set<Path> directories = new LinkedHashSet<>();
-		for (FileRow f : job.files) {
-			if (f.completed && f.validation != ValidationState.INVALID) {
+		for (FileRecord f : job.files()) {
+			if (f.completed() && f.validation() != ValidationState.INVALID) {
 				if (alreadyInPlace(f)) {
-					directories.add(f.local.getParent());
+					directories.add(f.local().getParent());
 					continue;
 				}
 				try {
 					// right before the rename: the name still holds the whole file the engine wrote, not a link swapped in
-					TemporaryFiles.checkOurs(f.temporary, f.temporaryKey);
-					if (f.bytesTotal >= 0 && Files.size(f.temporary) != f.bytesTotal) {
-						throw new UnsafeFileException(f.temporary + " has " + Files.size(f.temporary) + " bytes, not the " + f.bytesTotal + " transferred");
+					TemporaryFiles.checkOurs(f.temporary(), f.temporaryKey());
+					if (f.bytesTotal() >= 0 && Files.size(f.temporary()) != f.bytesTotal()) {
+						throw new UnsafeFileException(f.temporary() + " has " + Files.size(f.temporary()) + " bytes, not the " + f.bytesTotal() + " transferred");
 					}
-					TemporaryFiles.takePermissionsOf(f.temporary, f.local);
-					Files.move(f.temporary, f.local, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-					directories.add(f.local.getParent());
+					TemporaryFiles.takePermissionsOf(f.temporary(), f.local());
+					Files.move(f.temporary(), f.local(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+					directories.add(f.local().getParent());
 				} catch (UnsafeFileException e) {
 					throw new TransferException(E_ACCESSDENIED, "not completed: " + e.getMessage());
 				} catch (AtomicMoveNotSupportedException e) {
-					throw new TransferException(E_ACCESSDENIED, "cannot rename " + f.temporary + " atomically onto " + f.local);
+					throw new TransferException(E_ACCESSDENIED, "cannot rename " + f.temporary() + " atomically onto " + f.local());
 				} catch (IOException e) {
-					throw new TransferException(E_ACCESSDENIED, "cannot move " + f.temporary + " to " + f.local + ": " + e);
+					throw new TransferException(E_ACCESSDENIED, "cannot move " + f.temporary() + " to " + f.local() + ": " + e);
 				}
 			} else {
 				partial = true;
 				try {
-					TemporaryFiles.delete(f.temporary, f.temporaryKey);
+					TemporaryFiles.delete(f.temporary(), f.temporaryKey());
 				} catch (IOException e) {
 					undeleted = true;
 				}
@@ -72,9 +72,9 @@ final class Completion {
 	}
 
 	/** A complete() cut off by a crash after this file's rename: the temporary file is gone, the destination whole. */
-	private static boolean alreadyInPlace(FileRow f) {
+	private static boolean alreadyInPlace(FileRecord f) {
 		try {
-			return Files.notExists(f.temporary, LinkOption.NOFOLLOW_LINKS) && f.bytesTotal >= 0 && Files.isRegularFile(f.local) && Files.size(f.local) == f.bytesTotal;
+			return Files.notExists(f.temporary(), LinkOption.NOFOLLOW_LINKS) && f.bytesTotal() >= 0 && Files.isRegularFile(f.local()) && Files.size(f.local()) == f.bytesTotal();
 		} catch (IOException e) {
 			return false;
 		}

@@ -17,35 +17,35 @@ import java.util.UUID;
 
 import bits.api.FileSpec;
 import bits.api.TransferException;
-import bits.engine.store.FileRow;
 import bits.engine.files.FileRoots;
-import bits.engine.store.JobRow;
+import bits.engine.model.FileRecord;
+import bits.engine.model.JobRecord;
 
 /** Checks files to add to a job, all before any is added (SPEC §5). */
 final class FileAdder {
 	private static final int MAX_NAME_PART = 160;
 	private static final SecureRandom RANDOM = new SecureRandom();
 	private final Limits limits;
-	private final Collection<JobRow> jobs;
+	private final Collection<JobRecord> jobs;
 
-	FileAdder(Limits limits, Collection<JobRow> jobs) {
+	FileAdder(Limits limits, Collection<JobRecord> jobs) {
 		this.limits = limits;
 		this.jobs = jobs;
 	}
 
-	List<FileRow> check(JobRow job, List<FileSpec> specs) {
+	List<FileRecord> check(JobRecord job, List<FileSpec> specs) {
 		InputChecks.notNull("file list", specs);
-		int count = job.files.size() + specs.size();
+		int count = job.files().size() + specs.size();
 		if (count > limits.maxFilesPerJob()) {
 			throw new TransferException(BG_E_TOO_MANY_FILES_IN_JOB,
-					"job " + job.id + " would have " + count + " files; the limit is " + limits.maxFilesPerJob());
+					"job " + job.id() + " would have " + count + " files; the limit is " + limits.maxFilesPerJob());
 		}
 		Set<Path> taken = new HashSet<>();
-		for (JobRow other : jobs) {
-			other.files.forEach(f -> taken.add(f.local));
+		for (JobRecord other : jobs) {
+			other.files().forEach(f -> taken.add(f.local()));
 		}
-		List<FileRow> added = new ArrayList<>();
-		int index = job.files.size();
+		List<FileRecord> added = new ArrayList<>();
+		int index = job.files().size();
 		for (FileSpec spec : specs) {
 			InputChecks.notNull("file", spec);
 			URI remote = InputChecks.remote(spec.remote());
@@ -56,7 +56,7 @@ final class FileAdder {
 			if (!taken.add(local)) {
 				throw new TransferException(E_INVALIDARG, "local path '" + local + "' is already the destination of another file");
 			}
-			added.add(new FileRow(index++, remote, local, temporaryPath(job.id, local)));
+			added.add(FileRecord.added(index++, remote, local, temporaryPath(job.id(), local)));
 		}
 		return added;
 	}

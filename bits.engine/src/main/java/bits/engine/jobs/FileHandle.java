@@ -6,58 +6,62 @@ import java.nio.file.Path;
 import bits.api.FileProgress;
 import bits.api.TransferFile;
 import bits.api.ValidationState;
-import bits.engine.store.FileRow;
-import bits.engine.store.JobRow;
+import bits.engine.model.FileRecord;
 
-/** A caller's view of one file of a job. */
+/** A caller's view of one file of a job: reads the job's current record. */
 final class FileHandle implements TransferFile {
 	private final JobTable table;
-	private final JobRow job;
-	private final FileRow file;
+	private final JobSlot job;
+	private final int index;
 
-	FileHandle(JobTable table, JobRow job, FileRow file) {
+	FileHandle(JobTable table, JobSlot job, int index) {
 		this.table = table;
 		this.job = job;
-		this.file = file;
+		this.index = index;
+	}
+
+	private FileRecord file() {
+		return job.record().files().get(index);
 	}
 
 	@Override
 	public int getIndex() {
-		return file.index;
+		return index;
 	}
 
 	@Override
 	public URI getRemoteUri() {
-		return file.remote;
+		return file().remote();
 	}
 
 	@Override
 	public Path getLocalPath() {
-		return file.local;
+		return file().local();
 	}
 
 	@Override
 	public Path getTemporaryPath() {
-		return file.temporary;
+		return file().temporary();
 	}
 
 	@Override
 	public FileProgress getProgress() {
-		return table.read(job, j -> file.progress());
+		return file().progress(table.live().get(job.record().id(), index));
 	}
 
 	@Override
 	public ValidationState getValidationState() {
-		return table.read(job, j -> file.validation);
+		return file().validation();
 	}
 
 	@Override
 	public void setValidationState(boolean valid) {
-		table.validate(job, file, valid);
+		table.validate(job, index, valid);
 	}
 
 	@Override
 	public String toString() {
-		return "file " + file.index + " " + file.remote + " -> " + file.local;
+		FileRecord f = file();
+		return "file " + index + " " + f.remote() + " -> " + f.local();
 	}
 }

@@ -9,12 +9,11 @@ import java.util.List;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.log.Logger;
 
-import bits.api.JobState;
 import bits.engine.config.DataArea;
 import bits.engine.config.EngineConfig;
 import bits.engine.files.TemporaryFiles;
-import bits.engine.store.FileRow;
-import bits.engine.store.JobRow;
+import bits.engine.model.FileRecord;
+import bits.engine.model.JobRecord;
 
 /** Cleanup: temporary files of ended jobs, and jobs left inactive too long (BITS's JobInactivityTimeout). */
 final class Housekeeping {
@@ -28,22 +27,24 @@ final class Housekeeping {
 
 	void cancelInactive(Duration inactivity) {
 		Instant now = Instant.now();
-		for (JobRow job : table.all()) {
-			if (job.modified.plus(inactivity).isBefore(now)) {
-				log.info("cancelling job {} ({}): inactive since {}", job.id, job.displayName, job.modified);
-				table.forget(job, JobState.CANCELLED);
-				deleteTemporaries(job.files, log);
+		for (JobRecord job : table.jobs()) {
+			if (job.modified().plus(inactivity).isBefore(now)) {
+				log.info("cancelling job {} ({}): inactive since {}", job.id(), job.settings().displayName(), job.modified());
+				JobRecord ended = table.forget(job.id());
+				if (ended != null) {
+					deleteTemporaries(ended.files(), log);
+				}
 			}
 		}
 	}
 
 	/** Deletes the temporary files the engine created, and only those: never a link, a directory or a swapped file. */
-	static void deleteTemporaries(List<FileRow> files, Logger log) {
-		for (FileRow f : files) {
+	static void deleteTemporaries(List<FileRecord> files, Logger log) {
+		for (FileRecord f : files) {
 			try {
-				TemporaryFiles.delete(f.temporary, f.temporaryKey);
+				TemporaryFiles.delete(f.temporary(), f.temporaryKey());
 			} catch (IOException e) {
-				log.warn("temporary file {} is left in place: {}", f.temporary, e.getMessage());
+				log.warn("temporary file {} is left in place: {}", f.temporary(), e.getMessage());
 			}
 		}
 	}

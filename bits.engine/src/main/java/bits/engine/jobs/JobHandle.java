@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,18 +33,22 @@ import bits.api.TransferCallback;
 import bits.api.TransferException;
 import bits.api.TransferFile;
 import bits.api.TransferJob;
-import bits.engine.store.JobRow;
+import bits.engine.model.JobRecord;
+import bits.engine.model.JobSettings;
 
 import org.osgi.framework.Bundle;
 
-/** A caller's view of one job: every call goes to the {@link JobTable}. */
+/**
+ * A caller's view of one job: a getter reads the job's current record (no lock); a setter is a command to the
+ * {@link JobTable}.
+ */
 final class JobHandle implements TransferJob {
 	private final JobTable table;
-	private final JobRow job;
+	private final JobSlot job;
 	/** The bundle this view acts for: a live callback it sets is dropped when that bundle stops. */
 	private final Bundle caller;
 
-	JobHandle(JobTable table, JobRow job, Bundle caller) {
+	JobHandle(JobTable table, JobSlot job, Bundle caller) {
 		this.table = table;
 		this.job = job;
 		this.caller = caller;
@@ -58,51 +61,49 @@ final class JobHandle implements TransferJob {
 
 	@Override
 	public UUID getId() {
-		return job.id;
+		return job.record().id();
 	}
 
 	@Override
 	public String getOwner() {
-		return job.owner;
+		return job.record().owner();
 	}
 
 	@Override
 	public JobType getType() {
-		return job.type;
+		return job.record().type();
 	}
 
 	@Override
 	public JobState getState() {
-		return table.read(job, j -> j.state);
+		return job.record().state();
 	}
 
 	@Override
 	public JobProgress getProgress() {
-		return table.read(job, JobRow::progress);
+		return table.progress(job.record());
 	}
 
 	@Override
 	public JobTimes getTimes() {
-		return table.read(job, JobRow::times);
+		return job.record().times();
 	}
 
 	@Override
 	public Optional<JobError> getError() {
-		return table.read(job, j -> Optional.ofNullable(j.error));
+		return Optional.ofNullable(job.record().error());
 	}
 
 	@Override
 	public Optional<JobError> getNotificationError() {
-		return table.read(job, j -> Optional.ofNullable(j.notificationError));
+		return Optional.ofNullable(job.record().notificationError());
 	}
 
 	@Override
 	public List<TransferFile> getFiles() {
-		return table.read(job, j -> {
-			List<TransferFile> files = new ArrayList<>(j.files.size());
-			j.files.forEach(f -> files.add(new FileHandle(table, job, f)));
-			return Collections.unmodifiableList(files);
-		});
+		List<TransferFile> files = new ArrayList<>();
+		job.record().files().forEach(f -> files.add(new FileHandle(table, job, f.index())));
+		return Collections.unmodifiableList(files);
 	}
 
 	@Override
@@ -113,7 +114,7 @@ final class JobHandle implements TransferJob {
 	@Override
 	public List<TransferFile> addFiles(List<FileSpec> files) {
 		List<TransferFile> added = new ArrayList<>();
-		table.addFiles(job, files).forEach(f -> added.add(new FileHandle(table, job, f)));
+		table.addFiles(job, files).forEach(f -> added.add(new FileHandle(table, job, f.index())));
 		return Collections.unmodifiableList(added);
 	}
 
@@ -139,72 +140,69 @@ final class JobHandle implements TransferJob {
 
 	@Override
 	public String getDisplayName() {
-		return table.read(job, j -> j.displayName);
+		return settings().displayName();
 	}
 
 	@Override
 	public void setDisplayName(String name) {
 		InputChecks.displayName(name);
-		table.update(job, j -> j.displayName = name);
+		set(b -> b.displayName(name));
 	}
 
 	@Override
 	public String getDescription() {
-		return table.read(job, j -> j.description);
+		return settings().description();
 	}
 
 	@Override
 	public void setDescription(String description) {
 		InputChecks.description(description);
-		table.update(job, j -> j.description = description);
+		set(b -> b.description(description));
 	}
 
 	@Override
 	public JobPriority getPriority() {
-		return table.read(job, j -> j.priority);
+		return settings().priority();
 	}
 
 	@Override
 	public void setPriority(JobPriority priority) {
 		InputChecks.notNull("priority", priority);
-		table.update(job, j -> j.priority = priority);
+		set(b -> b.priority(priority));
 	}
 
 	@Override
 	public Duration getMinimumRetryDelay() {
-		return table.read(job, j -> j.minimumRetryDelay);
+		return settings().minimumRetryDelay();
 	}
 
 	@Override
 	public void setMinimumRetryDelay(Duration delay) {
 		InputChecks.duration("minimum retry delay", delay);
 		Duration raised = delay.compareTo(MINIMUM_RETRY_DELAY_FLOOR) < 0 ? MINIMUM_RETRY_DELAY_FLOOR : delay;
-		table.update(job, j -> j.minimumRetryDelay = raised);
+		set(b -> b.minimumRetryDelay(raised));
 	}
 
 	@Override
 	public Duration getNoProgressTimeout() {
-		return table.read(job, j -> j.noProgressTimeout);
+		return settings().noProgressTimeout();
 	}
 
 	@Override
 	public void setNoProgressTimeout(Duration timeout) {
 		InputChecks.duration("no-progress timeout", timeout);
-		table.update(job, j -> j.noProgressTimeout = timeout);
+		set(b -> b.noProgressTimeout(timeout));
 	}
 
 	@Override
 	public Map<String, String> getCustomHeaders() {
-		return table.read(job, j -> Collections.unmodifiableMap(new LinkedHashMap<>(j.customHeaders)));
+		return settings().customHeaders();
 	}
 
 	@Override
 	public void setCustomHeaders(Map<String, String> headers) {
 		Map<String, String> copy = InputChecks.headers(headers);
-		table.update(job, j -> {
-			j.customHeaders.clear();
-			j.customHeaders.putAll(copy);
-		});
+		set(b -> b.customHeaders(copy));
 	}
 
 	@Override
@@ -213,44 +211,44 @@ final class JobHandle implements TransferJob {
 		if (credentials.scheme() != AuthScheme.BASIC) {
 			throw new TransferException(E_NOTIMPL, "authentication scheme " + credentials.scheme() + " is not supported yet; use BASIC");
 		}
-		table.update(job, j -> j.credentials.put(credentials.target(), credentials));
+		set(b -> b.credentials(credentials));
 	}
 
 	@Override
 	public void removeCredentials(AuthTarget target) {
 		InputChecks.notNull("credentials target", target);
-		table.update(job, j -> j.credentials.remove(target));
+		set(b -> b.removeCredentials(target));
 	}
 
 	@Override
 	public boolean hasCredentials(AuthTarget target) {
-		return table.read(job, j -> j.credentials.containsKey(target));
+		return settings().credentials().containsKey(target);
 	}
 
 	@Override
 	public boolean isPlainHttpAuthenticationAllowed() {
-		return table.read(job, j -> j.plainHttpAuthentication);
+		return settings().plainHttpAuthentication();
 	}
 
 	@Override
 	public void setPlainHttpAuthenticationAllowed(boolean allowed) {
-		table.update(job, j -> j.plainHttpAuthentication = allowed);
+		set(b -> b.plainHttpAuthentication(allowed));
 	}
 
 	@Override
 	public ProxySettings getProxySettings() {
-		return table.read(job, j -> j.proxySettings);
+		return settings().proxySettings();
 	}
 
 	@Override
 	public void setProxySettings(ProxySettings settings) {
 		InputChecks.notNull("proxy settings", settings);
-		table.update(job, j -> j.proxySettings = settings);
+		set(b -> b.proxySettings(settings));
 	}
 
 	@Override
 	public long getMaxDownloadSize() {
-		return table.read(job, j -> j.maxDownloadSize);
+		return settings().maxDownloadSize();
 	}
 
 	@Override
@@ -258,34 +256,36 @@ final class JobHandle implements TransferJob {
 		if (bytes < 0) {
 			throw new TransferException(E_INVALIDARG, "max download size is negative: " + bytes);
 		}
-		table.update(job, j -> j.maxDownloadSize = bytes);
+		set(b -> b.maxDownloadSize(bytes));
 	}
 
 	@Override
 	public RedirectPolicy getRedirectPolicy() {
-		return table.read(job, j -> j.redirectPolicy);
+		return settings().redirectPolicy();
 	}
 
 	@Override
 	public void setRedirectPolicy(RedirectPolicy policy) {
 		InputChecks.notNull("redirect policy", policy);
-		table.update(job, j -> j.redirectPolicy = policy);
+		set(b -> b.redirectPolicy(policy));
 	}
 
 	@Override
 	public Duration getMinimumNotificationInterval() {
-		return table.read(job, j -> j.minimumNotificationInterval);
+		return settings().minimumNotificationInterval();
 	}
 
 	@Override
 	public void setMinimumNotificationInterval(Duration interval) {
 		InputChecks.duration("minimum notification interval", interval);
-		table.update(job, j -> j.minimumNotificationInterval = interval);
+		set(b -> b.minimumNotificationInterval(interval));
 	}
 
 	@Override
 	public Set<NotifyFlag> getNotifyFlags() {
-		return table.read(job, j -> EnumSet.copyOf(j.notifyFlags));
+		EnumSet<NotifyFlag> flags = EnumSet.noneOf(NotifyFlag.class); // the caller's own copy, as before
+		flags.addAll(settings().notifyFlags());
+		return flags;
 	}
 
 	@Override
@@ -296,7 +296,7 @@ final class JobHandle implements TransferJob {
 		if (copy.isEmpty()) {
 			throw new TransferException(E_INVALIDARG, "notify flags are empty; use DISABLE to turn notifications off");
 		}
-		table.update(job, j -> j.notifyFlags = copy);
+		set(b -> b.notifyFlags(copy));
 	}
 
 	@Override
@@ -306,7 +306,7 @@ final class JobHandle implements TransferJob {
 
 	@Override
 	public Optional<TransferCallback> getNotifyCallback() {
-		return table.callbacks().get(job.id).map(LiveCallbacks.Registration::callback);
+		return table.callbacks().get(getId()).map(LiveCallbacks.Registration::callback);
 	}
 
 	@Override
@@ -316,21 +316,34 @@ final class JobHandle implements TransferJob {
 
 	@Override
 	public Optional<String> getHandlerId() {
-		return table.read(job, j -> Optional.ofNullable(j.handlerId));
+		return Optional.ofNullable(settings().handlerId());
+	}
+
+	private JobSettings settings() {
+		return job.record().settings();
+	}
+
+	/** Changes the job's properties: a modification. */
+	private void set(java.util.function.Consumer<JobSettings.Builder> change) {
+		table.update(job, c -> {
+			c.settings(change);
+			return null;
+		});
 	}
 
 	@Override
 	public boolean equals(Object o) {
-		return o instanceof JobHandle h && h.job.id.equals(job.id);
+		return o instanceof JobHandle h && h.getId().equals(getId());
 	}
 
 	@Override
 	public int hashCode() {
-		return job.id.hashCode();
+		return getId().hashCode();
 	}
 
 	@Override
 	public String toString() {
-		return "job " + job.id + " (" + getDisplayName() + ", " + getState() + ")";
+		JobRecord r = job.record();
+		return "job " + r.id() + " (" + r.settings().displayName() + ", " + r.state() + ")";
 	}
 }

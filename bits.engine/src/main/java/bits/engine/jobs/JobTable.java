@@ -8,11 +8,17 @@ import static bits.api.ErrorCodes.E_NOTIMPL;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
-import java.util.function.Consumer;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import org.osgi.framework.Bundle;
@@ -28,26 +34,33 @@ import org.osgi.service.metatype.annotations.Designate;
 
 import bits.api.CompleteResult;
 import bits.api.ErrorCodes;
-import bits.api.JobError;
-import bits.api.TransferCallback;
 import bits.api.FileSpec;
+import bits.api.HandlerInfo;
+import bits.api.JobError;
+import bits.api.JobProgress;
 import bits.api.JobState;
 import bits.api.JobType;
+import bits.api.TransferCallback;
 import bits.api.TransferException;
 import bits.api.TransferJob;
+import bits.api.ValidationState;
+import bits.api.ErrorContext;
 import bits.engine.config.DataArea;
 import bits.engine.config.EngineConfig;
-import bits.engine.store.FileRow;
-import bits.engine.store.JobRow;
-import bits.engine.store.JournalEntry;
-import bits.engine.store.Notice;
+import bits.engine.model.FileRecord;
+import bits.engine.model.JobRecord;
+import bits.engine.model.JobSettings;
+import bits.engine.model.JournalEntry;
+import bits.engine.model.Notice;
+import bits.engine.store.JobStore;
 import bits.engine.store.Secrets;
-import bits.engine.store.Store;
+import bits.engine.store.SqliteJobStore;
 
 /**
- * Every job of the engine, and the only writer of job state (SPEC §2). Each change is checked first, applied, and
- * written to the store in one transaction before the call returns; if the store refuses it, the change is undone.
- * One lock guards every job. Transfers report through {@link JobTransitions}.
+ * Every job of the engine, and the only writer of job state (SPEC §2). A change is a command computed on the job's
+ * immutable record, persisted in one store transaction, and only then made current; if the command or the store
+ * fails, nothing changed. One lock, private to this class, orders the changes; readers take none. Transfers report
+ * through {@link JobTransitions}, by job id and file index.
  */
 @Component(service = JobTable.class, immediate = true, configurationPid = EngineConfig.PID)
 @Designate(ocd = EngineConfig.class)
@@ -61,18 +74,21 @@ public class JobTable {
 	@Reference
 	private HandlerCatalog handlers;
 
-	private final Map<UUID, JobRow> jobs = new LinkedHashMap<>();
-	private Store store;
+	private final Object lock = new Object();
+	private final Map<UUID, JobSlot> jobs = new LinkedHashMap<>(); // guarded by lock
+	private JobStore store;
 	private Path storeDirectory; // as opened
 	private Path keyFile; // as opened
 	private volatile Limits limits;
 	private final JobTransitions transitions = new JobTransitions(this);
 	private final LiveCallbacks callbacks = new LiveCallbacks();
+	private final LiveBytes live = new LiveBytes();
 	private BundleContext context;
 	private volatile TransferControl control = TransferControl.NONE;
 	private final Notifiers notifier = new Notifiers();
 	private final ThreadLocal<Batch> batch = new ThreadLocal<>();
-	private final Acknowledgements acknowledgements = new Acknowledgements(this);
+	private ScheduledExecutorService chores;
+	private Acknowledgements acknowledgements;
 
 	@Activate
 	void activate(BundleContext context, EngineConfig config) {
@@ -81,27 +97,32 @@ public class JobTable {
 		limits = new Limits(config);
 		Path dir = Housekeeping.storeDirectory(context, config);
 		keyFile = keyFile(context, config);
-		store = Store.open(dir, Secrets.open(keyFile));
-		storeDirectory = dir;
-		List<JobRow> loaded;
+		SqliteJobStore opened = SqliteJobStore.open(dir, Secrets.open(keyFile));
+		JobStore.Loaded loaded;
 		try {
-			loaded = store.loadJobs();
+			loaded = opened.load();
 		} catch (RuntimeException e) {
-			store.close(); // a store that cannot be read is closed, so that the error, not "in use", is what is reported
+			opened.close(); // a store that cannot be read is closed, so that the error, not "in use", is what is reported
 			throw e;
 		}
-		store.loadWarnings().forEach(w -> log.error("store {}: {}", dir, w));
-		synchronized (this) {
-			for (JobRow job : loaded) {
+		store = opened;
+		storeDirectory = dir;
+		loaded.warnings().forEach(w -> log.error("store {}: {}", dir, w));
+		synchronized (lock) {
+			for (JobRecord job : loaded.jobs()) {
 				// a transfer cut off by a crash or stop resumes from its last checkpoint (SPEC J7)
-				if (job.state == JobState.CONNECTING || job.state == JobState.TRANSFERRING) {
-					job.state = JobState.QUEUED;
-				}
-				jobs.put(job.id, job);
+				jobs.put(job.id(), new JobSlot(job.running() ? job.with(b -> b.state(JobState.QUEUED)) : job));
 			}
 		}
-		log.info("store {} opened with {} jobs", dir, loaded.size());
-		cancelInactive();
+		log.info("store {} opened with {} jobs", dir, loaded.jobs().size());
+		chores = Executors.newSingleThreadScheduledExecutor(r -> {
+			Thread t = new Thread(r, "bits-jobs");
+			t.setDaemon(true);
+			return t;
+		});
+		acknowledgements = new Acknowledgements(store, chores);
+		housekeeping();
+		chores.scheduleWithFixedDelay(this::housekeeping, 1, 1, TimeUnit.HOURS);
 		handlers.attachJobs(this::namedHandlerIds);
 	}
 
@@ -118,6 +139,20 @@ public class JobTable {
 		}
 	}
 
+	@Deactivate
+	void deactivate() {
+		handlers.attachJobs(null);
+		context.removeBundleListener(callbacks);
+		chores.shutdown();
+		try {
+			chores.awaitTermination(10, TimeUnit.SECONDS);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+		acknowledgements.flush();
+		store.close();
+	}
+
 	private static Path keyFile(BundleContext context, EngineConfig config) {
 		return config.secrets_key_file().isEmpty() ? DataArea.file(context, "secrets.key") : Path.of(config.secrets_key_file());
 	}
@@ -127,31 +162,29 @@ public class JobTable {
 		return storeDirectory;
 	}
 
+	/** Cancels the jobs unchanged for longer than the inactivity timeout, and forgets old journal entries. */
+	private void housekeeping() {
+		try {
+			new Housekeeping(this, log).cancelInactive(limits.inactivity());
+			store.transaction(w -> w.pruneJournal(Instant.now().minus(limits.eventRetention())));
+			store.sync();
+		} catch (RuntimeException e) {
+			log.error("housekeeping failed; it runs again in an hour", e);
+		}
+	}
+
 	/** @return the handler ids (as set, perhaps with a version range) that jobs not yet final name (SPEC H9) */
-	synchronized java.util.Set<String> namedHandlerIds() {
-		java.util.Set<String> named = new java.util.HashSet<>();
-		for (JobRow job : jobs.values()) {
-			if (!job.state.isFinal() && job.handlerId != null) {
-				named.add(job.handlerId);
+	private Set<String> namedHandlerIds() {
+		Set<String> named = new HashSet<>();
+		for (JobRecord job : jobs()) {
+			if (!job.state().isFinal() && job.settings().handlerId() != null) {
+				named.add(job.settings().handlerId());
 			}
 		}
 		return named;
 	}
 
-	/** Cancels the jobs unchanged for longer than the inactivity timeout (BITS's JobInactivityTimeout, 90 days). */
-	public void cancelInactive() {
-		new Housekeeping(this, log).cancelInactive(limits.inactivity());
-		pruneJournal();
-	}
-
-
-	@Deactivate
-	void deactivate() {
-		handlers.attachJobs(null);
-		context.removeBundleListener(callbacks);
-		acknowledgements.close();
-		store.close();
-	}
+	// --- for the other packages: snapshots and reports ---------------------------------------------------------
 
 	/** Lets the scheduler be told of changes; {@code null} detaches it. */
 	public void attach(TransferControl control) {
@@ -168,61 +201,230 @@ public class JobTable {
 		notifier.remove(n);
 	}
 
-	/** @return every job, for the dispatcher's start */
-	public List<JobRow> jobs() {
-		return all();
+	/** @return every job as it is now, oldest first */
+	public List<JobRecord> jobs() {
+		List<JobRecord> result = new ArrayList<>();
+		for (JobSlot s : slots()) {
+			result.add(s.record());
+		}
+		return result;
+	}
+
+	/** @return the job as it is now; empty once it is final (cancelled, acknowledged) */
+	public Optional<JobRecord> job(UUID id) {
+		JobSlot s = slot(id);
+		return s == null ? Optional.empty() : Optional.of(s.record());
+	}
+
+	/** @return the job's progress, with the bytes received since its last checkpoint */
+	public JobProgress progress(JobRecord job) {
+		return job.progress(i -> live.get(job.id(), i));
 	}
 
 	public JobTransitions transitions() {
 		return transitions;
 	}
 
+	public LiveCallbacks callbacks() {
+		return callbacks;
+	}
+
+	/** @return a view of a job for a callback or a listener, acting for the bundle that registered it */
+	public TransferJob view(JobRecord job, Bundle caller) {
+		JobSlot s = slot(job.id());
+		return new JobHandle(this, s == null ? new JobSlot(job) : s, caller);
+	}
+
+	/** Records (or clears, with {@code null}) the last failure to deliver a notification; not a modification. */
+	public void notificationError(UUID id, JobError error) {
+		report(id, false, c -> {
+			if (!Objects.equals(c.job().notificationError(), error)) {
+				c.set(b -> b.notificationError(error));
+			}
+			return null;
+		});
+	}
+
+	/** A callback acknowledged a notification: it leaves the outbox (removed from the store in a batch). */
+	public void acknowledge(UUID id, Notice notice) {
+		synchronized (lock) {
+			JobSlot s = jobs.get(id);
+			if (s != null && s.record().notices().contains(notice)) {
+				List<Notice> rest = new ArrayList<>(s.record().notices());
+				rest.remove(notice);
+				s.set(s.record().with(b -> b.notices(rest)));
+				acknowledgements.add(notice.id());
+			}
+		}
+	}
+
+	/** @see JobStore#journal */
+	List<JournalEntry> journal(long afterId, String owner, UUID job, int limit) {
+		return store.journal(afterId, owner, job, limit);
+	}
+
+	long lastJournalId() {
+		return store.lastJournalId();
+	}
+
 	Limits limits() {
 		return limits;
 	}
 
+	LiveBytes live() {
+		return live;
+	}
+
+	TransferControl control() {
+		return control;
+	}
+
+	// --- the one way a job changes ------------------------------------------------------------------------------
+
+	/** A command: computes a change of one job on its record; it may refuse by throwing, and then nothing changes. */
+	interface Command<T> {
+		T apply(Change change);
+	}
+
+	/** Changes a job that is not final, as its owner asks: a modification (its time, a notification). */
+	<T> T update(JobSlot slot, Command<T> command) {
+		if (deferred(slot, command)) {
+			return null;
+		}
+		return write(slot, true, true, command);
+	}
+
+	/**
+	 * Changes a job as a transfer or a callback reports; a job that meanwhile became final (or is unknown) is left
+	 * alone, and {@code null} returned.
+	 *
+	 * @param modification whether the change counts as one: its time, a notification
+	 */
+	<T> T report(UUID id, boolean modification, Command<T> command) {
+		JobSlot s = slot(id);
+		return s == null ? null : write(s, modification, false, command);
+	}
+
+	/**
+	 * Under the lock: the command computes the change; if it changed anything, one transaction persists it, and the
+	 * new record becomes current. Then, without the lock: the commit is made durable before the caller goes on, and
+	 * the notifiers are told.
+	 */
+	private <T> T write(JobSlot slot, boolean modification, boolean refuseFinal, Command<T> command) {
+		T result;
+		JobRecord before;
+		JobRecord after;
+		synchronized (lock) {
+			before = slot.record();
+			if (before.state().isFinal()) {
+				if (refuseFinal) {
+					throw new TransferException(BG_E_INVALID_STATE, "job " + before.id() + " is " + before.state() + ", a final state");
+				}
+				return null;
+			}
+			Change change = new Change(before);
+			result = command.apply(change);
+			if (!change.changed()) {
+				return result;
+			}
+			modification |= change.isModification();
+			if (modification) {
+				change.touch(Instant.now());
+			}
+			JobRecord[] persisted = new JobRecord[1];
+			store.transaction(w -> persisted[0] = change.persist(w));
+			after = persisted[0];
+			slot.set(after);
+		}
+		store.sync();
+		if (modification || !after.notices().equals(before.notices())) { // a new notification is the dispatcher's to deliver
+			notifier.jobChanged(after);
+		}
+		return result;
+	}
+
+	/** A change that is not persisted: progress in memory, until the next checkpoint records it. */
+	void inMemory(UUID id, Function<JobRecord, JobRecord> change) {
+		synchronized (lock) {
+			JobSlot s = jobs.get(id);
+			if (s != null) {
+				s.set(change.apply(s.record()));
+			}
+		}
+	}
+
+	/** Takes a job out of the table in a final state; its rows go, with its files, credentials and outbox. */
+	private JobRecord remove(JobSlot slot, JobState finalState) {
+		JobRecord ended;
+		synchronized (lock) {
+			JobRecord job = slot.record();
+			if (job.state().isFinal()) {
+				throw new TransferException(BG_E_INVALID_STATE, "job " + job.id() + " is " + job.state() + ", a final state");
+			}
+			store.transaction(w -> w.deleteJob(job.id()));
+			ended = job.with(b -> b.state(finalState).modified(Instant.now()));
+			slot.set(ended);
+			jobs.remove(job.id());
+			callbacks.forget(job.id());
+			live.forget(job.id());
+		}
+		store.sync();
+		return ended;
+	}
+
+	private JobSlot slot(UUID id) {
+		synchronized (lock) {
+			return jobs.get(id);
+		}
+	}
+
+	private List<JobSlot> slots() {
+		synchronized (lock) {
+			return new ArrayList<>(jobs.values());
+		}
+	}
+
 	// --- API operations ---------------------------------------------------------------------------------------
 
-	synchronized JobRow create(String owner, String displayName, JobType type) {
+	JobSlot create(String owner, String displayName, JobType type) {
 		InputChecks.displayName(displayName);
 		InputChecks.notNull("job type", type);
 		if (type != JobType.DOWNLOAD) {
 			throw new TransferException(E_NOTIMPL, type + " jobs are not supported yet; only DOWNLOAD jobs are");
 		}
 		Limits l = limits; // one configuration for the whole call, whatever a change does meanwhile
-		l.checkRoomForJob(jobs.values(), owner);
-		JobRow job = new JobRow(UUID.randomUUID(), owner, type, displayName, Instant.now());
-		job.minimumRetryDelay = l.defaultRetryDelay();
-		job.noProgressTimeout = l.defaultNoProgressTimeout();
-		store.insertJob(job);
-		jobs.put(job.id, job);
-		return job;
+		JobSlot slot;
+		synchronized (lock) {
+			l.checkRoomForJob(jobs(), owner);
+			JobRecord job = JobRecord.created(UUID.randomUUID(), owner, type,
+					JobSettings.defaults(displayName, l.defaultRetryDelay(), l.defaultNoProgressTimeout()), Instant.now());
+			store.transaction(w -> w.insertJob(job));
+			slot = new JobSlot(job);
+			jobs.put(job.id(), slot);
+		}
+		store.sync();
+		return slot;
 	}
 
 	/** @param owner the caller, or {@code null} for every owner */
-	synchronized JobRow find(UUID id, String owner) {
+	JobSlot find(UUID id, String owner) {
 		InputChecks.notNull("job id", id);
-		JobRow job = jobs.get(id);
-		if (job == null || owner != null && !owner.equals(job.owner)) {
+		JobSlot s = slot(id);
+		if (s == null || owner != null && !owner.equals(s.record().owner())) {
 			throw new TransferException(BG_E_NOT_FOUND, "no job " + id + (owner == null ? "" : " owned by " + owner));
 		}
-		return job;
+		return s;
 	}
 
 	/** @param owner the caller, or {@code null} for every owner; @return the jobs, oldest first */
-	synchronized List<JobRow> list(String owner) {
-		List<JobRow> result = new ArrayList<>();
-		for (JobRow job : jobs.values()) {
-			if (owner == null || owner.equals(job.owner)) {
-				result.add(job);
+	List<JobSlot> list(String owner) {
+		List<JobSlot> result = new ArrayList<>();
+		for (JobSlot s : slots()) {
+			if (owner == null || owner.equals(s.record().owner())) {
+				result.add(s);
 			}
 		}
 		return result;
-	}
-
-	/** Reads a job under the lock. */
-	public synchronized <T> T read(JobRow job, Function<JobRow, T> reader) {
-		return reader.apply(job);
 	}
 
 	/**
@@ -230,317 +432,235 @@ public class JobTable {
 	 * checks its input at once, and all of them are applied and persisted in one transaction at the end, or none is
 	 * (the job's modification time included). For a request that must change all it asks or nothing (SPEC S5).
 	 */
-	void batch(JobRow job, Runnable work) {
+	void batch(JobSlot slot, Runnable work) {
 		if (batch.get() != null) {
 			throw new IllegalStateException("a batch is already open on this thread");
 		}
-		Batch b = new Batch(job, new ArrayList<>());
+		Batch b = new Batch(slot, new ArrayList<>());
 		batch.set(b);
 		try {
 			work.run();
 		} finally {
 			batch.remove();
 		}
-		if (!b.changes.isEmpty()) {
-			update(job, j -> b.changes.forEach(c -> c.accept(j)));
+		if (!b.commands.isEmpty()) {
+			write(slot, true, true, c -> {
+				b.commands.forEach(command -> command.apply(c));
+				return null;
+			});
 			control.jobsChanged();
 		}
 	}
 
-	/** The changes of a batch on its thread, applied when it ends. */
-	private record Batch(JobRow job, List<Consumer<JobRow>> changes) {
+	/** The commands of a batch on its thread, applied when it ends. */
+	private record Batch(JobSlot slot, List<Command<?>> commands) {
 	}
 
-	/** @return whether the change went to this thread's batch for the job, to be applied when it ends */
-	private boolean deferred(JobRow job, Consumer<JobRow> change) {
+	/** @return whether the command went to this thread's batch for the job, to be applied when it ends */
+	private boolean deferred(JobSlot slot, Command<?> command) {
 		Batch b = batch.get();
-		if (b == null || b.job != job) {
+		if (b == null || b.slot != slot) {
 			return false;
 		}
-		b.changes.add(change);
+		b.commands.add(command);
 		return true;
 	}
 
-	/** Changes a job that is not final and persists it; a change that throws, or that the store refuses, is undone. */
-	void update(JobRow job, Consumer<JobRow> change) {
-		if (deferred(job, change)) {
-			return;
+	/** Sets or clears the persistent handler id (SPEC N4): one that nothing provides is refused at once (N6). */
+	void setHandlerId(JobSlot slot, String id) {
+		String owner = slot.record().owner();
+		if (id != null && !handlers.provides(id, owner)) { // not under the lock: it may read a remote index
+			throw new TransferException(ErrorCodes.HANDLER_NOT_FOUND,
+					"handler " + id + ": no handler service, no installed bundle and no configured repository provides it"
+							+ " (for the jobs of " + owner + ": services and bundles count only if the engine installed them,"
+							+ " they are listed in handler.bundles, or they are the job's own bundle)");
 		}
-		synchronized (this) {
-			checkNotFinal(job);
-			JobRow before = Rows.copy(job);
-			try {
-				store.transactionSyncedLater(() -> {
-					change.accept(job);
-					job.modified = Instant.now();
-					Notices.settle(store, job);
-					store.updateJob(job);
-				});
-			} catch (RuntimeException e) {
-				Rows.restore(job, before);
-				throw e;
-			}
-		}
-		store.sync(); // durable before the caller goes on, without making readers wait for the disk
-		notifier.jobChanged(job);
+		update(slot, c -> {
+			c.settings(b -> b.handlerId(id));
+			return null;
+		});
 	}
 
 	/**
-	 * Records a terminal event in the current transaction: in the journal always (the event stream's replay, SPEC S3),
-	 * in the outbox if the job's flags want it (SPEC N1, N7).
+	 * Sets or clears a job's live callback (SPEC N3, N4). A job that is TRANSFERRED or in ERROR notifies the new
+	 * callback again, even if an earlier one was notified (SPEC N7: "you will receive another notification").
 	 */
-	void record(JobRow job, Notice.Kind kind, int file) {
-		store.insertJournal(job, kind, file);
-		Notices.record(store, job, kind, file);
-	}
-
-	/** @see Store#journal */
-	synchronized List<JournalEntry> journal(long afterId, String owner, UUID job, int limit) {
-		return store.journal(afterId, owner, job, limit);
-	}
-
-	synchronized long lastJournalId() {
-		return store.lastJournalId();
-	}
-
-	/** Forgets the journal entries older than the retention. */
-	synchronized void pruneJournal() {
-		store.pruneJournal(Instant.now().minus(limits.eventRetention()));
-	}
-
-	public LiveCallbacks callbacks() {
-		return callbacks;
-	}
-
-	/** Sets or clears a job's live callback (SPEC N3, N4, N7); see {@link Notices#setCallback}. */
-	void setCallback(JobRow job, TransferCallback callback, Bundle caller) {
-		Notices.setCallback(this, job, callback, caller);
-		notifier.jobChanged(job);
-	}
-
-	/** Sets or clears the persistent handler id (SPEC N4): one that nothing provides is refused at once (N6). */
-	void setHandlerId(JobRow job, String id) {
-		if (id != null && !handlers.provides(id, job.owner)) { // not under the lock: it may read a remote index
-			throw new TransferException(ErrorCodes.HANDLER_NOT_FOUND,
-					"handler " + id + ": no handler service, no installed bundle and no configured repository provides it"
-							+ " (for the jobs of " + job.owner + ": services and bundles count only if the engine installed them,"
-							+ " they are listed in handler.bundles, or they are the job's own bundle)");
+	void setCallback(JobSlot slot, TransferCallback callback, Bundle caller) {
+		synchronized (lock) { // the registration and the repeat together: a delivery sees both or neither
+			if (slot.record().state().isFinal()) {
+				throw new TransferException(BG_E_INVALID_STATE, "job " + slot.record().id() + " is " + slot.record().state() + ", a final state");
+			}
+			callbacks.set(slot.record().id(), callback, caller);
+			write(slot, false, true, c -> {
+				Notice.Kind repeat = callback == null ? null : NotificationPolicy.repeatedFor(c.job());
+				if (repeat != null) {
+					c.repeat(repeat);
+				}
+				return null;
+			});
 		}
-		update(job, j -> j.handlerId = id);
+		notifier.jobChanged(slot.record());
 	}
 
 	/** @return the handler ids the engine knows */
-	List<bits.api.HandlerInfo> handlers() {
+	List<HandlerInfo> handlers() {
 		return handlers.list();
 	}
 
 	/** Updates the handler bundle the engine installed for the id now (SPEC H7). */
-	bits.api.HandlerInfo updateHandler(String id) {
+	HandlerInfo updateHandler(String id) {
 		return handlers.update(InputChecks.handlerId(InputChecks.notNull("handler id", id)));
 	}
 
-	/** A callback judged a transferred file (SPEC N12); see {@link Notices#validate}. */
-	void validate(JobRow job, FileRow file, boolean valid) {
-		Notices.validate(this, job, file, valid);
-		if (!valid) {
-			control.stopAndWait(job.id); // later files of the job stop transferring
-		}
-	}
-
-	/** Records (or clears, with {@code null}) the last failure to deliver a notification; not a modification. */
-	public synchronized void notificationError(JobRow job, JobError error) {
-		if (!job.state.isFinal() && !java.util.Objects.equals(job.notificationError, error)) {
-			job.notificationError = error;
-			store.updateJob(job);
-		}
-	}
-
-	/** A callback acknowledged a notification: it leaves the outbox. */
-	public synchronized void acknowledge(JobRow job, Notice notice) {
-		if (!job.state.isFinal() && job.notices.remove(notice)) {
-			acknowledgements.add(notice.id()); // removed from the store in a batch
-		}
-	}
-
-	/** @return a view of a job for a callback, acting for the bundle that registered it */
-	public TransferJob view(JobRow job, Bundle caller) {
-		return new JobHandle(this, job, caller);
-	}
-
-	List<FileRow> addFiles(JobRow job, List<FileSpec> specs) {
-		List<FileRow> added;
-		Batch open = batch.get();
-		if (open != null && open.job == job) {
-			synchronized (this) {
-				checkNotFinal(job);
-				if (open.changes.stream().anyMatch(AddedFiles.class::isInstance)) {
-					throw new IllegalStateException("one addFiles per batch: the second's indexes would repeat the first's");
-				}
-				added = new FileAdder(limits, jobs.values()).check(job, specs); // refused now, before anything is applied
+	/** A callback judged a transferred file (SPEC N12): invalid fails the job with BG_E_VALIDATION_FAILED. */
+	void validate(JobSlot slot, int index, boolean valid) {
+		update(slot, c -> {
+			FileRecord file = c.job().files().get(index);
+			if (!file.completed()) {
+				throw new TransferException(BG_E_INVALID_STATE, "file " + index + " of job " + c.job().id() + " is not transferred yet");
 			}
-			open.changes.add(new AddedFiles(this, added));
-			return added;
+			c.file(index, f -> f.withValidation(valid ? ValidationState.VALID : ValidationState.INVALID));
+			if (!valid) {
+				c.set(b -> b.state(JobState.ERROR).retryAt(null).error(new JobError(ErrorContext.REMOTE_FILE,
+						ErrorCodes.BG_E_VALIDATION_FAILED, "file " + index + " (" + file.remote() + ") was marked invalid by a callback", index)));
+				c.record(Notice.Kind.JOB_ERROR, -1);
+			}
+			return null;
+		});
+		if (!valid) {
+			control.stopAndWait(slot.record().id()); // later files of the job stop transferring
 		}
-		synchronized (this) {
-			checkNotFinal(job);
-			added = new FileAdder(limits, jobs.values()).check(job, specs);
-			store.transaction(() -> {
-				store.insertFiles(job, added);
-				job.files.addAll(added);
-				try {
-					if (job.state == JobState.TRANSFERRED) { // more to transfer: back to the queue, like BITS
-						job.state = JobState.QUEUED;
-					}
-					job.modified = Instant.now();
-					Notices.settle(store, job);
-					store.updateJob(job);
-				} catch (RuntimeException e) {
-					job.files.removeAll(added);
-					throw e;
-				}
-			});
+	}
+
+	List<FileRecord> addFiles(JobSlot slot, List<FileSpec> specs) {
+		List<FileRecord> added;
+		Batch open = batch.get();
+		boolean batched = open != null && open.slot == slot;
+		synchronized (lock) {
+			JobRecord job = slot.record();
+			if (job.state().isFinal()) {
+				throw new TransferException(BG_E_INVALID_STATE, "job " + job.id() + " is " + job.state() + ", a final state");
+			}
+			if (batched && open.commands.stream().anyMatch(AddedFiles.class::isInstance)) {
+				throw new IllegalStateException("one addFiles per batch: the second's indexes would repeat the first's");
+			}
+			added = new FileAdder(limits, jobs()).check(job, specs); // refused now, before anything is applied
+			if (!batched) {
+				write(slot, true, true, new AddedFiles(added));
+			}
 		}
-		control.jobsChanged();
+		if (batched) {
+			open.commands.add(new AddedFiles(added));
+		} else {
+			control.jobsChanged();
+		}
 		return added;
 	}
 
-	/** A batch's files, inserted in its transaction; a TRANSFERRED job has more to transfer: back to the queue. */
-	private record AddedFiles(JobTable table, List<FileRow> files) implements Consumer<JobRow> {
+	/** Files added; a TRANSFERRED job has more to transfer: back to the queue, like BITS. */
+	private record AddedFiles(List<FileRecord> files) implements Command<Void> {
 		@Override
-		public void accept(JobRow job) {
-			table.store.insertFiles(job, files);
-			job.files.addAll(files);
-			if (job.state == JobState.TRANSFERRED) {
-				job.state = JobState.QUEUED;
+		public Void apply(Change c) {
+			c.addFiles(files);
+			if (c.job().state() == JobState.TRANSFERRED) {
+				c.set(b -> b.state(JobState.QUEUED));
 			}
+			return null;
 		}
 	}
 
-	void resume(JobRow job) {
-		update(job, j -> {
-			switch (j.state) {
+	void resume(JobSlot slot) {
+		update(slot, c -> {
+			JobRecord j = c.job();
+			switch (j.state()) {
 			case SUSPENDED, ERROR, TRANSIENT_ERROR -> {
-				if (j.files.isEmpty()) {
-					throw new TransferException(BG_E_EMPTY, "job " + j.id + " has no files to transfer");
+				if (j.files().isEmpty()) {
+					throw new TransferException(BG_E_EMPTY, "job " + j.id() + " has no files to transfer");
 				}
-				j.state = j.nextFile() == null ? JobState.TRANSFERRED : JobState.QUEUED;
-				j.error = null;
-				j.retryAt = null;
-				j.lastProgress = Instant.now();
+				c.set(b -> b.state(j.nextFile() == null ? JobState.TRANSFERRED : JobState.QUEUED).error(null).retryAt(null)
+						.lastProgress(Instant.now()));
 			}
 			default -> { // QUEUED, CONNECTING, TRANSFERRING, TRANSFERRED: nothing to do, like BITS
 			}
 			}
+			return null;
 		});
 		control.jobsChanged();
 	}
 
-	void suspend(JobRow job) {
-		boolean stop = stopState(job, JobState.SUSPENDED);
-		if (stop) {
-			control.stopAndWait(job.id);
+	void suspend(JobSlot slot) {
+		if (stopState(slot, JobState.SUSPENDED)) {
+			control.stopAndWait(slot.record().id());
 		}
 	}
 
-	void cancel(JobRow job) {
-		stopState(job, JobState.SUSPENDED);
-		control.stopAndWait(job.id);
-		List<FileRow> files;
-		synchronized (this) {
-			checkNotFinal(job);
-			store.deleteJob(job.id);
-			callbacks.forget(job.id);
-			job.state = JobState.CANCELLED;
-			job.modified = Instant.now();
-			jobs.remove(job.id);
-			files = List.copyOf(job.files);
-		}
-		Housekeeping.deleteTemporaries(files, log);
-		notifier.jobChanged(job);
+	void cancel(JobSlot slot) {
+		stopState(slot, JobState.SUSPENDED);
+		control.stopAndWait(slot.record().id());
+		JobRecord ended = remove(slot, JobState.CANCELLED);
+		Housekeeping.deleteTemporaries(ended.files(), log);
+		notifier.jobChanged(ended);
 	}
 
-	CompleteResult complete(JobRow job) {
+	CompleteResult complete(JobSlot slot) {
 		while (true) {
-			JobState before = read(job, j -> j.state);
+			JobState before = slot.record().state();
 			// a TRANSFERRED job runs nothing and stays TRANSFERRED, its notice in the outbox, until its files are in place:
 			// a crash in between repeats the notification (N7). Any other state may be transferring: stop it first.
 			if (before != JobState.TRANSFERRED) {
-				stopState(job, JobState.SUSPENDED);
-				control.stopAndWait(job.id);
+				stopState(slot, JobState.SUSPENDED);
+				control.stopAndWait(slot.record().id());
 			}
 			CompleteResult result;
-			synchronized (this) {
-				checkNotFinal(job);
-				if (before == JobState.TRANSFERRED && job.state != JobState.TRANSFERRED) {
+			JobRecord ended;
+			synchronized (lock) {
+				JobRecord job = slot.record();
+				if (job.state().isFinal()) {
+					throw new TransferException(BG_E_INVALID_STATE, "job " + job.id() + " is " + job.state() + ", a final state");
+				}
+				if (before == JobState.TRANSFERRED && job.state() != JobState.TRANSFERRED) {
 					continue; // re-queued meanwhile (addFile): stop it as any other
 				}
 				try {
 					result = Completion.moveIntoPlace(job);
 				} catch (TransferException e) {
-					if (before != JobState.TRANSFERRED) {
-						job.state = before; // BITS leaves the job as it was; files already renamed stay visible
-						store.transaction(() -> store.updateJob(job));
+					if (before != JobState.TRANSFERRED) { // BITS leaves the job as it was; files already renamed stay visible
+						write(slot, false, true, c -> {
+							c.set(b -> b.state(before));
+							return null;
+						});
 					}
 					throw e;
 				}
-				store.deleteJob(job.id);
-				callbacks.forget(job.id);
-				job.state = JobState.ACKNOWLEDGED;
-				job.modified = Instant.now();
-				jobs.remove(job.id);
+				ended = remove(slot, JobState.ACKNOWLEDGED);
 			}
 			control.jobsChanged();
-			notifier.jobChanged(job);
+			notifier.jobChanged(ended);
 			return result;
 		}
 	}
 
 	/** Moves a job that may be transferring to a state where it is not; @return whether it was transferring. */
-	private boolean stopState(JobRow job, JobState target) {
-		boolean[] active = new boolean[1];
-		update(job, j -> {
-			active[0] = j.state == JobState.QUEUED || j.state == JobState.CONNECTING || j.state == JobState.TRANSFERRING;
-			j.state = target;
-		});
-		return active[0];
+	private boolean stopState(JobSlot slot, JobState target) {
+		return Boolean.TRUE.equals(update(slot, c -> {
+			boolean active = c.job().state() == JobState.QUEUED || c.job().running();
+			c.set(b -> b.state(target));
+			return active;
+		}));
 	}
 
-	/** Changes one file of a job that is not final and persists it. */
-	synchronized void updateFile(JobRow job, FileRow file, Consumer<FileRow> change) {
-		checkNotFinal(job);
-		FileRow before = Rows.copy(file);
-		try {
-			change.accept(file);
-			store.updateFile(job, file);
-		} catch (RuntimeException e) {
-			Rows.restore(file, before);
-			throw e;
+	/** Cancels a job left inactive too long, as housekeeping does; @return it, ended, or {@code null} if it went meanwhile */
+	JobRecord forget(UUID id) {
+		JobSlot s = slot(id);
+		if (s == null) {
+			return null;
 		}
-	}
-
-	// --- for transitions and housekeeping ---------------------------------------------------------------------
-
-	synchronized List<JobRow> all() {
-		return new ArrayList<>(jobs.values());
-	}
-
-	Store store() {
-		return store;
-	}
-
-	TransferControl control() {
-		return control;
-	}
-
-	synchronized void forget(JobRow job, JobState finalState) {
-		store.deleteJob(job.id);
-		job.state = finalState;
-		jobs.remove(job.id);
-	}
-
-	static void checkNotFinal(JobRow job) {
-		if (job.state.isFinal()) {
-			throw new TransferException(BG_E_INVALID_STATE, "job " + job.id + " is " + job.state + ", a final state");
+		try {
+			JobRecord ended = remove(s, JobState.CANCELLED);
+			notifier.jobChanged(ended);
+			return ended;
+		} catch (TransferException e) {
+			return null; // ended meanwhile
 		}
 	}
 }

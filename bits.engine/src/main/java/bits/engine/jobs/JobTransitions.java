@@ -4,18 +4,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
 
 import bits.api.JobError;
 import bits.api.JobState;
-import bits.engine.store.FileRow;
-import bits.engine.store.JobRow;
-import bits.engine.store.Notice;
+import bits.engine.model.FileRecord;
+import bits.engine.model.JobRecord;
+import bits.engine.model.Notice;
 
 /**
- * The state changes a transfer causes (SPEC J2, J5, J6), applied under the job table's lock and persisted. A
- * transfer's report about a job that was meanwhile suspended, cancelled or completed changes nothing but durable
- * progress.
+ * What transfers report, by job id and file index, and the state changes they cause (SPEC J2, J5, J6). A report about a
+ * job that was meanwhile suspended, cancelled or completed changes nothing but durable progress; one about a job that
+ * is gone changes nothing.
  */
 public final class JobTransitions {
 	private final JobTable table;
@@ -25,16 +27,19 @@ public final class JobTransitions {
 	}
 
 	/** @return the queued jobs, oldest first */
-	public List<JobRow> queued() {
-		List<JobRow> result = new ArrayList<>();
-		synchronized (table) { // one lock for the whole scan: the scheduler runs it several times a second
-			for (JobRow j : table.all()) {
-				if (j.state == JobState.QUEUED) {
-					result.add(j);
-				}
+	public List<JobRecord> queued() {
+		List<JobRecord> result = new ArrayList<>();
+		for (JobRecord j : table.jobs()) {
+			if (j.state() == JobState.QUEUED) {
+				result.add(j);
 			}
 		}
 		return result;
+	}
+
+	/** @return the job as it is now; empty once it is final */
+	public Optional<JobRecord> job(UUID id) {
+		return table.job(id);
 	}
 
 	/**
@@ -44,17 +49,13 @@ public final class JobTransitions {
 	 */
 	public Instant promoteDueRetries(Instant now) {
 		Instant next = null;
-		for (JobRow j : table.all()) {
-			Instant at = table.read(j, r -> r.state == JobState.TRANSIENT_ERROR ? r.retryAt : null);
+		for (JobRecord j : table.jobs()) {
+			Instant at = j.state() == JobState.TRANSIENT_ERROR ? j.retryAt() : null;
 			if (at == null) {
 				continue;
 			}
 			if (!at.isAfter(now)) {
-				change(j, JobState.TRANSIENT_ERROR, r -> {
-					r.state = JobState.QUEUED;
-					r.retryAt = null;
-					return null;
-				});
+				change(j.id(), JobState.TRANSIENT_ERROR, r -> r.state(JobState.QUEUED).retryAt(null));
 			} else if (next == null || at.isBefore(next)) {
 				next = at;
 			}
@@ -64,35 +65,39 @@ public final class JobTransitions {
 
 	/** Jobs left CONNECTING or TRANSFERRING with no scheduler running them go back to QUEUED. */
 	public void requeueOrphans() {
-		for (JobRow j : table.all()) {
-			yielded(j);
+		for (JobRecord j : table.jobs()) {
+			yielded(j.id());
 		}
 	}
 
 	/** QUEUED → CONNECTING; @return whether the job was queued and may now be transferred */
-	public boolean begin(JobRow job) {
-		return Boolean.TRUE.equals(change(job, JobState.QUEUED, r -> {
-			r.state = JobState.CONNECTING;
-			return true;
-		}));
+	public boolean begin(UUID job) {
+		return change(job, JobState.QUEUED, r -> r.state(JobState.CONNECTING));
 	}
 
 	/** CONNECTING → TRANSFERRING, once the server answered. */
-	public void transferring(JobRow job) {
-		change(job, JobState.CONNECTING, r -> {
-			r.state = JobState.TRANSFERRING;
-			return null;
-		});
+	public void transferring(UUID job) {
+		change(job, JobState.CONNECTING, r -> r.state(JobState.TRANSFERRING));
 	}
 
 	/** @return whether the job is still CONNECTING or TRANSFERRING, i.e. its transfer should go on */
-	public boolean isRunning(JobRow job) {
-		return table.read(job, r -> r.state == JobState.CONNECTING || r.state == JobState.TRANSFERRING);
+	public boolean isRunning(UUID job) {
+		return table.job(job).map(JobRecord::running).orElse(false);
 	}
 
 	/** @return the job's first file not yet transferred, or {@code null} */
-	public FileRow nextFile(JobRow job) {
-		return table.read(job, JobRow::nextFile);
+	public FileRecord nextFile(UUID job) {
+		return table.job(job).map(JobRecord::nextFile).orElse(null);
+	}
+
+	/** @return the file as it is now (its durable progress, validator, temporary file's identity) */
+	public FileRecord file(UUID job, int index) {
+		return table.job(job).map(j -> j.files().get(index)).orElseThrow(() -> new IllegalStateException("job " + job + " is gone"));
+	}
+
+	/** Bytes received so far, durable or not: what progress shows until the next checkpoint. */
+	public void received(UUID job, int file, long bytes) {
+		table.live().set(job, file, bytes);
 	}
 
 	/**
@@ -102,118 +107,84 @@ public final class JobTransitions {
 	 * @param validator the remote content's validator
 	 * @param completed whether the file is whole
 	 */
-	public void checkpoint(JobRow job, FileRow file, long bytes, long total, String validator, boolean completed) {
-		synchronized (table) {
-			if (job.state.isFinal()) {
-				return;
-			}
-			boolean progressed = bytes > file.bytesTransferred || completed && !file.completed;
-			table.store().transaction(() -> {
-				boolean newlyCompleted = completed && !file.completed;
-				table.updateFile(job, file, f -> {
-					f.bytesTransferred = bytes;
-					f.bytesTotal = total;
-					f.validator = validator;
-					f.completed = completed;
-				});
-				if (progressed) {
-					table.update(job, r -> {
-						r.lastProgress = Instant.now();
-						if (newlyCompleted) {
-							table.record(r, Notice.Kind.FILE_TRANSFERRED, file.index);
-						}
-					});
+	public void checkpoint(UUID job, int file, long bytes, long total, String validator, boolean completed) {
+		table.report(job, false, c -> {
+			FileRecord before = c.job().files().get(file);
+			boolean newlyCompleted = completed && !before.completed();
+			c.file(file, f -> f.checkpointed(bytes, total, validator, completed));
+			if (bytes > before.bytesTransferred() || newlyCompleted) { // progress: a modification
+				c.modification();
+				c.set(b -> b.lastProgress(Instant.now()));
+				if (newlyCompleted) {
+					c.record(Notice.Kind.FILE_TRANSFERRED, file);
 				}
-			});
-		}
+			}
+			return null;
+		});
 	}
 
 	/** The engine created the file's temporary file: its identity is stored with the next record of the file. */
-	public void temporaryCreated(JobRow job, FileRow file, String key) {
-		synchronized (table) {
-			file.temporaryKey = key;
-		}
+	public void temporaryCreated(UUID job, int file, String key) {
+		inMemory(job, file, f -> f.withTemporaryKey(key));
 	}
 
 	/** A response announced the file's size: progress shows it at once; the next checkpoint stores it. */
-	public void sizeAnnounced(JobRow job, FileRow file, long total) {
-		synchronized (table) {
-			file.bytesTotal = total;
-		}
+	public void sizeAnnounced(UUID job, int file, long total) {
+		inMemory(job, file, f -> f.withBytesTotal(total));
 	}
 
 	/** The server told the file's size though the transfer cannot go on (a handler may decide with it, SPEC J4). */
-	public void sizeKnown(JobRow job, FileRow file, long total) {
-		table.updateFile(job, file, f -> f.bytesTotal = total);
+	public void sizeKnown(UUID job, int file, long total) {
+		table.report(job, false, c -> {
+			c.file(file, f -> f.withBytesTotal(total));
+			return null;
+		});
 	}
 
 	/**
 	 * A small file is whole in its temporary file but not yet synced: it counts as transferred in memory, so the job
 	 * moves on, and becomes durable with the next group of such files ({@link #groupCompleted}).
 	 */
-	public void completedUnsynced(JobRow job, FileRow file, long size, String validator) {
-		synchronized (table) {
-			file.bytesTotal = size;
-			file.liveBytes = size;
-			file.validator = validator;
-			file.completed = true;
-		}
+	public void completedUnsynced(UUID job, int file, long size, String validator) {
+		table.live().set(job, file, size);
+		inMemory(job, file, f -> f.completedUnsynced(size, validator));
 	}
 
 	/** Files whose group commit failed are not transferred after all: they will be fetched again. */
-	public void uncompleted(JobRow job, List<FileRow> files) {
-		synchronized (table) {
-			for (FileRow f : files) {
-				f.completed = false;
-				f.liveBytes = f.bytesTransferred;
-			}
+	public void uncompleted(UUID job, List<Integer> files) {
+		for (int file : files) {
+			table.live().reset(job, file);
+			inMemory(job, file, FileRecord::uncompleted);
 		}
 	}
 
 	/** Records files whose data was synced as completed, in one transaction (a group commit). */
-	public void groupCompleted(JobRow job, List<FileRow> files) {
-		synchronized (table) {
-			if (job.state.isFinal()) {
-				return;
+	public void groupCompleted(UUID job, List<Integer> files) {
+		table.report(job, true, c -> {
+			for (int file : files) {
+				c.file(file, f -> f.checkpointed(f.bytesTotal(), f.bytesTotal(), f.validator(), true));
+				c.record(Notice.Kind.FILE_TRANSFERRED, file);
 			}
-			table.store().transaction(() -> {
-				for (FileRow f : files) {
-					table.updateFile(job, f, r -> r.bytesTransferred = r.bytesTotal);
-				}
-				table.update(job, r -> {
-					r.lastProgress = Instant.now();
-					for (FileRow f : files) {
-						table.record(r, Notice.Kind.FILE_TRANSFERRED, f.index);
-					}
-				});
-			});
-		}
+			c.set(b -> b.lastProgress(Instant.now()));
+			return null;
+		});
 	}
 
-	/** The remote content changed: the file starts again from byte 0 (SPEC J6). */
-	public void restartFile(JobRow job, FileRow file) {
-		synchronized (table) {
-			if (!job.state.isFinal()) {
-				table.updateFile(job, file, FileRow::restart);
-				table.update(job, r -> r.notices.removeIf(n -> {
-					boolean stale = n.kind() == Notice.Kind.FILE_TRANSFERRED && n.file() == file.index;
-					if (stale) {
-						table.store().deleteNotice(n.id());
-					}
-					return stale;
-				}));
-			}
-		}
+	/** The remote content changed: the file starts again from byte 0 (SPEC J6); its FILE_TRANSFERRED, if pending, goes. */
+	public void restartFile(UUID job, int file) {
+		table.live().reset(job, file);
+		table.report(job, true, c -> {
+			c.file(file, FileRecord::restarted);
+			return null;
+		});
 	}
 
 	/** Every file is transferred: CONNECTING/TRANSFERRING → TRANSFERRED. */
-	public void transferred(JobRow job) {
-		change(job, null, r -> {
-			if (r.nextFile() == null) {
-				r.state = JobState.TRANSFERRED;
-				r.transferred = Instant.now();
-				r.error = null;
-				table.record(r, Notice.Kind.JOB_TRANSFERRED, -1);
+	public void transferred(UUID job) {
+		table.report(job, true, c -> {
+			if (c.job().running() && c.job().nextFile() == null) {
+				c.set(b -> b.state(JobState.TRANSFERRED).transferred(Instant.now()).error(null));
+				c.record(Notice.Kind.JOB_TRANSFERRED, -1);
 			}
 			return null;
 		});
@@ -224,20 +195,22 @@ public final class JobTransitions {
 	 * A transfer failed. A transient failure retries after the job's minimum retry delay (or the server's longer
 	 * Retry-After) unless the job made no progress for its no-progress timeout; a permanent one is an ERROR.
 	 */
-	public void failed(JobRow job, JobError error, boolean transientFailure, Duration retryAfter) {
-		change(job, null, r -> {
-			Instant now = Instant.now();
-			boolean timedOut = !now.isBefore(r.lastProgress.plus(r.noProgressTimeout));
-			if (transientFailure && !timedOut) {
-				Duration delay = retryAfter != null && retryAfter.compareTo(r.minimumRetryDelay) > 0 ? retryAfter : r.minimumRetryDelay;
-				r.state = JobState.TRANSIENT_ERROR;
-				r.retryAt = later(now, delay);
-			} else {
-				r.state = JobState.ERROR;
-				r.retryAt = null;
-				table.record(r, Notice.Kind.JOB_ERROR, -1);
+	public void failed(UUID job, JobError error, boolean transientFailure, Duration retryAfter) {
+		table.report(job, true, c -> {
+			JobRecord r = c.job();
+			if (!r.running()) {
+				return null;
 			}
-			r.error = error;
+			Instant now = Instant.now();
+			boolean timedOut = !now.isBefore(r.lastProgress().plus(r.settings().noProgressTimeout()));
+			if (transientFailure && !timedOut) {
+				Duration minimum = r.settings().minimumRetryDelay();
+				Duration delay = retryAfter != null && retryAfter.compareTo(minimum) > 0 ? retryAfter : minimum;
+				c.set(b -> b.state(JobState.TRANSIENT_ERROR).retryAt(later(now, delay)).error(error));
+			} else {
+				c.set(b -> b.state(JobState.ERROR).retryAt(null).error(error));
+				c.record(Notice.Kind.JOB_ERROR, -1);
+			}
 			return null;
 		});
 		table.control().jobsChanged();
@@ -248,17 +221,13 @@ public final class JobTransitions {
 	 * job becomes a transient error, retried after its minimum retry delay. If the store refuses that too, the state
 	 * is set in memory only (the store then still says CONNECTING, which a restart reads as QUEUED).
 	 */
-	public void abandoned(JobRow job, JobError error) {
+	public void abandoned(UUID job, JobError error) {
 		try {
 			failed(job, error, true, null);
 		} catch (RuntimeException e) {
-			synchronized (table) {
-				if (job.state == JobState.CONNECTING || job.state == JobState.TRANSFERRING) {
-					job.state = JobState.TRANSIENT_ERROR;
-					job.error = error;
-					job.retryAt = later(Instant.now(), job.minimumRetryDelay);
-				}
-			}
+			table.inMemory(job, r -> r.running()
+					? r.with(b -> b.state(JobState.TRANSIENT_ERROR).error(error).retryAt(later(Instant.now(), r.settings().minimumRetryDelay())))
+					: r);
 			table.control().jobsChanged();
 		}
 	}
@@ -270,31 +239,26 @@ public final class JobTransitions {
 	}
 
 	/** The scheduler took the job off the wire (preempted, or its time slice ended): back to QUEUED. */
-	public void yielded(JobRow job) {
-		change(job, null, r -> {
-			r.state = JobState.QUEUED;
-			return null;
-		});
+	public void yielded(UUID job) {
+		change(job, null, r -> r.state(JobState.QUEUED));
 	}
 
-	/** Reads a job under the table's lock. */
-	public <T> T read(JobRow job, Function<JobRow, T> reader) {
-		return table.read(job, reader);
+	private void inMemory(UUID job, int file, UnaryOperator<FileRecord> change) {
+		table.inMemory(job, r -> r.with(b -> b.file(change.apply(r.files().get(file)))));
 	}
 
-	/** Applies a change if the job is in the expected state (or running, for {@code null}). */
-	private <T> T change(JobRow job, JobState expected, Function<JobRow, T> change) {
-		synchronized (table) {
-			boolean applies = expected == null ? job.state == JobState.CONNECTING || job.state == JobState.TRANSFERRING
-					: job.state == expected;
-			if (!applies) {
-				return null;
+	/**
+	 * Applies a change if the job is in the expected state (or running, for {@code null}).
+	 *
+	 * @return whether it applied
+	 */
+	private boolean change(UUID job, JobState expected, java.util.function.Consumer<JobRecord.Builder> change) {
+		return Boolean.TRUE.equals(table.report(job, true, c -> {
+			boolean applies = expected == null ? c.job().running() : c.job().state() == expected;
+			if (applies) {
+				c.set(change);
 			}
-			Object[] result = new Object[1];
-			table.update(job, r -> result[0] = change.apply(r));
-			@SuppressWarnings("unchecked")
-			T t = (T) result[0];
-			return t;
-		}
+			return applies;
+		}));
 	}
 }

@@ -26,12 +26,12 @@ record Limits(int maxJobs, int maxJobsPerOwner, int maxFilesPerJob, Duration ina
 	}
 
 	/** Refuses a new job of the owner when the engine or the owner has as many as allowed (BITS MaxJobsPer*). */
-	void checkRoomForJob(java.util.Collection<bits.engine.store.JobRow> jobs, String owner) {
+	void checkRoomForJob(java.util.Collection<bits.engine.model.JobRecord> jobs, String owner) {
 		if (jobs.size() >= maxJobs) {
 			throw new bits.api.TransferException(bits.api.ErrorCodes.BG_E_TOO_MANY_JOBS_PER_MACHINE,
 					"the engine has " + jobs.size() + " jobs; the limit is " + maxJobs);
 		}
-		long owned = jobs.stream().filter(j -> j.owner.equals(owner)).count();
+		long owned = jobs.stream().filter(j -> j.owner().equals(owner)).count();
 		if (owned >= maxJobsPerOwner) {
 			throw new bits.api.TransferException(bits.api.ErrorCodes.BG_E_TOO_MANY_JOBS_PER_USER,
 					owner + " has " + owned + " jobs; the limit is " + maxJobsPerOwner);

@@ -1,6 +1,6 @@
 package bits.engine.jobs;
 
-import bits.engine.store.JobRow;
+import bits.engine.model.JobRecord;
 
 /** What the job table tells the notification dispatcher: implemented in {@code bits.engine.notify}. */
 public interface Notifier {
@@ -8,6 +8,11 @@ public interface Notifier {
 	Notifier NONE = job -> {
 	};
 
-	/** The job changed: its state, progress, flags, or its pending notifications. */
-	void jobChanged(JobRow job);
+	/**
+	 * The job changed: its state, progress, properties, or its pending notifications. Called after the change is
+	 * committed, on the thread that made it: it must not block.
+	 *
+	 * @param job the job as the change left it (final when the change ended it)
+	 */
+	void jobChanged(JobRecord job);
 }

@@ -13,7 +13,7 @@ import org.osgi.service.component.annotations.Reference;
 
 import bits.api.TransferJob;
 import bits.api.TransferManager;
-import bits.engine.store.JournalEntry;
+import bits.engine.model.JournalEntry;
 
 /**
  * The manager for a named owner, for the engine's own clients that act for someone other than a bundle (the REST
@@ -62,7 +62,7 @@ public class OwnerManagers {
 	 */
 	public Listening listen(Consumer<TransferJob> listener) {
 		Bundle engine = context.getBundle();
-		Notifier n = row -> listener.accept(new JobHandle(table, row, engine));
+		Notifier n = job -> listener.accept(table.view(job, engine));
 		table.attachNotifier(n);
 		return () -> table.detachNotifier(n);
 	}

@@ -1,7 +1,6 @@
 package bits.engine.notify;
 
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,8 +24,6 @@ import org.osgi.service.log.LoggerFactory;
 import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
 import bits.api.JobError;
-import bits.api.JobState;
-import bits.api.NotifyFlag;
 import bits.api.TransferCallback;
 import bits.api.TransferJob;
 import bits.engine.config.EngineConfig;
@@ -35,9 +32,10 @@ import bits.engine.handler.Handlers;
 import bits.engine.handler.Handlers.Handler;
 import bits.engine.jobs.JobTable;
 import bits.engine.jobs.LiveCallbacks.Registration;
+import bits.engine.jobs.NotificationPolicy;
 import bits.engine.jobs.Notifier;
-import bits.engine.store.JobRow;
-import bits.engine.store.Notice;
+import bits.engine.model.JobRecord;
+import bits.engine.model.Notice;
 
 /**
  * Delivers notifications (SPEC §3): the outbox's terminal notifications on high-priority threads, coalesced
@@ -60,8 +58,6 @@ public class Dispatcher implements Notifier {
 	}
 
 	private static final long FIRST_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
-	private static final EnumSet<JobState> NO_MODIFICATION = EnumSet.of(JobState.TRANSFERRED, JobState.ERROR,
-			JobState.ACKNOWLEDGED, JobState.CANCELLED);
 
 	/** Where a lane's next notification goes (SPEC N5): the live callback if one is set, else the handler id. */
 	private record Route(Registration live, String handlerId) {
@@ -132,37 +128,34 @@ public class Dispatcher implements Notifier {
 	 * thread, so the table's lock is never held while waiting for a lane (lock order: lane, then table).
 	 */
 	@Override
-	public void jobChanged(JobRow job) {
-		Lane lane = lanes.computeIfAbsent(job.id, id -> new Lane(job));
+	public void jobChanged(JobRecord job) {
+		Lane lane = lanes.computeIfAbsent(job.id(), id -> new Lane(id, job.owner()));
 		lane.modification = true;
 		kickLater(lane);
 	}
 
-	/** What a lane does next, decided under its lock with a snapshot of the job. */
+	/** What a lane does next, decided under its lock with the job's current record, as the notification policy says. */
 	private void kick(Lane lane) {
 		synchronized (lane) {
 			if (lane.busy || !active) {
 				return;
 			}
-			JobRow job = lane.job;
-			record Snapshot(JobState state, Notice notice, boolean modificationWanted, Duration interval, Duration maxRetry,
-					String handlerId) {
-			}
-			Snapshot s = table.read(job, j -> new Snapshot(j.state, j.notices.isEmpty() ? null : j.notices.get(0),
-					j.notifyFlags.contains(NotifyFlag.JOB_MODIFICATION) && !j.notifyFlags.contains(NotifyFlag.DISABLE)
-							&& !NO_MODIFICATION.contains(j.state),
-					j.minimumNotificationInterval, j.minimumRetryDelay, j.handlerId));
-			if (s.state().isFinal()) {
-				lanes.remove(job.id);
+			Optional<JobRecord> current = table.job(lane.job);
+			if (current.isEmpty()) { // final: nothing more to notify
+				lanes.remove(lane.job);
 				return;
 			}
-			Optional<Registration> live = table.callbacks().get(job.id);
-			if (live.isEmpty() && s.handlerId() == null) {
+			JobRecord s = current.get();
+			Optional<Registration> live = table.callbacks().get(lane.job);
+			String handlerId = s.settings().handlerId();
+			if (live.isEmpty() && handlerId == null) {
 				return; // waits for a registrant (SPEC N7)
 			}
-			Route route = new Route(live.orElse(null), s.handlerId());
+			Route route = new Route(live.orElse(null), handlerId);
+			Notice notice = NotificationPolicy.next(s);
+			Duration maxRetry = s.settings().minimumRetryDelay();
 			long now = System.nanoTime();
-			if (s.notice() != null) {
+			if (notice != null) {
 				if (now < lane.retryAtNanos) {
 					wakeUp(lane, lane.retryAtNanos - now);
 					return;
@@ -170,14 +163,13 @@ public class Dispatcher implements Notifier {
 				if (!start(lane)) {
 					return;
 				}
-				Notice notice = s.notice();
-				high.execute(() -> deliver(lane, route, notice, s.maxRetry()));
+				high.execute(() -> deliver(lane, route, notice, maxRetry));
 			} else if (lane.modification) {
-				if (!s.modificationWanted()) {
+				if (!NotificationPolicy.modificationWanted(s)) {
 					lane.modification = false;
 					return;
 				}
-				long due = lane.lastModificationNanos + s.interval().toNanos();
+				long due = lane.lastModificationNanos + s.settings().minimumNotificationInterval().toNanos();
 				if (now < due) {
 					wakeUp(lane, due - now);
 					return;
@@ -194,11 +186,11 @@ public class Dispatcher implements Notifier {
 
 	/** Takes one of the owner's slots for a call of this lane; without one, the lane waits for a release. */
 	private boolean start(Lane lane) {
-		if (!slots.tryAcquire(lane.job.owner, lane)) {
+		if (!slots.tryAcquire(lane.owner, lane)) {
 			return false;
 		}
 		lane.busy = true;
-		calls.put(lane, new Call(lane.job.owner));
+		calls.put(lane, new Call(lane.owner));
 		return true;
 	}
 
@@ -229,10 +221,10 @@ public class Dispatcher implements Notifier {
 				call.abandoned = true;
 				again = slots.abandon(call.owner);
 			}
-			JobRow job = e.getKey().job;
+			java.util.UUID job = e.getKey().job;
 			long ms = TimeUnit.NANOSECONDS.toMillis(now - call.startNanos);
 			log.warn("job {} (owner {}): a callback has not returned after {} ms; its slot is released; {} callback threads are stuck",
-					job.id, call.owner, ms, slots.stuck());
+					job, call.owner, ms, slots.stuck());
 			table.notificationError(job, new JobError(ErrorContext.QUEUE_MANAGER_NOTIFICATION, ErrorCodes.E_TIMEOUT,
 					"a callback has not returned after " + ms + " ms; " + slots.stuck() + " callback threads are stuck", -1));
 			again.forEach(this::kickLater);
@@ -268,16 +260,17 @@ public class Dispatcher implements Notifier {
 	}
 
 	private void deliver(Lane lane, Route route, Notice notice, Duration maxRetry) {
-		JobRow job = lane.job;
+		java.util.UUID job = lane.job;
 		boolean acknowledged = false;
 		boolean skipped = false;
 		Callee callee = null;
 		try {
-			if (!table.read(job, j -> j.notices.contains(notice)) || (callee = callee(job, route, true)) == null) {
+			Optional<JobRecord> current = table.job(job).filter(j -> j.notices().contains(notice));
+			if (current.isEmpty() || (callee = callee(current.get(), route, true)) == null) {
 				skipped = true; // the job left that state, or the callback became invalid meanwhile: no retry counts
 				return;
 			}
-			TransferJob view = table.view(job, callee.bundle());
+			TransferJob view = table.view(current.get(), callee.bundle());
 			TransferCallback callback = callee.callback();
 			switch (notice.kind()) {
 			case JOB_TRANSFERRED -> callback.jobTransferred(view);
@@ -289,10 +282,10 @@ public class Dispatcher implements Notifier {
 			table.acknowledge(job, notice);
 			table.notificationError(job, null);
 		} catch (HandlerException e) { // SPEC H6: on the job, in the log, retried like a callback that threw
-			log.warn("job {}: the {} notification waits: {}", job.id, notice.kind(), e.getMessage());
+			log.warn("job {}: the {} notification waits: {}", job, notice.kind(), e.getMessage());
 			table.notificationError(job, new JobError(ErrorContext.QUEUE_MANAGER_NOTIFICATION, e.code(), e.getMessage(), -1));
 		} catch (Throwable t) {
-			log.warn("job {}: the {} callback failed; it is called again later: {}", job.id, notice.kind(), t.toString());
+			log.warn("job {}: the {} callback failed; it is called again later: {}", job, notice.kind(), t.toString());
 			table.notificationError(job, new JobError(ErrorContext.QUEUE_MANAGER_NOTIFICATION, ErrorCodes.E_INVALIDARG,
 					"the " + notice.kind() + " callback threw " + t, notice.file()));
 		} finally {
@@ -303,7 +296,7 @@ public class Dispatcher implements Notifier {
 				if (acknowledged) {
 					lane.attempts = 0;
 					lane.retryAtNanos = 0;
-				} else if (!skipped && table.read(job, j -> j.notices.contains(notice))) {
+				} else if (!skipped && table.job(job).filter(j -> j.notices().contains(notice)).isPresent()) {
 					long backoff = Math.min(FIRST_RETRY_NANOS << Math.min(lane.attempts, 20), maxRetry.toNanos());
 					lane.attempts++;
 					lane.retryAtNanos = System.nanoTime() + backoff;
@@ -317,12 +310,13 @@ public class Dispatcher implements Notifier {
 	private void deliverModification(Lane lane, Route route) {
 		Callee callee = null;
 		try {
-			callee = callee(lane.job, route, false);
+			Optional<JobRecord> current = table.job(lane.job);
+			callee = current.isEmpty() ? null : callee(current.get(), route, false);
 			if (callee != null) {
-				callee.callback().jobModification(table.view(lane.job, callee.bundle()));
+				callee.callback().jobModification(table.view(current.get(), callee.bundle()));
 			}
 		} catch (Throwable t) {
-			log.debug("job {}: the modification callback failed (not redelivered): {}", lane.job.id, t.toString());
+			log.debug("job {}: the modification callback failed (not redelivered): {}", lane.job, t.toString());
 		} finally {
 			if (callee != null) {
 				callee.done().run();
@@ -337,22 +331,22 @@ public class Dispatcher implements Notifier {
 	 *        modification, being lossy, it drops this one notification
 	 * @return whom to call now, or {@code null} if the route is no longer valid (a new live callback, a stopped bundle)
 	 */
-	private Callee callee(JobRow job, Route route, boolean terminal) throws HandlerException {
+	private Callee callee(JobRecord job, Route route, boolean terminal) throws HandlerException {
 		if (route.live() != null) {
 			return valid(job, route.live()) ? new Callee(route.live().callback(), route.live().bundle(), () -> {
 			}) : null;
 		}
-		if (table.callbacks().get(job.id).isPresent() || !route.handlerId().equals(table.read(job, j -> j.handlerId))) {
+		if (table.callbacks().get(job.id()).isPresent() || !route.handlerId().equals(job.settings().handlerId())) {
 			return null; // a live callback was set, or the id changed, since the route was chosen
 		}
-		Optional<Handler> handler = terminal ? Optional.of(handlers.obtain(route.handlerId(), job.owner))
-				: handlers.obtainQuietly(route.handlerId(), job.owner);
+		Optional<Handler> handler = terminal ? Optional.of(handlers.obtain(route.handlerId(), job.owner()))
+				: handlers.obtainQuietly(route.handlerId(), job.owner());
 		return handler.map(h -> new Callee(h.callback(), h.bundle(), () -> handlers.done(h))).orElse(null);
 	}
 
 	/** The engine never calls an object whose bundle is gone, nor one that was replaced (SPEC N3, N4). */
-	private boolean valid(JobRow job, Registration registration) {
-		Optional<Registration> current = table.callbacks().get(job.id);
+	private boolean valid(JobRecord job, Registration registration) {
+		Optional<Registration> current = table.callbacks().get(job.id());
 		if (current.isEmpty() || current.get().serial() != registration.serial()) {
 			return false;
 		}

@@ -16,7 +16,7 @@ import bits.api.JobProgress;
 import bits.api.JobState;
 import bits.engine.jobs.JobTable;
 import bits.engine.jobs.Notifier;
-import bits.engine.store.JobRow;
+import bits.engine.model.JobRecord;
 
 /**
  * Posts job changes as OSGi events, for whoever prefers EventAdmin to callbacks: {@code bits/job/<STATE>} when a
@@ -48,19 +48,17 @@ public class JobEvents implements Notifier {
 	}
 
 	@Override
-	public void jobChanged(JobRow job) {
+	public void jobChanged(JobRecord job) {
 		Map<String, Object> p = new HashMap<>();
-		JobState state = table.read(job, j -> {
-			JobProgress progress = j.progress();
-			p.put("job.id", j.id.toString());
-			p.put("job.owner", j.owner);
-			p.put("job.name", j.displayName);
-			p.put("job.state", j.state.name());
-			p.put("bytes.transferred", progress.bytesTransferred());
-			p.put("bytes.total", progress.bytesTotal());
-			return j.state;
-		});
-		JobState before = state.isFinal() ? states.remove(job.id) : states.put(job.id, state);
+		JobProgress progress = table.progress(job);
+		JobState state = job.state();
+		p.put("job.id", job.id().toString());
+		p.put("job.owner", job.owner());
+		p.put("job.name", job.settings().displayName());
+		p.put("job.state", state.name());
+		p.put("bytes.transferred", progress.bytesTransferred());
+		p.put("bytes.total", progress.bytesTotal());
+		JobState before = state.isFinal() ? states.remove(job.id()) : states.put(job.id(), state);
 		events.postEvent(new Event(TOPIC + (state == before ? "MODIFIED" : state.name()), p));
 	}
 }

@@ -2,11 +2,12 @@ package bits.engine.notify;
 
 import java.util.concurrent.ScheduledFuture;
 
-import bits.engine.store.JobRow;
+import java.util.UUID;
 
 /** The notification state of one job: at most one callback in flight, retries, and the coalesced modification. */
 final class Lane {
-	final JobRow job;
+	final UUID job;
+	final String owner;
 	/** A callback of this job is running: never two at once, never re-entered (SPEC N9). */
 	boolean busy;
 	/** A modification happened since the last modification notification (SPEC N11). */
@@ -17,7 +18,8 @@ final class Lane {
 	long retryAtNanos;
 	ScheduledFuture<?> wakeup;
 
-	Lane(JobRow job) {
+	Lane(UUID job, String owner) {
 		this.job = job;
+		this.owner = owner;
 	}
 }

@@ -35,7 +35,7 @@ import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.api.TransferManager;
 import bits.engine.jobs.OwnerManagers;
-import bits.engine.store.JournalEntry;
+import bits.engine.model.JournalEntry;
 
 /**
  * The event stream (SPEC S1, S3): Server-Sent Events at {@value #PATH} of one job ({@code ?job=ID}) or of all the

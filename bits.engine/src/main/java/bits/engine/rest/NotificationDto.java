@@ -1,6 +1,6 @@
 package bits.engine.rest;
 
-import bits.engine.store.JournalEntry;
+import bits.engine.model.JournalEntry;
 
 /** A terminal event as the event stream sends it; {@code id} is also the SSE event id a client resumes from. */
 record NotificationDto(long id, String job, String owner, String kind, int file, String time) {

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -15,8 +16,7 @@ import bits.api.ErrorContext;
 import bits.engine.files.TemporaryFiles;
 import bits.engine.files.UnsafeFileException;
 import bits.engine.jobs.JobTransitions;
-import bits.engine.store.FileRow;
-import bits.engine.store.JobRow;
+import bits.engine.model.FileRecord;
 
 /**
  * The temporary file of one file being transferred. Data is written at the current position; every
@@ -32,8 +32,11 @@ final class DataSink implements AutoCloseable {
 	static final long CHECKPOINT_NANOS = 1_000_000_000L;
 
 	private final JobTransitions transitions;
-	private final JobRow job;
-	private final FileRow file;
+	private final UUID job;
+	/** The file as its transfer began; what changes since is read from the transitions. */
+	private final FileRecord file;
+	/** The identity of the temporary file the engine created. */
+	private final String key;
 	private final Throttle throttle;
 	private final JobRun run;
 	private final FileChannel channel;
@@ -50,21 +53,22 @@ final class DataSink implements AutoCloseable {
 	private long activityMark;
 	private long limit = -1;
 
-	DataSink(JobTransitions transitions, JobRow job, FileRow file, Throttle throttle, JobRun run, Executor syncer) throws TransferFailure {
+	DataSink(JobTransitions transitions, UUID job, FileRecord file, Throttle throttle, JobRun run, Executor syncer) throws TransferFailure {
 		this.syncer = syncer;
 		this.transitions = transitions;
 		this.job = job;
 		this.file = file;
 		this.throttle = throttle;
 		this.run = run;
-		String key = transitions.read(job, j -> file.temporaryKey);
+		String known = file.temporaryKey();
 		try {
 			// created new and exclusive (0600), or reopened only if it is still the file the engine created
-			TemporaryFiles.Opened opened = TemporaryFiles.open(file.temporary, key);
+			TemporaryFiles.Opened opened = TemporaryFiles.open(file.temporary(), known);
 			channel = opened.channel();
-			if (opened.key() != null && !opened.key().equals(key)) {
-				transitions.temporaryCreated(job, file, opened.key());
+			if (opened.key() != null && !opened.key().equals(known)) {
+				transitions.temporaryCreated(job, file.index(), opened.key());
 			}
+			key = opened.key() != null ? opened.key() : known;
 		} catch (IOException e) {
 			throw local(e);
 		}
@@ -78,7 +82,7 @@ final class DataSink implements AutoCloseable {
 	/** @return the bytes of the temporary file that the store knows to be durable */
 	long durableLength() throws TransferFailure {
 		try {
-			return Math.min(transitions.read(job, j -> file.bytesTransferred), channel.size());
+			return Math.min(transitions.file(job, file.index()).bytesTransferred(), channel.size());
 		} catch (IOException e) {
 			throw local(e);
 		}
@@ -86,7 +90,7 @@ final class DataSink implements AutoCloseable {
 
 	/** Records the size the server gave in a response the transfer cannot use. */
 	void sizeKnown(long total) {
-		transitions.sizeKnown(job, file, total);
+		transitions.sizeKnown(job, file.index(), total);
 	}
 
 	/** Positions the file at {@code offset}, dropping anything after it: unrecorded data, or all of it for 0. */
@@ -98,17 +102,17 @@ final class DataSink implements AutoCloseable {
 		} catch (IOException e) {
 			throw local(e);
 		}
-		if (offset == 0 && transitions.read(job, j -> file.bytesTransferred) > 0) {
-			transitions.restartFile(job, file);
+		if (offset == 0 && transitions.file(job, file.index()).bytesTransferred() > 0) {
+			transitions.restartFile(job, file.index());
 		}
 		this.position = offset;
 		this.checkpointed = offset;
 		this.synced = offset;
 		this.total = total;
 		this.validator = validator;
-		file.liveBytes = offset;
+		transitions.received(job, file.index(), offset);
 		if (total >= 0) {
-			transitions.sizeAnnounced(job, file, total);
+			transitions.sizeAnnounced(job, file.index(), total);
 		}
 		lastActivity = System.nanoTime();
 		activityMark = offset;
@@ -142,7 +146,7 @@ final class DataSink implements AutoCloseable {
 		} catch (IOException e) {
 			throw local(e);
 		}
-		file.liveBytes = position;
+		transitions.received(job, file.index(), position);
 		long now = System.nanoTime();
 		// a trickle (a slow-loris server) is no activity: under ACTIVITY_BYTES per read timeout counts as a stall
 		if (position - activityMark >= ACTIVITY_BYTES) {
@@ -170,7 +174,7 @@ final class DataSink implements AutoCloseable {
 	void finish(GroupCommit group) throws TransferFailure {
 		if (position < CHECKPOINT_BYTES) {
 			awaitSync();
-			group.add(file, position, validator);
+			group.add(new GroupCommit.Whole(file.index(), file.temporary(), key), position, validator);
 		} else {
 			checkpoint(true);
 		}
@@ -184,7 +188,7 @@ final class DataSink implements AutoCloseable {
 		} catch (IOException e) {
 			throw local(e);
 		}
-		transitions.checkpoint(job, file, position, completed ? position : total, validator, completed);
+		transitions.checkpoint(job, file.index(), position, completed ? position : total, validator, completed);
 		checkpointed = position;
 		synced = position;
 		checkpointedAt = System.nanoTime();
@@ -196,7 +200,7 @@ final class DataSink implements AutoCloseable {
 		} catch (IOException e) {
 			throw new CompletionException(local(e));
 		}
-		transitions.checkpoint(job, file, at, total, validator, false);
+		transitions.checkpoint(job, file.index(), at, total, validator, false);
 		synced = at;
 		return at;
 	}

@@ -3,6 +3,7 @@ package bits.engine.transfer;
 import java.net.http.HttpResponse.BodyHandler;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
@@ -13,7 +14,6 @@ import java.net.http.HttpResponse.ResponseInfo;
 import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
 import bits.engine.jobs.JobTransitions;
-import bits.engine.store.JobRow;
 
 /**
  * One request/response of a file's download: decides from the status and headers what the response means
@@ -22,7 +22,7 @@ import bits.engine.store.JobRow;
 final class Exchange implements BodyHandler<Void> {
 	private final DataSink sink;
 	private final JobTransitions transitions;
-	private final JobRow job;
+	private final UUID job;
 	private final long offset;
 	private final String storedValidator;
 	private final long storedTotal;
@@ -35,7 +35,7 @@ final class Exchange implements BodyHandler<Void> {
 	private volatile Throwable aborted;
 
 	/** @param sizeLimit the most bytes this file may have under the job's maximum download size, or -1 */
-	Exchange(DataSink sink, JobTransitions transitions, JobRow job, long offset, String storedValidator, long storedTotal, boolean background,
+	Exchange(DataSink sink, JobTransitions transitions, UUID job, long offset, String storedValidator, long storedTotal, boolean background,
 			long sizeLimit) {
 		this.storedTotal = storedTotal;
 		this.sink = sink;

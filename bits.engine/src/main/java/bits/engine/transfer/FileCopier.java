@@ -11,14 +11,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import java.util.UUID;
 
 import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
 import bits.engine.files.FileRoots;
 import bits.engine.files.UnsafeFileException;
 import bits.engine.jobs.JobTransitions;
-import bits.engine.store.FileRow;
-import bits.engine.store.JobRow;
+import bits.engine.model.FileRecord;
 
 /**
  * Copies a {@code file:} source (inside a configured root) into the temporary file, resumable like a download; the
@@ -34,8 +34,8 @@ final class FileCopier {
 		this.roots = roots;
 	}
 
-	void copy(JobRow job, FileRow file, DataSink sink, GroupCommit group) throws TransferFailure, Stopped, InterruptedException {
-		Path named = Path.of(Transports.withoutFragment(file.remote));
+	void copy(UUID job, FileRecord file, DataSink sink, GroupCommit group) throws TransferFailure, Stopped, InterruptedException {
+		Path named = Path.of(Transports.withoutFragment(file.remote()));
 		Path source;
 		BasicFileAttributes attributes;
 		try {
@@ -52,13 +52,13 @@ final class FileCopier {
 		long size = attributes.size();
 		String validator = size + "@" + attributes.lastModifiedTime().toMillis();
 		long offset = sink.durableLength();
-		if (offset > 0 && !validator.equals(transitions.read(job, j -> file.validator))) {
+		if (offset > 0 && !validator.equals(transitions.file(job, file.index()).validator())) {
 			offset = 0;
 		}
 		sink.startAt(offset, size, validator);
 		transitions.transferring(job);
 		ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-		sink.limit(transitions.read(job, j -> RequestSettings.of(j, file).sizeLimit()));
+		sink.limit(RequestSettings.of(transitions.job(job).orElseThrow(Stopped::new), file.index()).sizeLimit());
 		try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
 			in.position(offset);
 			while (in.read(buffer) >= 0) {

@@ -2,16 +2,16 @@ package bits.engine.transfer;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 import bits.engine.files.TemporaryFiles;
 import bits.engine.jobs.JobTransitions;
-import bits.engine.store.FileRow;
-import bits.engine.store.JobRow;
 
 /**
  * Durability for small files, in groups: a job of many small files would otherwise pay two syncs per file (its data,
@@ -23,20 +23,24 @@ final class GroupCommit {
 	private static final int PARALLEL_SYNCS = 8;
 
 	private final JobTransitions transitions;
-	private final JobRow job;
+	private final UUID job;
 	private final Executor syncer;
-	private final List<FileRow> pending = new ArrayList<>();
+	private final List<Whole> pending = new ArrayList<>();
+
+	/** A small file whole in its temporary file, which the engine created with that identity. */
+	record Whole(int index, Path temporary, String key) {
+	}
 	private long bytes;
 	private long since = System.nanoTime();
 
-	GroupCommit(JobTransitions transitions, JobRow job, Executor syncer) {
+	GroupCommit(JobTransitions transitions, UUID job, Executor syncer) {
 		this.transitions = transitions;
 		this.job = job;
 		this.syncer = syncer;
 	}
 
-	void add(FileRow file, long size, String validator) throws TransferFailure {
-		transitions.completedUnsynced(job, file, size, validator);
+	void add(Whole file, long size, String validator) throws TransferFailure {
+		transitions.completedUnsynced(job, file.index(), size, validator);
 		pending.add(file);
 		bytes += size;
 		if (bytes >= DataSink.CHECKPOINT_BYTES || System.nanoTime() - since >= DataSink.CHECKPOINT_NANOS) {
@@ -47,7 +51,7 @@ final class GroupCommit {
 	/** Syncs and records every pending file. */
 	void commit() throws TransferFailure {
 		if (!pending.isEmpty()) {
-			List<List<FileRow>> slices = new ArrayList<>();
+			List<List<Whole>> slices = new ArrayList<>();
 			for (int i = 0; i < PARALLEL_SYNCS; i++) {
 				slices.add(new ArrayList<>());
 			}
@@ -55,23 +59,23 @@ final class GroupCommit {
 				slices.get(i % PARALLEL_SYNCS).add(pending.get(i));
 			}
 			List<CompletableFuture<Void>> syncs = new ArrayList<>();
-			for (List<FileRow> slice : slices) {
+			for (List<Whole> slice : slices) {
 				if (!slice.isEmpty()) {
 					syncs.add(CompletableFuture.runAsync(() -> slice.forEach(GroupCommit::sync), syncer));
 				}
 			}
 			try {
 				CompletableFuture.allOf(syncs.toArray(new CompletableFuture[0])).join();
-				transitions.groupCompleted(job, new ArrayList<>(pending));
+				transitions.groupCompleted(job, indexes());
 			} catch (CompletionException e) {
-				transitions.uncompleted(job, pending);
+				transitions.uncompleted(job, indexes());
 				pending.clear();
 				if (e.getCause() instanceof UncheckedFailure u) {
 					throw u.failure;
 				}
 				throw e;
 			} catch (RuntimeException e) {
-				transitions.uncompleted(job, pending);
+				transitions.uncompleted(job, indexes());
 				pending.clear();
 				throw e;
 			}
@@ -81,8 +85,12 @@ final class GroupCommit {
 		since = System.nanoTime();
 	}
 
-	private static void sync(FileRow f) {
-		try (FileChannel c = TemporaryFiles.openForReading(f.temporary, f.temporaryKey)) { // fsync needs no write access
+	private List<Integer> indexes() {
+		return pending.stream().map(Whole::index).toList();
+	}
+
+	private static void sync(Whole f) {
+		try (FileChannel c = TemporaryFiles.openForReading(f.temporary(), f.key())) { // fsync needs no write access
 			c.force(false);
 		} catch (IOException e) {
 			throw new UncheckedFailure(DataSink.local(e));

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +27,7 @@ import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
 import bits.api.RedirectPolicy;
 import bits.engine.jobs.JobTransitions;
-import bits.engine.store.FileRow;
-import bits.engine.store.JobRow;
+import bits.engine.model.FileRecord;
 
 /**
  * Downloads one file over HTTP(S) into its temporary file, resuming with {@code Range} guarded by {@code If-Range}
@@ -49,22 +49,23 @@ final class HttpDownloader {
 		this.maxRedirects = maxRedirects;
 	}
 
-	void download(JobRow job, FileRow file, JobRun run, DataSink sink) throws TransferFailure, Stopped, InterruptedException {
-		RequestSettings settings = transitions.read(job, j -> RequestSettings.of(j, file));
+	void download(UUID job, FileRecord file, JobRun run, DataSink sink) throws TransferFailure, Stopped, InterruptedException {
+		RequestSettings settings = RequestSettings.of(transitions.job(job).orElseThrow(Stopped::new), file.index());
 		sink.limit(settings.sizeLimit());
 		long offset = sink.durableLength();
-		String storedValidator = offset == 0 ? null : transitions.read(job, j -> file.validator);
-		long storedTotal = transitions.read(job, j -> file.bytesTotal);
+		FileRecord now = transitions.file(job, file.index());
+		String storedValidator = offset == 0 ? null : now.validator();
+		long storedTotal = now.bytesTotal();
 		if (storedValidator == null) {
 			// without a validator nothing tells whether the remote content is still the version of the bytes kept: a
 			// resume could join two versions, so the file starts again from byte 0 (J6)
 			offset = 0;
 		}
-		URI uri = file.remote;
+		URI uri = file.remote();
 		int redirects = 0;
 		int restarts = 0;
 		while (true) {
-			HttpRequest request = request(uri, offset, storedValidator, settings, file.remote);
+			HttpRequest request = request(uri, offset, storedValidator, settings, file.remote());
 			Exchange exchange = new Exchange(sink, transitions, job, offset, storedValidator, storedTotal, settings.background(),
 					settings.sizeLimit());
 			await(clients.client(settings.proxy()).sendAsync(request, exchange), exchange, sink, run);

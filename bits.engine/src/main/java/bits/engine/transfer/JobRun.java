@@ -1,5 +1,7 @@
 package bits.engine.transfer;
 
+import java.util.UUID;
+
 import org.osgi.service.log.Logger;
 
 import bits.api.ErrorCodes;
@@ -7,8 +9,7 @@ import bits.api.ErrorContext;
 import bits.api.JobError;
 import bits.api.JobPriority;
 import bits.engine.jobs.JobTransitions;
-import bits.engine.store.FileRow;
-import bits.engine.store.JobRow;
+import bits.engine.model.FileRecord;
 
 /** One turn of a job on the wire: its files in order until done, failed, or stopped by the scheduler. */
 final class JobRun implements Runnable {
@@ -20,7 +21,8 @@ final class JobRun implements Runnable {
 		YIELD
 	}
 
-	final JobRow job;
+	/** The job's id: a run reports by it, and reads the job's current record through the transitions. */
+	final UUID job;
 	final JobPriority priority;
 	final long startedNanos = System.nanoTime();
 	private final Transports transports;
@@ -30,7 +32,7 @@ final class JobRun implements Runnable {
 	private volatile Stop stop;
 	private final GroupCommit group;
 
-	JobRun(JobRow job, JobPriority priority, Transports transports, JobTransitions transitions, Scheduler scheduler, Logger log) {
+	JobRun(UUID job, JobPriority priority, Transports transports, JobTransitions transitions, Scheduler scheduler, Logger log) {
 		this.job = job;
 		this.priority = priority;
 		this.transports = transports;
@@ -59,7 +61,7 @@ final class JobRun implements Runnable {
 		try {
 			group.commit();
 		} catch (TransferFailure | RuntimeException e) {
-			log.warn("job {}: completed files could not be synced; they will be fetched again: {}", job.id, e.getMessage());
+			log.warn("job {}: completed files could not be synced; they will be fetched again: {}", job, e.getMessage());
 		}
 	}
 
@@ -68,7 +70,7 @@ final class JobRun implements Runnable {
 		try {
 			turn();
 		} catch (RuntimeException e) {
-			log.error("job {}: recording the outcome of its transfer failed", job.id, e);
+			log.error("job {}: recording the outcome of its transfer failed", job, e);
 		} finally {
 			// whatever failed above, even the store, the job is never left CONNECTING or TRANSFERRING with nothing
 			// running it: it becomes a transient error and is retried
@@ -86,12 +88,12 @@ final class JobRun implements Runnable {
 			if (!transitions.begin(job)) {
 				return;
 			}
-			FileRow file;
+			FileRecord file;
 			while ((file = transitions.nextFile(job)) != null) {
 				if (stopRequested() || !transitions.isRunning(job)) {
 					throw new Stopped();
 				}
-				index = file.index;
+				index = file.index();
 				transports.transfer(job, file, this);
 			}
 			group.commit(); // every file durable before TRANSFERRED
@@ -102,16 +104,16 @@ final class JobRun implements Runnable {
 				transitions.yielded(job);
 			}
 		} catch (TransferFailure f) {
-			if (f.context != bits.api.ErrorContext.LOCAL_FILE) {
+			if (f.context != ErrorContext.LOCAL_FILE) {
 				commitQuietly();
 			}
-			log.debug("job {} file {}: {}", job.id, index, f.getMessage());
+			log.debug("job {} file {}: {}", job, index, f.getMessage());
 			transitions.failed(job, f.toJobError(index), f.transientFailure, f.retryAfter);
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 			transitions.yielded(job);
 		} catch (RuntimeException e) {
-			log.error("job {}: transfer failed unexpectedly", job.id, e);
+			log.error("job {}: transfer failed unexpectedly", job, e);
 			transitions.failed(job, new JobError(ErrorContext.GENERAL_QUEUE_MANAGER, ErrorCodes.E_CONNECTION_ERROR,
 					"internal error: " + e, index), true, null);
 		}

@@ -1,34 +1,33 @@
 package bits.engine.transfer;
 
-import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import bits.api.AuthTarget;
 import bits.api.Credentials;
 import bits.api.ProxySettings;
 import bits.api.RedirectPolicy;
-import bits.engine.store.FileRow;
-import bits.engine.store.JobRow;
+import bits.engine.model.FileRecord;
+import bits.engine.model.JobRecord;
+import bits.engine.model.JobSettings;
 
-/** A snapshot of the job properties a request needs, taken under the table's lock. */
+/** The job properties a request needs, from one record of the job. */
 record RequestSettings(Map<String, String> headers, Map<AuthTarget, Credentials> credentials, ProxySettings proxy,
 		RedirectPolicy redirectPolicy, boolean background, long sizeLimit, boolean plainHttpAuthentication) {
 
-	static RequestSettings of(JobRow j, FileRow file) {
+	/** @param file the index of the file the request is for */
+	static RequestSettings of(JobRecord j, int file) {
+		JobSettings s = j.settings();
 		long limit = -1;
-		if (j.maxDownloadSize > 0) {
+		if (s.maxDownloadSize() > 0) {
 			long others = 0;
-			for (FileRow f : j.files) {
-				if (f != file && f.bytesTotal > 0) {
-					others += f.bytesTotal;
+			for (FileRecord f : j.files()) {
+				if (f.index() != file && f.bytesTotal() > 0) {
+					others += f.bytesTotal();
 				}
 			}
-			limit = Math.max(0, j.maxDownloadSize - others);
+			limit = Math.max(0, s.maxDownloadSize() - others);
 		}
-		Map<AuthTarget, Credentials> creds = new EnumMap<>(AuthTarget.class);
-		creds.putAll(j.credentials);
-		return new RequestSettings(new LinkedHashMap<>(j.customHeaders), creds, j.proxySettings, j.redirectPolicy,
-				j.priority.isBackground(), limit, j.plainHttpAuthentication);
+		return new RequestSettings(s.customHeaders(), s.credentials(), s.proxySettings(), s.redirectPolicy(), s.priority().isBackground(),
+				limit, s.plainHttpAuthentication());
 	}
 }

@@ -30,7 +30,7 @@ import bits.engine.files.FileRoots;
 import bits.engine.jobs.JobTable;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.jobs.TransferControl;
-import bits.engine.store.JobRow;
+import bits.engine.model.JobRecord;
 
 /**
  * Decides which jobs are on the wire, like BITS: every FOREGROUND job at once (up to a limit); background jobs by
@@ -154,19 +154,14 @@ public class Scheduler implements TransferControl {
 	}
 
 	synchronized void finished(JobRun run) {
-		running.remove(run.job.id);
-		lastTurn.put(run.job.id, System.nanoTime());
+		running.remove(run.job);
+		lastTurn.put(run.job, System.nanoTime());
 		dirty = true;
 		notifyAll();
 	}
 
 	private void plan() {
-		long housekeeping = System.nanoTime();
 		while (true) {
-			if (System.nanoTime() - housekeeping > TimeUnit.HOURS.toNanos(1)) {
-				housekeeping = System.nanoTime();
-				table.cancelInactive();
-			}
 			Instant nextRetry;
 			synchronized (this) {
 				if (!active) {
@@ -197,14 +192,13 @@ public class Scheduler implements TransferControl {
 		}
 	}
 
-	private synchronized void schedule(List<JobRow> queued) {
-		Map<JobRow, JobPriority> priority = new HashMap<>(); // read once: the comparator must not take the table's lock
-		queued.forEach(job -> priority.put(job, transitions.read(job, j -> j.priority)));
-		List<JobRow> background = new ArrayList<>();
+	/** @param queued the queued jobs as they were a moment ago: a job changed since is checked again when it begins */
+	private synchronized void schedule(List<JobRecord> queued) {
+		List<JobRecord> background = new ArrayList<>();
 		long foreground = running.values().stream().filter(r -> !r.priority.isBackground()).count();
-		for (JobRow job : queued) {
-			JobPriority p = priority.get(job);
-			if (running.containsKey(job.id)) {
+		for (JobRecord job : queued) {
+			JobPriority p = job.settings().priority();
+			if (running.containsKey(job.id())) {
 				continue;
 			}
 			if (!p.isBackground()) {
@@ -217,12 +211,12 @@ public class Scheduler implements TransferControl {
 			}
 		}
 		// waiting background jobs: best priority first, then the one that waited longest
-		background.sort(Comparator.comparing((JobRow j) -> priority.get(j))
-				.thenComparing(j -> lastTurn.getOrDefault(j.id, Long.MIN_VALUE)));
+		background.sort(Comparator.comparing((JobRecord j) -> j.settings().priority())
+				.thenComparing(j -> lastTurn.getOrDefault(j.id(), Long.MIN_VALUE)));
 		List<JobRun> onWire = running.values().stream().filter(r -> r.priority.isBackground()).toList();
 		int free = backgroundSlots - onWire.size();
-		for (JobRow job : background) {
-			JobPriority p = priority.get(job);
+		for (JobRecord job : background) {
+			JobPriority p = job.settings().priority();
 			if (free > 0) {
 				start(job, p);
 				free--;
@@ -240,9 +234,9 @@ public class Scheduler implements TransferControl {
 		}
 	}
 
-	private void start(JobRow job, JobPriority priority) {
-		JobRun run = new JobRun(job, priority, transports, transitions, this, log);
-		running.put(job.id, run);
+	private void start(JobRecord job, JobPriority priority) {
+		JobRun run = new JobRun(job.id(), priority, transports, transitions, this, log);
+		running.put(job.id(), run);
 		workers.execute(run);
 	}
 

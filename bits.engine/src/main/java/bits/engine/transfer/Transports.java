@@ -1,10 +1,10 @@
 package bits.engine.transfer;
 
+import java.util.UUID;
 import java.util.concurrent.Executor;
 
 import bits.engine.jobs.JobTransitions;
-import bits.engine.store.FileRow;
-import bits.engine.store.JobRow;
+import bits.engine.model.FileRecord;
 
 /** Picks the transport for a file's scheme and gives it the file's temporary file. */
 final class Transports {
@@ -33,14 +33,14 @@ final class Transports {
 		return java.net.URI.create(s.substring(0, s.length() - fragment.length() - 1));
 	}
 
-	GroupCommit groupCommit(JobRow job) {
+	GroupCommit groupCommit(UUID job) {
 		return new GroupCommit(transitions, job, syncer);
 	}
 
-	void transfer(JobRow job, FileRow file, JobRun run) throws TransferFailure, Stopped, InterruptedException {
+	void transfer(UUID job, FileRecord file, JobRun run) throws TransferFailure, Stopped, InterruptedException {
 		Throttle throttle = run.priority.isBackground() ? background : Throttle.UNLIMITED;
 		try (DataSink sink = new DataSink(transitions, job, file, throttle, run, syncer)) {
-			if (file.remote.getScheme().equals("file")) {
+			if (file.remote().getScheme().equals("file")) {
 				files.copy(job, file, sink, run.group());
 			} else {
 				http.download(job, file, run, sink);

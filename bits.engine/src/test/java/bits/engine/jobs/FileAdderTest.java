@@ -22,18 +22,29 @@ import bits.api.FileSpec;
 import bits.api.JobType;
 import bits.api.TransferException;
 import bits.api.TransferJob;
-import bits.engine.store.JobRow;
+import bits.engine.model.JobRecord;
+import bits.engine.model.JobSettings;
 
 /** Files are checked, all of them, before any is added (SPEC §5, J3). */
 class FileAdderTest {
-	private final JobRow a = new JobRow(UUID.randomUUID(), "a", JobType.DOWNLOAD, "a", Instant.now());
-	private final JobRow b = new JobRow(UUID.randomUUID(), "b", JobType.DOWNLOAD, "b", Instant.now());
+	private JobRecord a = job("a");
+	private final JobRecord b = job("b");
+
+	private static JobRecord job(String owner) {
+		return JobRecord.created(UUID.randomUUID(), owner, JobType.DOWNLOAD,
+				JobSettings.defaults(owner, TransferJob.DEFAULT_MINIMUM_RETRY_DELAY, TransferJob.DEFAULT_NO_PROGRESS_TIMEOUT), Instant.now());
+	}
+
+	/** Adds the files to job a, as the job table does with what the adder accepted. */
+	private void addToA(List<bits.engine.model.FileRecord> files) {
+		a = a.with(x -> x.addFiles(files));
+	}
 
 	private static FileSpec spec(String name) {
 		return new FileSpec(URI.create("https://example.invalid/" + name), Path.of("/tmp/bits-test", name));
 	}
 
-	private static FileAdder adder(List<JobRow> jobs, Path... roots) {
+	private static FileAdder adder(List<JobRecord> jobs, Path... roots) {
 		Limits d = Limits.defaults();
 		return new FileAdder(new Limits(d.maxJobs(), d.maxJobsPerOwner(), 3, d.inactivity(), d.defaultRetryDelay(),
 				TransferJob.DEFAULT_NO_PROGRESS_TIMEOUT, List.of(roots), d.eventRetention()), jobs);
@@ -41,7 +52,7 @@ class FileAdderTest {
 
 	@Test
 	void aDestinationBelongsToOneFileOfOneJob() {
-		a.files.addAll(adder(List.of(a, b)).check(a, List.of(spec("same"))));
+		addToA(adder(List.of(a, b)).check(a, List.of(spec("same"))));
 		TransferException e = assertThrows(TransferException.class, () -> adder(List.of(a, b)).check(b, List.of(spec("same"))));
 		assertEquals(ErrorCodes.E_INVALIDARG, e.getCode());
 		assertTrue(e.getMessage().contains("already the destination"), e.getMessage());
@@ -82,10 +93,10 @@ class FileAdderTest {
 
 	@Test
 	void aBackslashIsPartOfAFileNameNotASeparator() { // J3: /d/a\b and /d/b of one job never share a temporary file
-		a.files.addAll(adder(List.of(a)).check(a, List.of(new FileSpec(URI.create("https://h/1"), Path.of("/d/a\\b")),
+		addToA(adder(List.of(a)).check(a, List.of(new FileSpec(URI.create("https://h/1"), Path.of("/d/a\\b")),
 				new FileSpec(URI.create("https://h/2"), Path.of("/d/b")))));
-		Path first = a.files.get(0).temporary;
-		Path second = a.files.get(1).temporary;
+		Path first = a.files().get(0).temporary();
+		Path second = a.files().get(1).temporary();
 		assertNotEquals(first, second);
 		assertTrue(first.getFileName().toString().startsWith(".a\\b."), first.toString());
 		assertEquals(Path.of("/d"), first.getParent());

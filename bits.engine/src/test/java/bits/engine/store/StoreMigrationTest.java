@@ -35,6 +35,10 @@ import bits.api.ProxySettings;
 import bits.api.ProxyUsage;
 import bits.api.RedirectPolicy;
 import bits.api.ValidationState;
+import bits.engine.model.FileRecord;
+import bits.engine.model.JobRecord;
+import bits.engine.model.JobSettings;
+import bits.engine.model.Notice;
 
 /**
  * A store written by an earlier release opens with every job, file, credential, pending notification and journal
@@ -45,90 +49,91 @@ class StoreMigrationTest {
 	@TempDir
 	Path dir;
 
-	private Store open(String fixture) throws Exception {
+	private SqliteJobStore open(String fixture) throws Exception {
 		for (String name : List.of("bits.db", "secrets.key")) {
 			try (InputStream in = getClass().getResourceAsStream("/stores/" + fixture + "/" + name)) {
 				Files.copy(in, dir.resolve(name));
 			}
 		}
-		return Store.open(dir, Secrets.open(dir.resolve("secrets.key")));
+		return SqliteJobStore.open(dir, Secrets.open(dir.resolve("secrets.key")));
 	}
 
 	@Test
 	void aStoreOfSchema4OpensWithEverythingIntact() throws Exception {
-		try (Store s = open("schema-4")) {
-			List<JobRow> jobs = s.loadJobs();
-			assertEquals(List.of(), s.loadWarnings());
-			assertEquals(List.of("every property", "transferred", "in error", "queued"), jobs.stream().map(j -> j.displayName).toList());
+		try (SqliteJobStore s = open("schema-4")) {
+			JobStore.Loaded loaded = s.load();
+			List<JobRecord> jobs = loaded.jobs();
+			assertEquals(List.of(), loaded.warnings());
+			assertEquals(List.of("every property", "transferred", "in error", "queued"), jobs.stream().map(j -> j.settings().displayName()).toList());
 
-			JobRow a = jobs.get(0);
-			assertEquals(UUID.fromString("00000000-0000-4000-8000-00000000000a"), a.id);
-			assertEquals("owner.a", a.owner);
-			assertEquals(JobState.TRANSIENT_ERROR, a.state);
-			assertEquals("all set", a.description);
-			assertEquals(JobPriority.LOW, a.priority);
-			assertEquals(Duration.ofSeconds(70), a.minimumRetryDelay);
-			assertEquals(Duration.ofSeconds(900), a.noProgressTimeout);
-			assertEquals(Duration.ofMillis(250), a.minimumNotificationInterval);
-			assertEquals(Map.of("X-Api-Key", "header secret"), a.customHeaders);
-			assertEquals(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "user", "server password"), a.credentials.get(AuthTarget.SERVER));
-			assertEquals(new Credentials(AuthTarget.PROXY, AuthScheme.DIGEST, "puser", "proxy password"), a.credentials.get(AuthTarget.PROXY));
-			assertEquals(new ProxySettings(ProxyUsage.OVERRIDE, List.of("p1:3128", "p2:8080"), List.of("*.local")), a.proxySettings);
-			assertEquals(12345, a.maxDownloadSize);
-			assertEquals(RedirectPolicy.DISALLOW, a.redirectPolicy);
-			assertEquals(EnumSet.of(NotifyFlag.JOB_MODIFICATION, NotifyFlag.FILE_TRANSFERRED), a.notifyFlags);
-			assertEquals("com.example.handler", a.handlerId);
-			assertEquals(new JobError(ErrorContext.REMOTE_FILE, ErrorCodes.httpError(503), "busy", 1), a.error);
-			assertNull(a.notificationError);
-			assertEquals(Instant.ofEpochMilli(1_700_000_000_000L), a.created);
-			assertEquals(Instant.ofEpochMilli(1_700_000_300_000L), a.modified);
-			assertEquals(Instant.ofEpochMilli(1_700_000_200_000L), a.lastProgress);
-			assertEquals(Instant.ofEpochMilli(1_700_000_600_000L), a.retryAt);
-			assertNull(a.transferred);
-			assertTrue(a.plainHttpAuthentication);
-			assertEquals(2, a.files.size());
-			FileRow a0 = a.files.get(0);
-			assertEquals(URI.create("https://example.com/a0"), a0.remote);
-			assertEquals(Path.of("/data/a0"), a0.local);
-			assertEquals(Path.of("/data/.a0.00000000.0123456789abcdef.bits-tmp"), a0.temporary);
-			assertEquals(List.of(100L, 100L), List.of(a0.bytesTotal, a0.bytesTransferred));
-			assertTrue(a0.completed);
-			assertEquals(ValidationState.VALID, a0.validation);
-			assertEquals("\"etag-a0\"", a0.validator);
-			assertEquals("1:2:3", a0.temporaryKey);
-			FileRow a1 = a.files.get(1);
-			assertEquals(List.of(1000L, 400L), List.of(a1.bytesTotal, a1.bytesTransferred));
-			assertFalse(a1.completed);
-			assertEquals(ValidationState.UNKNOWN, a1.validation);
-			assertEquals("Tue, 01 Dec 2026 10:00:00 GMT", a1.validator);
-			assertEquals(List.of(Notice.Kind.FILE_TRANSFERRED), a.notices.stream().map(Notice::kind).toList());
-			assertEquals(0, a.notices.get(0).file());
+			JobRecord a = jobs.get(0);
+			assertEquals(UUID.fromString("00000000-0000-4000-8000-00000000000a"), a.id());
+			assertEquals("owner.a", a.owner());
+			assertEquals(JobState.TRANSIENT_ERROR, a.state());
+			assertEquals("all set", a.settings().description());
+			assertEquals(JobPriority.LOW, a.settings().priority());
+			assertEquals(Duration.ofSeconds(70), a.settings().minimumRetryDelay());
+			assertEquals(Duration.ofSeconds(900), a.settings().noProgressTimeout());
+			assertEquals(Duration.ofMillis(250), a.settings().minimumNotificationInterval());
+			assertEquals(Map.of("X-Api-Key", "header secret"), a.settings().customHeaders());
+			assertEquals(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "user", "server password"), a.settings().credentials().get(AuthTarget.SERVER));
+			assertEquals(new Credentials(AuthTarget.PROXY, AuthScheme.DIGEST, "puser", "proxy password"), a.settings().credentials().get(AuthTarget.PROXY));
+			assertEquals(new ProxySettings(ProxyUsage.OVERRIDE, List.of("p1:3128", "p2:8080"), List.of("*.local")), a.settings().proxySettings());
+			assertEquals(12345, a.settings().maxDownloadSize());
+			assertEquals(RedirectPolicy.DISALLOW, a.settings().redirectPolicy());
+			assertEquals(EnumSet.of(NotifyFlag.JOB_MODIFICATION, NotifyFlag.FILE_TRANSFERRED), a.settings().notifyFlags());
+			assertEquals("com.example.handler", a.settings().handlerId());
+			assertEquals(new JobError(ErrorContext.REMOTE_FILE, ErrorCodes.httpError(503), "busy", 1), a.error());
+			assertNull(a.notificationError());
+			assertEquals(Instant.ofEpochMilli(1_700_000_000_000L), a.created());
+			assertEquals(Instant.ofEpochMilli(1_700_000_300_000L), a.modified());
+			assertEquals(Instant.ofEpochMilli(1_700_000_200_000L), a.lastProgress());
+			assertEquals(Instant.ofEpochMilli(1_700_000_600_000L), a.retryAt());
+			assertNull(a.transferred());
+			assertTrue(a.settings().plainHttpAuthentication());
+			assertEquals(2, a.files().size());
+			FileRecord a0 = a.files().get(0);
+			assertEquals(URI.create("https://example.com/a0"), a0.remote());
+			assertEquals(Path.of("/data/a0"), a0.local());
+			assertEquals(Path.of("/data/.a0.00000000.0123456789abcdef.bits-tmp"), a0.temporary());
+			assertEquals(List.of(100L, 100L), List.of(a0.bytesTotal(), a0.bytesTransferred()));
+			assertTrue(a0.completed());
+			assertEquals(ValidationState.VALID, a0.validation());
+			assertEquals("\"etag-a0\"", a0.validator());
+			assertEquals("1:2:3", a0.temporaryKey());
+			FileRecord a1 = a.files().get(1);
+			assertEquals(List.of(1000L, 400L), List.of(a1.bytesTotal(), a1.bytesTransferred()));
+			assertFalse(a1.completed());
+			assertEquals(ValidationState.UNKNOWN, a1.validation());
+			assertEquals("Tue, 01 Dec 2026 10:00:00 GMT", a1.validator());
+			assertEquals(List.of(Notice.Kind.FILE_TRANSFERRED), a.notices().stream().map(Notice::kind).toList());
+			assertEquals(0, a.notices().get(0).file());
 
-			JobRow b = jobs.get(1);
-			assertEquals(JobState.TRANSFERRED, b.state);
-			assertEquals(JobPriority.FOREGROUND, b.priority);
-			assertEquals(RedirectPolicy.ALLOW_HTTPS_TO_HTTP, b.redirectPolicy);
-			assertEquals(ProxySettings.NO_PROXY, b.proxySettings);
-			assertEquals(NotifyFlag.defaults(), b.notifyFlags);
-			assertEquals(new JobError(ErrorContext.REMOTE_APPLICATION, ErrorCodes.HANDLER_NOT_FOUND, "no handler yet", -1), b.notificationError);
-			assertEquals(Instant.ofEpochMilli(1_700_000_002_000L), b.transferred);
-			assertEquals(ValidationState.INVALID, b.files.get(0).validation);
-			assertTrue(b.credentials.isEmpty() && b.customHeaders.isEmpty());
-			assertEquals(List.of(Notice.Kind.JOB_TRANSFERRED), b.notices.stream().map(Notice::kind).toList());
+			JobRecord b = jobs.get(1);
+			assertEquals(JobState.TRANSFERRED, b.state());
+			assertEquals(JobPriority.FOREGROUND, b.settings().priority());
+			assertEquals(RedirectPolicy.ALLOW_HTTPS_TO_HTTP, b.settings().redirectPolicy());
+			assertEquals(ProxySettings.NO_PROXY, b.settings().proxySettings());
+			assertEquals(NotifyFlag.defaults(), b.settings().notifyFlags());
+			assertEquals(new JobError(ErrorContext.REMOTE_APPLICATION, ErrorCodes.HANDLER_NOT_FOUND, "no handler yet", -1), b.notificationError());
+			assertEquals(Instant.ofEpochMilli(1_700_000_002_000L), b.transferred());
+			assertEquals(ValidationState.INVALID, b.files().get(0).validation());
+			assertTrue(b.settings().credentials().isEmpty() && b.settings().customHeaders().isEmpty());
+			assertEquals(List.of(Notice.Kind.JOB_TRANSFERRED), b.notices().stream().map(Notice::kind).toList());
 
-			JobRow c = jobs.get(2);
-			assertEquals(JobState.ERROR, c.state);
-			assertEquals(JobPriority.HIGH, c.priority);
-			assertEquals(EnumSet.of(NotifyFlag.JOB_ERROR, NotifyFlag.DISABLE), c.notifyFlags);
-			assertEquals(new JobError(ErrorContext.LOCAL_FILE, ErrorCodes.E_ACCESSDENIED, "denied", -1), c.error);
-			assertTrue(c.files.isEmpty());
-			assertEquals(List.of(Notice.Kind.JOB_ERROR), c.notices.stream().map(Notice::kind).toList());
+			JobRecord c = jobs.get(2);
+			assertEquals(JobState.ERROR, c.state());
+			assertEquals(JobPriority.HIGH, c.settings().priority());
+			assertEquals(EnumSet.of(NotifyFlag.JOB_ERROR, NotifyFlag.DISABLE), c.settings().notifyFlags());
+			assertEquals(new JobError(ErrorContext.LOCAL_FILE, ErrorCodes.E_ACCESSDENIED, "denied", -1), c.error());
+			assertTrue(c.files().isEmpty());
+			assertEquals(List.of(Notice.Kind.JOB_ERROR), c.notices().stream().map(Notice::kind).toList());
 
-			JobRow d = jobs.get(3);
-			assertEquals(JobState.QUEUED, d.state);
-			assertEquals(JobPriority.NORMAL, d.priority);
-			assertEquals(-1, d.files.get(0).bytesTotal);
-			assertTrue(d.notices.isEmpty());
+			JobRecord d = jobs.get(3);
+			assertEquals(JobState.QUEUED, d.state());
+			assertEquals(JobPriority.NORMAL, d.settings().priority());
+			assertEquals(-1, d.files().get(0).bytesTotal());
+			assertTrue(d.notices().isEmpty());
 
 			assertEquals(List.of("a FILE_TRANSFERRED 0", "b FILE_TRANSFERRED 0", "b JOB_TRANSFERRED -1", "c JOB_ERROR -1"),
 					s.journal(0, null, null, 10).stream().map(e -> e.job().toString().substring(35) + " " + e.kind() + " " + e.file()).toList());
@@ -150,19 +155,21 @@ class StoreMigrationTest {
 
 	@Test
 	void aNewStoreKeepsNamesToo() throws Exception {
-		JobRow j = new JobRow(UUID.randomUUID(), "o", bits.api.JobType.DOWNLOAD, "n", Instant.now());
-		try (Store s = Store.open(dir, Secrets.open(dir.resolve("secrets.key")))) {
-			s.insertJob(j);
-			j.notifyFlags = EnumSet.noneOf(NotifyFlag.class);
-			s.updateJob(j);
-			s.insertNotice(j.id, Notice.Kind.FILE_TRANSFERRED, 0);
+		JobRecord j = JobRecord.created(UUID.randomUUID(), "o", bits.api.JobType.DOWNLOAD,
+				JobSettings.defaults("n", Duration.ofSeconds(600), Duration.ofDays(14)), Instant.now());
+		try (SqliteJobStore s = SqliteJobStore.open(dir, Secrets.open(dir.resolve("secrets.key")))) {
+			s.transaction(w -> {
+				w.insertJob(j);
+				w.updateJob(j.with(b -> b.settings(x -> x.with(p -> p.notifyFlags(EnumSet.noneOf(NotifyFlag.class))))));
+				w.insertNotice(j.id(), Notice.Kind.FILE_TRANSFERRED, 0);
+			});
 		}
 		try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bits.db")); var st = c.createStatement()) {
 			assertEquals(List.of("DOWNLOAD SUSPENDED NORMAL "), rows(st, "SELECT type, state, priority, notify_flags FROM job"));
 			assertEquals(List.of("FILE_TRANSFERRED"), rows(st, "SELECT kind FROM outbox"));
 		}
-		try (Store s = Store.open(dir, Secrets.open(dir.resolve("secrets.key")))) {
-			assertEquals(EnumSet.noneOf(NotifyFlag.class), s.loadJobs().get(0).notifyFlags);
+		try (SqliteJobStore s = SqliteJobStore.open(dir, Secrets.open(dir.resolve("secrets.key")))) {
+			assertEquals(EnumSet.noneOf(NotifyFlag.class), s.load().jobs().get(0).settings().notifyFlags());
 		}
 	}
 

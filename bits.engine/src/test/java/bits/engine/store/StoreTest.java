@@ -36,104 +36,114 @@ import bits.api.NotifyFlag;
 import bits.api.ProxySettings;
 import bits.api.ProxyUsage;
 import bits.api.RedirectPolicy;
+import bits.api.TransferJob;
 import bits.api.ValidationState;
+import bits.engine.model.FileRecord;
+import bits.engine.model.JobRecord;
+import bits.engine.model.JobSettings;
+import bits.engine.model.JournalEntry;
+import bits.engine.model.Notice;
 
-/** The SQLite store keeps every job property and checkpoint across a reopen (SPEC J7), one engine at a time. */
+/**
+ * The SQLite adapter of the store port keeps every job property and checkpoint across a reopen (SPEC J7), one engine at
+ * a time; a transaction is all or nothing, and transactions do not nest.
+ */
 class StoreTest {
 	@TempDir
 	Path dir;
 	@TempDir
 	Path keys;
 
-	private Store open() {
-		return Store.open(dir, Secrets.open(keys.resolve("secrets.key")));
+	private SqliteJobStore open() {
+		return SqliteJobStore.open(dir, Secrets.open(keys.resolve("secrets.key")));
 	}
 
-	private static JobRow job() {
-		JobRow j = new JobRow(UUID.randomUUID(), "owner.bundle", JobType.DOWNLOAD, "name", Instant.now().truncatedTo(ChronoUnit.MILLIS));
-		j.files.add(new FileRow(0, URI.create("https://h/a"), Path.of("/d/a"), Path.of("/d/.a.tmp")));
-		return j;
+	private static JobRecord job(String local) {
+		return JobRecord.created(UUID.randomUUID(), "owner.bundle", JobType.DOWNLOAD,
+				JobSettings.defaults("name", TransferJob.DEFAULT_MINIMUM_RETRY_DELAY, TransferJob.DEFAULT_NO_PROGRESS_TIMEOUT),
+				Instant.now().truncatedTo(ChronoUnit.MILLIS))
+				.with(b -> b.addFiles(List.of(FileRecord.added(0, URI.create("https://h/a"), Path.of(local), Path.of(local + ".tmp")))));
+	}
+
+	private static JobRecord job() {
+		return job("/d/a");
+	}
+
+	private static JobRecord withCredentials(JobRecord j, Credentials c) {
+		return j.with(b -> b.settings(s -> s.with(p -> p.credentials(c))));
 	}
 
 	@Test
 	void everyPropertySurvivesAReopen() {
-		JobRow j = job();
-		try (Store s = open()) {
-			s.insertJob(j);
-			j.state = JobState.TRANSIENT_ERROR;
-			j.description = "desc";
-			j.priority = JobPriority.LOW;
-			j.minimumRetryDelay = Duration.ofSeconds(7);
-			j.noProgressTimeout = Duration.ofSeconds(9);
-			j.minimumNotificationInterval = Duration.ofMillis(250);
-			j.customHeaders.put("X-A", "1");
-			j.customHeaders.put("X-B", "two words");
-			j.credentials.put(AuthTarget.SERVER, new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "u", "p"));
-			j.proxySettings = new ProxySettings(ProxyUsage.OVERRIDE, List.of("p1:3128", "p2:8080"), List.of("*.local"));
-			j.maxDownloadSize = 12345;
-			j.redirectPolicy = RedirectPolicy.DISALLOW;
-			j.notifyFlags = EnumSet.of(NotifyFlag.JOB_MODIFICATION);
-			j.handlerId = "h.id";
-			j.error = new JobError(ErrorContext.REMOTE_FILE, ErrorCodes.httpError(503), "busy", 0);
-			j.retryAt = Instant.now().plusSeconds(60).truncatedTo(ChronoUnit.MILLIS);
-			s.updateJob(j);
-			FileRow f = j.files.get(0);
-			f.bytesTotal = 100;
-			f.bytesTransferred = 40;
-			f.validator = "\"etag\"";
-			f.validation = ValidationState.VALID;
-			s.updateFile(j, f);
+		JobRecord inserted = job();
+		JobRecord j = inserted.with(b -> b.state(JobState.TRANSIENT_ERROR)
+				.settings(s -> s.with(p -> p.description("desc").priority(JobPriority.LOW).minimumRetryDelay(Duration.ofSeconds(7))
+						.noProgressTimeout(Duration.ofSeconds(9)).minimumNotificationInterval(Duration.ofMillis(250))
+						.customHeaders(orderedHeaders())
+						.credentials(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "u", "p"))
+						.proxySettings(new ProxySettings(ProxyUsage.OVERRIDE, List.of("p1:3128", "p2:8080"), List.of("*.local")))
+						.maxDownloadSize(12345).redirectPolicy(RedirectPolicy.DISALLOW).notifyFlags(EnumSet.of(NotifyFlag.JOB_MODIFICATION))
+						.handlerId("h.id")))
+				.error(new JobError(ErrorContext.REMOTE_FILE, ErrorCodes.httpError(503), "busy", 0))
+				.retryAt(Instant.now().plusSeconds(60).truncatedTo(ChronoUnit.MILLIS))
+				.file(inserted.files().get(0).checkpointed(40, 100, "\"etag\"", false).withValidation(ValidationState.VALID)));
+		try (SqliteJobStore s = open()) {
+			s.transaction(w -> w.insertJob(inserted));
+			s.transaction(w -> {
+				w.updateJob(j);
+				w.updateFile(j.id(), j.files().get(0));
+			});
 		}
-		try (Store s = open()) {
-			List<JobRow> all = s.loadJobs();
-			assertEquals(1, all.size());
-			JobRow r = all.get(0);
-			assertEquals(j.id, r.id);
-			assertEquals(JobState.TRANSIENT_ERROR, r.state);
-			assertEquals("desc", r.description);
-			assertEquals(JobPriority.LOW, r.priority);
-			assertEquals(Duration.ofSeconds(7), r.minimumRetryDelay);
-			assertEquals(Duration.ofMillis(250), r.minimumNotificationInterval);
-			assertEquals(j.customHeaders, r.customHeaders);
-			assertEquals("p", r.credentials.get(AuthTarget.SERVER).password());
-			assertEquals(j.proxySettings, r.proxySettings);
-			assertEquals(12345, r.maxDownloadSize);
-			assertEquals(RedirectPolicy.DISALLOW, r.redirectPolicy);
-			assertEquals(EnumSet.of(NotifyFlag.JOB_MODIFICATION), r.notifyFlags);
-			assertEquals("h.id", r.handlerId);
-			assertEquals(j.error, r.error);
-			assertNull(r.notificationError);
-			assertEquals(j.retryAt, r.retryAt);
-			assertEquals(j.created, r.created);
-			FileRow f = r.files.get(0);
-			assertEquals(40, f.bytesTransferred);
-			assertEquals(100, f.bytesTotal);
-			assertEquals("\"etag\"", f.validator);
-			assertEquals(ValidationState.VALID, f.validation);
-			s.deleteJob(j.id);
-			assertTrue(s.loadJobs().isEmpty());
+		try (SqliteJobStore s = open()) {
+			List<JobRecord> all = s.load().jobs();
+			assertEquals(List.of(j), all, "every property, the file's progress and the credentials, equal");
+			JobRecord r = all.get(0);
+			assertEquals(List.of("X-B", "X-A"), List.copyOf(r.settings().customHeaders().keySet()), "the headers in their order");
+			assertEquals("p", r.settings().credentials().get(AuthTarget.SERVER).password());
+			assertNull(r.notificationError());
+			s.transaction(w -> w.deleteJob(j.id()));
+			assertTrue(s.load().jobs().isEmpty());
 		}
+	}
+
+	private static java.util.Map<String, String> orderedHeaders() {
+		java.util.Map<String, String> h = new java.util.LinkedHashMap<>();
+		h.put("X-B", "two words");
+		h.put("X-A", "1");
+		return h;
 	}
 
 	@Test
 	void aFailedTransactionChangesNothing() {
-		JobRow j = job();
-		try (Store s = open()) {
-			s.insertJob(j);
-			JobRow other = job(); // same destination: the UNIQUE constraint refuses the second insert
-			assertThrows(StoreException.class, () -> s.transaction(() -> {
-				j.description = "changed";
-				s.updateJob(j);
-				s.insertJob(other);
+		JobRecord j = job();
+		try (SqliteJobStore s = open()) {
+			s.transaction(w -> w.insertJob(j));
+			JobRecord other = job(); // same destination: the UNIQUE constraint refuses the second insert
+			assertThrows(StoreException.class, () -> s.transaction(w -> {
+				w.updateJob(j.with(b -> b.settings(x -> x.with(p -> p.description("changed")))));
+				w.insertJob(other);
 			}));
-			assertEquals("", s.loadJobs().get(0).description);
-			assertEquals(1, s.loadJobs().size());
+			assertEquals("", s.load().jobs().get(0).settings().description());
+			assertEquals(1, s.load().jobs().size());
+		}
+	}
+
+	@Test
+	void transactionsDoNotNest() { // one change, one transaction: a write inside another's work is a bug, refused
+		try (SqliteJobStore s = open()) {
+			JobRecord j = job();
+			IllegalStateException e = assertThrows(IllegalStateException.class,
+					() -> s.transaction(w -> s.transaction(inner -> inner.insertJob(j))));
+			assertTrue(e.getMessage().contains("do not nest"), e.getMessage());
+			assertTrue(s.load().jobs().isEmpty(), "nothing of either was written");
+			s.transaction(w -> w.insertJob(j));
+			assertEquals(1, s.load().jobs().size(), "the store is usable after");
 		}
 	}
 
 	@Test
 	void oneEnginePerStore() {
-		try (Store s = open()) {
+		try (SqliteJobStore s = open()) {
 			StoreException e = assertThrows(StoreException.class, () -> open());
 			assertTrue(e.getMessage().contains("is already open in this process (pid " + ProcessHandle.current().pid()), e.getMessage());
 		}
@@ -169,11 +179,11 @@ class StoreTest {
 
 	@Test
 	void secretsAreSealedAtRestAndTheStoreIsTheOwnersOnly() throws Exception { // README security
-		JobRow j = job();
-		j.credentials.put(AuthTarget.SERVER, new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "user", "pa55-w0rd-XYZ"));
-		j.customHeaders.put("X-Api-Key", "k3y-ABC-123");
-		try (Store s = open()) {
-			s.insertJob(j);
+		JobRecord j = withCredentials(job(), new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "user", "pa55-w0rd-XYZ"))
+				.with(b -> b.settings(s -> s.with(p -> p.customHeaders(java.util.Map.of("X-Api-Key", "k3y-ABC-123")))));
+		try (SqliteJobStore s = open()) {
+			s.transaction(w -> w.insertJob(j));
+			s.sync();
 			String stored = contents(dir);
 			assertFalse(stored.contains("pa55-w0rd-XYZ"), "the password is not in the database or its WAL in clear");
 			assertFalse(stored.contains("k3y-ABC-123"), "nor a header value");
@@ -183,29 +193,28 @@ class StoreTest {
 			}
 			assertEquals("rw-------", mode(keys.resolve("secrets.key")));
 		}
-		try (Store s = open()) {
-			JobRow back = s.loadJobs().get(0);
-			assertEquals("pa55-w0rd-XYZ", back.credentials.get(AuthTarget.SERVER).password());
-			assertEquals("k3y-ABC-123", back.customHeaders.get("X-Api-Key"));
+		try (SqliteJobStore s = open()) {
+			JobRecord back = s.load().jobs().get(0);
+			assertEquals("pa55-w0rd-XYZ", back.settings().credentials().get(AuthTarget.SERVER).password());
+			assertEquals("k3y-ABC-123", back.settings().customHeaders().get("X-Api-Key"));
 		}
 	}
 
 	@Test
 	void aStoreWrittenWithSecretsInClearIsSealedWhenOpened() throws Exception { // README security: the migration
-		JobRow j = job();
-		j.credentials.put(AuthTarget.SERVER, new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "user", "x"));
-		try (Store s = open()) {
-			s.insertJob(j);
+		JobRecord j = withCredentials(job(), new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "user", "x"));
+		try (SqliteJobStore s = open()) {
+			s.transaction(w -> w.insertJob(j));
 		}
 		try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bits.db")); var st = c.createStatement()) {
 			st.execute("UPDATE credential SET password = 'plain-secret-123'"); // as the engine of the last release wrote them
 			st.execute("UPDATE job SET custom_headers = 'X-K: plain-header-456' || char(10)");
 		}
 		assertTrue(contents(dir).contains("plain-secret-123"));
-		try (Store s = open()) {
-			JobRow back = s.loadJobs().get(0);
-			assertEquals("plain-secret-123", back.credentials.get(AuthTarget.SERVER).password());
-			assertEquals("plain-header-456", back.customHeaders.get("X-K"));
+		try (SqliteJobStore s = open()) {
+			JobRecord back = s.load().jobs().get(0);
+			assertEquals("plain-secret-123", back.settings().credentials().get(AuthTarget.SERVER).password());
+			assertEquals("plain-header-456", back.settings().customHeaders().get("X-K"));
 			String stored = contents(dir);
 			assertFalse(stored.contains("plain-secret-123"), "sealed, and the clear text gone from the file and the WAL");
 			assertFalse(stored.contains("plain-header-456"));
@@ -214,50 +223,48 @@ class StoreTest {
 
 	@Test
 	void aSecretSealedWithALostKeyIsDroppedWithAWarning() {
-		JobRow j = job();
-		j.credentials.put(AuthTarget.SERVER, new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "user", "pw"));
-		try (Store s = open()) {
-			s.insertJob(j);
+		JobRecord j = withCredentials(job(), new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "user", "pw"));
+		try (SqliteJobStore s = open()) {
+			s.transaction(w -> w.insertJob(j));
 		}
-		try (Store s = Store.open(dir, Secrets.open(keys.resolve("another.key")))) {
-			JobRow back = s.loadJobs().get(0);
-			assertTrue(back.credentials.isEmpty());
-			assertTrue(s.loadWarnings().get(0).contains("cannot be opened with the key"), s.loadWarnings().toString());
+		try (SqliteJobStore s = SqliteJobStore.open(dir, Secrets.open(keys.resolve("another.key")))) {
+			JobStore.Loaded loaded = s.load();
+			assertTrue(loaded.jobs().get(0).settings().credentials().isEmpty());
+			assertTrue(loaded.warnings().get(0).contains("cannot be opened with the key"), loaded.warnings().toString());
 		}
 	}
 
 	@Test
 	void aFailedCommitLeavesAUsableStore() { // README reliability: the next transaction does not join the failed one
-		JobRow ghost = job();
-		JobRow j = job();
-		j.files.clear();
-		j.files.add(new FileRow(0, URI.create("https://h/b"), Path.of("/d/b"), Path.of("/d/.b.tmp")));
-		try (Store s = open()) {
-			StoreException e = assertThrows(StoreException.class, () -> s.transaction(() -> {
+		JobRecord ghost = job();
+		JobRecord j = job("/d/b");
+		try (SqliteJobStore s = open()) {
+			StoreException e = assertThrows(StoreException.class, () -> s.transaction(w -> {
 				s.execute("PRAGMA defer_foreign_keys = ON"); // the violation below fails the COMMIT, not the statement
-				s.insertFiles(ghost, ghost.files); // a job the store does not have
+				w.insertFiles(ghost.id(), ghost.files()); // a job the store does not have
 			}));
 			assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
-			s.insertJob(j);
-			List<JobRow> jobs = s.loadJobs();
+			s.transaction(w -> w.insertJob(j));
+			s.sync();
+			List<JobRecord> jobs = s.load().jobs();
 			assertEquals(1, jobs.size());
-			assertEquals(j.id, jobs.get(0).id);
+			assertEquals(j.id(), jobs.get(0).id());
 		}
-		try (Store s = open()) {
-			assertEquals(1, s.loadJobs().size(), "committed for good, without the failed transaction's rows");
+		try (SqliteJobStore s = open()) {
+			assertEquals(1, s.load().jobs().size(), "committed for good, without the failed transaction's rows");
 		}
 	}
 
 	@Test
 	void anUnknownStoredValueIsAClearErrorNamingTheStore() throws Exception {
-		try (Store s = open()) {
-			s.insertJob(job());
+		try (SqliteJobStore s = open()) {
+			s.transaction(w -> w.insertJob(job()));
 		}
 		try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bits.db")); var st = c.createStatement()) {
 			st.execute("UPDATE job SET state = 42");
 		}
-		try (Store s = open()) {
-			StoreException e = assertThrows(StoreException.class, s::loadJobs);
+		try (SqliteJobStore s = open()) {
+			StoreException e = assertThrows(StoreException.class, s::load);
 			assertTrue(e.getMessage().contains(dir.toString()) && e.getMessage().contains("state of job") && e.getMessage().contains("42"),
 					e.getMessage());
 		}
@@ -277,31 +284,53 @@ class StoreTest {
 
 	@Test
 	void theJournalOutlivesTheJobAndAReopenUntilPrunedAndKeepsKindsByName() throws Exception { // S3, C1
-		JobRow j = job();
-		JobRow other = new JobRow(UUID.randomUUID(), "someone.else", JobType.DOWNLOAD, "x", Instant.now());
-		long first;
-		try (Store s = open()) {
-			s.insertJob(j);
-			s.insertJob(other);
-			first = s.insertJournal(j, Notice.Kind.FILE_TRANSFERRED, 0).id();
-			s.insertJournal(other, Notice.Kind.JOB_ERROR, -1);
-			s.insertJournal(j, Notice.Kind.JOB_TRANSFERRED, -1);
-			s.deleteJob(j.id);
+		JobRecord j = job();
+		JobRecord other = JobRecord.created(UUID.randomUUID(), "someone.else", JobType.DOWNLOAD,
+				JobSettings.defaults("x", Duration.ofSeconds(600), Duration.ofDays(14)), Instant.now());
+		long[] first = new long[1];
+		try (SqliteJobStore s = open()) {
+			s.transaction(w -> {
+				w.insertJob(j);
+				w.insertJob(other);
+				first[0] = w.insertJournal(j.id(), j.owner(), Notice.Kind.FILE_TRANSFERRED, 0).id();
+				w.insertJournal(other.id(), other.owner(), Notice.Kind.JOB_ERROR, -1);
+				w.insertJournal(j.id(), j.owner(), Notice.Kind.JOB_TRANSFERRED, -1);
+			});
+			s.transaction(w -> w.deleteJob(j.id()));
 		}
-		try (Store s = open()) {
+		try (SqliteJobStore s = open()) {
 			assertEquals(List.of(Notice.Kind.FILE_TRANSFERRED, Notice.Kind.JOB_TRANSFERRED),
 					s.journal(0, "owner.bundle", null, 10).stream().map(JournalEntry::kind).toList());
-			assertEquals(List.of(Notice.Kind.JOB_TRANSFERRED), s.journal(first, null, j.id, 10).stream().map(JournalEntry::kind).toList());
+			assertEquals(List.of(Notice.Kind.JOB_TRANSFERRED), s.journal(first[0], null, j.id(), 10).stream().map(JournalEntry::kind).toList());
 			assertEquals(2, s.journal(0, null, null, 2).size(), "the limit");
 			assertEquals(3, s.journal(0, null, null, 10).size());
 			assertEquals(s.journal(0, null, null, 10).get(2).id(), s.lastJournalId());
-			s.execute("UPDATE journal SET kind = 'SOMETHING_NEW' WHERE id = " + first);
+			s.execute("UPDATE journal SET kind = 'SOMETHING_NEW' WHERE id = " + first[0]);
 			StoreException e = assertThrows(StoreException.class, () -> s.journal(0, null, null, 10));
 			assertTrue(e.getMessage().contains("SOMETHING_NEW"), e.getMessage());
-			s.execute("UPDATE journal SET kind = 'FILE_TRANSFERRED' WHERE id = " + first);
-			s.pruneJournal(Instant.now().plusSeconds(1));
+			s.execute("UPDATE journal SET kind = 'FILE_TRANSFERRED' WHERE id = " + first[0]);
+			s.transaction(w -> w.pruneJournal(Instant.now().plusSeconds(1)));
 			assertEquals(List.of(), s.journal(0, null, null, 10));
 			assertTrue(s.lastJournalId() == 0);
+		}
+	}
+
+	@Test
+	void theOutboxKeepsItsNotificationsWithTheirIdsInOrder() { // N7: pending notifications survive a reopen
+		JobRecord j = job();
+		Notice[] n = new Notice[2];
+		try (SqliteJobStore s = open()) {
+			s.transaction(w -> {
+				w.insertJob(j);
+				n[0] = w.insertNotice(j.id(), Notice.Kind.FILE_TRANSFERRED, 0);
+				n[1] = w.insertNotice(j.id(), Notice.Kind.JOB_TRANSFERRED, -1);
+			});
+			assertTrue(n[0].id() < n[1].id());
+		}
+		try (SqliteJobStore s = open()) {
+			assertEquals(List.of(n[0], n[1]), s.load().jobs().get(0).notices());
+			s.transaction(w -> w.deleteNotice(n[0].id()));
+			assertEquals(List.of(n[1]), s.load().jobs().get(0).notices());
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package bits.engine.store;
+package bits.engine.model;
 
 import java.time.Instant;
 import java.util.UUID;

@@ -6,6 +6,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
@@ -40,12 +42,17 @@ import bits.api.ProxySettings;
 import bits.api.ProxyUsage;
 import bits.api.RedirectPolicy;
 import bits.api.ValidationState;
+import bits.engine.model.FileRecord;
+import bits.engine.model.JobRecord;
+import bits.engine.model.JobSettings;
+import bits.engine.model.JournalEntry;
+import bits.engine.model.Notice;
 
 /**
- * The durable store: SQLite through JDBC, in WAL mode with {@code synchronous=FULL}, so a committed change survives
- * a {@code kill -9} and a power loss (SPEC J7). Not thread-safe on its own: the job table serializes its calls.
+ * The store's SQLite adapter: one database file through JDBC, in WAL mode; a commit made durable by {@link #sync}
+ * survives a {@code kill -9} and a power loss (SPEC J7). One connection, so every call is serialized here.
  */
-public final class Store implements AutoCloseable {
+public final class SqliteJobStore implements JobStore {
 	private static final String JOB_COLUMNS = "state=?, display_name=?, description=?, priority=?, retry_delay_ms=?,"
 			+ " no_progress_timeout_ms=?, notify_interval_ms=?, custom_headers=?, proxy_usage=?, proxy_list=?, proxy_bypass=?,"
 			+ " max_download_size=?, redirect_policy=?, notify_flags=?, handler_id=?, error_context=?, error_code=?,"
@@ -58,12 +65,11 @@ public final class Store implements AutoCloseable {
 	private final StoreLock lock;
 	private final Connection connection;
 	private final Secrets secrets;
-	private final List<String> loadWarnings = new ArrayList<>();
-	private int depth;
-	private boolean syncLater;
-	private volatile java.nio.channels.FileChannel wal;
+	private final Writes writes = new SqliteWrites();
+	private boolean inTransaction;
+	private volatile FileChannel wal;
 
-	private Store(Path directory, StoreLock lock, Connection connection, Secrets secrets) {
+	private SqliteJobStore(Path directory, StoreLock lock, Connection connection, Secrets secrets) {
 		this.directory = directory;
 		this.lock = lock;
 		this.connection = connection;
@@ -78,7 +84,7 @@ public final class Store implements AutoCloseable {
 	 * @throws StoreException "store DIR is in use by process N" if another engine has it open; a message naming the
 	 *         store and the problem if it cannot be read
 	 */
-	public static Store open(Path directory, Secrets secrets) {
+	public static SqliteJobStore open(Path directory, Secrets secrets) {
 		try {
 			privateDirectory(directory);
 			StoreLock lock = StoreLock.acquire(directory);
@@ -108,7 +114,7 @@ public final class Store implements AutoCloseable {
 					for (String name : List.of("bits.db", "bits.db-wal", "bits.db-shm", "bits.lock")) {
 						ownerOnly(directory.resolve(name));
 					}
-					Store store = new Store(directory, lock, c, secrets);
+					SqliteJobStore store = new SqliteJobStore(directory, lock, c, secrets);
 					store.sealPlainSecrets();
 					return store;
 				} catch (SQLException | RuntimeException e) {
@@ -176,7 +182,7 @@ public final class Store implements AutoCloseable {
 		if (passwords.isEmpty() && headers.isEmpty()) {
 			return;
 		}
-		transaction(() -> {
+		transaction(w -> {
 			passwords.forEach((k, password) -> update("UPDATE credential SET password=? WHERE job=? AND target=?", s -> {
 				s.setString(1, secrets.seal(password, credentialPlace(k[0], name(AuthTarget.class, k[1], "credential target of job " + k[0]))));
 				s.setString(2, k[0]);
@@ -201,8 +207,8 @@ public final class Store implements AutoCloseable {
 		return job + "/custom_headers";
 	}
 
-	/** Runs one statement on the store's connection, inside the current transaction if there is one (for tests). */
-	void execute(String sql) {
+	/** Runs one statement on the store's connection (for tests). */
+	synchronized void execute(String sql) {
 		try (Statement s = connection.createStatement()) {
 			s.execute(sql);
 		} catch (SQLException e) {
@@ -210,72 +216,51 @@ public final class Store implements AutoCloseable {
 		}
 	}
 
-	/** @return what could not be read back by {@link #loadJobs} and was left out (a secret sealed with a lost key) */
-	public List<String> loadWarnings() {
-		return List.copyOf(loadWarnings);
+	@Override
+	public String toString() {
+		return "store " + directory;
 	}
 
-	public Path directory() {
-		return directory;
-	}
-
-	/**
-	 * As {@link #transaction}, but the commit is not yet durable when this returns: the caller must call {@link #sync()},
-	 * typically after releasing the lock that serializes the store, so readers do not wait for the disk.
-	 */
-	public void transactionSyncedLater(Runnable work) {
-		boolean before = syncLater;
-		syncLater = true;
-		try {
-			transaction(work);
-		} finally {
-			syncLater = before;
-		}
-	}
-
-	/** Makes every commit so far durable (the WAL's fsync: what synchronous=FULL does at each commit). Thread-safe. */
+	/** Makes every commit so far durable (the WAL's fsync: what synchronous=FULL does at each commit). */
+	@Override
 	public void sync() {
 		try {
-			java.nio.channels.FileChannel w = wal;
+			FileChannel w = wal;
 			if (w == null) {
 				synchronized (this) {
 					if (wal == null) {
-						wal = java.nio.channels.FileChannel.open(directory.resolve("bits.db-wal"), java.nio.file.StandardOpenOption.READ);
+						wal = FileChannel.open(directory.resolve("bits.db-wal"), StandardOpenOption.READ);
 					}
 					w = wal;
 				}
 			}
 			w.force(false);
 		} catch (IOException e) {
-			throw new StoreException("cannot sync the store: " + e.getMessage(), e);
+			throw new StoreException("cannot sync the store " + directory + ": " + e.getMessage(), e);
 		}
 	}
 
 	/**
-	 * Runs a unit of work in one transaction, durable when this returns; nested calls join the outer one. Whatever
-	 * fails, the work or the commit, the transaction is rolled back and the connection left as it was found, so the
-	 * next transaction starts clean.
+	 * Whatever fails, the work or the commit, the transaction is rolled back and the connection left as it was found,
+	 * so the next transaction starts clean.
 	 */
-	public void transaction(Runnable work) {
-		if (depth > 0) {
-			work.run();
-			return;
+	@Override
+	public synchronized void transaction(java.util.function.Consumer<Writes> work) {
+		if (inTransaction) {
+			throw new IllegalStateException("a transaction is already open on " + this + ": transactions do not nest");
 		}
-		depth = 1;
+		inTransaction = true;
 		boolean committed = false;
 		try {
 			connection.setAutoCommit(false);
-			work.run();
+			work.accept(writes);
 			connection.commit();
 			committed = true;
 		} catch (SQLException e) {
 			throw new StoreException("store transaction failed in " + directory + ": " + e.getMessage(), e);
 		} finally {
-			depth = 0;
+			inTransaction = false;
 			end(committed);
-		}
-		if (!syncLater) {
-			sync();
 		}
 	}
 
@@ -294,99 +279,106 @@ public final class Store implements AutoCloseable {
 		}
 	}
 
-	public void insertJob(JobRow job) {
-		transaction(() -> {
+	/** The writes, on the connection of the open transaction. */
+	private final class SqliteWrites implements Writes {
+		@Override
+		public void insertJob(JobRecord job) {
 			update("INSERT INTO job (id, owner, type, created_ms, " + JOB_COLUMNS.replace("=?", "") + ") VALUES (?,?,?,?,"
 					+ "?,".repeat(JOB_COLUMN_COUNT - 1) + "?)", s -> {
-						s.setString(1, job.id.toString());
-						s.setString(2, job.owner);
-						s.setString(3, job.type.name());
-						s.setLong(4, job.created.toEpochMilli());
+						s.setString(1, job.id().toString());
+						s.setString(2, job.owner());
+						s.setString(3, job.type().name());
+						s.setLong(4, job.created().toEpochMilli());
 						bindJob(s, 5, job);
 					});
 			saveCredentials(job);
-			insertFiles(job, job.files);
-		});
-	}
+			insertFiles(job.id(), job.files());
+			for (Notice n : job.notices()) {
+				insertNotice(job.id(), n.kind(), n.file());
+			}
+		}
 
-	public void updateJob(JobRow job) {
-		transaction(() -> {
-			update("UPDATE job SET " + JOB_COLUMNS + " WHERE id=?", s -> s.setString(bindJob(s, 1, job), job.id.toString()));
+		@Override
+		public void updateJob(JobRecord job) {
+			update("UPDATE job SET " + JOB_COLUMNS + " WHERE id=?", s -> s.setString(bindJob(s, 1, job), job.id().toString()));
 			saveCredentials(job);
-		});
-	}
+		}
 
-	public void deleteJob(UUID id) {
-		update("DELETE FROM job WHERE id=?", s -> s.setString(1, id.toString()));
-	}
+		@Override
+		public void deleteJob(UUID id) {
+			update("DELETE FROM job WHERE id=?", s -> s.setString(1, id.toString()));
+		}
 
-	public void insertFiles(JobRow job, List<FileRow> files) {
-		transaction(() -> {
-			for (FileRow f : files) {
+		@Override
+		public void insertFiles(UUID job, List<FileRecord> files) {
+			for (FileRecord f : files) {
 				update("INSERT INTO file (job, idx, remote, local, temporary, bytes_total, bytes_transferred, completed,"
 						+ " validation, validator, temporary_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)", s -> {
-							s.setString(1, job.id.toString());
-							s.setInt(2, f.index);
-							s.setString(3, f.remote.toString());
-							s.setString(4, f.local.toString());
-							s.setString(5, f.temporary.toString());
+							s.setString(1, job.toString());
+							s.setInt(2, f.index());
+							s.setString(3, f.remote().toString());
+							s.setString(4, f.local().toString());
+							s.setString(5, f.temporary().toString());
 							bindFile(s, 6, f);
 						});
 			}
-		});
-	}
+		}
 
-	/** Records a file's progress: a checkpoint, or its completion. */
-	public void updateFile(JobRow job, FileRow f) {
-		update("UPDATE file SET bytes_total=?, bytes_transferred=?, completed=?, validation=?, validator=?, temporary_key=?"
-				+ " WHERE job=? AND idx=?", s -> {
-			int i = bindFile(s, 1, f);
-			s.setString(i++, job.id.toString());
-			s.setInt(i, f.index);
-		});
-	}
+		@Override
+		public void updateFile(UUID job, FileRecord f) {
+			update("UPDATE file SET bytes_total=?, bytes_transferred=?, completed=?, validation=?, validator=?, temporary_key=?"
+					+ " WHERE job=? AND idx=?", s -> {
+						int i = bindFile(s, 1, f);
+						s.setString(i++, job.toString());
+						s.setInt(i, f.index());
+					});
+		}
 
-	/** Records a notification in the outbox; call it inside the transaction of the change that causes it. */
-	public Notice insertNotice(UUID job, Notice.Kind kind, int file) {
-		update("INSERT INTO outbox (job, kind, file, created_ms) VALUES (?,?,?,?)", s -> {
-			s.setString(1, job.toString());
-			s.setString(2, kind.name());
-			s.setInt(3, file);
-			s.setLong(4, System.currentTimeMillis());
-		});
-		try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT last_insert_rowid()")) {
-			return new Notice(r.getLong(1), job, kind, file);
-		} catch (SQLException e) {
-			throw new StoreException("cannot read the outbox id: " + e.getMessage(), e);
+		@Override
+		public Notice insertNotice(UUID job, Notice.Kind kind, int file) {
+			update("INSERT INTO outbox (job, kind, file, created_ms) VALUES (?,?,?,?)", s -> {
+				s.setString(1, job.toString());
+				s.setString(2, kind.name());
+				s.setInt(3, file);
+				s.setLong(4, System.currentTimeMillis());
+			});
+			return new Notice(lastRowId("outbox"), job, kind, file);
+		}
+
+		@Override
+		public void deleteNotice(long id) {
+			update("DELETE FROM outbox WHERE id=?", s -> s.setLong(1, id));
+		}
+
+		@Override
+		public JournalEntry insertJournal(UUID job, String owner, Notice.Kind kind, int file) {
+			Instant now = Instant.now();
+			update("INSERT INTO journal (job, owner, kind, file, created_ms) VALUES (?,?,?,?,?)", s -> {
+				s.setString(1, job.toString());
+				s.setString(2, owner);
+				s.setString(3, kind.name());
+				s.setInt(4, file);
+				s.setLong(5, now.toEpochMilli());
+			});
+			return new JournalEntry(lastRowId("journal"), job, owner, kind, file, now);
+		}
+
+		@Override
+		public void pruneJournal(Instant before) {
+			update("DELETE FROM journal WHERE created_ms < ?", s -> s.setLong(1, before.toEpochMilli()));
+		}
+
+		private long lastRowId(String table) {
+			try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT last_insert_rowid()")) {
+				return r.getLong(1);
+			} catch (SQLException e) {
+				throw new StoreException("cannot read the " + table + " id in " + directory + ": " + e.getMessage(), e);
+			}
 		}
 	}
 
-	/**
-	 * Records an event in the journal, whatever the job's notification flags; call it inside the transaction of the
-	 * change. The journal outlives the job (a stream client may ask after the job was completed) until pruned.
-	 */
-	public JournalEntry insertJournal(JobRow job, Notice.Kind kind, int file) {
-		Instant now = Instant.now();
-		update("INSERT INTO journal (job, owner, kind, file, created_ms) VALUES (?,?,?,?,?)", s -> {
-			s.setString(1, job.id.toString());
-			s.setString(2, job.owner);
-			s.setString(3, kind.name());
-			s.setInt(4, file);
-			s.setLong(5, now.toEpochMilli());
-		});
-		try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT last_insert_rowid()")) {
-			return new JournalEntry(r.getLong(1), job.id, job.owner, kind, file, now);
-		} catch (SQLException e) {
-			throw new StoreException("cannot read the journal id: " + e.getMessage(), e);
-		}
-	}
-
-	/**
-	 * @param owner only this owner's events, or {@code null} for every owner's
-	 * @param job only this job's events, or {@code null} for every job's
-	 * @return at most {@code limit} events after {@code afterId}, oldest first
-	 */
-	public List<JournalEntry> journal(long afterId, String owner, UUID job, int limit) {
+	@Override
+	public synchronized List<JournalEntry> journal(long afterId, String owner, UUID job, int limit) {
 		String sql = "SELECT * FROM journal WHERE id > ?" + (owner == null ? "" : " AND owner = ?") + (job == null ? "" : " AND job = ?")
 				+ " ORDER BY id LIMIT ?";
 		List<JournalEntry> result = new ArrayList<>();
@@ -414,8 +406,8 @@ public final class Store implements AutoCloseable {
 		return result;
 	}
 
-	/** @return the id of the latest journal entry, 0 when there is none */
-	public long lastJournalId() {
+	@Override
+	public synchronized long lastJournalId() {
 		try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT COALESCE(MAX(id), 0) FROM journal")) {
 			return r.getLong(1);
 		} catch (SQLException e) {
@@ -423,80 +415,73 @@ public final class Store implements AutoCloseable {
 		}
 	}
 
-	/** Forgets the journal entries recorded before {@code before}. */
-	public void pruneJournal(Instant before) {
-		update("DELETE FROM journal WHERE created_ms < ?", s -> s.setLong(1, before.toEpochMilli()));
-	}
-
-	public void deleteNotice(long id) {
-		update("DELETE FROM outbox WHERE id=?", s -> s.setLong(1, id));
-	}
-
-	/**
-	 * @return every job, oldest first, with its files, credentials and pending notifications
-	 * @throws StoreException naming the store and what cannot be read (an unknown stored value, a damaged file)
-	 */
-	public List<JobRow> loadJobs() {
-		Map<String, JobRow> jobs = new LinkedHashMap<>();
-		loadWarnings.clear();
+	@Override
+	public synchronized Loaded load() {
+		Map<String, JobRecord> jobs = new LinkedHashMap<>();
+		Map<String, List<FileRecord>> files = new LinkedHashMap<>();
+		Map<String, List<Notice>> notices = new LinkedHashMap<>();
+		Map<String, List<Credentials>> credentials = new LinkedHashMap<>();
+		List<String> warnings = new ArrayList<>();
 		try (Statement s = connection.createStatement()) {
 			try (ResultSet r = s.executeQuery("SELECT * FROM job ORDER BY created_ms, rowid")) {
 				while (r.next()) {
-					JobRow job = readJob(r);
-					jobs.put(r.getString("id"), job);
+					String id = r.getString("id");
+					jobs.put(id, readJob(r, warnings));
+					files.put(id, new ArrayList<>());
+					notices.put(id, new ArrayList<>());
+					credentials.put(id, new ArrayList<>());
 				}
 			}
 			try (ResultSet r = s.executeQuery("SELECT * FROM file ORDER BY job, idx")) {
 				while (r.next()) {
-					JobRow job = row(jobs, r.getString("job"), "file");
-					FileRow f = new FileRow(r.getInt("idx"), URI.create(r.getString("remote")), Path.of(r.getString("local")),
-							Path.of(r.getString("temporary")));
-					f.bytesTotal = r.getLong("bytes_total");
-					f.bytesTransferred = r.getLong("bytes_transferred");
-					f.completed = r.getInt("completed") != 0;
-					f.validation = name(ValidationState.class, r.getString("validation"), "validation of file " + f.index + " of job " + job.id);
-					f.validator = r.getString("validator");
-					f.temporaryKey = r.getString("temporary_key");
-					job.files.add(f);
+					String job = r.getString("job");
+					int index = r.getInt("idx");
+					of(files, job, "file").add(new FileRecord(index, URI.create(r.getString("remote")), Path.of(r.getString("local")),
+							Path.of(r.getString("temporary")), r.getLong("bytes_total"), r.getLong("bytes_transferred"), r.getInt("completed") != 0,
+							name(ValidationState.class, r.getString("validation"), "validation of file " + index + " of job " + job),
+							r.getString("validator"), r.getString("temporary_key")));
 				}
 			}
 			try (ResultSet r = s.executeQuery("SELECT * FROM outbox ORDER BY id")) {
 				while (r.next()) {
-					JobRow job = row(jobs, r.getString("job"), "notification");
-					job.notices.add(new Notice(r.getLong("id"), job.id, name(Notice.Kind.class, r.getString("kind"), "kind of notification " + r.getLong("id")),
-							r.getInt("file")));
+					String job = r.getString("job");
+					long id = r.getLong("id");
+					of(notices, job, "notification").add(new Notice(id, UUID.fromString(job),
+							name(Notice.Kind.class, r.getString("kind"), "kind of notification " + id), r.getInt("file")));
 				}
 			}
 			try (ResultSet r = s.executeQuery("SELECT * FROM credential")) {
 				while (r.next()) {
-					JobRow job = row(jobs, r.getString("job"), "credential");
-					AuthTarget target = name(AuthTarget.class, r.getString("target"), "credential target of job " + job.id);
+					String job = r.getString("job");
+					List<Credentials> list = of(credentials, job, "credential");
+					AuthTarget target = name(AuthTarget.class, r.getString("target"), "credential target of job " + job);
 					String password;
 					try {
-						password = secrets.open(r.getString("password"), credentialPlace(job.id.toString(), target));
+						password = secrets.open(r.getString("password"), credentialPlace(job, target));
 					} catch (StoreException e) {
-						loadWarnings.add("job " + job.id + ": its " + target + " credentials are dropped: " + e.getMessage());
+						warnings.add("job " + job + ": its " + target + " credentials are dropped: " + e.getMessage());
 						continue;
 					}
-					Credentials c = new Credentials(target, name(AuthScheme.class, r.getString("scheme"), "credential scheme of job " + job.id),
-							r.getString("user_name"), password);
-					job.credentials.put(c.target(), c);
+					list.add(new Credentials(target, name(AuthScheme.class, r.getString("scheme"), "credential scheme of job " + job),
+							r.getString("user_name"), password));
 				}
 			}
-		} catch (SQLException e) {
-			throw new StoreException("cannot read the store in " + directory + ": " + e.getMessage(), e);
-		} catch (StoreException e) {
+		} catch (SQLException | StoreException e) {
 			throw new StoreException("cannot read the store in " + directory + ": " + e.getMessage(), e);
 		}
-		return new ArrayList<>(jobs.values());
+		List<JobRecord> loaded = new ArrayList<>();
+		jobs.forEach((id, job) -> loaded.add(job.with(b -> b.addFiles(files.get(id)).notices(notices.get(id))
+				.settings(settings -> settings.with(c -> credentials.get(id).forEach(c::credentials))))));
+		return new Loaded(loaded, warnings);
 	}
 
-	private static JobRow row(Map<String, JobRow> jobs, String id, String what) {
-		JobRow job = jobs.get(id);
-		if (job == null) {
-			throw new StoreException("a " + what + " names job " + id + ", which the store does not have");
+	/** @return the rows of a job read so far; a row that names another job is a damaged store */
+	private static <T> List<T> of(Map<String, List<T>> rows, String job, String what) {
+		List<T> list = rows.get(job);
+		if (list == null) {
+			throw new StoreException("a " + what + " names job " + job + ", which the store does not have");
 		}
-		return job;
+		return list;
 	}
 
 	/** The notification flags from their stored names, joined by commas. */
@@ -521,7 +506,7 @@ public final class Store implements AutoCloseable {
 	}
 
 	@Override
-	public void close() {
+	public synchronized void close() {
 		try {
 			connection.close();
 			if (wal != null) {
@@ -535,45 +520,46 @@ public final class Store implements AutoCloseable {
 
 	// --- mapping ---------------------------------------------------------------------------------------------
 
-	private void saveCredentials(JobRow job) {
-		update("DELETE FROM credential WHERE job=?", s -> s.setString(1, job.id.toString()));
-		for (Credentials c : job.credentials.values()) {
+	private void saveCredentials(JobRecord job) {
+		update("DELETE FROM credential WHERE job=?", s -> s.setString(1, job.id().toString()));
+		for (Credentials c : job.settings().credentials().values()) {
 			update("INSERT INTO credential (job, target, scheme, user_name, password) VALUES (?,?,?,?,?)", s -> {
-				s.setString(1, job.id.toString());
+				s.setString(1, job.id().toString());
 				s.setString(2, c.target().name());
 				s.setString(3, c.scheme().name());
 				s.setString(4, c.userName());
-				s.setString(5, secrets.seal(c.password(), credentialPlace(job.id.toString(), c.target())));
+				s.setString(5, secrets.seal(c.password(), credentialPlace(job.id().toString(), c.target())));
 			});
 		}
 	}
 
-	/** Binds the 27 mutable job columns from position i; returns the next position. */
-	private int bindJob(PreparedStatement s, int i, JobRow j) throws SQLException {
-		s.setString(i++, j.state.name());
-		s.setString(i++, j.displayName);
-		s.setString(i++, j.description);
-		s.setString(i++, j.priority.name());
-		s.setLong(i++, j.minimumRetryDelay.toMillis());
-		s.setLong(i++, j.noProgressTimeout.toMillis());
-		s.setLong(i++, j.minimumNotificationInterval.toMillis());
+	/** Binds the 28 mutable job columns from position i; returns the next position. */
+	private int bindJob(PreparedStatement s, int i, JobRecord j) throws SQLException {
+		JobSettings p = j.settings();
+		s.setString(i++, j.state().name());
+		s.setString(i++, p.displayName());
+		s.setString(i++, p.description());
+		s.setString(i++, p.priority().name());
+		s.setLong(i++, p.minimumRetryDelay().toMillis());
+		s.setLong(i++, p.noProgressTimeout().toMillis());
+		s.setLong(i++, p.minimumNotificationInterval().toMillis());
 		StringBuilder headers = new StringBuilder();
-		j.customHeaders.forEach((k, v) -> headers.append(k).append(": ").append(v).append('\n'));
-		s.setString(i++, secrets.seal(headers.toString(), headersPlace(j.id.toString())));
-		s.setString(i++, j.proxySettings.usage().name());
-		s.setString(i++, String.join("\n", j.proxySettings.proxies()));
-		s.setString(i++, String.join("\n", j.proxySettings.bypass()));
-		s.setLong(i++, j.maxDownloadSize);
-		s.setString(i++, j.redirectPolicy.name());
-		s.setString(i++, String.join(",", j.notifyFlags.stream().map(Enum::name).toList()));
-		s.setString(i++, j.handlerId);
-		i = bindError(s, i, j.error);
-		i = bindError(s, i, j.notificationError);
-		s.setLong(i++, j.modified.toEpochMilli());
-		setInstant(s, i++, j.transferred);
-		s.setLong(i++, j.lastProgress.toEpochMilli());
-		setInstant(s, i++, j.retryAt);
-		s.setInt(i++, j.plainHttpAuthentication ? 1 : 0);
+		p.customHeaders().forEach((k, v) -> headers.append(k).append(": ").append(v).append('\n'));
+		s.setString(i++, secrets.seal(headers.toString(), headersPlace(j.id().toString())));
+		s.setString(i++, p.proxySettings().usage().name());
+		s.setString(i++, String.join("\n", p.proxySettings().proxies()));
+		s.setString(i++, String.join("\n", p.proxySettings().bypass()));
+		s.setLong(i++, p.maxDownloadSize());
+		s.setString(i++, p.redirectPolicy().name());
+		s.setString(i++, String.join(",", p.notifyFlags().stream().map(Enum::name).toList()));
+		s.setString(i++, p.handlerId());
+		i = bindError(s, i, j.error());
+		i = bindError(s, i, j.notificationError());
+		s.setLong(i++, j.modified().toEpochMilli());
+		setInstant(s, i++, j.transferred());
+		s.setLong(i++, j.lastProgress().toEpochMilli());
+		setInstant(s, i++, j.retryAt());
+		s.setInt(i++, p.plainHttpAuthentication() ? 1 : 0);
 		return i;
 	}
 
@@ -591,13 +577,13 @@ public final class Store implements AutoCloseable {
 		return i;
 	}
 
-	private static int bindFile(PreparedStatement s, int i, FileRow f) throws SQLException {
-		s.setLong(i++, f.bytesTotal);
-		s.setLong(i++, f.bytesTransferred);
-		s.setInt(i++, f.completed ? 1 : 0);
-		s.setString(i++, f.validation.name());
-		s.setString(i++, f.validator);
-		s.setString(i++, f.temporaryKey);
+	private static int bindFile(PreparedStatement s, int i, FileRecord f) throws SQLException {
+		s.setLong(i++, f.bytesTotal());
+		s.setLong(i++, f.bytesTransferred());
+		s.setInt(i++, f.completed() ? 1 : 0);
+		s.setString(i++, f.validation().name());
+		s.setString(i++, f.validator());
+		s.setString(i++, f.temporaryKey());
 		return i;
 	}
 
@@ -609,43 +595,35 @@ public final class Store implements AutoCloseable {
 		}
 	}
 
-	private JobRow readJob(ResultSet r) throws SQLException {
+	/** A job's row, without its files, notices and credentials, which have tables of their own. */
+	private JobRecord readJob(ResultSet r, List<String> warnings) throws SQLException {
 		String id = r.getString("id");
-		JobRow j = new JobRow(UUID.fromString(id), r.getString("owner"), name(JobType.class, r.getString("type"), "type of job " + id),
-				r.getString("display_name"), Instant.ofEpochMilli(r.getLong("created_ms")));
-		j.state = name(JobState.class, r.getString("state"), "state of job " + id);
-		j.description = r.getString("description");
-		j.priority = name(JobPriority.class, r.getString("priority"), "priority of job " + id);
-		j.minimumRetryDelay = Duration.ofMillis(r.getLong("retry_delay_ms"));
-		j.noProgressTimeout = Duration.ofMillis(r.getLong("no_progress_timeout_ms"));
-		j.minimumNotificationInterval = Duration.ofMillis(r.getLong("notify_interval_ms"));
 		String headers;
 		try {
 			headers = secrets.open(r.getString("custom_headers"), headersPlace(id));
 		} catch (StoreException e) {
-			loadWarnings.add("job " + id + ": its custom headers are dropped: " + e.getMessage());
+			warnings.add("job " + id + ": its custom headers are dropped: " + e.getMessage());
 			headers = "";
 		}
+		Map<String, String> customHeaders = new LinkedHashMap<>();
 		for (String line : headers.split("\n")) {
 			int colon = line.indexOf(": ");
 			if (colon > 0) {
-				j.customHeaders.put(line.substring(0, colon), line.substring(colon + 2));
+				customHeaders.put(line.substring(0, colon), line.substring(colon + 2));
 			}
 		}
-		j.proxySettings = new ProxySettings(name(ProxyUsage.class, r.getString("proxy_usage"), "proxy usage of job " + id), lines(r.getString("proxy_list")),
-				lines(r.getString("proxy_bypass")));
-		j.maxDownloadSize = r.getLong("max_download_size");
-		j.redirectPolicy = name(RedirectPolicy.class, r.getString("redirect_policy"), "redirect policy of job " + id);
-		j.notifyFlags = flags(r.getString("notify_flags"), "notify flags of job " + id);
-		j.handlerId = r.getString("handler_id");
-		j.error = readError(r, "error_", id);
-		j.notificationError = readError(r, "notify_error_", id);
-		j.modified = Instant.ofEpochMilli(r.getLong("modified_ms"));
-		j.transferred = instant(r, "transferred_ms");
-		j.lastProgress = Instant.ofEpochMilli(r.getLong("last_progress_ms"));
-		j.retryAt = instant(r, "retry_at_ms");
-		j.plainHttpAuthentication = r.getInt("plain_http_auth") != 0;
-		return j;
+		JobSettings settings = new JobSettings(r.getString("display_name"), r.getString("description"),
+				name(JobPriority.class, r.getString("priority"), "priority of job " + id), Duration.ofMillis(r.getLong("retry_delay_ms")),
+				Duration.ofMillis(r.getLong("no_progress_timeout_ms")), Duration.ofMillis(r.getLong("notify_interval_ms")), customHeaders,
+				Map.of(), new ProxySettings(name(ProxyUsage.class, r.getString("proxy_usage"), "proxy usage of job " + id),
+						lines(r.getString("proxy_list")), lines(r.getString("proxy_bypass"))),
+				r.getLong("max_download_size"), name(RedirectPolicy.class, r.getString("redirect_policy"), "redirect policy of job " + id),
+				r.getInt("plain_http_auth") != 0, flags(r.getString("notify_flags"), "notify flags of job " + id), r.getString("handler_id"));
+		return new JobRecord(UUID.fromString(id), r.getString("owner"), name(JobType.class, r.getString("type"), "type of job " + id),
+				Instant.ofEpochMilli(r.getLong("created_ms")), name(JobState.class, r.getString("state"), "state of job " + id), settings,
+				readError(r, "error_", id), readError(r, "notify_error_", id), Instant.ofEpochMilli(r.getLong("modified_ms")),
+				instant(r, "transferred_ms"), Instant.ofEpochMilli(r.getLong("last_progress_ms")), instant(r, "retry_at_ms"), List.of(),
+				List.of());
 	}
 
 	private static JobError readError(ResultSet r, String prefix, String job) throws SQLException {
@@ -672,10 +650,10 @@ public final class Store implements AutoCloseable {
 
 	private final Map<String, PreparedStatement> statements = new LinkedHashMap<>();
 
+	/** One statement of the open transaction. */
 	private void update(String sql, Binder binder) {
-		if (depth == 0) { // a single statement is a transaction too, and durable like one
-			transaction(() -> update(sql, binder));
-			return;
+		if (!inTransaction) {
+			throw new IllegalStateException("a write outside a transaction");
 		}
 		try {
 			PreparedStatement s = statements.get(sql);

@@ -1,0 +1,181 @@
+package bits.engine.model;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.IntToLongFunction;
+import java.util.function.UnaryOperator;
+
+import bits.api.JobError;
+import bits.api.JobProgress;
+import bits.api.JobState;
+import bits.api.JobTimes;
+import bits.api.JobType;
+
+/**
+ * The durable state of one job as the job table last committed it: immutable, so any thread may read it without a
+ * lock, and a change that fails leaves nothing to undo. Only the job table makes a new record current.
+ *
+ * @param settings what the owner set
+ * @param error why the job is in ERROR or TRANSIENT_ERROR, else {@code null}
+ * @param notificationError the last failure to deliver a notification, or {@code null}
+ * @param lastProgress the last time the job made progress (or was created or resumed): the no-progress timeout counts
+ *        from it
+ * @param retryAt when a job in TRANSIENT_ERROR is retried
+ * @param files in index order
+ * @param notices terminal notifications not yet acknowledged, oldest first
+ */
+public record JobRecord(UUID id, String owner, JobType type, Instant created, JobState state, JobSettings settings, JobError error,
+		JobError notificationError, Instant modified, Instant transferred, Instant lastProgress, Instant retryAt, List<FileRecord> files,
+		List<Notice> notices) {
+
+	public JobRecord {
+		files = List.copyOf(files);
+		notices = List.copyOf(notices);
+	}
+
+	/** A new job: SUSPENDED, no files. */
+	public static JobRecord created(UUID id, String owner, JobType type, JobSettings settings, Instant now) {
+		return new JobRecord(id, owner, type, now, JobState.SUSPENDED, settings, null, null, now, null, now, null, List.of(), List.of());
+	}
+
+	/** @param liveBytes bytes received so far of the file with that index, durable or not */
+	public JobProgress progress(IntToLongFunction liveBytes) {
+		long total = 0;
+		long done = 0;
+		int filesDone = 0;
+		for (FileRecord f : files) {
+			total = total < 0 || f.bytesTotal() < 0 ? JobProgress.SIZE_UNKNOWN : total + f.bytesTotal();
+			done += Math.max(f.bytesTransferred(), liveBytes.applyAsLong(f.index()));
+			filesDone += f.completed() ? 1 : 0;
+		}
+		return new JobProgress(total, done, files.size(), filesDone);
+	}
+
+	public JobTimes times() {
+		return new JobTimes(created, modified, transferred);
+	}
+
+	/** @return the first file not yet transferred, or {@code null} */
+	public FileRecord nextFile() {
+		for (FileRecord f : files) {
+			if (!f.completed()) {
+				return f;
+			}
+		}
+		return null;
+	}
+
+	/** @return whether the job is CONNECTING or TRANSFERRING: a transfer runs it */
+	public boolean running() {
+		return state == JobState.CONNECTING || state == JobState.TRANSFERRING;
+	}
+
+	/** @return this record with the changes {@code change} makes to a builder of it */
+	public JobRecord with(Consumer<Builder> change) {
+		Builder b = new Builder(this);
+		change.accept(b);
+		return b.build();
+	}
+
+	/** A copy of a record to change before {@link JobRecord#with} makes a new record of it. */
+	public static final class Builder {
+		private final JobRecord from;
+		private JobState state;
+		private JobSettings settings;
+		private JobError error;
+		private JobError notificationError;
+		private Instant modified;
+		private Instant transferred;
+		private Instant lastProgress;
+		private Instant retryAt;
+		private List<FileRecord> files;
+		private List<Notice> notices;
+
+		private Builder(JobRecord j) {
+			from = j;
+			state = j.state;
+			settings = j.settings;
+			error = j.error;
+			notificationError = j.notificationError;
+			modified = j.modified;
+			transferred = j.transferred;
+			lastProgress = j.lastProgress;
+			retryAt = j.retryAt;
+			files = j.files;
+			notices = j.notices;
+		}
+
+		private JobRecord build() {
+			return new JobRecord(from.id, from.owner, from.type, from.created, state, settings, error, notificationError, modified,
+					transferred, lastProgress, retryAt, files, notices);
+		}
+
+		/** @return the state as changed so far */
+		public JobState state() {
+			return state;
+		}
+
+		public Builder state(JobState v) {
+			state = v;
+			return this;
+		}
+
+		public Builder settings(UnaryOperator<JobSettings> change) {
+			settings = change.apply(settings);
+			return this;
+		}
+
+		public Builder error(JobError v) {
+			error = v;
+			return this;
+		}
+
+		public Builder notificationError(JobError v) {
+			notificationError = v;
+			return this;
+		}
+
+		public Builder modified(Instant v) {
+			modified = v;
+			return this;
+		}
+
+		public Builder transferred(Instant v) {
+			transferred = v;
+			return this;
+		}
+
+		public Builder lastProgress(Instant v) {
+			lastProgress = v;
+			return this;
+		}
+
+		public Builder retryAt(Instant v) {
+			retryAt = v;
+			return this;
+		}
+
+		/** Replaces the file with the same index. */
+		public Builder file(FileRecord v) {
+			List<FileRecord> changed = new ArrayList<>(files);
+			changed.set(v.index(), v);
+			files = changed;
+			return this;
+		}
+
+		public Builder addFiles(List<FileRecord> v) {
+			List<FileRecord> changed = new ArrayList<>(files);
+			changed.addAll(v);
+			files = changed;
+			return this;
+		}
+
+		public Builder notices(List<Notice> v) {
+			notices = v;
+			return this;
+		}
+	}
+}

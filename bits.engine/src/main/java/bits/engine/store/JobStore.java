@@ -1,0 +1,83 @@
+package bits.engine.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import bits.engine.model.FileRecord;
+import bits.engine.model.JobRecord;
+import bits.engine.model.JournalEntry;
+import bits.engine.model.Notice;
+
+/**
+ * The persistence port: where jobs, their files and credentials, the outbox of terminal notifications and the journal
+ * are kept. The job table is its only writer, and writes in {@link #transaction}s that never nest. Adapters store enum
+ * values by name and name the store in every error. Thread-safe.
+ */
+public interface JobStore extends AutoCloseable {
+	/**
+	 * @return every job, oldest first, with its files, credentials and pending notifications; and what could not be
+	 *         read back and was left out (a secret sealed with a lost key)
+	 * @throws StoreException naming the store and what cannot be read (an unknown stored value, a damaged file)
+	 */
+	Loaded load();
+
+	/** What {@link #load} read. */
+	record Loaded(List<JobRecord> jobs, List<String> warnings) {
+	}
+
+	/**
+	 * Runs the writes of one change in one transaction: all of them are committed, or none (the store is then as it
+	 * was). The commit may not be durable yet when this returns: {@link #sync} makes it so, which the caller does after
+	 * releasing its own locks, so that readers do not wait for the disk.
+	 *
+	 * @throws IllegalStateException if a transaction is already open on this thread: transactions never nest
+	 * @throws StoreException if the store refuses a write or the commit
+	 */
+	void transaction(Consumer<Writes> work);
+
+	/** Makes every commit so far durable. */
+	void sync();
+
+	/** The writes a transaction may make. */
+	interface Writes {
+		/** A new job, with its files and credentials. */
+		void insertJob(JobRecord job);
+
+		/** The job's state and settings (credentials included); not its files or notices. */
+		void updateJob(JobRecord job);
+
+		/** The job, with its files, credentials and pending notifications (not its journal entries). */
+		void deleteJob(UUID job);
+
+		void insertFiles(UUID job, List<FileRecord> files);
+
+		/** A file's progress: a checkpoint, its completion, its validation. */
+		void updateFile(UUID job, FileRecord file);
+
+		/** @return the notification recorded in the outbox, with its id */
+		Notice insertNotice(UUID job, Notice.Kind kind, int file);
+
+		void deleteNotice(long id);
+
+		/** Records an event in the journal; it outlives the job until pruned. */
+		JournalEntry insertJournal(UUID job, String owner, Notice.Kind kind, int file);
+
+		/** Forgets the journal entries recorded before {@code before}. */
+		void pruneJournal(Instant before);
+	}
+
+	/**
+	 * @param owner only this owner's events, or {@code null} for every owner's
+	 * @param job only this job's events, or {@code null} for every job's
+	 * @return at most {@code limit} events after {@code afterId}, oldest first
+	 */
+	List<JournalEntry> journal(long afterId, String owner, UUID job, int limit);
+
+	/** @return the id of the latest journal entry, 0 when there is none */
+	long lastJournalId();
+
+	@Override
+	void close();
+}
