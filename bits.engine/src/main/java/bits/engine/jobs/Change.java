@@ -26,6 +26,8 @@ final class Change {
 
 	private JobRecord job;
 	private boolean changed;
+	/** Whether the job's own row changes, not only its files or its events. */
+	private boolean row;
 	private boolean modification;
 	private final List<FileRecord> added = new ArrayList<>();
 	private final Set<Integer> files = new LinkedHashSet<>();
@@ -43,6 +45,7 @@ final class Change {
 	void set(Consumer<JobRecord.Builder> change) {
 		job = job.with(change);
 		changed = true;
+		row = true;
 	}
 
 	void settings(Consumer<JobSettings.Builder> change) {
@@ -51,12 +54,14 @@ final class Change {
 
 	void file(int index, UnaryOperator<FileRecord> change) {
 		FileRecord f = change.apply(job.files().get(index));
-		set(b -> b.file(f));
+		job = job.with(b -> b.file(f));
+		changed = true;
 		files.add(index);
 	}
 
 	void addFiles(List<FileRecord> more) {
-		set(b -> b.addFiles(more));
+		job = job.with(b -> b.addFiles(more));
+		changed = true;
 		added.addAll(more);
 	}
 
@@ -92,7 +97,7 @@ final class Change {
 
 	/**
 	 * Writes the change in the open transaction: the files, the events (with their outbox ids), the notifications the
-	 * new state makes stale, and the job.
+	 * new state makes stale, and the job's row if it changed (a checkpoint alone writes its file only).
 	 *
 	 * @return the record to make current
 	 */
@@ -121,8 +126,10 @@ final class Change {
 				notices.remove(n);
 			}
 		}
-		JobRecord result = j.with(b -> b.notices(notices));
-		w.updateJob(result);
+		JobRecord result = j.with(b -> b.notices(notices)); // notices live in the outbox, not in the job's row
+		if (row) {
+			w.updateJob(result);
+		}
 		return result;
 	}
 }

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.log.Logger;
@@ -15,7 +17,10 @@ import bits.engine.files.TemporaryFiles;
 import bits.engine.model.FileRecord;
 import bits.engine.model.JobRecord;
 
-/** Cleanup: temporary files of ended jobs, and jobs left inactive too long (BITS's JobInactivityTimeout). */
+/**
+ * Cleanup: jobs left inactive too long (BITS's JobInactivityTimeout) with their temporary files, and journal entries
+ * older than the retention; at the engine's start and every hour.
+ */
 final class Housekeeping {
 	private final JobTable table;
 	private final Logger log;
@@ -25,7 +30,26 @@ final class Housekeeping {
 		this.log = log;
 	}
 
-	void cancelInactive(Duration inactivity) {
+	/**
+	 * Runs now, then every hour on {@code chores}, the job table's thread (which also writes acknowledgements: an hourly
+	 * scan delays them a moment, and an acknowledgement not yet written is at worst delivered again).
+	 */
+	void start(ScheduledExecutorService chores) {
+		run();
+		chores.scheduleWithFixedDelay(this::run, 1, 1, TimeUnit.HOURS);
+	}
+
+	private void run() {
+		try {
+			Limits limits = table.limits();
+			cancelInactive(limits.inactivity());
+			table.pruneJournal(Instant.now().minus(limits.eventRetention()));
+		} catch (RuntimeException e) {
+			log.error("housekeeping failed; it runs again in an hour", e);
+		}
+	}
+
+	private void cancelInactive(Duration inactivity) {
 		Instant now = Instant.now();
 		for (JobRecord job : table.jobs()) {
 			if (job.modified().plus(inactivity).isBefore(now)) {

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import bits.api.AuthScheme;
 import bits.api.AuthTarget;
@@ -324,7 +325,7 @@ final class JobHandle implements TransferJob {
 	}
 
 	/** Changes the job's properties: a modification. */
-	private void set(java.util.function.Consumer<JobSettings.Builder> change) {
+	private void set(Consumer<JobSettings.Builder> change) {
 		table.update(job, c -> {
 			c.settings(change);
 			return null;

@@ -75,7 +75,12 @@ public class JobTable {
 	private HandlerCatalog handlers;
 
 	private final Object lock = new Object();
+	/** How many ended jobs a late view still finds with their final state. */
+	private static final int ENDED_KEPT = 1024;
+
 	private final Map<UUID, JobSlot> jobs = new LinkedHashMap<>(); // guarded by lock
+	/** Jobs that ended lately, oldest first: a view made from an older record shows the final state, never a live copy. */
+	private final Map<UUID, JobSlot> ended = new LinkedHashMap<>(); // guarded by lock
 	private JobStore store;
 	private Path storeDirectory; // as opened
 	private Path keyFile; // as opened
@@ -121,8 +126,7 @@ public class JobTable {
 			return t;
 		});
 		acknowledgements = new Acknowledgements(store, chores);
-		housekeeping();
-		chores.scheduleWithFixedDelay(this::housekeeping, 1, 1, TimeUnit.HOURS);
+		new Housekeeping(this, log).start(chores);
 		handlers.attachJobs(this::namedHandlerIds);
 	}
 
@@ -162,15 +166,10 @@ public class JobTable {
 		return storeDirectory;
 	}
 
-	/** Cancels the jobs unchanged for longer than the inactivity timeout, and forgets old journal entries. */
-	private void housekeeping() {
-		try {
-			new Housekeeping(this, log).cancelInactive(limits.inactivity());
-			store.transaction(w -> w.pruneJournal(Instant.now().minus(limits.eventRetention())));
-			store.sync();
-		} catch (RuntimeException e) {
-			log.error("housekeeping failed; it runs again in an hour", e);
-		}
+	/** Forgets the journal entries recorded before {@code before}. */
+	void pruneJournal(Instant before) {
+		store.transaction(w -> w.pruneJournal(before));
+		store.sync();
 	}
 
 	/** @return the handler ids (as set, perhaps with a version range) that jobs not yet final name (SPEC H9) */
@@ -229,10 +228,23 @@ public class JobTable {
 		return callbacks;
 	}
 
-	/** @return a view of a job for a callback or a listener, acting for the bundle that registered it */
-	public TransferJob view(JobRecord job, Bundle caller) {
-		JobSlot s = slot(job.id());
-		return new JobHandle(this, s == null ? new JobSlot(job) : s, caller);
+	/**
+	 * @param job the job as a notifier was given it, perhaps older than its current state
+	 * @return a view of the job for a callback or a listener, acting for the bundle that registered it, showing its
+	 *         current state (final if it ended); empty if it ended so long ago that its final state is no longer known
+	 */
+	public Optional<TransferJob> view(JobRecord job, Bundle caller) {
+		JobSlot s;
+		synchronized (lock) {
+			s = jobs.get(job.id());
+			if (s == null) {
+				s = ended.get(job.id());
+			}
+		}
+		if (s == null && job.state().isFinal()) {
+			s = new JobSlot(job); // final: every change through it is refused
+		}
+		return Optional.ofNullable(s).map(slot -> new JobHandle(this, slot, caller));
 	}
 
 	/** Records (or clears, with {@code null}) the last failure to deliver a notification; not a modification. */
@@ -258,9 +270,14 @@ public class JobTable {
 		}
 	}
 
-	/** @see JobStore#journal */
+	/**
+	 * @see JobStore#journal
+	 * @return entries whose changes are current: under the lock, so never one committed whose record is not yet in place
+	 */
 	List<JournalEntry> journal(long afterId, String owner, UUID job, int limit) {
-		return store.journal(afterId, owner, job, limit);
+		synchronized (lock) {
+			return store.journal(afterId, owner, job, limit);
+		}
 	}
 
 	long lastJournalId() {
@@ -365,6 +382,10 @@ public class JobTable {
 			ended = job.with(b -> b.state(finalState).modified(Instant.now()));
 			slot.set(ended);
 			jobs.remove(job.id());
+			this.ended.put(job.id(), slot);
+			if (this.ended.size() > ENDED_KEPT) {
+				this.ended.remove(this.ended.keySet().iterator().next());
+			}
 			callbacks.forget(job.id());
 			live.forget(job.id());
 		}
@@ -486,20 +507,23 @@ public class JobTable {
 	 * callback again, even if an earlier one was notified (SPEC N7: "you will receive another notification").
 	 */
 	void setCallback(JobSlot slot, TransferCallback callback, Bundle caller) {
+		boolean repeated;
 		synchronized (lock) { // the registration and the repeat together: a delivery sees both or neither
 			if (slot.record().state().isFinal()) {
 				throw new TransferException(BG_E_INVALID_STATE, "job " + slot.record().id() + " is " + slot.record().state() + ", a final state");
 			}
 			callbacks.set(slot.record().id(), callback, caller);
-			write(slot, false, true, c -> {
+			repeated = Boolean.TRUE.equals(write(slot, false, true, c -> {
 				Notice.Kind repeat = callback == null ? null : NotificationPolicy.repeatedFor(c.job());
 				if (repeat != null) {
 					c.repeat(repeat);
 				}
-				return null;
-			});
+				return repeat != null;
+			}));
 		}
-		notifier.jobChanged(slot.record());
+		if (!repeated) { // the dispatcher learns of the new route (a pending notice may wait for a registrant, N7)
+			notifier.jobChanged(slot.record());
+		} // else the write told it, with the repeat
 	}
 
 	/** @return the handler ids the engine knows */

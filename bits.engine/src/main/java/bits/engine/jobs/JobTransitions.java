@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 import bits.api.JobError;
@@ -252,7 +253,7 @@ public final class JobTransitions {
 	 *
 	 * @return whether it applied
 	 */
-	private boolean change(UUID job, JobState expected, java.util.function.Consumer<JobRecord.Builder> change) {
+	private boolean change(UUID job, JobState expected, Consumer<JobRecord.Builder> change) {
 		return Boolean.TRUE.equals(table.report(job, true, c -> {
 			boolean applies = expected == null ? c.job().running() : c.job().state() == expected;
 			if (applies) {

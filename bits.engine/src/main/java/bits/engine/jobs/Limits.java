@@ -2,11 +2,15 @@ package bits.engine.jobs;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 
+import bits.api.ErrorCodes;
+import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.engine.config.EngineConfig;
 import bits.engine.files.FileRoots;
+import bits.engine.model.JobRecord;
 
 /** The engine's quotas and defaults for jobs, from its configuration. */
 record Limits(int maxJobs, int maxJobsPerOwner, int maxFilesPerJob, Duration inactivity, Duration defaultRetryDelay,
@@ -26,14 +30,14 @@ record Limits(int maxJobs, int maxJobsPerOwner, int maxFilesPerJob, Duration ina
 	}
 
 	/** Refuses a new job of the owner when the engine or the owner has as many as allowed (BITS MaxJobsPer*). */
-	void checkRoomForJob(java.util.Collection<bits.engine.model.JobRecord> jobs, String owner) {
+	void checkRoomForJob(Collection<JobRecord> jobs, String owner) {
 		if (jobs.size() >= maxJobs) {
-			throw new bits.api.TransferException(bits.api.ErrorCodes.BG_E_TOO_MANY_JOBS_PER_MACHINE,
+			throw new TransferException(ErrorCodes.BG_E_TOO_MANY_JOBS_PER_MACHINE,
 					"the engine has " + jobs.size() + " jobs; the limit is " + maxJobs);
 		}
 		long owned = jobs.stream().filter(j -> j.owner().equals(owner)).count();
 		if (owned >= maxJobsPerOwner) {
-			throw new bits.api.TransferException(bits.api.ErrorCodes.BG_E_TOO_MANY_JOBS_PER_USER,
+			throw new TransferException(ErrorCodes.BG_E_TOO_MANY_JOBS_PER_USER,
 					owner + " has " + owned + " jobs; the limit is " + maxJobsPerOwner);
 		}
 	}

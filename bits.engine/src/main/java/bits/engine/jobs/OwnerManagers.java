@@ -62,7 +62,7 @@ public class OwnerManagers {
 	 */
 	public Listening listen(Consumer<TransferJob> listener) {
 		Bundle engine = context.getBundle();
-		Notifier n = job -> listener.accept(table.view(job, engine));
+		Notifier n = job -> table.view(job, engine).ifPresent(listener);
 		table.attachNotifier(n);
 		return () -> table.detachNotifier(n);
 	}

@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -76,7 +79,7 @@ public class Dispatcher implements Notifier {
 	@Reference(service = LoggerFactory.class)
 	private Logger log;
 
-	private final Map<java.util.UUID, Lane> lanes = new ConcurrentHashMap<>();
+	private final Map<UUID, Lane> lanes = new ConcurrentHashMap<>();
 	private ExecutorService high;
 	private ExecutorService low;
 	private ScheduledExecutorService timer;
@@ -221,7 +224,7 @@ public class Dispatcher implements Notifier {
 				call.abandoned = true;
 				again = slots.abandon(call.owner);
 			}
-			java.util.UUID job = e.getKey().job;
+			UUID job = e.getKey().job;
 			long ms = TimeUnit.NANOSECONDS.toMillis(now - call.startNanos);
 			log.warn("job {} (owner {}): a callback has not returned after {} ms; its slot is released; {} callback threads are stuck",
 					job, call.owner, ms, slots.stuck());
@@ -235,7 +238,7 @@ public class Dispatcher implements Notifier {
 		if (active) {
 			try {
 				timer.execute(() -> kick(lane));
-			} catch (java.util.concurrent.RejectedExecutionException e) {
+			} catch (RejectedExecutionException e) {
 				// shutting down
 			}
 		}
@@ -252,7 +255,7 @@ public class Dispatcher implements Notifier {
 	 * An extra kick does no harm.
 	 */
 	private void wakeUp(Lane lane, long nanos) {
-		java.util.concurrent.ScheduledFuture<?> w = lane.wakeup;
+		ScheduledFuture<?> w = lane.wakeup;
 		long delay = w == null || w.isDone() ? -1 : w.getDelay(TimeUnit.NANOSECONDS);
 		if (delay <= 0 || delay > nanos) {
 			lane.wakeup = timer.schedule(() -> kick(lane), nanos, TimeUnit.NANOSECONDS);
@@ -260,7 +263,7 @@ public class Dispatcher implements Notifier {
 	}
 
 	private void deliver(Lane lane, Route route, Notice notice, Duration maxRetry) {
-		java.util.UUID job = lane.job;
+		UUID job = lane.job;
 		boolean acknowledged = false;
 		boolean skipped = false;
 		Callee callee = null;
@@ -270,7 +273,11 @@ public class Dispatcher implements Notifier {
 				skipped = true; // the job left that state, or the callback became invalid meanwhile: no retry counts
 				return;
 			}
-			TransferJob view = table.view(current.get(), callee.bundle());
+			TransferJob view = table.view(current.get(), callee.bundle()).orElse(null);
+			if (view == null) {
+				skipped = true; // the job ended meanwhile: its notice went with it
+				return;
+			}
 			TransferCallback callback = callee.callback();
 			switch (notice.kind()) {
 			case JOB_TRANSFERRED -> callback.jobTransferred(view);
@@ -313,7 +320,10 @@ public class Dispatcher implements Notifier {
 			Optional<JobRecord> current = table.job(lane.job);
 			callee = current.isEmpty() ? null : callee(current.get(), route, false);
 			if (callee != null) {
-				callee.callback().jobModification(table.view(current.get(), callee.bundle()));
+				Optional<TransferJob> view = table.view(current.get(), callee.bundle());
+				if (view.isPresent()) {
+					callee.callback().jobModification(view.get());
+				}
 			}
 		} catch (Throwable t) {
 			log.debug("job {}: the modification callback failed (not redelivered): {}", lane.job, t.toString());

@@ -8,6 +8,7 @@ import static bits.api.ErrorCodes.E_INVALIDARG;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -152,7 +153,7 @@ public class EventStream extends HttpServlet {
 			} else {
 				manager.listJobs(all ? JobScope.ALL_OWNERS : JobScope.OWNER).forEach(j -> jobEvent(out, j));
 			}
-			after = replay(out, after, owner, job);
+			after = replay(out, after, owner, job, null, caller);
 			if (!flush(out, response)) {
 				return;
 			}
@@ -161,7 +162,7 @@ public class EventStream extends HttpServlet {
 				List<TransferJob> changed = subscription.take(KEEP_ALIVE_MS);
 				if (!changed.isEmpty()) {
 					changed.forEach(j -> jobEvent(out, j));
-					after = replay(out, after, owner, job);
+					after = replay(out, after, owner, job, manager, caller);
 					quiet = System.nanoTime();
 				} else if (System.nanoTime() - quiet >= KEEP_ALIVE_MS * 1_000_000) {
 					out.write(": keep-alive\n\n"); // also how a client that left is noticed
@@ -177,10 +178,21 @@ public class EventStream extends HttpServlet {
 		}
 	}
 
-	/** Sends the journal's entries after {@code after}; @return the last id sent */
-	private long replay(PrintWriter out, long after, String owner, UUID job) throws JsonProcessingException {
+	/**
+	 * Sends the journal's entries after {@code after}. With {@code states}, each entry's job's current state goes first:
+	 * an entry is readable as soon as its change commits, before the change's listener call, and a client must never see
+	 * a notification before the state it announces.
+	 *
+	 * @return the last id sent
+	 */
+	private long replay(PrintWriter out, long after, String owner, UUID job, TransferManager states, Caller caller)
+			throws JsonProcessingException {
 		while (true) {
 			List<JournalEntry> page = managers.journal(after, owner, job, PAGE);
+			if (states != null) {
+				new LinkedHashSet<>(page.stream().map(JournalEntry::job).toList())
+						.forEach(id -> find(states, id, caller).ifPresent(j -> jobEvent(out, j)));
+			}
 			for (JournalEntry e : page) {
 				out.write("event: notification\nid: " + e.id() + "\ndata: " + Json.MAPPER.writeValueAsString(NotificationDto.of(e)) + "\n\n");
 				after = e.id();

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
@@ -245,7 +246,7 @@ public final class SqliteJobStore implements JobStore {
 	 * so the next transaction starts clean.
 	 */
 	@Override
-	public synchronized void transaction(java.util.function.Consumer<Writes> work) {
+	public synchronized void transaction(Consumer<Writes> work) {
 		if (inTransaction) {
 			throw new IllegalStateException("a transaction is already open on " + this + ": transactions do not nest");
 		}
