@@ -1,7 +1,8 @@
 #!/bin/bash
 # The test command (README, "The two commands"; CI's .ci/run runs exactly this): installs what is missing from Debian's
 # packages (a JDK 17+, Maven, nginx and openssl for the OSGi tests; Chromium and Node.js for the browser test, PageTest;
-# an SSH client for KarafTest, which drives Karaf's console),
+# an SSH client for KarafTest, which drives Karaf's console; PostgreSQL's server for the PostgreSQL store's tests, which
+# start their own server with initdb and pg_ctl on a loopback port),
 # playwright-core from npm (cnf/src/test/page, by its package-lock.json), then builds and runs every test. The last
 # line is "N passed, N failed, N skipped" over unit, OSGi and distribution tests together; the exit status is Maven's
 # if the build failed, else the summary's.
@@ -22,6 +23,7 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 command -v tar >/dev/null 2>&1 || missing+=(tar)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "test: installing ${missing[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive

@@ -1,7 +1,6 @@
 package bits.engine.store;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -15,66 +14,36 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import java.util.function.Consumer;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
-import bits.api.AuthScheme;
 import bits.api.AuthTarget;
-import bits.api.Credentials;
-import bits.api.ErrorContext;
-import bits.api.JobError;
-import bits.api.JobPriority;
-import bits.api.JobState;
-import bits.api.JobType;
-import bits.api.NotifyFlag;
-import bits.api.ProxySettings;
-import bits.api.ProxyUsage;
-import bits.api.RedirectPolicy;
-import bits.api.ValidationState;
-import bits.engine.model.FileRecord;
-import bits.engine.model.JobRecord;
-import bits.engine.model.JobSettings;
-import bits.engine.model.JournalEntry;
-import bits.engine.model.Notice;
 
 /**
- * The store's SQLite adapter: one database file through JDBC, in WAL mode; a commit made durable by {@link #sync}
- * survives a {@code kill -9} and a power loss (SPEC J7). One connection, so every call is serialized here.
+ * The store's SQLite adapter, embedded, the default: one database file through JDBC, in WAL mode; a commit made durable
+ * by {@link #sync} survives a {@code kill -9} and a power loss (SPEC J7). One connection, used by one thread at a time;
+ * one engine per store (a lock file).
  */
-public final class SqliteJobStore implements JobStore {
-	private static final String JOB_COLUMNS = "state=?, display_name=?, description=?, priority=?, retry_delay_ms=?,"
-			+ " no_progress_timeout_ms=?, notify_interval_ms=?, custom_headers=?, proxy_usage=?, proxy_list=?, proxy_bypass=?,"
-			+ " max_download_size=?, redirect_policy=?, notify_flags=?, handler_id=?, error_context=?, error_code=?,"
-			+ " error_description=?, error_file=?, notify_error_context=?, notify_error_code=?, notify_error_description=?,"
-			+ " notify_error_file=?, modified_ms=?, transferred_ms=?, last_progress_ms=?, retry_at_ms=?, plain_http_auth=?";
-	private static final int JOB_COLUMN_COUNT = (int) JOB_COLUMNS.chars().filter(c -> c == '?').count();
+public final class SqliteJobStore extends JdbcJobStore {
 	private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
 
 	private final Path directory;
 	private final StoreLock lock;
 	private final Connection connection;
-	private final Secrets secrets;
-	private final Writes writes = new SqliteWrites();
-	private boolean inTransaction;
+	private final ReentrantLock user = new ReentrantLock();
 	private volatile FileChannel wal;
 
 	private SqliteJobStore(Path directory, StoreLock lock, Connection connection, Secrets secrets) {
+		super(directory.toString(), secrets);
 		this.directory = directory;
 		this.lock = lock;
 		this.connection = connection;
-		this.secrets = secrets;
 	}
 
 	/**
@@ -183,43 +152,62 @@ public final class SqliteJobStore implements JobStore {
 		if (passwords.isEmpty() && headers.isEmpty()) {
 			return;
 		}
-		transaction(w -> {
-			passwords.forEach((k, password) -> update("UPDATE credential SET password=? WHERE job=? AND target=?", s -> {
-				s.setString(1, secrets.seal(password, credentialPlace(k[0], name(AuthTarget.class, k[1], "credential target of job " + k[0]))));
-				s.setString(2, k[0]);
-				s.setString(3, k[1]);
-			}));
-			headers.forEach((job, block) -> update("UPDATE job SET custom_headers=? WHERE id=?", s -> {
-				s.setString(1, secrets.seal(block, headersPlace(job)));
-				s.setString(2, job);
-			}));
-		});
+		connection.setAutoCommit(false);
+		try (PreparedStatement p = connection.prepareStatement("UPDATE credential SET password=? WHERE job=? AND target=?");
+				PreparedStatement h = connection.prepareStatement("UPDATE job SET custom_headers=? WHERE id=?")) {
+			for (Map.Entry<String[], String> e : passwords.entrySet()) {
+				String[] k = e.getKey();
+				p.setString(1, secrets.seal(e.getValue(), credentialPlace(k[0], name(AuthTarget.class, k[1], "credential target of job " + k[0]))));
+				p.setString(2, k[0]);
+				p.setString(3, k[1]);
+				p.executeUpdate();
+			}
+			for (Map.Entry<String, String> e : headers.entrySet()) {
+				h.setString(1, secrets.seal(e.getValue(), headersPlace(e.getKey())));
+				h.setString(2, e.getKey());
+				h.executeUpdate();
+			}
+			connection.commit();
+		} finally {
+			if (!connection.getAutoCommit()) {
+				connection.rollback();
+				connection.setAutoCommit(true);
+			}
+		}
 		try (Statement s = connection.createStatement()) {
 			s.execute("VACUUM");
 			s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
 		}
 	}
 
-	private static String credentialPlace(String job, AuthTarget target) {
-		return job + "/credential/" + target.name();
+	@Override
+	Connection borrow() {
+		user.lock();
+		return connection;
 	}
 
-	private static String headersPlace(String job) {
-		return job + "/custom_headers";
-	}
-
-	/** Runs one statement on the store's connection (for tests). */
-	synchronized void execute(String sql) {
-		try (Statement s = connection.createStatement()) {
-			s.execute(sql);
-		} catch (SQLException e) {
-			throw new StoreException("store " + directory + ": " + e.getMessage(), e);
+	@Override
+	void giveBack(Connection c) {
+		if (c != null) {
+			user.unlock();
 		}
 	}
 
 	@Override
-	public String toString() {
-		return "store " + directory;
+	String insertionOrder() {
+		return "rowid";
+	}
+
+	/** Runs one statement on the store's connection (for tests). */
+	void execute(String sql) {
+		Connection c = borrow();
+		try (Statement s = c.createStatement()) {
+			s.execute(sql);
+		} catch (SQLException e) {
+			throw new StoreException("store " + directory + ": " + e.getMessage(), e);
+		} finally {
+			giveBack(c);
+		}
 	}
 
 	/** Makes every commit so far durable (the WAL's fsync: what synchronous=FULL does at each commit). */
@@ -241,431 +229,19 @@ public final class SqliteJobStore implements JobStore {
 		}
 	}
 
-	/**
-	 * Whatever fails, the work or the commit, the transaction is rolled back and the connection left as it was found,
-	 * so the next transaction starts clean.
-	 */
 	@Override
-	public synchronized void transaction(Consumer<Writes> work) {
-		if (inTransaction) {
-			throw new IllegalStateException("a transaction is already open on " + this + ": transactions do not nest");
-		}
-		inTransaction = true;
-		boolean committed = false;
+	public void close() {
+		Connection c = borrow();
 		try {
-			connection.setAutoCommit(false);
-			work.accept(writes);
-			connection.commit();
-			committed = true;
-		} catch (SQLException e) {
-			throw new StoreException("store transaction failed in " + directory + ": " + e.getMessage(), e);
-		} finally {
-			inTransaction = false;
-			end(committed);
-		}
-	}
-
-	private void end(boolean committed) {
-		try {
-			if (!committed && !connection.getAutoCommit()) {
-				connection.rollback();
-			}
-		} catch (SQLException e) {
-			// the connection is closing or broken; setting autocommit below ends what is left of the transaction
-		}
-		try {
-			connection.setAutoCommit(true);
-		} catch (SQLException e) {
-			throw new StoreException("store " + directory + " cannot end a failed transaction: " + e.getMessage(), e);
-		}
-	}
-
-	/** The writes, on the connection of the open transaction. */
-	private final class SqliteWrites implements Writes {
-		@Override
-		public void insertJob(JobRecord job) {
-			update("INSERT INTO job (id, owner, type, created_ms, " + JOB_COLUMNS.replace("=?", "") + ") VALUES (?,?,?,?,"
-					+ "?,".repeat(JOB_COLUMN_COUNT - 1) + "?)", s -> {
-						s.setString(1, job.id().toString());
-						s.setString(2, job.owner());
-						s.setString(3, job.type().name());
-						s.setLong(4, job.created().toEpochMilli());
-						bindJob(s, 5, job);
-					});
-			saveCredentials(job);
-			insertFiles(job.id(), job.files());
-			for (Notice n : job.notices()) {
-				insertNotice(job.id(), n.kind(), n.file());
-			}
-		}
-
-		@Override
-		public void updateJob(JobRecord job) {
-			update("UPDATE job SET " + JOB_COLUMNS + " WHERE id=?", s -> s.setString(bindJob(s, 1, job), job.id().toString()));
-			saveCredentials(job);
-		}
-
-		@Override
-		public void deleteJob(UUID id) {
-			update("DELETE FROM job WHERE id=?", s -> s.setString(1, id.toString()));
-		}
-
-		@Override
-		public void insertFiles(UUID job, List<FileRecord> files) {
-			for (FileRecord f : files) {
-				update("INSERT INTO file (job, idx, remote, local, temporary, bytes_total, bytes_transferred, completed,"
-						+ " validation, validator, temporary_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)", s -> {
-							s.setString(1, job.toString());
-							s.setInt(2, f.index());
-							s.setString(3, f.remote().toString());
-							s.setString(4, f.local().toString());
-							s.setString(5, f.temporary().toString());
-							bindFile(s, 6, f);
-						});
-			}
-		}
-
-		@Override
-		public void updateFile(UUID job, FileRecord f) {
-			update("UPDATE file SET bytes_total=?, bytes_transferred=?, completed=?, validation=?, validator=?, temporary_key=?"
-					+ " WHERE job=? AND idx=?", s -> {
-						int i = bindFile(s, 1, f);
-						s.setString(i++, job.toString());
-						s.setInt(i, f.index());
-					});
-		}
-
-		@Override
-		public Notice insertNotice(UUID job, Notice.Kind kind, int file) {
-			update("INSERT INTO outbox (job, kind, file, created_ms) VALUES (?,?,?,?)", s -> {
-				s.setString(1, job.toString());
-				s.setString(2, kind.name());
-				s.setInt(3, file);
-				s.setLong(4, System.currentTimeMillis());
-			});
-			return new Notice(lastRowId("outbox"), job, kind, file);
-		}
-
-		@Override
-		public void deleteNotice(long id) {
-			update("DELETE FROM outbox WHERE id=?", s -> s.setLong(1, id));
-		}
-
-		@Override
-		public JournalEntry insertJournal(UUID job, String owner, Notice.Kind kind, int file) {
-			Instant now = Instant.now();
-			update("INSERT INTO journal (job, owner, kind, file, created_ms) VALUES (?,?,?,?,?)", s -> {
-				s.setString(1, job.toString());
-				s.setString(2, owner);
-				s.setString(3, kind.name());
-				s.setInt(4, file);
-				s.setLong(5, now.toEpochMilli());
-			});
-			return new JournalEntry(lastRowId("journal"), job, owner, kind, file, now);
-		}
-
-		@Override
-		public void pruneJournal(Instant before) {
-			update("DELETE FROM journal WHERE created_ms < ?", s -> s.setLong(1, before.toEpochMilli()));
-		}
-
-		private long lastRowId(String table) {
-			try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT last_insert_rowid()")) {
-				return r.getLong(1);
-			} catch (SQLException e) {
-				throw new StoreException("cannot read the " + table + " id in " + directory + ": " + e.getMessage(), e);
-			}
-		}
-	}
-
-	@Override
-	public synchronized List<JournalEntry> journal(long afterId, String owner, UUID job, int limit) {
-		String sql = "SELECT * FROM journal WHERE id > ?" + (owner == null ? "" : " AND owner = ?") + (job == null ? "" : " AND job = ?")
-				+ " ORDER BY id LIMIT ?";
-		List<JournalEntry> result = new ArrayList<>();
-		try (PreparedStatement s = connection.prepareStatement(sql)) {
-			int i = 1;
-			s.setLong(i++, afterId);
-			if (owner != null) {
-				s.setString(i++, owner);
-			}
-			if (job != null) {
-				s.setString(i++, job.toString());
-			}
-			s.setInt(i, limit);
-			try (ResultSet r = s.executeQuery()) {
-				while (r.next()) {
-					long id = r.getLong("id");
-					result.add(new JournalEntry(id, UUID.fromString(r.getString("job")), r.getString("owner"),
-							name(Notice.Kind.class, r.getString("kind"), "kind of journal entry " + id), r.getInt("file"),
-							Instant.ofEpochMilli(r.getLong("created_ms"))));
-				}
-			}
-		} catch (SQLException e) {
-			throw new StoreException("cannot read the journal in " + directory + ": " + e.getMessage(), e);
-		}
-		return result;
-	}
-
-	@Override
-	public synchronized long lastJournalId() {
-		try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT COALESCE(MAX(id), 0) FROM journal")) {
-			return r.getLong(1);
-		} catch (SQLException e) {
-			throw new StoreException("cannot read the journal in " + directory + ": " + e.getMessage(), e);
-		}
-	}
-
-	@Override
-	public synchronized Loaded load() {
-		Map<String, JobRecord> jobs = new LinkedHashMap<>();
-		Map<String, List<FileRecord>> files = new LinkedHashMap<>();
-		Map<String, List<Notice>> notices = new LinkedHashMap<>();
-		Map<String, List<Credentials>> credentials = new LinkedHashMap<>();
-		List<String> warnings = new ArrayList<>();
-		try (Statement s = connection.createStatement()) {
-			try (ResultSet r = s.executeQuery("SELECT * FROM job ORDER BY created_ms, rowid")) {
-				while (r.next()) {
-					String id = r.getString("id");
-					jobs.put(id, readJob(r, warnings));
-					files.put(id, new ArrayList<>());
-					notices.put(id, new ArrayList<>());
-					credentials.put(id, new ArrayList<>());
-				}
-			}
-			try (ResultSet r = s.executeQuery("SELECT * FROM file ORDER BY job, idx")) {
-				while (r.next()) {
-					String job = r.getString("job");
-					int index = r.getInt("idx");
-					of(files, job, "file").add(new FileRecord(index, URI.create(r.getString("remote")), Path.of(r.getString("local")),
-							Path.of(r.getString("temporary")), r.getLong("bytes_total"), r.getLong("bytes_transferred"), r.getInt("completed") != 0,
-							name(ValidationState.class, r.getString("validation"), "validation of file " + index + " of job " + job),
-							r.getString("validator"), r.getString("temporary_key")));
-				}
-			}
-			try (ResultSet r = s.executeQuery("SELECT * FROM outbox ORDER BY id")) {
-				while (r.next()) {
-					String job = r.getString("job");
-					long id = r.getLong("id");
-					of(notices, job, "notification").add(new Notice(id, UUID.fromString(job),
-							name(Notice.Kind.class, r.getString("kind"), "kind of notification " + id), r.getInt("file")));
-				}
-			}
-			try (ResultSet r = s.executeQuery("SELECT * FROM credential")) {
-				while (r.next()) {
-					String job = r.getString("job");
-					List<Credentials> list = of(credentials, job, "credential");
-					AuthTarget target = name(AuthTarget.class, r.getString("target"), "credential target of job " + job);
-					String password;
-					try {
-						password = secrets.open(r.getString("password"), credentialPlace(job, target));
-					} catch (StoreException e) {
-						warnings.add("job " + job + ": its " + target + " credentials are dropped: " + e.getMessage());
-						continue;
-					}
-					list.add(new Credentials(target, name(AuthScheme.class, r.getString("scheme"), "credential scheme of job " + job),
-							r.getString("user_name"), password));
-				}
-			}
-		} catch (SQLException | StoreException e) {
-			throw new StoreException("cannot read the store in " + directory + ": " + e.getMessage(), e);
-		}
-		List<JobRecord> loaded = new ArrayList<>();
-		jobs.forEach((id, job) -> loaded.add(job.with(b -> b.addFiles(files.get(id)).notices(notices.get(id))
-				.settings(settings -> settings.with(c -> credentials.get(id).forEach(c::credentials))))));
-		return new Loaded(loaded, warnings);
-	}
-
-	/** @return the rows of a job read so far; a row that names another job is a damaged store */
-	private static <T> List<T> of(Map<String, List<T>> rows, String job, String what) {
-		List<T> list = rows.get(job);
-		if (list == null) {
-			throw new StoreException("a " + what + " names job " + job + ", which the store does not have");
-		}
-		return list;
-	}
-
-	/** The notification flags from their stored names, joined by commas. */
-	private static EnumSet<NotifyFlag> flags(String stored, String what) {
-		EnumSet<NotifyFlag> flags = EnumSet.noneOf(NotifyFlag.class);
-		for (String name : stored.split(",")) {
-			if (!name.isEmpty()) {
-				flags.add(name(NotifyFlag.class, name, what));
-			}
-		}
-		return flags;
-	}
-
-	/** An enum value from its stored name; one this engine does not know is a clear error. */
-	private static <E extends Enum<E>> E name(Class<E> type, String stored, String what) {
-		try {
-			return Enum.valueOf(type, stored);
-		} catch (IllegalArgumentException | NullPointerException e) {
-			throw new StoreException(what + " has the stored value " + stored + ", which is no " + type.getSimpleName()
-					+ " this engine knows (a store of a newer engine, or a damaged one)");
-		}
-	}
-
-	@Override
-	public synchronized void close() {
-		try {
-			connection.close();
+			c.close();
 			if (wal != null) {
 				wal.close();
 			}
 			lock.close();
 		} catch (SQLException | IOException e) {
 			throw new StoreException("cannot close the store: " + e.getMessage(), e);
-		}
-	}
-
-	// --- mapping ---------------------------------------------------------------------------------------------
-
-	private void saveCredentials(JobRecord job) {
-		update("DELETE FROM credential WHERE job=?", s -> s.setString(1, job.id().toString()));
-		for (Credentials c : job.settings().credentials().values()) {
-			update("INSERT INTO credential (job, target, scheme, user_name, password) VALUES (?,?,?,?,?)", s -> {
-				s.setString(1, job.id().toString());
-				s.setString(2, c.target().name());
-				s.setString(3, c.scheme().name());
-				s.setString(4, c.userName());
-				s.setString(5, secrets.seal(c.password(), credentialPlace(job.id().toString(), c.target())));
-			});
-		}
-	}
-
-	/** Binds the 28 mutable job columns from position i; returns the next position. */
-	private int bindJob(PreparedStatement s, int i, JobRecord j) throws SQLException {
-		JobSettings p = j.settings();
-		s.setString(i++, j.state().name());
-		s.setString(i++, p.displayName());
-		s.setString(i++, p.description());
-		s.setString(i++, p.priority().name());
-		s.setLong(i++, p.minimumRetryDelay().toMillis());
-		s.setLong(i++, p.noProgressTimeout().toMillis());
-		s.setLong(i++, p.minimumNotificationInterval().toMillis());
-		StringBuilder headers = new StringBuilder();
-		p.customHeaders().forEach((k, v) -> headers.append(k).append(": ").append(v).append('\n'));
-		s.setString(i++, secrets.seal(headers.toString(), headersPlace(j.id().toString())));
-		s.setString(i++, p.proxySettings().usage().name());
-		s.setString(i++, String.join("\n", p.proxySettings().proxies()));
-		s.setString(i++, String.join("\n", p.proxySettings().bypass()));
-		s.setLong(i++, p.maxDownloadSize());
-		s.setString(i++, p.redirectPolicy().name());
-		s.setString(i++, String.join(",", p.notifyFlags().stream().map(Enum::name).toList()));
-		s.setString(i++, p.handlerId());
-		i = bindError(s, i, j.error());
-		i = bindError(s, i, j.notificationError());
-		s.setLong(i++, j.modified().toEpochMilli());
-		setInstant(s, i++, j.transferred());
-		s.setLong(i++, j.lastProgress().toEpochMilli());
-		setInstant(s, i++, j.retryAt());
-		s.setInt(i++, p.plainHttpAuthentication() ? 1 : 0);
-		return i;
-	}
-
-	private static int bindError(PreparedStatement s, int i, JobError e) throws SQLException {
-		if (e == null) {
-			for (int k = 0; k < 4; k++) {
-				s.setNull(i++, Types.INTEGER);
-			}
-			return i;
-		}
-		s.setString(i++, e.context().name());
-		s.setInt(i++, e.code());
-		s.setString(i++, e.description());
-		s.setInt(i++, e.file());
-		return i;
-	}
-
-	private static int bindFile(PreparedStatement s, int i, FileRecord f) throws SQLException {
-		s.setLong(i++, f.bytesTotal());
-		s.setLong(i++, f.bytesTransferred());
-		s.setInt(i++, f.completed() ? 1 : 0);
-		s.setString(i++, f.validation().name());
-		s.setString(i++, f.validator());
-		s.setString(i++, f.temporaryKey());
-		return i;
-	}
-
-	private static void setInstant(PreparedStatement s, int i, Instant t) throws SQLException {
-		if (t == null) {
-			s.setNull(i, Types.INTEGER);
-		} else {
-			s.setLong(i, t.toEpochMilli());
-		}
-	}
-
-	/** A job's row, without its files, notices and credentials, which have tables of their own. */
-	private JobRecord readJob(ResultSet r, List<String> warnings) throws SQLException {
-		String id = r.getString("id");
-		String headers;
-		try {
-			headers = secrets.open(r.getString("custom_headers"), headersPlace(id));
-		} catch (StoreException e) {
-			warnings.add("job " + id + ": its custom headers are dropped: " + e.getMessage());
-			headers = "";
-		}
-		Map<String, String> customHeaders = new LinkedHashMap<>();
-		for (String line : headers.split("\n")) {
-			int colon = line.indexOf(": ");
-			if (colon > 0) {
-				customHeaders.put(line.substring(0, colon), line.substring(colon + 2));
-			}
-		}
-		JobSettings settings = new JobSettings(r.getString("display_name"), r.getString("description"),
-				name(JobPriority.class, r.getString("priority"), "priority of job " + id), Duration.ofMillis(r.getLong("retry_delay_ms")),
-				Duration.ofMillis(r.getLong("no_progress_timeout_ms")), Duration.ofMillis(r.getLong("notify_interval_ms")), customHeaders,
-				Map.of(), new ProxySettings(name(ProxyUsage.class, r.getString("proxy_usage"), "proxy usage of job " + id),
-						lines(r.getString("proxy_list")), lines(r.getString("proxy_bypass"))),
-				r.getLong("max_download_size"), name(RedirectPolicy.class, r.getString("redirect_policy"), "redirect policy of job " + id),
-				r.getInt("plain_http_auth") != 0, flags(r.getString("notify_flags"), "notify flags of job " + id), r.getString("handler_id"));
-		return new JobRecord(UUID.fromString(id), r.getString("owner"), name(JobType.class, r.getString("type"), "type of job " + id),
-				Instant.ofEpochMilli(r.getLong("created_ms")), name(JobState.class, r.getString("state"), "state of job " + id), settings,
-				readError(r, "error_", id), readError(r, "notify_error_", id), Instant.ofEpochMilli(r.getLong("modified_ms")),
-				instant(r, "transferred_ms"), Instant.ofEpochMilli(r.getLong("last_progress_ms")), instant(r, "retry_at_ms"), List.of(),
-				List.of());
-	}
-
-	private static JobError readError(ResultSet r, String prefix, String job) throws SQLException {
-		String context = r.getString(prefix + "context");
-		if (context == null) {
-			return null;
-		}
-		return new JobError(name(ErrorContext.class, context, prefix + "context of job " + job), r.getInt(prefix + "code"),
-				r.getString(prefix + "description"), r.getInt(prefix + "file"));
-	}
-
-	private static Instant instant(ResultSet r, String column) throws SQLException {
-		long ms = r.getLong(column);
-		return r.wasNull() ? null : Instant.ofEpochMilli(ms);
-	}
-
-	private static List<String> lines(String s) {
-		return s.isEmpty() ? List.of() : List.of(s.split("\n"));
-	}
-
-	private interface Binder {
-		void bind(PreparedStatement s) throws SQLException;
-	}
-
-	private final Map<String, PreparedStatement> statements = new LinkedHashMap<>();
-
-	/** One statement of the open transaction. */
-	private void update(String sql, Binder binder) {
-		if (!inTransaction) {
-			throw new IllegalStateException("a write outside a transaction");
-		}
-		try {
-			PreparedStatement s = statements.get(sql);
-			if (s == null) {
-				s = connection.prepareStatement(sql);
-				statements.put(sql, s);
-			}
-			binder.bind(s);
-			s.executeUpdate();
-		} catch (SQLException e) {
-			throw new StoreException("store update failed: " + e.getMessage(), e);
+		} finally {
+			giveBack(c);
 		}
 	}
 }

@@ -1,0 +1,74 @@
+package bits.engine.store;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The PostgreSQL store's schema as an ordered list of migrations; table {@code bits_schema} records how many ran. The
+ * tables and columns are SQLite's (schema 5), so one JDBC mapping serves both; {@code job.seq} orders jobs created in
+ * the same millisecond, as SQLite's rowid does.
+ */
+final class PostgresSchema {
+	private PostgresSchema() {
+	}
+
+	/** Never edit a released migration: append a new one. */
+	static final List<String[]> MIGRATIONS = List.<String[]>of(new String[] { // 1: schema 5 of the SQLite store
+			"CREATE TABLE job (id TEXT PRIMARY KEY, seq BIGSERIAL, owner TEXT NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL,"
+					+ " display_name TEXT NOT NULL, description TEXT NOT NULL, priority TEXT NOT NULL,"
+					+ " retry_delay_ms BIGINT NOT NULL, no_progress_timeout_ms BIGINT NOT NULL, notify_interval_ms BIGINT NOT NULL,"
+					+ " custom_headers TEXT NOT NULL, proxy_usage TEXT NOT NULL, proxy_list TEXT NOT NULL, proxy_bypass TEXT NOT NULL,"
+					+ " max_download_size BIGINT NOT NULL, redirect_policy TEXT NOT NULL, notify_flags TEXT NOT NULL, handler_id TEXT,"
+					+ " error_context TEXT, error_code INTEGER, error_description TEXT, error_file INTEGER,"
+					+ " notify_error_context TEXT, notify_error_code INTEGER, notify_error_description TEXT, notify_error_file INTEGER,"
+					+ " created_ms BIGINT NOT NULL, modified_ms BIGINT NOT NULL, transferred_ms BIGINT,"
+					+ " last_progress_ms BIGINT NOT NULL, retry_at_ms BIGINT, plain_http_auth INTEGER NOT NULL DEFAULT 0)",
+			"CREATE INDEX job_owner ON job(owner)",
+			"CREATE TABLE file (job TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE, idx INTEGER NOT NULL,"
+					+ " remote TEXT NOT NULL, local TEXT NOT NULL UNIQUE, temporary TEXT NOT NULL,"
+					+ " bytes_total BIGINT NOT NULL, bytes_transferred BIGINT NOT NULL, completed INTEGER NOT NULL,"
+					+ " validation TEXT NOT NULL, validator TEXT, temporary_key TEXT, PRIMARY KEY (job, idx))",
+			"CREATE TABLE credential (job TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE, target TEXT NOT NULL,"
+					+ " scheme TEXT NOT NULL, user_name TEXT NOT NULL, password TEXT NOT NULL, PRIMARY KEY (job, target))",
+			"CREATE TABLE outbox (id BIGSERIAL PRIMARY KEY, job TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE,"
+					+ " kind TEXT NOT NULL, file INTEGER NOT NULL, created_ms BIGINT NOT NULL)",
+			"CREATE INDEX outbox_job ON outbox(job)",
+			"CREATE TABLE journal (id BIGSERIAL PRIMARY KEY, job TEXT NOT NULL, owner TEXT NOT NULL,"
+					+ " kind TEXT NOT NULL, file INTEGER NOT NULL, created_ms BIGINT NOT NULL)",
+			"CREATE INDEX journal_job ON journal(job)" });
+
+	/**
+	 * Runs the migrations the database has not seen, in one transaction (PostgreSQL's DDL is transactional); its advisory lock
+	 * makes engines that start together migrate one after the other.
+	 */
+	static void migrate(Connection c) throws SQLException {
+		c.setAutoCommit(false);
+		try (Statement s = c.createStatement()) {
+			s.execute("SELECT pg_advisory_xact_lock(" + PostgresJobStore.LOCK_KEY + ")");
+			s.execute("CREATE TABLE IF NOT EXISTS bits_schema (version INTEGER NOT NULL)");
+			int version;
+			try (ResultSet r = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM bits_schema")) {
+				r.next();
+				version = r.getInt(1);
+			}
+			if (version > MIGRATIONS.size()) {
+				throw new SQLException("the store has schema version " + version + ", newer than this engine's " + MIGRATIONS.size());
+			}
+			for (int v = version; v < MIGRATIONS.size(); v++) {
+				for (String sql : MIGRATIONS.get(v)) {
+					s.execute(sql);
+				}
+				s.execute("INSERT INTO bits_schema (version) VALUES (" + (v + 1) + ")");
+			}
+			c.commit();
+		} catch (SQLException e) {
+			c.rollback();
+			throw e;
+		} finally {
+			c.setAutoCommit(true);
+		}
+	}
+}

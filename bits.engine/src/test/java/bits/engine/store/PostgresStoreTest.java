@@ -1,0 +1,70 @@
+package bits.engine.store;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The PostgreSQL adapter of the store port, on a real PostgreSQL server: the contract, each test in a new database;
+ * and one engine per database until engines share it by claims.
+ */
+class PostgresStoreTest extends JobStoreContractTest {
+	@TempDir
+	static Path server;
+	private static Postgres postgres;
+
+	@TempDir
+	Path keys;
+	private String url;
+
+	@BeforeAll
+	static void start() throws Exception {
+		postgres = Postgres.start(server);
+	}
+
+	@AfterAll
+	static void stop() throws Exception {
+		if (postgres != null) {
+			postgres.close();
+		}
+	}
+
+	@BeforeEach
+	void database() throws Exception {
+		url = postgres.newDatabase();
+	}
+
+	@Override
+	PostgresJobStore open() {
+		return PostgresJobStore.open(url, "postgres", "", Secrets.open(keys.resolve("secrets.key")));
+	}
+
+	@Override
+	void execute(JdbcJobStore store, String sql) {
+		((PostgresJobStore) store).execute(sql);
+	}
+
+	@Test
+	void oneEnginePerDatabaseUntilEnginesShareIt() {
+		try (PostgresJobStore s = open()) {
+			StoreException e = assertThrows(StoreException.class, this::open);
+			assertTrue(e.getMessage().contains("store " + url + " is in use by another engine (PostgreSQL backend "), e.getMessage());
+		}
+		open().close(); // released on close
+	}
+
+	@Test
+	void anUnreachableDatabaseIsAClearErrorNamingIt() {
+		String nowhere = postgres.url("no_such_database");
+		StoreException e = assertThrows(StoreException.class,
+				() -> PostgresJobStore.open(nowhere, "postgres", "", Secrets.open(keys.resolve("secrets.key"))));
+		assertTrue(e.getMessage().contains("cannot open the store in " + nowhere) && e.getMessage().contains("no_such_database"), e.getMessage());
+	}
+}
