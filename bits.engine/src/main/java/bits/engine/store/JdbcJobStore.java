@@ -74,6 +74,21 @@ abstract class JdbcJobStore implements JobStore {
 		return "store " + where;
 	}
 
+	/** Runs one statement outside the port, as a person with a SQL client would (for tests). */
+	void execute(String sql) {
+		Connection c = null;
+		try {
+			c = borrow();
+			try (Statement s = c.createStatement()) {
+				s.execute(sql);
+			}
+		} catch (SQLException e) {
+			throw new StoreException("store " + where + ": " + e.getMessage(), e);
+		} finally {
+			giveBack(c);
+		}
+	}
+
 	/**
 	 * Whatever fails, the work or the commit, the transaction is rolled back and the connection left as it was found,
 	 * so the next transaction starts clean.

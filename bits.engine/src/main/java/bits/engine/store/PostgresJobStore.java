@@ -116,15 +116,6 @@ public final class PostgresJobStore extends JdbcJobStore {
 	public void sync() {
 	}
 
-	/** Runs one statement (for tests). */
-	void execute(String sql) {
-		try (Connection c = borrow(); Statement s = c.createStatement()) {
-			s.execute(sql);
-		} catch (SQLException e) {
-			throw new StoreException("store " + where + ": " + e.getMessage(), e);
-		}
-	}
-
 	@Override
 	public void close() {
 		closeQuietly(holder); // the lock goes with its session

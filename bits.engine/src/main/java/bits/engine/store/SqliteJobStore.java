@@ -198,18 +198,6 @@ public final class SqliteJobStore extends JdbcJobStore {
 		return "rowid";
 	}
 
-	/** Runs one statement on the store's connection (for tests). */
-	void execute(String sql) {
-		Connection c = borrow();
-		try (Statement s = c.createStatement()) {
-			s.execute(sql);
-		} catch (SQLException e) {
-			throw new StoreException("store " + directory + ": " + e.getMessage(), e);
-		} finally {
-			giveBack(c);
-		}
-	}
-
 	/** Makes every commit so far durable (the WAL's fsync: what synchronous=FULL does at each commit). */
 	@Override
 	public void sync() {

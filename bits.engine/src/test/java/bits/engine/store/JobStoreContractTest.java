@@ -48,9 +48,6 @@ abstract class JobStoreContractTest {
 	/** @return the store, opened (again) where this test keeps it */
 	abstract JdbcJobStore open();
 
-	/** Runs a statement on the store's database, as a person with a SQL client would. */
-	abstract void execute(JdbcJobStore store, String sql);
-
 	static JobRecord job(String local) {
 		return JobRecord.created(UUID.randomUUID(), "owner.bundle", JobType.DOWNLOAD,
 				JobSettings.defaults("name", TransferJob.DEFAULT_MINIMUM_RETRY_DELAY, TransferJob.DEFAULT_NO_PROGRESS_TIMEOUT),
@@ -160,10 +157,10 @@ abstract class JobStoreContractTest {
 			assertEquals(2, s.journal(0, null, null, 2).size(), "the limit");
 			assertEquals(3, s.journal(0, null, null, 10).size());
 			assertEquals(s.journal(0, null, null, 10).get(2).id(), s.lastJournalId());
-			execute(s, "UPDATE journal SET kind = 'SOMETHING_NEW' WHERE id = " + first[0]);
+			s.execute("UPDATE journal SET kind = 'SOMETHING_NEW' WHERE id = " + first[0]);
 			StoreException e = assertThrows(StoreException.class, () -> s.journal(0, null, null, 10));
 			assertTrue(e.getMessage().contains("SOMETHING_NEW"), e.getMessage());
-			execute(s, "UPDATE journal SET kind = 'FILE_TRANSFERRED' WHERE id = " + first[0]);
+			s.execute("UPDATE journal SET kind = 'FILE_TRANSFERRED' WHERE id = " + first[0]);
 			s.transaction(w -> w.pruneJournal(Instant.now().plusSeconds(1)));
 			assertEquals(List.of(), s.journal(0, null, null, 10));
 			assertTrue(s.lastJournalId() == 0);
@@ -194,7 +191,7 @@ abstract class JobStoreContractTest {
 	void anUnknownStoredValueIsAClearErrorNamingTheStore() throws Exception {
 		try (JdbcJobStore s = open()) {
 			s.transaction(w -> w.insertJob(job()));
-			execute(s, "UPDATE job SET state = 'PAUSED'");
+			s.execute("UPDATE job SET state = 'PAUSED'");
 			StoreException e = assertThrows(StoreException.class, s::load);
 			assertTrue(e.getMessage().contains(s.where) && e.getMessage().contains("state of job") && e.getMessage().contains("PAUSED"),
 					e.getMessage());

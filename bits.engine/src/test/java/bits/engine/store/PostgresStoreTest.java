@@ -46,11 +46,6 @@ class PostgresStoreTest extends JobStoreContractTest {
 		return PostgresJobStore.open(url, "postgres", "", Secrets.open(keys.resolve("secrets.key")));
 	}
 
-	@Override
-	void execute(JdbcJobStore store, String sql) {
-		((PostgresJobStore) store).execute(sql);
-	}
-
 	@Test
 	void oneEnginePerDatabaseUntilEnginesShareIt() {
 		try (PostgresJobStore s = open()) {

@@ -37,11 +37,6 @@ class StoreTest extends JobStoreContractTest {
 		return SqliteJobStore.open(dir, Secrets.open(keys.resolve("secrets.key")));
 	}
 
-	@Override
-	void execute(JdbcJobStore store, String sql) {
-		((SqliteJobStore) store).execute(sql);
-	}
-
 	@Test
 	void oneEnginePerStore() {
 		try (SqliteJobStore s = open()) {
