@@ -37,6 +37,7 @@ import bits.engine.jobs.JobTable;
 import bits.engine.jobs.LiveCallbacks.Registration;
 import bits.engine.jobs.NotificationPolicy;
 import bits.engine.jobs.Notifier;
+import bits.engine.jobs.StuckCallbacks;
 import bits.engine.model.JobRecord;
 import bits.engine.model.Notice;
 
@@ -46,8 +47,8 @@ import bits.engine.model.Notice;
  * terminal notification; a callback that throws is called again with back-off (1 s doubling, at most the job's minimum
  * retry delay) until it returns normally or the job leaves that state.
  */
-@Component(service = {}, immediate = true, configurationPid = EngineConfig.PID)
-public class Dispatcher implements Notifier {
+@Component(service = StuckCallbacks.class, immediate = true, configurationPid = EngineConfig.PID)
+public class Dispatcher implements Notifier, StuckCallbacks {
 	/** A callback running now; the watchdog abandons it after the timeout (SPEC N10). */
 	private static final class Call {
 		final String owner;
@@ -244,8 +245,8 @@ public class Dispatcher implements Notifier {
 		}
 	}
 
-	/** @return the callback threads currently past the timeout */
-	int stuck() {
+	@Override
+	public int count() {
 		return slots.stuck();
 	}
 

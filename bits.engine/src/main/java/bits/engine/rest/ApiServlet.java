@@ -32,6 +32,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import bits.api.TransferException;
 import bits.engine.jobs.OwnerManagers;
+import bits.engine.jobs.StuckCallbacks;
 
 /**
  * The management API (SPEC S1, S2, S5) under {@value ApiAddress#PATH}, a servlet of the HTTP Whiteboard (javax, 1.1):
@@ -54,6 +55,9 @@ public class ApiServlet extends HttpServlet {
 
 	@Reference
 	private transient ApiTokens tokens;
+
+	@Reference
+	private transient StuckCallbacks stuck;
 
 	@Reference
 	private transient ServiceReference<HttpServiceRuntime> runtime;
@@ -167,7 +171,7 @@ public class ApiServlet extends HttpServlet {
 			}
 		} else if (p.length == 1 && p[0].equals("engine")) {
 			if (method.equals("GET")) {
-				return resources.engine(context.getBundle().getVersion().toString(), managers.storeDirectory());
+				return resources.engine(context.getBundle().getVersion().toString(), managers.storeDirectory(), stuck.count());
 			}
 		} else {
 			throw new ApiException(404, BG_E_NOT_FOUND, "no resource " + path);

@@ -92,11 +92,11 @@ final class JobResources {
 		return manager.listHandlers().stream().map(HandlerDto::of).toList();
 	}
 
-	EngineDto engine(String version, Path store) {
+	EngineDto engine(String version, Path store, int stuckCallbacks) {
 		Map<String, Integer> perState = new LinkedHashMap<>();
 		EnumSet.allOf(JobState.class).forEach(s -> perState.put(s.name(), 0));
 		manager.listJobs(caller.admin() ? JobScope.ALL_OWNERS : JobScope.OWNER).forEach(j -> perState.merge(j.getState().name(), 1, Integer::sum));
-		return new EngineDto(version, caller.admin() ? store.toString() : null, perState, handlers());
+		return new EngineDto(version, caller.admin() ? store.toString() : null, perState, stuckCallbacks, handlers());
 	}
 
 	/** Another owner's job does not exist for the caller (SPEC S2); the admin sees every owner's. */

@@ -31,8 +31,23 @@ import bits.api.TransferManager;
 record ApiEngine(Path store, TransferManager manager, URI api, String admin) {
 	/** (Re)configures the engine on the store {@code dir}/store and waits for its API. */
 	static ApiEngine start(Path dir) throws Exception {
+		return start(dir, Map.of());
+	}
+
+	/** As {@link #start(Path)}, with some of the engine's properties overridden. */
+	static ApiEngine start(Path dir, Map<String, Object> overrides) throws Exception {
 		Path store = Files.createDirectories(dir.resolve("store"));
-		TransferManager manager = Engine.configured(Map.of("store.directory", store.toString()));
+		Map<String, Object> config = new java.util.HashMap<>(overrides);
+		config.put("store.directory", store.toString());
+		return at(store, Engine.configured(config));
+	}
+
+	/** The API of the engine as it is configured now, on its default store: the engine bundle's data area. */
+	static ApiEngine onDefaultStore(TransferManager manager) throws Exception {
+		return at(Engine.bundle().getDataFile("store").toPath(), manager);
+	}
+
+	private static ApiEngine at(Path store, TransferManager manager) throws Exception {
 		Path address = store.resolve("api-address");
 		await("the API's address in " + address, () -> Files.isRegularFile(address));
 		String admin = Files.readAllLines(store.resolve("api-tokens")).stream().filter(l -> l.endsWith(" *")).findFirst().orElseThrow().split(" ")[0];

@@ -127,6 +127,25 @@ class EventStreamIT {
 	}
 
 	@Test
+	void aJobErrorRecordedBeforeTheEngineRestartedIsReplayedAfterIt() throws Exception { // S3: the journal is durable
+		String id = create(ownerA, "/files/no-such-file.bin", List.of("JOB_ERROR"));
+		assertEquals(200, RestIT.call("POST", "/jobs/" + id + "/resume", ownerA, null, api).statusCode());
+		Engine.awaitState(manager.getJob(UUID.fromString(id), JobScope.ALL_OWNERS), JobState.ERROR);
+		manager = Engine.restart();
+		Engine.await("the API after the engine's restart", () -> {
+			try {
+				return RestIT.call("GET", "/engine", ownerA, null, api).statusCode() == 200;
+			} catch (Exception e) {
+				return false;
+			}
+		});
+		try (Stream events = Stream.open("/events", ownerA, "0")) {
+			Event error = events.next(n -> n.type.equals("notification") && n.data.get("job").asText().equals(id));
+			assertEquals("JOB_ERROR", error.data.get("kind").asText(), error.toString());
+		}
+	}
+
+	@Test
 	void progressAndStatesArriveLive() throws Exception { // S1
 		String id = create(ownerA, "/slow/large.bin", List.of("JOB_TRANSFERRED"));
 		try (Stream events = Stream.open("/events?job=" + id, ownerA, null)) {

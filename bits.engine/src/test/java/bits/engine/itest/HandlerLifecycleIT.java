@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.StreamSupport;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
@@ -27,6 +29,9 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.wiring.FrameworkWiring;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import bits.api.ErrorCodes;
 import bits.api.HandlerInfo;
@@ -198,6 +203,15 @@ class HandlerLifecycleIT extends WithNginx {
 
 		String listed = shell("bits:handlers");
 		assertTrue(listed.contains(id + " ACTIVE " + name + " 1.0.0 ") && listed.contains(" available: 1.1.0 "), listed);
+		// and the API's handlers resource (S1): the installed bundle, its state and the version the index offers
+		ApiEngine api = ApiEngine.onDefaultStore(manager);
+		HttpResponse<String> handlers = RestIT.call("GET", "/handlers", api.admin(), null, api.api());
+		assertEquals(200, handlers.statusCode(), handlers.body());
+		JsonNode h = StreamSupport.stream(new ObjectMapper().readTree(handlers.body()).spliterator(), false)
+				.filter(n -> n.get("id").asText().equals(id)).findFirst().orElseThrow(() -> new AssertionError(handlers.body()));
+		assertEquals(List.of("ACTIVE", name, "1.0.0", "1.1.0"), List.of(h.get("state").asText(), h.get("bundle").asText(),
+				h.get("version").asText(), h.get("available").asText()), h.toString());
+		assertEquals(bundle(name).getLocation(), h.get("source").asText(), "where the installed bundle came from");
 		String updated = shell("bits:updatehandler " + id);
 		assertTrue(updated.contains("updated: 1.0.0 -> 1.1.0"), updated);
 		assertEquals("1.1.0", bundle(name).getVersion().toString(), "without any delivery");

@@ -5,6 +5,10 @@ import static bits.engine.itest.Engine.randomBytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +22,8 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import bits.api.ErrorCodes;
 import bits.api.JobError;
 import bits.api.JobPriority;
@@ -30,8 +36,11 @@ class SlotsIT extends WithNginx {
 	@BeforeAll
 	static void files() throws Exception {
 		Files.write(nginx.root.resolve("files/slot.bin"), randomBytes(16 << 10, 40));
-		manager = Engine.configured(Map.of("notify.callback.timeout.ms", 3000L));
+		engine = ApiEngine.start(Files.createTempDirectory("slots"), Map.of("notify.callback.timeout.ms", 3000L));
+		manager = engine.manager();
 	}
+
+	private static ApiEngine engine;
 
 	@Test
 	void fourStuckCallbacksOfOneOwnerNeitherBlockOthersNorTheFifth() throws Exception {
@@ -81,6 +90,11 @@ class SlotsIT extends WithNginx {
 					.orElseThrow();
 			assertEquals(ErrorCodes.E_TIMEOUT, reported.code());
 			assertTrue(reported.description().contains("stuck"), reported.description());
+			// the API shows them (S1): four callbacks past the timeout, still held
+			HttpResponse<String> shown = ApiEngine.client().send(HttpRequest.newBuilder(URI.create(engine.api() + "/engine"))
+					.header("Authorization", "Bearer " + engine.admin()).build(), BodyHandlers.ofString());
+			assertEquals(200, shown.statusCode(), shown.body());
+			assertTrue(new ObjectMapper().readTree(shown.body()).get("stuckCallbacks").asInt() >= 4, shown.body());
 		} finally {
 			release.countDown();
 			theirs.forEach(TransferJob::cancel);
