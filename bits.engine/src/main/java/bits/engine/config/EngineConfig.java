@@ -11,6 +11,15 @@ public @interface EngineConfig {
 	@AttributeDefinition(name = "Store directory", description = "Where the SQLite store lives; empty: the engine bundle's data area")
 	String store_directory() default "";
 
+	@AttributeDefinition(name = "Store URL", description = "Empty: the SQLite store in the store directory. A jdbc:postgresql://HOST:PORT/DATABASE URL: the jobs live in that PostgreSQL database (needs the bundles org.postgresql.jdbc and com.zaxxer.HikariCP); the store directory still holds the API's tokens and address")
+	String store_url() default "";
+
+	@AttributeDefinition(name = "Store user", description = "The PostgreSQL user; empty: the URL's or the driver's default")
+	String store_user() default "";
+
+	@AttributeDefinition(name = "Store password", type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD, description = "The PostgreSQL user's password; empty: none, or the URL's")
+	String store_password() default "";
+
 	@AttributeDefinition(name = "Secrets key file", description = "The key that seals job passwords and custom header values in the store; empty: secrets.key in the engine bundle's data area. Keep it apart from backups of the store")
 	String secrets_key_file() default "";
 

@@ -53,8 +53,8 @@ import bits.engine.model.JobSettings;
 import bits.engine.model.JournalEntry;
 import bits.engine.model.Notice;
 import bits.engine.store.JobStore;
+import bits.engine.store.JobStores;
 import bits.engine.store.Secrets;
-import bits.engine.store.SqliteJobStore;
 
 /**
  * Every job of the engine, and the only writer of job state (SPEC §2). A change is a command computed on the job's
@@ -84,6 +84,7 @@ public class JobTable {
 	private JobStore store;
 	private Path storeDirectory; // as opened
 	private Path keyFile; // as opened
+	private String storeUrl; // as opened
 	private volatile Limits limits;
 	private final JobTransitions transitions = new JobTransitions(this);
 	private final LiveCallbacks callbacks = new LiveCallbacks();
@@ -102,7 +103,8 @@ public class JobTable {
 		limits = new Limits(config);
 		Path dir = Housekeeping.storeDirectory(context, config);
 		keyFile = keyFile(context, config);
-		SqliteJobStore opened = SqliteJobStore.open(dir, Secrets.open(keyFile));
+		storeUrl = config.store_url();
+		JobStore opened = JobStores.open(storeUrl, config.store_user(), config.store_password(), dir, Secrets.open(keyFile));
 		JobStore.Loaded loaded;
 		try {
 			loaded = opened.load();
@@ -112,14 +114,14 @@ public class JobTable {
 		}
 		store = opened;
 		storeDirectory = dir;
-		loaded.warnings().forEach(w -> log.error("store {}: {}", dir, w));
+		loaded.warnings().forEach(w -> log.error("{}: {}", opened, w));
 		synchronized (lock) {
 			for (JobRecord job : loaded.jobs()) {
 				// a transfer cut off by a crash or stop resumes from its last checkpoint (SPEC J7)
 				jobs.put(job.id(), new JobSlot(job.running() ? job.with(b -> b.state(JobState.QUEUED)) : job));
 			}
 		}
-		log.info("store {} opened with {} jobs", dir, loaded.jobs().size());
+		log.info("{} opened with {} jobs", opened, loaded.jobs().size());
 		chores = Executors.newSingleThreadScheduledExecutor(r -> {
 			Thread t = new Thread(r, "bits-jobs");
 			t.setDaemon(true);
@@ -132,14 +134,15 @@ public class JobTable {
 
 	/**
 	 * A configuration change is taken in place: the store stays open and every {@code TransferJob} handle valid. The
-	 * limits and defaults apply from now on; the store's directory and secrets key only when the engine bundle next
+	 * limits and defaults apply from now on; the store's directory, URL and secrets key only when the engine bundle next
 	 * starts (a store cannot move under open jobs).
 	 */
 	@Modified
 	void modified(EngineConfig config) {
 		limits = new Limits(config);
-		if (!Housekeeping.storeDirectory(context, config).equals(storeDirectory) || !keyFile(context, config).equals(keyFile)) {
-			log.warn("store.directory and secrets.key.file apply when the engine next starts; the store {} stays open", storeDirectory);
+		if (!Housekeeping.storeDirectory(context, config).equals(storeDirectory) || !keyFile(context, config).equals(keyFile)
+				|| !config.store_url().equals(storeUrl)) {
+			log.warn("store.directory, store.url and secrets.key.file apply when the engine next starts; the {} stays open", store);
 		}
 	}
 

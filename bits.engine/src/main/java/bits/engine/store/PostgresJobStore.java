@@ -5,6 +5,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
+import org.postgresql.ds.PGSimpleDataSource;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -36,12 +38,22 @@ public final class PostgresJobStore extends JdbcJobStore {
 	 *         message naming the store and the problem if it cannot be reached or read
 	 */
 	public static PostgresJobStore open(String url, String user, String password, Secrets secrets) {
-		String where = withoutSecrets(url);
+		String where = JobStores.withoutSecrets(url);
+		// the driver's own DataSource, not a driver class name: no class lookup by name across bundles
+		PGSimpleDataSource source = new PGSimpleDataSource();
+		try {
+			source.setURL(url);
+		} catch (IllegalArgumentException e) {
+			throw new StoreException("store.url " + where + " is not a PostgreSQL URL the driver accepts: " + e.getMessage(), e);
+		}
+		if (!user.isEmpty()) {
+			source.setUser(user);
+		}
+		if (!password.isEmpty()) {
+			source.setPassword(password);
+		}
 		HikariConfig config = new HikariConfig();
-		config.setJdbcUrl(url);
-		config.setDriverClassName("org.postgresql.Driver");
-		config.setUsername(user.isEmpty() ? null : user);
-		config.setPassword(password.isEmpty() ? null : password);
+		config.setDataSource(source);
 		config.setMaximumPoolSize(4); // the table's writes, acknowledgements, journal reads, the lock's session
 		config.setPoolName("bits-store");
 		config.setInitializationFailTimeout(1); // one attempt at once: a database that cannot be reached fails the start
@@ -78,12 +90,6 @@ public final class PostgresJobStore extends JdbcJobStore {
 				+ " AND granted AND ((classid::bigint << 32) | objid::bigint) = " + LOCK_KEY)) {
 			return r.next() ? Integer.toString(r.getInt(1)) : "unknown";
 		}
-	}
-
-	/** The URL for messages: its query (where a password may be) left out. */
-	private static String withoutSecrets(String url) {
-		int q = url.indexOf('?');
-		return q < 0 ? url : url.substring(0, q);
 	}
 
 	private static void closeQuietly(Connection c) {

@@ -47,8 +47,9 @@ final class Engine {
 
 	/**
 	 * Configures the engine for the tests (short timeouts, file: root in java.io.tmpdir, the test trust store) and waits
-	 * until every engine component has taken the configuration (in place: nothing restarts). Another store directory
-	 * or secrets key applies when the engine starts again: then the engine bundle is restarted.
+	 * until every engine component has taken the configuration (in place: nothing restarts). Another store directory,
+	 * store URL or secrets key applies when the engine starts again: then the engine bundle is restarted. Under
+	 * itest-postgres.bndrun the store is a PostgreSQL database for each store directory ({@link TestDatabases}).
 	 */
 	static TransferManager configured() throws Exception {
 		return configured(Map.of());
@@ -72,6 +73,10 @@ final class Engine {
 		// the all-owners view is a privilege: the test bundle and the second owners that tests use it through
 		wanted.put("admin.bundles", List.of("bits.engine-tests", "bits.itest.app", "bits.itest.registrant", "bits.itest.admin"));
 		wanted.putAll(overrides);
+		if (TestDatabases.active()) { // itest-postgres.bndrun: a database for each store directory
+			wanted.put("store.url", TestDatabases.url(wanted.get("store.directory")));
+			wanted.put("store.user", "postgres");
+		}
 		Dictionary<String, Object> current = config.getProperties();
 		boolean same = current != null;
 		for (Map.Entry<String, Object> e : wanted.entrySet()) {
@@ -82,7 +87,7 @@ final class Engine {
 			// a new serial in each update: every component having it shows the update was taken (removals included)
 			wanted.put(SERIAL, SERIALS.incrementAndGet());
 			boolean newStore = false;
-			for (String key : List.of("store.directory", "secrets.key.file")) {
+			for (String key : List.of("store.directory", "store.url", "secrets.key.file")) {
 				newStore |= !Objects.equals(current == null ? null : current.get(key), wanted.get(key));
 			}
 			config.update(new Hashtable<>(wanted));
@@ -130,7 +135,7 @@ final class Engine {
 		};
 		await(() -> "the configuration taken by every engine component: " + mismatch.get(), () -> mismatch.get() == null);
 		// SCR sets a configuration's properties before it calls @Modified, and a component's service properties after
-		// it returned: wait for those too (the scheduler and the dispatcher register none; their modified methods take
+		// it returned: wait for those too (the scheduler registers none, the dispatcher one; their modified methods take
 		// the lock their planners take, at once)
 		await("the engine's services updated", () -> {
 			ServiceReference<?>[] services = engine.getRegisteredServices();

@@ -1,26 +1,27 @@
-package bits.engine.store;
+package bits.engine.itest;
 
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Assumptions;
+import org.postgresql.Driver;
 
 /**
  * A real PostgreSQL server for tests, on a loopback port, its data in a temporary directory: initdb and pg_ctl from
  * Debian's postgresql package, run as the postgres user when the tests run as root (PostgreSQL refuses root). Without
  * the package the tests that need it are skipped, naming what is missing, except in CI, where they fail.
  */
-final class Postgres implements AutoCloseable {
+public final class Postgres implements AutoCloseable {
 	private static final AtomicInteger DATABASES = new AtomicInteger();
 	private final Path dir;
 	private final Path bin;
@@ -32,7 +33,7 @@ final class Postgres implements AutoCloseable {
 		this.port = port;
 	}
 
-	static Postgres start(Path dir) throws Exception {
+	public static Postgres start(Path dir) throws Exception {
 		Path bin = binaries();
 		boolean ci = "true".equals(System.getenv("CI"));
 		if (bin == null) {
@@ -56,15 +57,22 @@ final class Postgres implements AutoCloseable {
 	}
 
 	/** @return a new, empty database's URL */
-	String newDatabase() throws SQLException {
+	public String newDatabase() throws SQLException {
 		String name = "bits_test_" + DATABASES.incrementAndGet();
-		try (Connection c = DriverManager.getConnection(url("postgres"), "postgres", ""); Statement s = c.createStatement()) {
+		try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
 			s.execute("CREATE DATABASE " + name);
 		}
 		return url(name);
 	}
 
-	String url(String database) {
+	/** A connection to {@code database} as the superuser; the driver itself, not DriverManager, which OSGi class loaders defeat. */
+	public Connection connect(String database) throws SQLException {
+		Properties p = new Properties();
+		p.setProperty("user", "postgres");
+		return new Driver().connect(url(database), p);
+	}
+
+	public String url(String database) {
 		return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
 	}
 

@@ -148,6 +148,7 @@ class RestIT {
 		assertFalse(engine.get("version").asText().isEmpty());
 		assertEquals(store.toString(), engine.get("storeDirectory").asText());
 		assertEquals(0, engine.get("jobs").get("QUEUED").asInt());
+		assertEquals(0, engine.get("stuckCallbacks").asInt());
 		assertTrue(json(call("GET", "/engine", ownerA, null)).get("storeDirectory").isNull(), "the store's place is for the admin");
 	}
 
@@ -192,6 +193,7 @@ class RestIT {
 		String remote = nginx.uri("/files/rest.bin").toString();
 		List<String> before = snapshot();
 		List<String> stored = storeRows();
+		assertTrue(stored.stream().anyMatch(r -> r.startsWith("job|" + id + "|")), "the job is in the store's job table: " + stored);
 		List<HttpResponse<String>> bad = new ArrayList<>();
 		bad.add(call("POST", "/jobs", ownerA, "{\"displayName\": "));
 		bad.add(call("POST", "/jobs", ownerA, Map.of("displayName", "x", "colour", "blue")));
@@ -211,7 +213,9 @@ class RestIT {
 		}
 		assertEquals("0x80200021", JSON.readTree(bad.get(7).body()).get("code").asText(), "BG_E_STRING_TOO_LONG");
 		var huge = call("POST", "/jobs", ownerA, Map.of("displayName", "big", "description", "x".repeat(2 << 20)));
-		assertEquals(413, huge.statusCode());
+		assertEquals(413, huge.statusCode(), "Payload Too Large: the one status that says which limit");
+		assertEquals("0x80070057", JSON.readTree(huge.body()).get("code").asText(), "E_INVALIDARG: " + huge.body());
+		assertTrue(JSON.readTree(huge.body()).get("description").asText().contains("max.body.bytes"), huge.body());
 		assertEquals(404, call("GET", "/jobs/" + UUID.randomUUID(), ownerA, null).statusCode());
 		assertEquals(404, call("GET", "/jobs/not-a-uuid", ownerA, null).statusCode());
 		var empty = call("POST", "/jobs/" + id + "/resume", ownerA, null);
@@ -223,8 +227,11 @@ class RestIT {
 		assertEquals(stored, storeRows(), "the store itself, row by row");
 	}
 
-	/** Every row of every table of the store, read through a read-only connection of its own. */
+	/** Every row of every table of the store, read through a connection of its own (read-only for SQLite). */
 	private static List<String> storeRows() throws Exception {
+		if (TestDatabases.active()) {
+			return TestDatabases.rows(store);
+		}
 		SQLiteDataSource source = new SQLiteDataSource();
 		source.setUrl("jdbc:sqlite:file:" + store.resolve("bits.db") + "?mode=ro");
 		List<String> rows = new ArrayList<>();

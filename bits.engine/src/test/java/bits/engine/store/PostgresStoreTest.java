@@ -11,6 +11,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import bits.engine.itest.Postgres;
+
 /**
  * The PostgreSQL adapter of the store port, on a real PostgreSQL server: the contract, each test in a new database;
  * and one engine per database until engines share it by claims.
@@ -53,6 +55,25 @@ class PostgresStoreTest extends JobStoreContractTest {
 			assertTrue(e.getMessage().contains("store " + url + " is in use by another engine (PostgreSQL backend "), e.getMessage());
 		}
 		open().close(); // released on close
+	}
+
+	@Test
+	void aPostgresqlStoreUrlChoosesThisAdapter(@TempDir Path unused) throws Exception {
+		try (JobStore s = JobStores.open(url, "postgres", "", unused, Secrets.open(keys.resolve("secrets.key")))) {
+			assertTrue(s instanceof PostgresJobStore, s.toString());
+			assertTrue(s.toString().equals("store " + url), s.toString());
+		}
+		try (var files = java.nio.file.Files.list(unused)) {
+			assertTrue(files.findAny().isEmpty(), "nothing of the store in the directory");
+		}
+	}
+
+	@Test
+	void aPasswordInTheUrlIsNeverInAMessage() {
+		String nowhere = postgres.url("no_such_database") + "?password=hunter2";
+		StoreException e = assertThrows(StoreException.class,
+				() -> PostgresJobStore.open(nowhere, "postgres", "", Secrets.open(keys.resolve("secrets.key"))));
+		assertTrue(!e.getMessage().contains("hunter2") && e.getMessage().contains("no_such_database"), e.getMessage());
 	}
 
 	@Test

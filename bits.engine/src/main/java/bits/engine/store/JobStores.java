@@ -1,0 +1,43 @@
+package bits.engine.store;
+
+import java.nio.file.Path;
+
+/** Opens the store the configuration names: SQLite in the store directory, or PostgreSQL by {@code store.url}. */
+public final class JobStores {
+	private static final String POSTGRESQL = "jdbc:postgresql:";
+
+	private JobStores() {
+	}
+
+	/**
+	 * @param url empty for SQLite, else a {@code jdbc:postgresql:} URL
+	 * @param directory the SQLite store's directory
+	 * @throws StoreException naming the setting and the problem: another kind of URL, or the PostgreSQL driver or the
+	 *         pool not wired to the engine
+	 */
+	public static JobStore open(String url, String user, String password, Path directory, Secrets secrets) {
+		if (url.isBlank()) {
+			return SqliteJobStore.open(directory, secrets);
+		}
+		if (!url.startsWith(POSTGRESQL)) {
+			throw new StoreException("store.url " + withoutSecrets(url) + " is not a " + POSTGRESQL + " URL; leave it empty for the SQLite store in store.directory");
+		}
+		// optional imports: wired only if the bundles were there when the engine resolved
+		for (String[] needed : new String[][] { { "org.postgresql.ds.PGSimpleDataSource", "org.postgresql.jdbc (the PostgreSQL JDBC driver)" },
+				{ "com.zaxxer.hikari.HikariDataSource", "com.zaxxer.HikariCP" } }) {
+			try {
+				Class.forName(needed[0], false, JobStores.class.getClassLoader());
+			} catch (ClassNotFoundException | LinkageError e) {
+				throw new StoreException("store.url " + withoutSecrets(url) + " needs the bundle " + needed[1]
+						+ ": install it (Karaf: feature bits-postgresql) and refresh bits.engine");
+			}
+		}
+		return PostgresJobStore.open(url, user, password, secrets);
+	}
+
+	/** The URL for messages: its query (where a password may be) left out. */
+	static String withoutSecrets(String url) {
+		int q = url.indexOf('?');
+		return q < 0 ? url : url.substring(0, q);
+	}
+}
