@@ -110,6 +110,15 @@ try {
 	}
 	step('progress seen moving: ' + seen.join(', ') + ' of ' + total + ' bytes');
 
+	// suspended from the page mid-transfer, then resumed: it goes on from where it was
+	await action('suspend').click();
+	await row(job).locator('td.state', { hasText: /^SUSPENDED$/ }).waitFor();
+	const kept = Number(await row(job).locator('td.progress').getAttribute('data-bytes'));
+	check(kept > 0 && kept < total, 'suspended with ' + kept + ' of ' + total + ' bytes');
+	await action('resume').click();
+	await row(job).locator('td.state', { hasText: /^(CONNECTING|TRANSFERRING|TRANSFERRED)$/ }).waitFor();
+	step('suspended from the page at ' + kept + ' bytes, and resumed');
+
 	await row(job).locator('td.state', { hasText: /^TRANSFERRED$/ }).waitFor();
 	check(Number(await row(job).locator('td.progress').getAttribute('data-bytes')) === total, 'TRANSFERRED without all the bytes');
 	step('the job is shown TRANSFERRED with all its bytes');
@@ -124,6 +133,14 @@ try {
 		await tab.screenshot({ path: shots + '/completed.png', fullPage: true });
 	}
 	step('completed from the page: ACKNOWLEDGED, no more actions, the file done, the JOB_TRANSFERRED notification listed');
+
+	// cancelled from the page: the job ends, shown as last seen, with no more actions
+	await row(empty).click();
+	await tab.locator(`#bits-details[data-job="${empty}"]`).waitFor();
+	await action('cancel').click();
+	await row(empty).locator('td.state', { hasText: /^CANCELLED$/ }).waitFor();
+	check(await action('cancel').isDisabled(), 'the actions are still offered for a cancelled job');
+	step('cancelled from the page: CANCELLED, no more actions');
 	check(consoleErrors.length === 0, 'the page logged errors: ' + consoleErrors.join('; '));
 } catch (e) {
 	console.error('page-test: FAILED: ' + (e && e.message ? e.message : e));

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 
 import org.apache.felix.utils.json.JSONParser;
 import org.junit.jupiter.api.AfterEach;
@@ -78,7 +79,14 @@ class AttachTest {
 			assertTrue(serve.isAlive() && System.nanoTime() < deadline, "serve did not start: " + Files.readString(tmp.resolve("serve.txt")));
 			Thread.sleep(20);
 		}
-		return Files.readString(address).strip();
+		String api = Files.readString(address).strip();
+		// ./bits serve tells where its API is (the wrapper prints it once the engine wrote it)
+		while (!Files.readString(tmp.resolve("serve.txt")).contains("bits: API at " + api + "\n")) {
+			assertTrue(serve.isAlive() && System.nanoTime() < deadline, "serve did not print its API's address " + api + ": "
+					+ Files.readString(tmp.resolve("serve.txt")));
+			Thread.sleep(20);
+		}
+		return api;
 	}
 
 	@AfterEach
@@ -119,6 +127,33 @@ class AttachTest {
 			Result attached = bits(c);
 			assertEquals(oneShot.get(String.join(" ", c)), attached, String.join(" ", c));
 		}
+		assertServing();
+	}
+
+	@Test
+	void theAttachedClientRunsWithoutAFramework() throws Exception {
+		// what ./bits puts on the client's class path: the engine's jar (for its client class) and Jackson's parser only
+		Path client = Path.of(System.getProperty("bits.wrapper")).toRealPath().getParent().resolve("cnf/target/client");
+		try (var jars = Files.list(client)) {
+			assertEquals(List.of("bits.engine.jar", "jackson-core.jar"), jars.map(j -> j.getFileName().toString()).sorted().toList());
+		}
+		try (var engineJar = new JarFile(client.resolve("bits.engine.jar").toFile())) {
+			assertTrue(engineJar.stream().noneMatch(e -> e.getName().startsWith("org/osgi/framework/") || e.getName().startsWith("org/apache/felix/framework/")),
+					"no framework in the engine's jar");
+		}
+		bits("create", "attached");
+		serve();
+		Result wrapper = bits("list", "--all", "--json");
+		// the same client run by hand on exactly that class path: no framework class is there to start
+		ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+				client.resolve("bits.engine.jar") + ":" + client.resolve("jackson-core.jar"), "bits.engine.client.Attach", store().toString(), "command", "false")
+				.redirectOutput(tmp.resolve("direct.txt").toFile()).redirectError(tmp.resolve("direct-err.txt").toFile());
+		pb.environment().put("BITS_COMMAND", "bits:list '--all' '--json'");
+		Process direct = pb.start();
+		assertTrue(direct.waitFor(60, TimeUnit.SECONDS));
+		assertEquals(0, direct.exitValue(), Files.readString(tmp.resolve("direct-err.txt")));
+		assertEquals(wrapper.out(), Files.readString(tmp.resolve("direct.txt"), StandardCharsets.UTF_8));
+		assertTrue(wrapper.out().contains("\"attached\""), wrapper.out());
 		assertServing();
 	}
 

@@ -36,6 +36,10 @@ class ExternalProjectsTest {
 		assertTrue(pom.contains("<artifactId>bits.api</artifactId><version>${bits.api.version}</version>")
 				&& pom.contains("<bits.api.version>" + Maven.property("bits.api.version") + "</bits.api.version>"),
 				"the template depends on bits.api by coordinates, at the API's current version");
+		// a plain dependency: the API's installed pom stands alone (no parent to fetch, no build settings)
+		String version = Maven.property("bits.api.version");
+		String apiPom = Files.readString(Path.of(Maven.property("bits.maven.repository"), "io/github/bitsosgi/bits.api", version, "bits.api-" + version + ".pom"));
+		assertTrue(!apiPom.contains("<parent>") && apiPom.contains("<groupId>io.github.bitsosgi</groupId>"), apiPom);
 		Maven.run(project, "package");
 		Path index = project.resolve("target/index.xml");
 		assertTrue(Files.readString(index).contains("value=\"com.example.bits.handler\""), "the index offers the handler id");
