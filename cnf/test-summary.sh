@@ -1,6 +1,6 @@
 #!/bin/sh
 # Counts the JUnit XML reports of one build: surefire unit tests and the OSGi integration tests that bnd-testing
-# ran inside Felix and Equinox. Prints "N passed, N failed, N skipped" as its last line; exits 1 if a test failed, if no test
+# ran inside Felix, Equinox, and Felix with the jobs in PostgreSQL. Prints "N passed, N failed, N skipped" as its last line; exits 1 if a test failed, if no test
 # ran, or if the OSGi reports are missing (a bnd tester that finds no tests writes none).
 set -eu
 ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
@@ -21,12 +21,12 @@ t_unit=$(count tests $unit); f_unit=$(( $(count failures $unit) + $(count errors
 t_osgi=$(count tests $osgi); f_osgi=$(( $(count failures $osgi) + $(count errors $osgi) )); s_osgi=$(count skipped $osgi)
 
 echo "unit tests (surefire):      $t_unit run, $f_unit failed, $s_unit skipped"
-# one report directory per bndrun: itest (Felix), itest-equinox (Equinox)
-for fw in itest itest-equinox; do
+# one report directory per bndrun: itest (Felix), itest-equinox (Equinox), itest-postgres (Felix, PostgreSQL store)
+for fw in itest itest-equinox itest-postgres; do
 	files=$(find . -path "*/target/test-reports/$fw/*" -name 'TEST-*.xml' | sort)
+	case $fw in itest) name=Felix ;; itest-equinox) name=Equinox ;; *) name='Felix, PostgreSQL' ;; esac
 	# shellcheck disable=SC2086
-	name=Felix; [ "$fw" = itest ] || name=Equinox
-	echo "OSGi tests ($name):$(printf '%*s' $((9 - ${#name})) '') $(count tests $files) run, $(( $(count failures $files) + $(count errors $files) )) failed, $(count skipped $files) skipped"
+	echo "OSGi tests ($name): $(count tests $files) run, $(( $(count failures $files) + $(count errors $files) )) failed, $(count skipped $files) skipped"
 done
 total=$((t_unit + t_osgi)); failed=$((f_unit + f_osgi)); skipped=$((s_unit + s_osgi))
 passed=$((total - failed - skipped))
@@ -35,7 +35,7 @@ if [ "$t_osgi" -eq 0 ]; then
 	echo "test-summary: no OSGi integration test report under */target/test-reports: the OSGi tests did not run" >&2
 	status=1
 fi
-for fw in itest itest-equinox; do
+for fw in itest itest-equinox itest-postgres; do
 	if [ -z "$(find . -path "*/target/test-reports/$fw/*" -name 'TEST-*.xml')" ]; then
 		echo "test-summary: no report of the OSGi tests on $fw: they did not run there" >&2
 		status=1

@@ -29,6 +29,7 @@ final class Change {
 	/** Whether the job's own row changes, not only its files or its events. */
 	private boolean row;
 	private boolean modification;
+	private boolean requeue;
 	private final List<FileRecord> added = new ArrayList<>();
 	private final Set<Integer> files = new LinkedHashSet<>();
 	private final List<Event> events = new ArrayList<>();
@@ -81,6 +82,11 @@ final class Change {
 		return changed;
 	}
 
+	/** The job goes to the back of the queue among its priority (a time slice ended), in a queue engines share. */
+	void requeue() {
+		requeue = true;
+	}
+
 	/** Makes the change count as a modification (its time, a notification), whatever the caller of the table said. */
 	void modification() {
 		modification = true;
@@ -126,9 +132,12 @@ final class Change {
 				notices.remove(n);
 			}
 		}
-		JobRecord result = j.with(b -> b.notices(notices)); // notices live in the outbox, not in the job's row
+		JobRecord result = j.with(b -> b.notices(notices).version(row ? j.version() + 1 : j.version())); // notices live in the outbox
 		if (row) {
-			w.updateJob(result);
+			w.updateJob(result); // conditional on the version this change was computed on
+		}
+		if (requeue) {
+			w.requeue(j.id());
 		}
 		return result;
 	}

@@ -6,8 +6,10 @@ import static bits.api.ErrorCodes.BG_E_NOT_FOUND;
 import static bits.api.ErrorCodes.E_NOTIMPL;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +39,7 @@ import bits.api.ErrorCodes;
 import bits.api.FileSpec;
 import bits.api.HandlerInfo;
 import bits.api.JobError;
+import bits.api.JobPriority;
 import bits.api.JobProgress;
 import bits.api.JobState;
 import bits.api.JobType;
@@ -47,14 +50,18 @@ import bits.api.ValidationState;
 import bits.api.ErrorContext;
 import bits.engine.config.DataArea;
 import bits.engine.config.EngineConfig;
+import bits.engine.model.Claim;
 import bits.engine.model.FileRecord;
 import bits.engine.model.JobRecord;
 import bits.engine.model.JobSettings;
 import bits.engine.model.JournalEntry;
 import bits.engine.model.Notice;
+import bits.engine.store.FencedException;
 import bits.engine.store.JobStore;
 import bits.engine.store.JobStores;
 import bits.engine.store.Secrets;
+import bits.engine.store.SharedQueue;
+import bits.engine.store.StaleRecordException;
 
 /**
  * Every job of the engine, and the only writer of job state (SPEC §2). A change is a command computed on the job's
@@ -85,6 +92,11 @@ public class JobTable {
 	private Path storeDirectory; // as opened
 	private Path keyFile; // as opened
 	private String storeUrl; // as opened
+	/** The queue of engines sharing the store, or {@code null}: this engine has the store to itself. */
+	private SharedQueue queue;
+	private SharedJobs shared;
+	/** The claims under which this engine's transfers run (a shared store): their reports are fenced by them. */
+	private final Map<UUID, Claim> runs = new HashMap<>(); // guarded by lock
 	private volatile Limits limits;
 	private final JobTransitions transitions = new JobTransitions(this);
 	private final LiveCallbacks callbacks = new LiveCallbacks();
@@ -104,7 +116,8 @@ public class JobTable {
 		Path dir = Housekeeping.storeDirectory(context, config);
 		keyFile = keyFile(context, config);
 		storeUrl = config.store_url();
-		JobStore opened = JobStores.open(storeUrl, config.store_user(), config.store_password(), dir, Secrets.open(keyFile));
+		JobStore opened = JobStores.open(storeUrl, config.store_user(), config.store_password(), dir, Secrets.open(keyFile),
+				Duration.ofSeconds(Math.max(2, config.store_lease_s())));
 		JobStore.Loaded loaded;
 		try {
 			loaded = opened.load();
@@ -113,12 +126,14 @@ public class JobTable {
 			throw e;
 		}
 		store = opened;
+		queue = opened.shared().orElse(null);
 		storeDirectory = dir;
 		loaded.warnings().forEach(w -> log.error("{}: {}", opened, w));
 		synchronized (lock) {
 			for (JobRecord job : loaded.jobs()) {
-				// a transfer cut off by a crash or stop resumes from its last checkpoint (SPEC J7)
-				jobs.put(job.id(), new JobSlot(job.running() ? job.with(b -> b.state(JobState.QUEUED)) : job));
+				// a transfer cut off by a crash or stop resumes from its last checkpoint (SPEC J7); in a shared store
+				// another engine may be running it, and a takeover requeues it if that engine is dead (SPEC C4)
+				jobs.put(job.id(), new JobSlot(queue == null && job.running() ? job.with(b -> b.state(JobState.QUEUED)) : job));
 			}
 		}
 		log.info("{} opened with {} jobs", opened, loaded.jobs().size());
@@ -129,6 +144,11 @@ public class JobTable {
 		});
 		acknowledgements = new Acknowledgements(store, chores);
 		new Housekeeping(this, log).start(chores);
+		if (queue != null) {
+			shared = new SharedJobs(this, queue, chores, log);
+			shared.start();
+			log.info("engine {} shares the store with the engines of its queue (lease {} s)", queue.engine(), queue.lease().toSeconds());
+		}
 		handlers.attachJobs(this::namedHandlerIds);
 	}
 
@@ -148,6 +168,9 @@ public class JobTable {
 
 	@Deactivate
 	void deactivate() {
+		if (shared != null) {
+			shared.stop();
+		}
 		handlers.attachJobs(null);
 		context.removeBundleListener(callbacks);
 		chores.shutdown();
@@ -299,6 +322,138 @@ public class JobTable {
 		return control;
 	}
 
+	// --- engines sharing the store (SPEC C2-C6) ----------------------------------------------------------------
+
+	/** @return whether engines share the store: the scheduler then claims jobs from their queue (SPEC C2) */
+	public boolean shared() {
+		return queue != null;
+	}
+
+	/**
+	 * Claims the next queued job among these priorities from the engines' queue; its transfer reports under that
+	 * claim until {@link #runEnded}.
+	 *
+	 * @return the job, CONNECTING, claimed by this engine; empty if none is queued
+	 */
+	public Optional<JobRecord> claimNext(Set<JobPriority> priorities) {
+		Optional<JobRecord> claimed = queue.claimNext(priorities);
+		claimed.ifPresent(job -> {
+			synchronized (lock) {
+				runs.put(job.id(), job.claimed());
+			}
+			apply(job.id(), claimed);
+		});
+		return claimed;
+	}
+
+	/** @return whether this engine holds the job's current claim */
+	public boolean claimedHere(UUID id) {
+		synchronized (lock) {
+			Claim run = runs.get(id);
+			JobSlot s = jobs.get(id);
+			return run != null && s != null && s.record().running() && run.equals(s.record().claimed());
+		}
+	}
+
+	/**
+	 * In a shared store one engine at a time delivers a notification (SPEC C5); another takes it over when the hold
+	 * ends. With one engine, always.
+	 *
+	 * @return whether this engine may deliver it now
+	 */
+	public boolean claimNotice(Notice notice, Duration hold) {
+		return queue == null || queue.claimNotice(notice.id(), hold);
+	}
+
+	/** This engine's transfer of the job ended: it reports nothing more under its claim. */
+	public void runEnded(UUID id) {
+		synchronized (lock) {
+			runs.remove(id);
+		}
+	}
+
+	/** This engine lost its lease: the claims of its transfers went back to the queue, so the transfers stop. */
+	void lostClaims() {
+		List<UUID> running;
+		synchronized (lock) {
+			running = new ArrayList<>(runs.keySet());
+		}
+		running.forEach(control::stop);
+	}
+
+	/** @return the ids of the jobs in the table now */
+	Set<UUID> ids() {
+		synchronized (lock) {
+			return new HashSet<>(jobs.keySet());
+		}
+	}
+
+	JobStore store() {
+		return store;
+	}
+
+	/**
+	 * Makes the job as stored current in the table (a shared store: another engine, or a claim, changed it; empty: it
+	 * ended). A job this engine transfers keeps its files' progress in memory; if the store says it is no longer this
+	 * engine's to transfer (suspended, cancelled or taken over), its transfer stops (SPEC C6).
+	 */
+	void apply(UUID id, Optional<JobRecord> stored) {
+		JobRecord after;
+		boolean stop;
+		boolean gone = stored.isEmpty();
+		synchronized (lock) {
+			JobSlot s = jobs.get(id);
+			Claim run = runs.get(id);
+			if (gone) {
+				if (s == null) {
+					return;
+				}
+				JobRecord job = s.record();
+				// ended by another engine: completed if it was transferred, else cancelled (the store keeps no more)
+				after = job.with(b -> b.state(job.state() == JobState.TRANSFERRED ? JobState.ACKNOWLEDGED : JobState.CANCELLED));
+				s.set(after);
+				jobs.remove(id);
+				ended.put(id, s);
+				if (ended.size() > ENDED_KEPT) {
+					ended.remove(ended.keySet().iterator().next());
+				}
+				callbacks.forget(id);
+				live.forget(id);
+				stop = run != null;
+			} else {
+				JobRecord r = stored.get();
+				if (s == null) {
+					after = r;
+					jobs.put(id, new JobSlot(r));
+				} else {
+					JobRecord before = s.record();
+					if (r.version() < before.version() || r.equals(before)) {
+						return;
+					}
+					// the files' progress this engine's transfer keeps in memory (unsynced small files) stays
+					after = run == null ? r : r.with(b -> {
+						for (FileRecord f : before.files()) {
+							b.file(f);
+						}
+					});
+					if (after.equals(before)) {
+						return;
+					}
+					s.set(after);
+				}
+				stop = run != null && !(r.running() && run.equals(r.claimed()));
+			}
+		}
+		if (stop) {
+			control.stop(id);
+			if (gone) { // cancelled elsewhere: the partial files here are of no use
+				Housekeeping.deleteTemporaries(after.files(), log);
+			}
+		}
+		notifier.jobChanged(after);
+		control.jobsChanged();
+	}
+
 	// --- the one way a job changes ------------------------------------------------------------------------------
 
 	/** A command: computes a change of one job on its record; it may refuse by throwing, and then nothing changes. */
@@ -311,7 +466,7 @@ public class JobTable {
 		if (deferred(slot, command)) {
 			return null;
 		}
-		return write(slot, true, true, command);
+		return write(slot, true, true, null, command);
 	}
 
 	/**
@@ -322,7 +477,30 @@ public class JobTable {
 	 */
 	<T> T report(UUID id, boolean modification, Command<T> command) {
 		JobSlot s = slot(id);
-		return s == null ? null : write(s, modification, false, command);
+		return s == null ? null : write(s, modification, false, null, command);
+	}
+
+	/**
+	 * As {@link #report}, for what a transfer of this engine reports: in a shared store, conditional on the claim it
+	 * runs under (SPEC C3).
+	 *
+	 * @throws ClaimLost if the job is no longer this engine's to transfer
+	 */
+	<T> T transfer(UUID id, boolean modification, Command<T> command) {
+		JobSlot s = slot(id);
+		if (s == null) {
+			return null;
+		}
+		Claim claim = null;
+		if (queue != null) {
+			synchronized (lock) {
+				claim = runs.get(id);
+			}
+			if (claim == null) {
+				throw new ClaimLost("job " + id + " is not transferred by this engine (" + queue.engine() + ")");
+			}
+		}
+		return write(s, modification, false, claim, command);
 	}
 
 	/**
@@ -330,7 +508,25 @@ public class JobTable {
 	 * new record becomes current. Then, without the lock: the commit is made durable before the caller goes on, and
 	 * the notifiers are told.
 	 */
-	private <T> T write(JobSlot slot, boolean modification, boolean refuseFinal, Command<T> command) {
+	private <T> T write(JobSlot slot, boolean modification, boolean refuseFinal, Claim fence, Command<T> command) {
+		for (int attempt = 1;; attempt++) {
+			try {
+				return writeOnce(slot, modification, refuseFinal, fence, command);
+			} catch (FencedException e) {
+				throw new ClaimLost(e.getMessage());
+			} catch (StaleRecordException e) {
+				// another engine changed the job since this one read it: read it again and compute the change anew
+				if (attempt == 10 || shared == null || !shared.refreshNow(slot.record().id())) {
+					if (refuseFinal) {
+						throw new TransferException(BG_E_INVALID_STATE, "job " + slot.record().id() + " ended or keeps changing on another engine");
+					}
+					return null;
+				}
+			}
+		}
+	}
+
+	private <T> T writeOnce(JobSlot slot, boolean modification, boolean refuseFinal, Claim fence, Command<T> command) {
 		T result;
 		JobRecord before;
 		JobRecord after;
@@ -351,8 +547,16 @@ public class JobTable {
 			if (modification) {
 				change.touch(Instant.now());
 			}
+			if (!change.job().running() && change.job().claim() != null) {
+				change.set(b -> b.claim(null)); // a job is claimed while it transfers only
+			}
 			JobRecord[] persisted = new JobRecord[1];
-			store.transaction(w -> persisted[0] = change.persist(w));
+			store.transaction(w -> {
+				if (fence != null) {
+					w.fence(change.job().id(), fence);
+				}
+				persisted[0] = change.persist(w);
+			});
 			after = persisted[0];
 			slot.set(after);
 		}
@@ -468,7 +672,7 @@ public class JobTable {
 			batch.remove();
 		}
 		if (!b.commands.isEmpty()) {
-			write(slot, true, true, c -> {
+			write(slot, true, true, null, c -> {
 				b.commands.forEach(command -> command.apply(c));
 				return null;
 			});
@@ -516,7 +720,7 @@ public class JobTable {
 				throw new TransferException(BG_E_INVALID_STATE, "job " + slot.record().id() + " is " + slot.record().state() + ", a final state");
 			}
 			callbacks.set(slot.record().id(), callback, caller);
-			repeated = Boolean.TRUE.equals(write(slot, false, true, c -> {
+			repeated = Boolean.TRUE.equals(write(slot, false, true, null, c -> {
 				Notice.Kind repeat = callback == null ? null : NotificationPolicy.repeatedFor(c.job());
 				if (repeat != null) {
 					c.repeat(repeat);
@@ -573,7 +777,7 @@ public class JobTable {
 			}
 			added = new FileAdder(limits, jobs()).check(job, specs); // refused now, before anything is applied
 			if (!batched) {
-				write(slot, true, true, new AddedFiles(added));
+				write(slot, true, true, null, new AddedFiles(added));
 			}
 		}
 		if (batched) {
@@ -652,7 +856,7 @@ public class JobTable {
 					result = Completion.moveIntoPlace(job);
 				} catch (TransferException e) {
 					if (before != JobState.TRANSFERRED) { // BITS leaves the job as it was; files already renamed stay visible
-						write(slot, false, true, c -> {
+						write(slot, false, true, null, c -> {
 							c.set(b -> b.state(before));
 							return null;
 						});

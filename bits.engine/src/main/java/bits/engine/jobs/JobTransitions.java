@@ -56,7 +56,7 @@ public final class JobTransitions {
 				continue;
 			}
 			if (!at.isAfter(now)) {
-				change(j.id(), JobState.TRANSIENT_ERROR, r -> r.state(JobState.QUEUED).retryAt(null));
+				change(j.id(), JobState.TRANSIENT_ERROR, false, r -> r.state(JobState.QUEUED).retryAt(null));
 			} else if (next == null || at.isBefore(next)) {
 				next = at;
 			}
@@ -64,26 +64,52 @@ public final class JobTransitions {
 		return next;
 	}
 
-	/** Jobs left CONNECTING or TRANSFERRING with no scheduler running them go back to QUEUED. */
+	/**
+	 * Jobs left CONNECTING or TRANSFERRING with no scheduler running them go back to QUEUED. Not in a shared store:
+	 * there the running jobs are other engines', and a takeover requeues those of a dead one (SPEC C4).
+	 */
 	public void requeueOrphans() {
+		if (table.shared()) {
+			return;
+		}
 		for (JobRecord j : table.jobs()) {
 			yielded(j.id());
 		}
 	}
 
-	/** QUEUED → CONNECTING; @return whether the job was queued and may now be transferred */
+	/**
+	 * QUEUED → CONNECTING; in a shared store the claim did that already.
+	 *
+	 * @return whether the job may now be transferred
+	 */
 	public boolean begin(UUID job) {
-		return change(job, JobState.QUEUED, r -> r.state(JobState.CONNECTING));
+		if (table.shared()) {
+			return table.claimedHere(job);
+		}
+		return change(job, JobState.QUEUED, true, r -> r.state(JobState.CONNECTING));
 	}
 
 	/** CONNECTING → TRANSFERRING, once the server answered. */
 	public void transferring(UUID job) {
-		change(job, JobState.CONNECTING, r -> r.state(JobState.TRANSFERRING));
+		change(job, JobState.CONNECTING, true, r -> r.state(JobState.TRANSFERRING));
 	}
 
-	/** @return whether the job is still CONNECTING or TRANSFERRING, i.e. its transfer should go on */
+	/**
+	 * @return whether the job is still CONNECTING or TRANSFERRING (in a shared store: under this engine's claim), i.e.
+	 *         its transfer should go on
+	 */
 	public boolean isRunning(UUID job) {
+		if (table.shared()) {
+			return table.claimedHere(job);
+		}
 		return table.job(job).map(JobRecord::running).orElse(false);
+	}
+
+	/** This engine's transfer of the job ended (a shared store: its claim reports nothing more). */
+	public void runEnded(UUID job) {
+		if (table.shared()) {
+			table.runEnded(job);
+		}
 	}
 
 	/** @return the job's first file not yet transferred, or {@code null} */
@@ -109,7 +135,7 @@ public final class JobTransitions {
 	 * @param completed whether the file is whole
 	 */
 	public void checkpoint(UUID job, int file, long bytes, long total, String validator, boolean completed) {
-		table.report(job, false, c -> {
+		table.transfer(job, false, c -> {
 			FileRecord before = c.job().files().get(file);
 			boolean newlyCompleted = completed && !before.completed();
 			c.file(file, f -> f.checkpointed(bytes, total, validator, completed));
@@ -136,7 +162,7 @@ public final class JobTransitions {
 
 	/** The server told the file's size though the transfer cannot go on (a handler may decide with it, SPEC J4). */
 	public void sizeKnown(UUID job, int file, long total) {
-		table.report(job, false, c -> {
+		table.transfer(job, false, c -> {
 			c.file(file, f -> f.withBytesTotal(total));
 			return null;
 		});
@@ -161,7 +187,7 @@ public final class JobTransitions {
 
 	/** Records files whose data was synced as completed, in one transaction (a group commit). */
 	public void groupCompleted(UUID job, List<Integer> files) {
-		table.report(job, true, c -> {
+		table.transfer(job, true, c -> {
 			for (int file : files) {
 				c.file(file, f -> f.checkpointed(f.bytesTotal(), f.bytesTotal(), f.validator(), true));
 				c.record(Notice.Kind.FILE_TRANSFERRED, file);
@@ -174,7 +200,7 @@ public final class JobTransitions {
 	/** The remote content changed: the file starts again from byte 0 (SPEC J6); its FILE_TRANSFERRED, if pending, goes. */
 	public void restartFile(UUID job, int file) {
 		table.live().reset(job, file);
-		table.report(job, true, c -> {
+		table.transfer(job, true, c -> {
 			c.file(file, FileRecord::restarted);
 			return null;
 		});
@@ -182,7 +208,7 @@ public final class JobTransitions {
 
 	/** Every file is transferred: CONNECTING/TRANSFERRING → TRANSFERRED. */
 	public void transferred(UUID job) {
-		table.report(job, true, c -> {
+		table.transfer(job, true, c -> {
 			if (c.job().running() && c.job().nextFile() == null) {
 				c.set(b -> b.state(JobState.TRANSFERRED).transferred(Instant.now()).error(null));
 				c.record(Notice.Kind.JOB_TRANSFERRED, -1);
@@ -197,7 +223,7 @@ public final class JobTransitions {
 	 * Retry-After) unless the job made no progress for its no-progress timeout; a permanent one is an ERROR.
 	 */
 	public void failed(UUID job, JobError error, boolean transientFailure, Duration retryAfter) {
-		table.report(job, true, c -> {
+		table.transfer(job, true, c -> {
 			JobRecord r = c.job();
 			if (!r.running()) {
 				return null;
@@ -225,6 +251,8 @@ public final class JobTransitions {
 	public void abandoned(UUID job, JobError error) {
 		try {
 			failed(job, error, true, null);
+		} catch (ClaimLost e) {
+			// the job is another engine's now, or ended: nothing of this engine's run is recorded
 		} catch (RuntimeException e) {
 			table.inMemory(job, r -> r.running()
 					? r.with(b -> b.state(JobState.TRANSIENT_ERROR).error(error).retryAt(later(Instant.now(), r.settings().minimumRetryDelay())))
@@ -241,7 +269,13 @@ public final class JobTransitions {
 
 	/** The scheduler took the job off the wire (preempted, or its time slice ended): back to QUEUED. */
 	public void yielded(UUID job) {
-		change(job, null, r -> r.state(JobState.QUEUED));
+		table.transfer(job, true, c -> {
+			if (c.job().running()) {
+				c.set(b -> b.state(JobState.QUEUED));
+				c.requeue(); // behind the jobs of its priority that waited (a queue engines share)
+			}
+			return null;
+		});
 	}
 
 	private void inMemory(UUID job, int file, UnaryOperator<FileRecord> change) {
@@ -249,17 +283,18 @@ public final class JobTransitions {
 	}
 
 	/**
-	 * Applies a change if the job is in the expected state (or running, for {@code null}).
+	 * Applies a change if the job is in the expected state; a transfer's change under its claim (a shared store).
 	 *
 	 * @return whether it applied
 	 */
-	private boolean change(UUID job, JobState expected, Consumer<JobRecord.Builder> change) {
-		return Boolean.TRUE.equals(table.report(job, true, c -> {
-			boolean applies = expected == null ? c.job().running() : c.job().state() == expected;
+	private boolean change(UUID job, JobState expected, boolean transfer, Consumer<JobRecord.Builder> change) {
+		JobTable.Command<Boolean> command = c -> {
+			boolean applies = c.job().state() == expected;
 			if (applies) {
 				c.set(change);
 			}
 			return applies;
-		}));
+		};
+		return Boolean.TRUE.equals(transfer ? table.transfer(job, true, command) : table.report(job, true, command));
 	}
 }

@@ -13,6 +13,10 @@ public interface TransferControl {
 		@Override
 		public void stopAndWait(UUID job) {
 		}
+
+		@Override
+		public void stop(UUID job) {
+		}
 	};
 
 	/** A job became runnable, or its priority or state changed: plan again. */
@@ -20,4 +24,7 @@ public interface TransferControl {
 
 	/** Stops the job's transfer, if one runs, and returns once it no longer touches its files. */
 	void stopAndWait(UUID job);
+
+	/** Asks the job's transfer, if one runs, to stop, and returns at once. */
+	void stop(UUID job);
 }

@@ -26,10 +26,15 @@ import bits.api.JobType;
  * @param retryAt when a job in TRANSIENT_ERROR is retried
  * @param files in index order
  * @param notices terminal notifications not yet acknowledged, oldest first
+ * @param version the stored row's version: a write of the row is conditional on it, so that engines sharing a store
+ *        never overwrite each other's changes with an older record
+ * @param claim the engine transferring the job when engines share a store, else {@code null}; the last epoch stays
+ *        known after the claim ends ({@link #epoch})
+ * @param epoch the job's last claim epoch (0: never claimed)
  */
 public record JobRecord(UUID id, String owner, JobType type, Instant created, JobState state, JobSettings settings, JobError error,
 		JobError notificationError, Instant modified, Instant transferred, Instant lastProgress, Instant retryAt, List<FileRecord> files,
-		List<Notice> notices) {
+		List<Notice> notices, long version, String claim, long epoch) {
 
 	public JobRecord {
 		files = List.copyOf(files);
@@ -38,7 +43,7 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 
 	/** A new job: SUSPENDED, no files. */
 	public static JobRecord created(UUID id, String owner, JobType type, JobSettings settings, Instant now) {
-		return new JobRecord(id, owner, type, now, JobState.SUSPENDED, settings, null, null, now, null, now, null, List.of(), List.of());
+		return new JobRecord(id, owner, type, now, JobState.SUSPENDED, settings, null, null, now, null, now, null, List.of(), List.of(), 0, null, 0);
 	}
 
 	/** @param liveBytes bytes received so far of the file with that index, durable or not */
@@ -68,6 +73,11 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 		return null;
 	}
 
+	/** @return the engine's claim, if one holds the job */
+	public Claim claimed() {
+		return claim == null ? null : new Claim(claim, epoch);
+	}
+
 	/** @return whether the job is CONNECTING or TRANSFERRING: a transfer runs it */
 	public boolean running() {
 		return state == JobState.CONNECTING || state == JobState.TRANSFERRING;
@@ -93,6 +103,9 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 		private Instant retryAt;
 		private List<FileRecord> files;
 		private List<Notice> notices;
+		private long version;
+		private String claim;
+		private long epoch;
 
 		private Builder(JobRecord j) {
 			from = j;
@@ -106,11 +119,14 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 			retryAt = j.retryAt;
 			files = j.files;
 			notices = j.notices;
+			version = j.version;
+			claim = j.claim;
+			epoch = j.epoch;
 		}
 
 		private JobRecord build() {
 			return new JobRecord(from.id, from.owner, from.type, from.created, state, settings, error, notificationError, modified,
-					transferred, lastProgress, retryAt, files, notices);
+					transferred, lastProgress, retryAt, files, notices, version, claim, epoch);
 		}
 
 		/** @return the state as changed so far */
@@ -175,6 +191,18 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 
 		public Builder notices(List<Notice> v) {
 			notices = v;
+			return this;
+		}
+
+		public Builder version(long v) {
+			version = v;
+			return this;
+		}
+
+		/** Claimed by an engine with a new epoch; {@code null} ends the claim and keeps the epoch. */
+		public Builder claim(Claim v) {
+			claim = v == null ? null : v.engine();
+			epoch = v == null ? epoch : v.epoch();
 			return this;
 		}
 	}

@@ -267,9 +267,16 @@ public class Dispatcher implements Notifier, StuckCallbacks {
 		UUID job = lane.job;
 		boolean acknowledged = false;
 		boolean skipped = false;
+		boolean elsewhere = false;
 		Callee callee = null;
+		// another engine sharing the store may be delivering it (SPEC C5): this one tries again when that one's hold ends
+		Duration hold = Duration.ofNanos(timeoutNanos).plusSeconds(5);
 		try {
 			Optional<JobRecord> current = table.job(job).filter(j -> j.notices().contains(notice));
+			if (current.isPresent() && !table.claimNotice(notice, hold)) {
+				elsewhere = true;
+				return;
+			}
 			if (current.isEmpty() || (callee = callee(current.get(), route, true)) == null) {
 				skipped = true; // the job left that state, or the callback became invalid meanwhile: no retry counts
 				return;
@@ -304,6 +311,8 @@ public class Dispatcher implements Notifier, StuckCallbacks {
 				if (acknowledged) {
 					lane.attempts = 0;
 					lane.retryAtNanos = 0;
+				} else if (elsewhere) {
+					lane.retryAtNanos = System.nanoTime() + hold.toNanos();
 				} else if (!skipped && table.job(job).filter(j -> j.notices().contains(notice)).isPresent()) {
 					long backoff = Math.min(FIRST_RETRY_NANOS << Math.min(lane.attempts, 20), maxRetry.toNanos());
 					lane.attempts++;

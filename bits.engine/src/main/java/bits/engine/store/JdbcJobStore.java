@@ -15,6 +15,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -31,6 +32,7 @@ import bits.api.ProxySettings;
 import bits.api.ProxyUsage;
 import bits.api.RedirectPolicy;
 import bits.api.ValidationState;
+import bits.engine.model.Claim;
 import bits.engine.model.FileRecord;
 import bits.engine.model.JobRecord;
 import bits.engine.model.JobSettings;
@@ -47,7 +49,8 @@ abstract class JdbcJobStore implements JobStore {
 			+ " no_progress_timeout_ms=?, notify_interval_ms=?, custom_headers=?, proxy_usage=?, proxy_list=?, proxy_bypass=?,"
 			+ " max_download_size=?, redirect_policy=?, notify_flags=?, handler_id=?, error_context=?, error_code=?,"
 			+ " error_description=?, error_file=?, notify_error_context=?, notify_error_code=?, notify_error_description=?,"
-			+ " notify_error_file=?, modified_ms=?, transferred_ms=?, last_progress_ms=?, retry_at_ms=?, plain_http_auth=?";
+			+ " notify_error_file=?, modified_ms=?, transferred_ms=?, last_progress_ms=?, retry_at_ms=?, plain_http_auth=?,"
+			+ " version=?, claimed_by=?, epoch=?";
 	private static final int JOB_COLUMN_COUNT = (int) JOB_COLUMNS.chars().filter(c -> c == '?').count();
 
 	/** Where the store is, for messages (never a password). */
@@ -68,6 +71,31 @@ abstract class JdbcJobStore implements JobStore {
 
 	/** @return the column that orders jobs created in the same millisecond as they were inserted */
 	abstract String insertionOrder();
+
+	/** @return what a SELECT adds to lock the rows it reads until the commit ("" where a transaction locks everything) */
+	String lockRows() {
+		return "";
+	}
+
+	/** Starts a read transaction that sees one snapshot for all its queries; nothing where a transaction does already. */
+	void beginRead(Connection c) throws SQLException {
+	}
+
+	/** Puts the job at the end of the queue among its priority; nothing where one engine orders its own queue. */
+	void requeue(JdbcWrites w, UUID job) {
+	}
+
+	/**
+	 * Tells the other engines, at the commit, which jobs' rows changed (with their new versions; -1: deleted); nothing
+	 * where no other engine shares the store.
+	 */
+	void announce(JdbcWrites w, Map<UUID, Long> jobs) throws SQLException {
+	}
+
+	@Override
+	public Optional<SharedQueue> shared() {
+		return Optional.empty();
+	}
 
 	@Override
 	public String toString() {
@@ -107,6 +135,9 @@ abstract class JdbcJobStore implements JobStore {
 			c.setAutoCommit(false);
 			writes = new JdbcWrites(c);
 			work.accept(writes);
+			if (!writes.changed.isEmpty()) {
+				announce(writes, writes.changed);
+			}
 			c.commit();
 			committed = true;
 		} catch (SQLException e) {
@@ -141,9 +172,11 @@ abstract class JdbcJobStore implements JobStore {
 	}
 
 	/** The writes of one transaction, on its connection; each statement prepared once per transaction. */
-	private final class JdbcWrites implements Writes {
+	final class JdbcWrites implements Writes {
 		private final Connection connection;
 		private final Map<String, PreparedStatement> statements = new LinkedHashMap<>();
+		/** The jobs whose rows this transaction writes, with their new versions (-1: deleted). */
+		private final Map<UUID, Long> changed = new LinkedHashMap<>();
 
 		JdbcWrites(Connection connection) {
 			this.connection = connection;
@@ -159,6 +192,7 @@ abstract class JdbcJobStore implements JobStore {
 						s.setLong(4, job.created().toEpochMilli());
 						bindJob(s, 5, job);
 					});
+			changed.put(job.id(), job.version());
 			saveCredentials(this, job, secrets);
 			insertFiles(job.id(), job.files());
 			for (Notice n : job.notices()) {
@@ -168,13 +202,46 @@ abstract class JdbcJobStore implements JobStore {
 
 		@Override
 		public void updateJob(JobRecord job) {
-			update("UPDATE job SET " + JOB_COLUMNS + " WHERE id=?", s -> s.setString(bindJob(s, 1, job), job.id().toString()));
+			int rows = update("UPDATE job SET " + JOB_COLUMNS + " WHERE id=? AND version=?", s -> {
+				int i = bindJob(s, 1, job);
+				s.setString(i++, job.id().toString());
+				s.setLong(i, job.version() - 1);
+			});
+			if (rows == 0) {
+				throw new StaleRecordException("job " + job.id() + " changed or ended in " + where + " since version " + (job.version() - 1)
+						+ " was read");
+			}
+			changed.put(job.id(), job.version());
 			saveCredentials(this, job, secrets);
+		}
+
+		@Override
+		public void fence(UUID job, Claim claim) {
+			try {
+				PreparedStatement s = prepared("SELECT 1 FROM job WHERE id=? AND epoch=? AND (claimed_by=? OR claimed_by IS NULL)" + lockRows());
+				s.setString(1, job.toString());
+				s.setLong(2, claim.epoch());
+				s.setString(3, claim.engine());
+				try (ResultSet r = s.executeQuery()) {
+					if (!r.next()) {
+						throw new FencedException("job " + job + " is no longer claimed by engine " + claim.engine() + " in epoch " + claim.epoch()
+								+ " in " + where + ": taken over or ended");
+					}
+				}
+			} catch (SQLException e) {
+				throw new StoreException("store update failed in " + where + ": " + e.getMessage(), e);
+			}
+		}
+
+		@Override
+		public void requeue(UUID job) {
+			JdbcJobStore.this.requeue(this, job);
 		}
 
 		@Override
 		public void deleteJob(UUID id) {
 			update("DELETE FROM job WHERE id=?", s -> s.setString(1, id.toString()));
+			changed.put(id, -1L);
 		}
 
 		@Override
@@ -236,7 +303,7 @@ abstract class JdbcJobStore implements JobStore {
 			update("DELETE FROM journal WHERE created_ms < ?", s -> s.setLong(1, before.toEpochMilli()));
 		}
 
-		private PreparedStatement prepared(String sql) throws SQLException {
+		PreparedStatement prepared(String sql) throws SQLException {
 			PreparedStatement s = statements.get(sql);
 			if (s == null) {
 				s = connection.prepareStatement(sql);
@@ -245,12 +312,12 @@ abstract class JdbcJobStore implements JobStore {
 			return s;
 		}
 
-		/** One statement of the transaction. */
-		void update(String sql, Binder binder) {
+		/** One statement of the transaction; @return the rows it changed */
+		int update(String sql, Binder binder) {
 			try {
 				PreparedStatement s = prepared(sql);
 				binder.bind(s);
-				s.executeUpdate();
+				return s.executeUpdate();
 			} catch (SQLException e) {
 				throw new StoreException("store update failed in " + where + ": " + e.getMessage(), e);
 			}
@@ -334,6 +401,17 @@ abstract class JdbcJobStore implements JobStore {
 
 	@Override
 	public Loaded load() {
+		return read(null);
+	}
+
+	@Override
+	public Optional<JobRecord> load(UUID job) {
+		Loaded read = read(job.toString());
+		return read.jobs().stream().findFirst();
+	}
+
+	/** Reads every job, or the one with id {@code only}, with its files, notices and credentials. */
+	private Loaded read(String only) {
 		Map<String, JobRecord> jobs = new LinkedHashMap<>();
 		Map<String, List<FileRecord>> files = new LinkedHashMap<>();
 		Map<String, List<Notice>> notices = new LinkedHashMap<>();
@@ -342,8 +420,8 @@ abstract class JdbcJobStore implements JobStore {
 		Connection c = null;
 		try {
 			c = borrow();
-			try (Statement s = c.createStatement()) {
-				try (ResultSet r = s.executeQuery("SELECT * FROM job ORDER BY created_ms, " + insertionOrder())) {
+			try (Rows rows = new Rows(c, only)) {
+				try (ResultSet r = rows.query("SELECT * FROM job", "id", "ORDER BY created_ms, " + insertionOrder())) {
 					while (r.next()) {
 						String id = r.getString("id");
 						jobs.put(id, readJob(r, warnings));
@@ -352,28 +430,37 @@ abstract class JdbcJobStore implements JobStore {
 						credentials.put(id, new ArrayList<>());
 					}
 				}
-				try (ResultSet r = s.executeQuery("SELECT * FROM file ORDER BY job, idx")) {
+				try (ResultSet r = rows.query("SELECT * FROM file", "job", "ORDER BY job, idx")) {
 					while (r.next()) {
 						String job = r.getString("job");
 						int index = r.getInt("idx");
-						of(files, job, "file").add(new FileRecord(index, URI.create(r.getString("remote")), Path.of(r.getString("local")),
-								Path.of(r.getString("temporary")), r.getLong("bytes_total"), r.getLong("bytes_transferred"), r.getInt("completed") != 0,
-								name(ValidationState.class, r.getString("validation"), "validation of file " + index + " of job " + job),
-								r.getString("validator"), r.getString("temporary_key")));
+						List<FileRecord> list = of(files, job, "file", only);
+						if (list != null) {
+							list.add(new FileRecord(index, URI.create(r.getString("remote")), Path.of(r.getString("local")),
+									Path.of(r.getString("temporary")), r.getLong("bytes_total"), r.getLong("bytes_transferred"), r.getInt("completed") != 0,
+									name(ValidationState.class, r.getString("validation"), "validation of file " + index + " of job " + job),
+									r.getString("validator"), r.getString("temporary_key")));
+						}
 					}
 				}
-				try (ResultSet r = s.executeQuery("SELECT * FROM outbox ORDER BY id")) {
+				try (ResultSet r = rows.query("SELECT * FROM outbox", "job", "ORDER BY id")) {
 					while (r.next()) {
 						String job = r.getString("job");
 						long id = r.getLong("id");
-						of(notices, job, "notification").add(new Notice(id, UUID.fromString(job),
-								name(Notice.Kind.class, r.getString("kind"), "kind of notification " + id), r.getInt("file")));
+						List<Notice> list = of(notices, job, "notification", only);
+						if (list != null) {
+							list.add(new Notice(id, UUID.fromString(job), name(Notice.Kind.class, r.getString("kind"), "kind of notification " + id),
+									r.getInt("file")));
+						}
 					}
 				}
-				try (ResultSet r = s.executeQuery("SELECT * FROM credential")) {
+				try (ResultSet r = rows.query("SELECT * FROM credential", "job", "")) {
 					while (r.next()) {
 						String job = r.getString("job");
-						List<Credentials> list = of(credentials, job, "credential");
+						List<Credentials> list = of(credentials, job, "credential", only);
+						if (list == null) {
+							continue;
+						}
 						AuthTarget target = name(AuthTarget.class, r.getString("target"), "credential target of job " + job);
 						String password;
 						try {
@@ -398,10 +485,60 @@ abstract class JdbcJobStore implements JobStore {
 		return new Loaded(loaded, warnings);
 	}
 
-	/** @return the rows of a job read so far; a row that names another job is a damaged store */
-	private static <T> List<T> of(Map<String, List<T>> rows, String job, String what) {
+	/**
+	 * The queries of one read, all of one snapshot where the database gives one; only one job's rows if asked. In a
+	 * shared store the read is one transaction, so that another engine's commit is seen whole or not at all.
+	 */
+	private final class Rows implements AutoCloseable {
+		private final Connection c;
+		private final String only;
+		private final List<Statement> statements = new ArrayList<>();
+		private final boolean began;
+
+		Rows(Connection c, String only) throws SQLException {
+			this.c = c;
+			this.only = only;
+			began = c.getAutoCommit();
+			if (began) {
+				c.setAutoCommit(false);
+				beginRead(c);
+			}
+		}
+
+		ResultSet query(String select, String idColumn, String order) throws SQLException {
+			if (only == null) {
+				Statement s = c.createStatement();
+				statements.add(s);
+				return s.executeQuery(select + " " + order);
+			}
+			PreparedStatement s = c.prepareStatement(select + " WHERE " + idColumn + " = ? " + order);
+			statements.add(s);
+			s.setString(1, only);
+			return s.executeQuery();
+		}
+
+		@Override
+		public void close() throws SQLException {
+			for (Statement s : statements) {
+				s.close();
+			}
+			if (began) {
+				try {
+					c.commit();
+				} finally {
+					c.setAutoCommit(true);
+				}
+			}
+		}
+	}
+
+	/**
+	 * @return the rows of a job read so far; a row that names another job is a damaged store, unless the read is of
+	 *         one job, which another engine may have inserted (or deleted) between the queries: then {@code null}
+	 */
+	private static <T> List<T> of(Map<String, List<T>> rows, String job, String what, String only) {
 		List<T> list = rows.get(job);
-		if (list == null) {
+		if (list == null && only == null) {
 			throw new StoreException("a " + what + " names job " + job + ", which the store does not have");
 		}
 		return list;
@@ -451,7 +588,7 @@ abstract class JdbcJobStore implements JobStore {
 		}
 	}
 
-	/** Binds the 28 mutable job columns from position i; returns the next position. */
+	/** Binds the 31 mutable job columns from position i; returns the next position. */
 	private int bindJob(PreparedStatement s, int i, JobRecord j) throws SQLException {
 		JobSettings p = j.settings();
 		s.setString(i++, j.state().name());
@@ -478,6 +615,9 @@ abstract class JdbcJobStore implements JobStore {
 		s.setLong(i++, j.lastProgress().toEpochMilli());
 		setInstant(s, i++, j.retryAt());
 		s.setInt(i++, p.plainHttpAuthentication() ? 1 : 0);
+		s.setLong(i++, j.version());
+		s.setString(i++, j.claim());
+		s.setLong(i++, j.epoch());
 		return i;
 	}
 
@@ -542,7 +682,7 @@ abstract class JdbcJobStore implements JobStore {
 				Instant.ofEpochMilli(r.getLong("created_ms")), name(JobState.class, r.getString("state"), "state of job " + id), settings,
 				readError(r, "error_", id), readError(r, "notify_error_", id), Instant.ofEpochMilli(r.getLong("modified_ms")),
 				instant(r, "transferred_ms"), Instant.ofEpochMilli(r.getLong("last_progress_ms")), instant(r, "retry_at_ms"), List.of(),
-				List.of());
+				List.of(), r.getLong("version"), r.getString("claimed_by"), r.getLong("epoch"));
 	}
 
 	private static JobError readError(ResultSet r, String prefix, String job) throws SQLException {

@@ -2,9 +2,11 @@ package bits.engine.store;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 
+import bits.engine.model.Claim;
 import bits.engine.model.FileRecord;
 import bits.engine.model.JobRecord;
 import bits.engine.model.JournalEntry;
@@ -22,6 +24,15 @@ public interface JobStore extends AutoCloseable {
 	 * @throws StoreException naming the store and what cannot be read (an unknown stored value, a damaged file)
 	 */
 	Loaded load();
+
+	/**
+	 * @return the job as stored now, with its files, credentials and pending notifications; empty if it is not (any
+	 *         more) in the store
+	 */
+	Optional<JobRecord> load(UUID job);
+
+	/** @return the engines' shared queue, if engines share this store (PostgreSQL); empty for a store of one engine */
+	Optional<SharedQueue> shared();
 
 	/** What {@link #load} read. */
 	record Loaded(List<JobRecord> jobs, List<String> warnings) {
@@ -45,8 +56,25 @@ public interface JobStore extends AutoCloseable {
 		/** A new job, with its files and credentials. */
 		void insertJob(JobRecord job);
 
-		/** The job's state and settings (credentials included); not its files or notices. */
+		/**
+		 * The job's state, settings (credentials included) and claim; not its files or notices.
+		 *
+		 * @param job the record to store, whose version is one more than the stored row's
+		 * @throws StaleRecordException if the stored row has another version, or is gone
+		 */
 		void updateJob(JobRecord job);
+
+		/**
+		 * Makes the rest of the transaction conditional on a transfer's claim (SPEC C3): the job must still be in the
+		 * claim's epoch, claimed by that engine or by none (suspended meanwhile). In a shared store the job's row stays
+		 * locked until the commit, so that no takeover comes in between.
+		 *
+		 * @throws FencedException if it is not, or the job is gone
+		 */
+		void fence(UUID job, Claim claim);
+
+		/** The job goes back to the end of the queue among its priority (a time slice ended): a shared queue's order. */
+		void requeue(UUID job);
 
 		/** The job, with its files, credentials and pending notifications (not its journal entries). */
 		void deleteJob(UUID job);

@@ -1,6 +1,7 @@
 package bits.engine.store;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** Opens the store the configuration names: SQLite in the store directory, or PostgreSQL by {@code store.url}. */
 public final class JobStores {
@@ -12,10 +13,11 @@ public final class JobStores {
 	/**
 	 * @param url empty for SQLite, else a {@code jdbc:postgresql:} URL
 	 * @param directory the SQLite store's directory
+	 * @param lease how long an engine sharing a PostgreSQL store stays a member of its queue without a heartbeat
 	 * @throws StoreException naming the setting and the problem: another kind of URL, or the PostgreSQL driver or the
 	 *         pool not wired to the engine
 	 */
-	public static JobStore open(String url, String user, String password, Path directory, Secrets secrets) {
+	public static JobStore open(String url, String user, String password, Path directory, Secrets secrets, Duration lease) {
 		if (url.isBlank()) {
 			return SqliteJobStore.open(directory, secrets);
 		}
@@ -32,7 +34,7 @@ public final class JobStores {
 						+ ": install it (Karaf: feature bits-postgresql) and refresh bits.engine");
 			}
 		}
-		return PostgresJobStore.open(url, user, password, secrets);
+		return PostgresJobStore.open(url, user, password, secrets, lease);
 	}
 
 	/** The URL for messages: its query (where a password may be) left out. */

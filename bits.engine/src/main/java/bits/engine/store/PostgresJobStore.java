@@ -1,9 +1,12 @@
 package bits.engine.store;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -13,31 +16,32 @@ import com.zaxxer.hikari.HikariDataSource;
 /**
  * The store's PostgreSQL adapter, chosen by {@code store.url}: the same tables as SQLite's, through a pool of
  * connections (HikariCP). A commit is durable when it returns (PostgreSQL's WAL, {@code synchronous_commit}), so
- * {@link #sync} has nothing left to do. One engine per database for now: a session-level advisory lock, held while the
- * store is open, refuses a second engine until engines share the queue by claims.
+ * {@link #sync} has nothing left to do. Engines share it: each is a member of its {@link SharedQueue}, writes of a
+ * job's row are conditional on its version, and every commit announces the jobs it changed.
  */
 public final class PostgresJobStore extends JdbcJobStore {
-	/** The advisory lock key of the bits store ("bits" in ASCII). */
+	/** The advisory lock key of the bits store ("bits" in ASCII): engines that start together migrate one at a time. */
 	static final long LOCK_KEY = 0x62697473L;
+	/** The channel of the announcements of changed jobs. */
+	static final String CHANNEL = "bits_jobs";
 
 	private final HikariDataSource pool;
-	/** The session that holds the advisory lock; closing it releases the lock, also when this process dies. */
-	private final Connection holder;
+	private final PostgresQueue queue;
 
-	private PostgresJobStore(String where, Secrets secrets, HikariDataSource pool, Connection holder) {
+	private PostgresJobStore(String where, Secrets secrets, HikariDataSource pool, PGSimpleDataSource source, Duration lease) {
 		super(where, secrets);
 		this.pool = pool;
-		this.holder = holder;
+		this.queue = new PostgresQueue(this, source, lease);
 	}
 
 	/**
-	 * Opens the store in a PostgreSQL database, creating or migrating its tables.
+	 * Opens the store in a PostgreSQL database, creating or migrating its tables, and joins its queue as a new member.
 	 *
 	 * @param url a {@code jdbc:postgresql:} URL
-	 * @throws StoreException "store URL is in use by another engine (PostgreSQL backend N)" if one has it open; a
-	 *         message naming the store and the problem if it cannot be reached or read
+	 * @param lease how long this engine stays a member without a heartbeat (SPEC C2)
+	 * @throws StoreException naming the store and the problem if it cannot be reached or read
 	 */
-	public static PostgresJobStore open(String url, String user, String password, Secrets secrets) {
+	public static PostgresJobStore open(String url, String user, String password, Secrets secrets, Duration lease) {
 		String where = JobStores.withoutSecrets(url);
 		// the driver's own DataSource, not a driver class name: no class lookup by name across bundles
 		PGSimpleDataSource source = new PGSimpleDataSource();
@@ -54,7 +58,7 @@ public final class PostgresJobStore extends JdbcJobStore {
 		}
 		HikariConfig config = new HikariConfig();
 		config.setDataSource(source);
-		config.setMaximumPoolSize(4); // the table's writes, acknowledgements, journal reads, the lock's session
+		config.setMaximumPoolSize(8); // the table's writes, claims, acknowledgements, journal reads, heartbeats, takeovers
 		config.setPoolName("bits-store");
 		config.setInitializationFailTimeout(1); // one attempt at once: a database that cannot be reached fails the start
 		HikariDataSource pool;
@@ -63,42 +67,17 @@ public final class PostgresJobStore extends JdbcJobStore {
 		} catch (RuntimeException e) {
 			throw new StoreException("cannot open the store in " + where + ": " + e.getMessage(), e);
 		}
-		Connection holder = null;
-		try {
-			holder = pool.getConnection();
-			try (Statement s = holder.createStatement(); ResultSet r = s.executeQuery("SELECT pg_try_advisory_lock(" + LOCK_KEY + ")")) {
-				r.next();
-				if (!r.getBoolean(1)) {
-					throw new StoreException("store " + where + " is in use by another engine (PostgreSQL backend " + lockHolder(holder) + ")");
-				}
-			}
-			PostgresSchema.migrate(holder);
-			return new PostgresJobStore(where, secrets, pool, holder);
+		try (Connection c = pool.getConnection()) {
+			PostgresSchema.migrate(c);
+			PostgresJobStore store = new PostgresJobStore(where, secrets, pool, source, lease);
+			store.queue.join();
+			return store;
 		} catch (SQLException | RuntimeException e) {
-			closeQuietly(holder);
 			pool.close();
 			if (e instanceof StoreException s) {
 				throw s;
 			}
 			throw new StoreException("cannot open the store in " + where + ": " + e.getMessage(), e);
-		}
-	}
-
-	/** @return the backend process holding the store's lock, as pg_locks tells */
-	private static String lockHolder(Connection c) throws SQLException {
-		try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pid FROM pg_locks WHERE locktype = 'advisory'"
-				+ " AND granted AND ((classid::bigint << 32) | objid::bigint) = " + LOCK_KEY)) {
-			return r.next() ? Integer.toString(r.getInt(1)) : "unknown";
-		}
-	}
-
-	private static void closeQuietly(Connection c) {
-		if (c != null) {
-			try {
-				c.close();
-			} catch (SQLException e) {
-				// already failing: the first error is the one reported
-			}
 		}
 	}
 
@@ -109,12 +88,49 @@ public final class PostgresJobStore extends JdbcJobStore {
 
 	@Override
 	void giveBack(Connection c) {
-		closeQuietly(c); // back to the pool
+		if (c != null) {
+			try {
+				c.close(); // back to the pool
+			} catch (SQLException e) {
+				// a broken connection: the pool replaces it
+			}
+		}
 	}
 
 	@Override
 	String insertionOrder() {
 		return "seq";
+	}
+
+	@Override
+	String lockRows() {
+		return " FOR UPDATE";
+	}
+
+	@Override
+	void beginRead(Connection c) throws SQLException {
+		try (var s = c.createStatement()) {
+			s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+		}
+	}
+
+	@Override
+	void requeue(JdbcWrites w, UUID job) {
+		w.update("UPDATE job SET turn = nextval('job_turn_seq') WHERE id=?", s -> s.setString(1, job.toString()));
+	}
+
+	@Override
+	void announce(JdbcWrites w, Map<UUID, Long> jobs) throws SQLException {
+		PreparedStatement s = w.prepared("SELECT pg_notify('" + CHANNEL + "', ?)");
+		for (Map.Entry<UUID, Long> e : jobs.entrySet()) {
+			s.setString(1, e.getKey() + ":" + e.getValue());
+			s.executeQuery().close();
+		}
+	}
+
+	@Override
+	public Optional<SharedQueue> shared() {
+		return Optional.of(queue);
 	}
 
 	/** A commit is durable when it returns. */
@@ -124,7 +140,10 @@ public final class PostgresJobStore extends JdbcJobStore {
 
 	@Override
 	public void close() {
-		closeQuietly(holder); // the lock goes with its session
-		pool.close();
+		try {
+			queue.leave();
+		} finally {
+			pool.close();
+		}
 	}
 }

@@ -38,7 +38,17 @@ final class PostgresSchema {
 			"CREATE INDEX outbox_job ON outbox(job)",
 			"CREATE TABLE journal (id BIGSERIAL PRIMARY KEY, job TEXT NOT NULL, owner TEXT NOT NULL,"
 					+ " kind TEXT NOT NULL, file INTEGER NOT NULL, created_ms BIGINT NOT NULL)",
-			"CREATE INDEX journal_job ON journal(job)" });
+			"CREATE INDEX journal_job ON journal(job)" }, new String[] { // 2: engines sharing the queue (SPEC C2-C4)
+			"ALTER TABLE job ADD COLUMN version BIGINT NOT NULL DEFAULT 0", "ALTER TABLE job ADD COLUMN claimed_by TEXT",
+			"ALTER TABLE job ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0",
+			// the queue's order among equal priorities: the creation order, and the back of the line after a time slice
+			"ALTER TABLE job ADD COLUMN turn BIGSERIAL",
+			"CREATE INDEX job_queue ON job(turn) WHERE state = 'QUEUED' AND claimed_by IS NULL",
+			"CREATE INDEX job_claimed ON job(claimed_by) WHERE claimed_by IS NOT NULL",
+			"CREATE TABLE bits_engine (id TEXT PRIMARY KEY, heartbeat TIMESTAMPTZ NOT NULL, started TIMESTAMPTZ NOT NULL,"
+					+ " host TEXT NOT NULL, pid BIGINT NOT NULL)",
+			// the engine delivering a notification, until when (SPEC C5)
+			"ALTER TABLE outbox ADD COLUMN claimed_by TEXT", "ALTER TABLE outbox ADD COLUMN claimed_until TIMESTAMPTZ" });
 
 	/**
 	 * Runs the migrations the database has not seen, in one transaction (PostgreSQL's DDL is transactional); its advisory lock

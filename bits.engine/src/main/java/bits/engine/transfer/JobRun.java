@@ -8,6 +8,7 @@ import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
 import bits.api.JobError;
 import bits.api.JobPriority;
+import bits.engine.jobs.ClaimLost;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.model.FileRecord;
 
@@ -69,6 +70,9 @@ final class JobRun implements Runnable {
 	public void run() {
 		try {
 			turn();
+		} catch (ClaimLost e) {
+			// another engine took the job over, or its owner stopped it there (SPEC C3, C6): nothing more is written
+			log.warn("job {}: this engine stops its transfer: {}", job, e.getMessage());
 		} catch (RuntimeException e) {
 			log.error("job {}: recording the outcome of its transfer failed", job, e);
 		} finally {
@@ -112,6 +116,8 @@ final class JobRun implements Runnable {
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 			transitions.yielded(job);
+		} catch (ClaimLost e) {
+			throw e;
 		} catch (RuntimeException e) {
 			log.error("job {}: transfer failed unexpectedly", job, e);
 			transitions.failed(job, new JobError(ErrorContext.GENERAL_QUEUE_MANAGER, ErrorCodes.E_CONNECTION_ERROR,

@@ -6,9 +6,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,6 +42,8 @@ import bits.engine.model.JobRecord;
 @Component(service = {}, immediate = true, configurationPid = EngineConfig.PID)
 public class Scheduler implements TransferControl {
 	static final String HTTP_BUFFER_PROPERTY = "jdk.httpclient.bufsize";
+	private static final Set<JobPriority> FOREGROUND = EnumSet.of(JobPriority.FOREGROUND);
+	private static final Set<JobPriority> BACKGROUND = EnumSet.of(JobPriority.HIGH, JobPriority.NORMAL, JobPriority.LOW);
 
 	@Reference
 	private JobTable table;
@@ -153,7 +157,16 @@ public class Scheduler implements TransferControl {
 		}
 	}
 
+	@Override
+	public synchronized void stop(UUID job) {
+		JobRun run = running.get(job);
+		if (run != null) {
+			run.stop(JobRun.Stop.HALT);
+		}
+	}
+
 	synchronized void finished(JobRun run) {
+		transitions.runEnded(run.job);
 		running.remove(run.job);
 		lastTurn.put(run.job, System.nanoTime());
 		dirty = true;
@@ -194,6 +207,10 @@ public class Scheduler implements TransferControl {
 
 	/** @param queued the queued jobs as they were a moment ago: a job changed since is checked again when it begins */
 	private synchronized void schedule(List<JobRecord> queued) {
+		if (table.shared()) {
+			claim(queued);
+			return;
+		}
 		List<JobRecord> background = new ArrayList<>();
 		long foreground = running.values().stream().filter(r -> !r.priority.isBackground()).count();
 		for (JobRecord job : queued) {
@@ -230,6 +247,46 @@ public class Scheduler implements TransferControl {
 					r.stop(JobRun.Stop.YIELD);
 					break;
 				}
+			}
+		}
+	}
+
+	/**
+	 * Engines sharing the store (SPEC C2): free slots are filled by claims from the shared queue, which orders by
+	 * priority and then by turn; a background job on the wire yields to a waiting one of a higher priority at once, and
+	 * to an equal one when its time slice is over (the queue then puts it behind those that waited).
+	 */
+	private void claim(List<JobRecord> queued) {
+		long foreground = running.values().stream().filter(r -> !r.priority.isBackground()).count();
+		while (foreground < foregroundSlots) {
+			JobRecord job = table.claimNext(FOREGROUND).orElse(null);
+			if (job == null) {
+				break;
+			}
+			start(job, job.settings().priority());
+			foreground++;
+		}
+		List<JobRun> onWire = running.values().stream().filter(r -> r.priority.isBackground()).toList();
+		int free = backgroundSlots - onWire.size();
+		while (free > 0) {
+			JobRecord job = table.claimNext(BACKGROUND).orElse(null);
+			if (job == null) {
+				return;
+			}
+			start(job, job.settings().priority());
+			free--;
+		}
+		JobPriority best = queued.stream().map(j -> j.settings().priority()).filter(JobPriority::isBackground).min(Comparator.naturalOrder())
+				.orElse(null);
+		if (best == null) {
+			return;
+		}
+		for (JobRun r : onWire) {
+			boolean lower = r.priority.compareTo(best) > 0;
+			boolean sliceOver = r.priority == best && System.nanoTime() - r.startedNanos > sliceNanos;
+			if (!r.stopRequested() && (lower || sliceOver)) {
+				r.stop(JobRun.Stop.YIELD);
+				return;
 			}
 		}
 	}

@@ -83,7 +83,7 @@ abstract class JobStoreContractTest {
 						.handlerId("h.id")))
 				.error(new JobError(ErrorContext.REMOTE_FILE, ErrorCodes.httpError(503), "busy", 0))
 				.retryAt(Instant.now().plusSeconds(60).truncatedTo(ChronoUnit.MILLIS))
-				.file(inserted.files().get(0).checkpointed(40, 100, "\"etag\"", false).withValidation(ValidationState.VALID)));
+				.file(inserted.files().get(0).checkpointed(40, 100, "\"etag\"", false).withValidation(ValidationState.VALID)).version(1));
 		try (JdbcJobStore s = open()) {
 			s.transaction(w -> w.insertJob(inserted));
 			s.transaction(w -> {
@@ -111,7 +111,7 @@ abstract class JobStoreContractTest {
 			s.transaction(w -> w.insertJob(j));
 			JobRecord other = job(); // same destination: the UNIQUE constraint refuses the second insert
 			assertThrows(StoreException.class, () -> s.transaction(w -> {
-				w.updateJob(j.with(b -> b.settings(x -> x.with(p -> p.description("changed")))));
+				w.updateJob(j.with(b -> b.settings(x -> x.with(p -> p.description("changed"))).version(1)));
 				w.insertJob(other);
 			}));
 			assertEquals("", s.load().jobs().get(0).settings().description());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,21 +46,23 @@ class PostgresStoreTest extends JobStoreContractTest {
 
 	@Override
 	PostgresJobStore open() {
-		return PostgresJobStore.open(url, "postgres", "", Secrets.open(keys.resolve("secrets.key")));
+		return PostgresJobStore.open(url, "postgres", "", Secrets.open(keys.resolve("secrets.key")), Duration.ofSeconds(15));
 	}
 
 	@Test
-	void oneEnginePerDatabaseUntilEnginesShareIt() {
-		try (PostgresJobStore s = open()) {
-			StoreException e = assertThrows(StoreException.class, this::open);
-			assertTrue(e.getMessage().contains("store " + url + " is in use by another engine (PostgreSQL backend "), e.getMessage());
+	void enginesSharingTheDatabaseAreMembersOfItsQueue() { // C2
+		try (PostgresJobStore a = open(); PostgresJobStore b = open()) {
+			String ea = a.shared().orElseThrow().engine();
+			String eb = b.shared().orElseThrow().engine();
+			assertTrue(!ea.equals(eb), "each engine a member of its own");
+			a.close();
+			assertTrue(b.shared().orElseThrow().heartbeat(), "the other engine stays");
 		}
-		open().close(); // released on close
 	}
 
 	@Test
 	void aPostgresqlStoreUrlChoosesThisAdapter(@TempDir Path unused) throws Exception {
-		try (JobStore s = JobStores.open(url, "postgres", "", unused, Secrets.open(keys.resolve("secrets.key")))) {
+		try (JobStore s = JobStores.open(url, "postgres", "", unused, Secrets.open(keys.resolve("secrets.key")), Duration.ofSeconds(15))) {
 			assertTrue(s instanceof PostgresJobStore, s.toString());
 			assertTrue(s.toString().equals("store " + url), s.toString());
 		}
@@ -72,7 +75,7 @@ class PostgresStoreTest extends JobStoreContractTest {
 	void aPasswordInTheUrlIsNeverInAMessage() {
 		String nowhere = postgres.url("no_such_database") + "?password=hunter2";
 		StoreException e = assertThrows(StoreException.class,
-				() -> PostgresJobStore.open(nowhere, "postgres", "", Secrets.open(keys.resolve("secrets.key"))));
+				() -> PostgresJobStore.open(nowhere, "postgres", "", Secrets.open(keys.resolve("secrets.key")), Duration.ofSeconds(15)));
 		assertTrue(!e.getMessage().contains("hunter2") && e.getMessage().contains("no_such_database"), e.getMessage());
 	}
 
@@ -80,7 +83,7 @@ class PostgresStoreTest extends JobStoreContractTest {
 	void anUnreachableDatabaseIsAClearErrorNamingIt() {
 		String nowhere = postgres.url("no_such_database");
 		StoreException e = assertThrows(StoreException.class,
-				() -> PostgresJobStore.open(nowhere, "postgres", "", Secrets.open(keys.resolve("secrets.key"))));
+				() -> PostgresJobStore.open(nowhere, "postgres", "", Secrets.open(keys.resolve("secrets.key")), Duration.ofSeconds(15)));
 		assertTrue(e.getMessage().contains("cannot open the store in " + nowhere) && e.getMessage().contains("no_such_database"), e.getMessage());
 	}
 }

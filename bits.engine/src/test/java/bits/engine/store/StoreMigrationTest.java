@@ -160,7 +160,7 @@ class StoreMigrationTest {
 		try (SqliteJobStore s = SqliteJobStore.open(dir, Secrets.open(dir.resolve("secrets.key")))) {
 			s.transaction(w -> {
 				w.insertJob(j);
-				w.updateJob(j.with(b -> b.settings(x -> x.with(p -> p.notifyFlags(EnumSet.noneOf(NotifyFlag.class))))));
+				w.updateJob(j.with(b -> b.settings(x -> x.with(p -> p.notifyFlags(EnumSet.noneOf(NotifyFlag.class)))).version(j.version() + 1)));
 				w.insertNotice(j.id(), Notice.Kind.FILE_TRANSFERRED, 0);
 			});
 		}

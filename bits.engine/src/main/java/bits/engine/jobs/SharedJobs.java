@@ -1,0 +1,135 @@
+package bits.engine.jobs;
+
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.service.log.Logger;
+
+import bits.engine.model.JobRecord;
+import bits.engine.store.JobStore;
+import bits.engine.store.SharedQueue;
+import bits.engine.store.StoreException;
+
+/**
+ * Keeps the job table a current cache of a store that engines share (SPEC C2-C6): the database's announcements of
+ * changed jobs are read again at once, everything every few seconds (a lost announcement, another engine's progress);
+ * the engine renews its lease by heartbeats and takes over the jobs of members whose lease expired.
+ */
+final class SharedJobs {
+	/** How often everything is read again, whatever was announced. */
+	private static final long RESYNC_MS = 5_000;
+
+	private final JobTable table;
+	private final SharedQueue queue;
+	private final ScheduledExecutorService chores;
+	private final Logger log;
+	private final Thread heartbeats;
+	private volatile boolean active = true;
+	private ScheduledFuture<?> resyncs;
+
+	SharedJobs(JobTable table, SharedQueue queue, ScheduledExecutorService chores, Logger log) {
+		this.table = table;
+		this.queue = queue;
+		this.chores = chores;
+		this.log = log;
+		// a thread of its own: no chore, however slow, may delay a heartbeat past the lease
+		heartbeats = new Thread(this::beat, "bits-heartbeat");
+		heartbeats.setDaemon(true);
+	}
+
+	void start() {
+		queue.listen(this::announced);
+		heartbeats.start();
+		resyncs = chores.scheduleWithFixedDelay(this::resync, RESYNC_MS, RESYNC_MS, TimeUnit.MILLISECONDS);
+	}
+
+	void stop() {
+		active = false;
+		heartbeats.interrupt();
+		if (resyncs != null) {
+			resyncs.cancel(false);
+		}
+		try {
+			heartbeats.join(5_000);
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/** Reads the job again now, on the caller's thread; @return whether it is still in the store */
+	boolean refreshNow(UUID id) {
+		Optional<JobRecord> stored = table.store().load(id);
+		table.apply(id, stored);
+		return stored.isPresent();
+	}
+
+	/** On the listener's thread: what it announced is read on the table's chore thread, in order. */
+	private void announced(SharedQueue.Announcement a) {
+		if (!active) {
+			return;
+		}
+		if (a == null) {
+			chores.execute(this::resync);
+			return;
+		}
+		if (a.version() >= 0 && table.job(a.job()).map(j -> j.version() >= a.version()).orElse(false)) {
+			return; // this engine's own change, already current
+		}
+		chores.execute(() -> {
+			try {
+				refreshNow(a.job());
+			} catch (StoreException e) {
+				log.warn("job {} changed in the shared store but cannot be read now (read again within {} ms): {}", a.job(), RESYNC_MS,
+						e.getMessage());
+			}
+		});
+	}
+
+	/** Every job as stored: the new ones, the changed ones (progress of other engines too), and those that ended. */
+	private void resync() {
+		if (!active) {
+			return;
+		}
+		try {
+			Set<UUID> known = table.ids(); // before the read: a job this engine creates meanwhile is not taken for ended
+			JobStore.Loaded all = table.store().load();
+			for (JobRecord r : all.jobs()) {
+				known.remove(r.id());
+				table.apply(r.id(), Optional.of(r));
+			}
+			for (UUID gone : known) {
+				table.apply(gone, Optional.empty());
+			}
+		} catch (StoreException e) {
+			log.warn("the shared store cannot be read now (tried again in {} ms): {}", RESYNC_MS, e.getMessage());
+		}
+	}
+
+	private void beat() {
+		long interval = Math.max(200, queue.lease().toMillis() / 5);
+		while (active) {
+			try {
+				Thread.sleep(interval);
+			} catch (InterruptedException e) {
+				return;
+			}
+			try {
+				if (!queue.heartbeat()) {
+					log.warn("engine {} missed its lease of {} s (paused, or cut off from the database): its transfers stop, their jobs are queued"
+							+ " again", queue.engine(), queue.lease().toSeconds());
+					table.lostClaims();
+				}
+				for (UUID id : queue.takeOver()) {
+					log.info("job {} taken over from an engine whose lease expired", id);
+					chores.execute(() -> refreshNow(id));
+				}
+			} catch (StoreException e) {
+				log.warn("engine {} cannot renew its lease now: {}", queue.engine(), e.getMessage());
+			}
+		}
+	}
+}

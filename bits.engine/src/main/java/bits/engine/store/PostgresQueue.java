@@ -1,0 +1,284 @@
+package bits.engine.store;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import bits.api.JobPriority;
+import bits.engine.model.JobRecord;
+
+/**
+ * The shared queue of engines on one PostgreSQL store: members in table {@code bits_engine}, heartbeats and leases by
+ * the database's clock ({@code now()}), claims by one {@code UPDATE ... FOR UPDATE SKIP LOCKED}, takeovers in one
+ * statement, and announcements by {@code LISTEN/NOTIFY}.
+ */
+final class PostgresQueue implements SharedQueue {
+	/** Back to the queue, unclaimed, in a new epoch: the jobs of a member that left or lost its lease. */
+	private static final String RELEASE = "SET claimed_by = NULL, epoch = epoch + 1, version = version + 1,"
+			+ " state = CASE WHEN state IN ('CONNECTING', 'TRANSFERRING') THEN 'QUEUED' ELSE state END";
+	private static final String PRIORITY_ORDER = "array_position(ARRAY['FOREGROUND', 'HIGH', 'NORMAL', 'LOW']::text[], priority)";
+
+	private final PostgresJobStore store;
+	private final PGSimpleDataSource source;
+	private final Duration lease;
+	private final String engine = UUID.randomUUID().toString();
+	private volatile boolean member;
+	private volatile Thread listener;
+
+	PostgresQueue(PostgresJobStore store, PGSimpleDataSource source, Duration lease) {
+		this.store = store;
+		this.source = source;
+		this.lease = lease;
+	}
+
+	@Override
+	public String engine() {
+		return engine;
+	}
+
+	@Override
+	public Duration lease() {
+		return lease;
+	}
+
+	/** Becomes a member. */
+	void join() {
+		transaction(c -> {
+			register(c);
+			return null;
+		});
+		member = true;
+	}
+
+	private void register(Connection c) throws SQLException {
+		try (PreparedStatement s = c.prepareStatement("INSERT INTO bits_engine (id, heartbeat, started, host, pid) VALUES (?, now(), now(), ?, ?)"
+				+ " ON CONFLICT (id) DO UPDATE SET heartbeat = now()")) {
+			s.setString(1, engine);
+			s.setString(2, host());
+			s.setLong(3, ProcessHandle.current().pid());
+			s.executeUpdate();
+		}
+	}
+
+	@Override
+	public boolean heartbeat() {
+		return transaction(c -> {
+			try (PreparedStatement s = c.prepareStatement("UPDATE bits_engine SET heartbeat = now() WHERE id = ?"
+					+ " AND heartbeat > now() - make_interval(secs => ?)")) {
+				s.setString(1, engine);
+				s.setDouble(2, seconds(lease));
+				if (s.executeUpdate() == 1) {
+					return true;
+				}
+			}
+			// past the lease (paused, cut off): whatever was not taken over yet goes back to the queue now
+			announce(c, release(c, "claimed_by = ?", engine));
+			register(c);
+			return false;
+		});
+	}
+
+	@Override
+	public List<UUID> takeOver() {
+		return transaction(c -> {
+			List<UUID> taken = new ArrayList<>();
+			try (PreparedStatement s = c.prepareStatement("WITH dead AS (DELETE FROM bits_engine WHERE heartbeat < now() - make_interval(secs => ?)"
+					+ " RETURNING id) UPDATE job " + RELEASE + " WHERE claimed_by IN (SELECT id FROM dead)"
+					// claims of members that are gone altogether (removed by hand, or by an older engine's takeover)
+					+ " OR (claimed_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bits_engine e WHERE e.id = job.claimed_by))"
+					+ " RETURNING id, version")) {
+				s.setDouble(1, seconds(lease));
+				try (ResultSet r = s.executeQuery()) {
+					while (r.next()) {
+						taken.add(UUID.fromString(r.getString(1)));
+						announce(c, r.getString(1), r.getLong(2));
+					}
+				}
+			}
+			return taken;
+		});
+	}
+
+	@Override
+	public Optional<JobRecord> claimNext(Set<JobPriority> priorities) {
+		if (priorities.isEmpty()) {
+			return Optional.empty();
+		}
+		String claimed = transaction(c -> {
+			Array wanted = c.createArrayOf("text", priorities.stream().map(Enum::name).toArray());
+			try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = 'CONNECTING', claimed_by = ?, epoch = epoch + 1,"
+					+ " version = version + 1 WHERE id = (SELECT id FROM job WHERE state = 'QUEUED' AND claimed_by IS NULL"
+					+ " AND priority = ANY (?) ORDER BY " + PRIORITY_ORDER + ", turn FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id, version")) {
+				s.setString(1, engine);
+				s.setArray(2, wanted);
+				try (ResultSet r = s.executeQuery()) {
+					if (!r.next()) {
+						return null;
+					}
+					announce(c, r.getString(1), r.getLong(2));
+					return r.getString(1);
+				}
+			}
+		});
+		// claimed by this engine: only a takeover (after this engine's lease) or its owner changes it before this read
+		return claimed == null ? Optional.empty() : store.load(UUID.fromString(claimed));
+	}
+
+	@Override
+	public boolean claimNotice(long notice, Duration hold) {
+		return transaction(c -> {
+			try (PreparedStatement s = c.prepareStatement("UPDATE outbox SET claimed_by = ?, claimed_until = now() + make_interval(secs => ?)"
+					+ " WHERE id = ? AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until < now())")) {
+				s.setString(1, engine);
+				s.setDouble(2, seconds(hold));
+				s.setLong(3, notice);
+				s.setString(4, engine);
+				return s.executeUpdate() == 1;
+			}
+		});
+	}
+
+	@Override
+	public void listen(Consumer<Announcement> changed) {
+		Thread t = new Thread(() -> {
+			boolean first = true;
+			while (member) {
+				try (Connection c = source.getConnection(); Statement s = c.createStatement()) {
+					s.execute("LISTEN " + PostgresJobStore.CHANNEL);
+					if (!first) {
+						changed.accept(null); // announcements may have been missed while the connection was down
+					}
+					first = false;
+					PGConnection pg = c.unwrap(PGConnection.class);
+					while (member) {
+						PGNotification[] received = pg.getNotifications(500);
+						if (received == null) {
+							continue;
+						}
+						for (PGNotification n : received) {
+							String[] p = n.getParameter().split(":");
+							changed.accept(new Announcement(UUID.fromString(p[0]), Long.parseLong(p[1])));
+						}
+					}
+				} catch (SQLException | RuntimeException e) {
+					first = false;
+					try {
+						Thread.sleep(1000); // the database restarts, or the network is down: try again
+					} catch (InterruptedException i) {
+						return;
+					}
+				}
+			}
+		}, "bits-store-listener");
+		t.setDaemon(true);
+		listener = t;
+		t.start();
+	}
+
+	@Override
+	public void leave() {
+		if (!member) {
+			return;
+		}
+		member = false;
+		Thread t = listener;
+		if (t != null) {
+			t.interrupt();
+		}
+		try {
+			transaction(c -> {
+				announce(c, release(c, "claimed_by = ?", engine));
+				try (PreparedStatement s = c.prepareStatement("DELETE FROM bits_engine WHERE id = ?")) {
+					s.setString(1, engine);
+					s.executeUpdate();
+				}
+				return null;
+			});
+		} catch (StoreException e) {
+			// the database is gone: the lease expires, and another engine takes the jobs over
+		}
+	}
+
+	/** Releases the claims that {@code where} selects; @return the released jobs' ids and versions */
+	private static List<String[]> release(Connection c, String where, String value) throws SQLException {
+		List<String[]> released = new ArrayList<>();
+		try (PreparedStatement s = c.prepareStatement("UPDATE job " + RELEASE + " WHERE " + where + " RETURNING id, version")) {
+			s.setString(1, value);
+			try (ResultSet r = s.executeQuery()) {
+				while (r.next()) {
+					released.add(new String[] { r.getString(1), Long.toString(r.getLong(2)) });
+				}
+			}
+		}
+		return released;
+	}
+
+	private static void announce(Connection c, List<String[]> jobs) throws SQLException {
+		for (String[] j : jobs) {
+			announce(c, j[0], Long.parseLong(j[1]));
+		}
+	}
+
+	private static void announce(Connection c, String job, long version) throws SQLException {
+		try (PreparedStatement s = c.prepareStatement("SELECT pg_notify('" + PostgresJobStore.CHANNEL + "', ?)")) {
+			s.setString(1, job + ":" + version);
+			s.executeQuery().close();
+		}
+	}
+
+	private interface Work<T> {
+		T run(Connection c) throws SQLException;
+	}
+
+	/** One transaction on a pooled connection, rolled back on any failure. */
+	private <T> T transaction(Work<T> work) {
+		Connection c = null;
+		try {
+			c = store.borrow();
+			c.setAutoCommit(false);
+			try {
+				T result = work.run(c);
+				c.commit();
+				return result;
+			} catch (SQLException | RuntimeException e) {
+				c.rollback();
+				throw e;
+			} finally {
+				c.setAutoCommit(true);
+			}
+		} catch (SQLException e) {
+			throw new StoreException("the shared queue of " + store + " failed: " + e.getMessage(), e);
+		} finally {
+			store.giveBack(c);
+		}
+	}
+
+	private static double seconds(Duration d) {
+		return d.toMillis() / 1000.0;
+	}
+
+	private static String host() {
+		try {
+			return InetAddress.getLocalHost().getHostName();
+		} catch (UnknownHostException e) {
+			return ManagementFactory.getRuntimeMXBean().getName();
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package bits.engine.store;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import bits.api.JobPriority;
+import bits.engine.model.JobRecord;
+
+/**
+ * The queue that engines sharing one store work from (SPEC C2-C4): each engine is a member with a lease it renews by
+ * heartbeats, timed by the database's clock only; it claims queued jobs one statement at a time, skipping rows that
+ * another engine is claiming; and the jobs of a member whose lease expired are taken over by any other. Thread-safe.
+ */
+public interface SharedQueue {
+	/** @return this engine's id as a member, new at every start */
+	String engine();
+
+	/** @return how long a member stays alive without a heartbeat */
+	Duration lease();
+
+	/**
+	 * Renews this engine's lease, by the database's clock.
+	 *
+	 * @return false if the lease had expired (the engine was paused or cut off): its claims may be taken over already,
+	 *         so it must stop its transfers; it is a member again, under the same id, with no claims
+	 */
+	boolean heartbeat();
+
+	/**
+	 * In one transaction: the members whose lease expired are removed, and the jobs they were transferring go back to
+	 * the queue (QUEUED, unclaimed, a new epoch), so that their late writes are fenced.
+	 *
+	 * @return the jobs taken over
+	 */
+	List<UUID> takeOver();
+
+	/**
+	 * Claims the queued job that comes first among these priorities (by priority, then by its turn in the queue) and
+	 * that no other engine is claiming: it becomes CONNECTING, claimed by this engine in a new epoch.
+	 *
+	 * @return the claimed job as stored now, or empty if none is queued
+	 */
+	Optional<JobRecord> claimNext(Set<JobPriority> priorities);
+
+	/**
+	 * Claims the delivery of a notification (SPEC C5): one engine at a time calls its callback, until the hold ends.
+	 *
+	 * @return whether this engine may deliver it now: no other engine holds it, or its hold ended (that engine died or
+	 *         its callback is stuck)
+	 */
+	boolean claimNotice(long notice, Duration hold);
+
+	/**
+	 * Tells {@code changed} of each job whose row an engine (this one too) changed, as the database announces it after
+	 * the commit; {@code null} when announcements may have been missed (a lost connection), so that everything must be
+	 * read again. Calls it on a thread of its own, until {@link #leave}.
+	 */
+	void listen(Consumer<Announcement> changed);
+
+	/**
+	 * A job's row changed.
+	 *
+	 * @param version the row's version after the change; -1 if the job ended (its row was deleted)
+	 */
+	record Announcement(UUID job, long version) {
+	}
+
+	/** Leaves the queue: this engine's claimed jobs go back to it at once (not after the lease), and it stops listening. */
+	void leave();
+}

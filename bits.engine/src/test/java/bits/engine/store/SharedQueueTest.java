@@ -1,0 +1,247 @@
+package bits.engine.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import bits.api.JobPriority;
+import bits.api.JobState;
+import bits.engine.itest.Postgres;
+import bits.engine.model.Claim;
+import bits.engine.model.JobRecord;
+import bits.engine.model.Notice;
+
+/**
+ * Engines sharing one PostgreSQL store (SPEC C2-C5), each store opened here standing for one engine: claims by
+ * priority then turn, each job claimed once however many engines claim at once; leases by the database's clock;
+ * takeover in a new epoch; fenced writes refused; a stale record refused; announcements; one deliverer per notification.
+ */
+class SharedQueueTest {
+	private static final Set<JobPriority> ALL = EnumSet.allOf(JobPriority.class);
+	@TempDir
+	static Path server;
+	@TempDir
+	Path keys;
+	private static Postgres postgres;
+	private String url;
+
+	@BeforeAll
+	static void start() throws Exception {
+		postgres = Postgres.start(server);
+	}
+
+	@AfterAll
+	static void stop() throws Exception {
+		if (postgres != null) {
+			postgres.close();
+		}
+	}
+
+	@BeforeEach
+	void database() throws Exception {
+		url = postgres.newDatabase();
+	}
+
+	private PostgresJobStore engine(Duration lease) {
+		return PostgresJobStore.open(url, "postgres", "", Secrets.open(keys.resolve("secrets.key")), lease);
+	}
+
+	private PostgresJobStore engine() {
+		return engine(Duration.ofSeconds(15));
+	}
+
+	private static JobRecord queued(PostgresJobStore s, JobPriority priority) {
+		JobRecord j = JobStoreContractTest.job("/d/" + UUID.randomUUID()).with(b -> b.state(JobState.QUEUED)
+				.settings(x -> x.with(p -> p.priority(priority))));
+		s.transaction(w -> w.insertJob(j));
+		return j;
+	}
+
+	private static SharedQueue queue(PostgresJobStore s) {
+		return s.shared().orElseThrow();
+	}
+
+	@Test
+	void threeEnginesClaimingAtOnceClaimEachJobOnce() throws Exception { // C2
+		try (PostgresJobStore a = engine(); PostgresJobStore b = engine(); PostgresJobStore c = engine()) {
+			Set<UUID> all = new HashSet<>();
+			for (int i = 0; i < 300; i++) {
+				all.add(queued(a, JobPriority.FOREGROUND).id());
+			}
+			List<JobRecord> claimed = new CopyOnWriteArrayList<>();
+			ExecutorService pool = Executors.newFixedThreadPool(6);
+			List<Future<?>> claimers = new ArrayList<>();
+			for (PostgresJobStore s : List.of(a, b, c, a, b, c)) {
+				claimers.add(pool.submit(() -> {
+					Optional<JobRecord> j;
+					while ((j = queue(s).claimNext(ALL)).isPresent()) {
+						claimed.add(j.get());
+					}
+				}));
+			}
+			for (Future<?> f : claimers) {
+				f.get();
+			}
+			pool.shutdown();
+			Set<UUID> ids = new HashSet<>();
+			claimed.forEach(j -> assertTrue(ids.add(j.id()), "claimed twice: " + j.id()));
+			assertEquals(all, ids, "every job claimed");
+			for (JobRecord j : claimed) {
+				assertEquals(JobState.CONNECTING, j.state());
+				assertEquals(1, j.epoch());
+				assertEquals(1, j.version());
+			}
+			Set<String> engines = new HashSet<>();
+			claimed.forEach(j -> engines.add(j.claim()));
+			assertEquals(Set.of(queue(a).engine(), queue(b).engine(), queue(c).engine()), engines, "all three engines claimed some");
+		}
+	}
+
+	@Test
+	void claimsGoByPriorityThenTurnAndARequeuedJobGoesBehindItsPriority() { // C2, J3
+		try (PostgresJobStore a = engine()) {
+			JobRecord low = queued(a, JobPriority.LOW);
+			JobRecord high1 = queued(a, JobPriority.HIGH);
+			JobRecord normal = queued(a, JobPriority.NORMAL);
+			JobRecord high2 = queued(a, JobPriority.HIGH);
+			JobRecord foreground = queued(a, JobPriority.FOREGROUND);
+			a.transaction(w -> w.requeue(high1.id())); // its time slice ended: behind high2
+			Set<JobPriority> background = EnumSet.of(JobPriority.HIGH, JobPriority.NORMAL, JobPriority.LOW);
+			List<UUID> order = new ArrayList<>();
+			Optional<JobRecord> j;
+			while ((j = queue(a).claimNext(background)).isPresent()) {
+				order.add(j.get().id());
+			}
+			assertEquals(List.of(high2.id(), high1.id(), normal.id(), low.id()), order);
+			assertEquals(foreground.id(), queue(a).claimNext(EnumSet.of(JobPriority.FOREGROUND)).orElseThrow().id());
+		}
+	}
+
+	@Test
+	void aDeadEnginesJobsAreTakenOverInANewEpochAndItsLateWritesAreFenced() throws Exception { // C3, C4
+		try (PostgresJobStore a = engine(); PostgresJobStore b = engine()) {
+			JobRecord j = queued(a, JobPriority.NORMAL);
+			JobRecord mine = queue(a).claimNext(ALL).orElseThrow();
+			Claim claim = mine.claimed();
+			assertEquals(new Claim(queue(a).engine(), 1), claim);
+			assertEquals(List.of(), queue(b).takeOver(), "a is alive");
+			// a is paused past its lease: its heartbeat, by the database's clock, is an hour old
+			b.execute("UPDATE bits_engine SET heartbeat = now() - interval '1 hour' WHERE id = '" + queue(a).engine() + "'");
+			assertEquals(List.of(j.id()), queue(b).takeOver());
+			JobRecord taken = b.load(j.id()).orElseThrow();
+			assertEquals(JobState.QUEUED, taken.state());
+			assertEquals(null, taken.claim());
+			assertEquals(2, taken.epoch(), "a new epoch");
+			// a wakes up and checkpoints: refused, nothing written
+			var late = mine.files().get(0).checkpointed(1000, 2000, "\"v\"", false);
+			assertThrows(FencedException.class, () -> a.transaction(w -> {
+				w.fence(j.id(), claim);
+				w.updateFile(j.id(), late);
+			}));
+			assertEquals(0, b.load(j.id()).orElseThrow().files().get(0).bytesTransferred());
+			// b claims it in epoch 3; a's claim stays fenced
+			assertEquals(3, queue(b).claimNext(ALL).orElseThrow().epoch());
+			assertThrows(FencedException.class, () -> a.transaction(w -> w.fence(j.id(), claim)));
+			// a's heartbeat says it lost its lease, and makes it a member again
+			assertFalse(queue(a).heartbeat());
+			assertTrue(queue(a).heartbeat());
+		}
+	}
+
+	@Test
+	void aMemberPastItsLeaseReleasesItsClaimsAtItsNextHeartbeat() { // C2: the database's clock decides
+		try (PostgresJobStore a = engine()) {
+			JobRecord j = queued(a, JobPriority.NORMAL);
+			queue(a).claimNext(ALL).orElseThrow();
+			a.execute("UPDATE bits_engine SET heartbeat = now() - interval '1 minute'");
+			assertFalse(queue(a).heartbeat());
+			JobRecord back = a.load(j.id()).orElseThrow();
+			assertEquals(JobState.QUEUED, back.state());
+			assertEquals(2, back.epoch());
+		}
+	}
+
+	@Test
+	void anEngineThatLeavesReleasesItsClaimsAtOnce() { // C4: a clean stop does not wait for the lease
+		try (PostgresJobStore b = engine()) {
+			PostgresJobStore a = engine();
+			JobRecord j = queued(a, JobPriority.NORMAL);
+			queue(a).claimNext(ALL).orElseThrow();
+			a.close();
+			JobRecord back = b.load(j.id()).orElseThrow();
+			assertEquals(JobState.QUEUED, back.state());
+			assertEquals(null, back.claim());
+			assertEquals(j.id(), queue(b).claimNext(ALL).orElseThrow().id());
+		}
+	}
+
+	@Test
+	void aWriteComputedOnAStaleRecordIsRefusedAndChangesNothing() { // the job table then reads the job again
+		try (PostgresJobStore a = engine(); PostgresJobStore b = engine()) {
+			JobRecord j = queued(a, JobPriority.NORMAL);
+			b.transaction(w -> w.updateJob(j.with(x -> x.settings(s -> s.with(p -> p.description("b's"))).version(1))));
+			assertThrows(StaleRecordException.class,
+					() -> a.transaction(w -> w.updateJob(j.with(x -> x.settings(s -> s.with(p -> p.description("a's"))).version(1)))));
+			assertEquals("b's", a.load(j.id()).orElseThrow().settings().description());
+		}
+	}
+
+	@Test
+	void everyEngineHearsOfAChangedOrEndedJob() throws Exception { // C6
+		try (PostgresJobStore a = engine(); PostgresJobStore b = engine()) {
+			List<SharedQueue.Announcement> heard = Collections.synchronizedList(new ArrayList<>());
+			queue(b).listen(heard::add);
+			Thread.sleep(300); // the listener's LISTEN is in place
+			JobRecord j = queued(a, JobPriority.NORMAL);
+			a.transaction(w -> w.updateJob(j.with(x -> x.state(JobState.SUSPENDED).version(1))));
+			a.transaction(w -> w.deleteJob(j.id()));
+			long deadline = System.nanoTime() + 10_000_000_000L;
+			List<SharedQueue.Announcement> expected = List.of(new SharedQueue.Announcement(j.id(), 0), new SharedQueue.Announcement(j.id(), 1),
+					new SharedQueue.Announcement(j.id(), -1));
+			while (!heard.containsAll(expected)) {
+				assertTrue(System.nanoTime() < deadline, "heard " + heard);
+				Thread.sleep(20);
+			}
+		}
+	}
+
+	@Test
+	void oneEngineAtATimeDeliversANotification() throws Exception { // C5
+		try (PostgresJobStore a = engine(); PostgresJobStore b = engine()) {
+			JobRecord j = queued(a, JobPriority.NORMAL);
+			Notice[] n = new Notice[1];
+			a.transaction(w -> n[0] = w.insertNotice(j.id(), Notice.Kind.JOB_TRANSFERRED, -1));
+			assertTrue(queue(a).claimNotice(n[0].id(), Duration.ofMillis(300)));
+			assertFalse(queue(b).claimNotice(n[0].id(), Duration.ofMillis(300)), "a holds it");
+			assertTrue(queue(a).claimNotice(n[0].id(), Duration.ofMillis(300)), "a may try again");
+			long deadline = System.nanoTime() + 10_000_000_000L;
+			while (!queue(b).claimNotice(n[0].id(), Duration.ofSeconds(30))) { // a's hold ended: a died, or its callback is stuck
+				assertTrue(System.nanoTime() < deadline);
+				Thread.sleep(50);
+			}
+			assertFalse(queue(a).claimNotice(n[0].id(), Duration.ofSeconds(30)));
+		}
+	}
+}
