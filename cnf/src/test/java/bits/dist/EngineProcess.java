@@ -61,6 +61,14 @@ final class EngineProcess implements AutoCloseable {
 		}
 	}
 
+	long pid() {
+		return process.pid();
+	}
+
+	boolean isAlive() {
+		return process.isAlive();
+	}
+
 	void kill() throws InterruptedException {
 		process.destroyForcibly(); // SIGKILL
 		assertTrue(process.waitFor(30, TimeUnit.SECONDS));

@@ -381,6 +381,32 @@ public class JobTable {
 		running.forEach(control::stop);
 	}
 
+	/**
+	 * A job the store says this engine claimed, though no transfer of this engine runs it (the claim's answer was lost,
+	 * or its transfer ended without recording its outcome): back to the queue, so that it is not held until this
+	 * engine's lease ends.
+	 */
+	void releaseOrphan(UUID id) {
+		report(id, true, c -> {
+			boolean orphan;
+			synchronized (lock) {
+				orphan = !runs.containsKey(id);
+			}
+			if (orphan && c.job().running() && queue.engine().equals(c.job().claim())) {
+				log.warn("job {} was claimed by this engine but no transfer runs it: back to the queue", id);
+				c.set(b -> b.state(JobState.QUEUED));
+				c.requeue();
+			}
+			return null;
+		});
+		control.jobsChanged();
+	}
+
+	/** @return this engine's id in the shared queue */
+	String engine() {
+		return queue.engine();
+	}
+
 	/** @return the ids of the jobs in the table now */
 	Set<UUID> ids() {
 		synchronized (lock) {
@@ -422,6 +448,9 @@ public class JobTable {
 				stop = run != null;
 			} else {
 				JobRecord r = stored.get();
+				if (run != null && r.epoch() < run.epoch()) {
+					return; // read before this engine's claim committed: older than what the claim made current
+				}
 				if (s == null) {
 					after = r;
 					jobs.put(id, new JobSlot(r));

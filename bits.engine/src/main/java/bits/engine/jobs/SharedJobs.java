@@ -1,5 +1,6 @@
 package bits.engine.jobs;
 
+import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -30,6 +31,8 @@ final class SharedJobs {
 	private final Thread heartbeats;
 	private volatile boolean active = true;
 	private ScheduledFuture<?> resyncs;
+	/** Jobs claimed by this engine that no transfer of its ran at the last resync. */
+	private Set<UUID> orphans = Set.of();
 
 	SharedJobs(JobTable table, SharedQueue queue, ScheduledExecutorService chores, Logger log) {
 		this.table = table;
@@ -97,10 +100,21 @@ final class SharedJobs {
 		try {
 			Set<UUID> known = table.ids(); // before the read: a job this engine creates meanwhile is not taken for ended
 			JobStore.Loaded all = table.store().load();
+			Set<UUID> orphans = new HashSet<>();
 			for (JobRecord r : all.jobs()) {
 				known.remove(r.id());
 				table.apply(r.id(), Optional.of(r));
+				if (r.running() && table.engine().equals(r.claim()) && !table.claimedHere(r.id())) {
+					orphans.add(r.id());
+				}
 			}
+			// claimed here but run by nothing, two reads in a row (a claim being started now is not one)
+			for (UUID id : orphans) {
+				if (this.orphans.contains(id)) {
+					table.releaseOrphan(id);
+				}
+			}
+			this.orphans = orphans;
 			for (UUID gone : known) {
 				table.apply(gone, Optional.empty());
 			}

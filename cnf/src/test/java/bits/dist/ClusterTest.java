@@ -1,0 +1,335 @@
+package bits.dist;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import bits.engine.itest.Nginx;
+import bits.engine.itest.Postgres;
+
+/**
+ * SPEC C2-C4 end to end: engine JVMs of the distribution on one PostgreSQL database (store.url), each with a store
+ * directory of its own for its API, and one secrets key. Jobs are created through one engine's REST API; the engines
+ * claim them from the shared queue. Each job is transferred exactly once; the jobs of an engine killed with SIGKILL
+ * are taken over by another within 20 s and resumed from their last checkpoint.
+ */
+class ClusterTest {
+	private static final ObjectMapper JSON = new ObjectMapper();
+	private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+	@TempDir
+	static Path server;
+	private static Postgres postgres;
+	@TempDir
+	Path tmp;
+	private String url;
+
+	@BeforeAll
+	static void start() throws Exception {
+		postgres = Postgres.start(server);
+	}
+
+	@AfterAll
+	static void stop() throws Exception {
+		if (postgres != null) {
+			postgres.close();
+		}
+	}
+
+	/** An engine of the cluster: the distribution jar on its own store directory, its jobs in the shared database. */
+	private EngineProcess engine(String name, Map<String, String> settings) throws IOException {
+		Path config = Files.createDirectories(tmp.resolve(name + "/config"));
+		StringBuilder cfg = new StringBuilder("store.url=" + url + "\nstore.user=postgres\nsecrets.key.file=" + tmp.resolve("secrets.key") + "\n");
+		settings.forEach((k, v) -> cfg.append(k).append('=').append(v).append('\n'));
+		Files.writeString(config.resolve("bits.engine.cfg"), cfg);
+		return new EngineProcess(tmp.resolve(name + "/store"), config, tmp.resolve(name + "/framework"), tmp.resolve(name + ".log"));
+	}
+
+	/** @return the engine's API address and admin token, once it serves */
+	private String[] api(EngineProcess engine, String name) throws Exception {
+		Path store = tmp.resolve(name + "/store");
+		engine.await(() -> Files.exists(store.resolve("api-address")) && Files.exists(store.resolve("api-tokens")));
+		String token = Files.readAllLines(store.resolve("api-tokens")).stream().filter(l -> l.endsWith(" *")).findFirst().orElseThrow().split(" ")[0];
+		return new String[] { Files.readString(store.resolve("api-address")).strip(), token };
+	}
+
+	private static HttpResponse<String> call(String[] api, String method, String path, Object body) throws Exception {
+		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(api[0] + path)).timeout(Duration.ofSeconds(60))
+				.header("Authorization", "Bearer " + api[1]);
+		if (body != null) {
+			b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+		} else {
+			b.method(method, HttpRequest.BodyPublishers.noBody());
+		}
+		return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+	private static String create(String[] api, String remote, Path local) throws Exception {
+		HttpResponse<String> created = call(api, "POST", "/jobs", Map.of("displayName", local.getFileName().toString(), "priority", "FOREGROUND",
+				"files", List.of(Map.of("remote", remote, "local", local.toString())), "resume", true));
+		assertEquals(201, created.statusCode(), created.body());
+		return JSON.readTree(created.body()).get("id").asText();
+	}
+
+	private long count(String sql) throws SQLException {
+		try (Connection c = postgres.connect(url.substring(url.lastIndexOf('/') + 1)); Statement s = c.createStatement();
+				ResultSet r = s.executeQuery(sql)) {
+			r.next();
+			return r.getLong(1);
+		}
+	}
+
+	/** @return the rows of a query, for a message */
+	private String rows(String sql) {
+		try (Connection c = postgres.connect(url.substring(url.lastIndexOf('/') + 1)); Statement s = c.createStatement();
+				ResultSet r = s.executeQuery(sql)) {
+			List<String> rows = new ArrayList<>();
+			while (r.next()) {
+				StringBuilder row = new StringBuilder();
+				for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+					row.append(i > 1 ? "|" : "").append(r.getString(i));
+				}
+				rows.add(row.toString());
+			}
+			return rows.toString();
+		} catch (SQLException e) {
+			return e.toString();
+		}
+	}
+
+	/** As {@link #count}, for a message: the failure's text if it cannot be read. */
+	private String counted(String sql) {
+		try {
+			return Long.toString(count(sql));
+		} catch (SQLException e) {
+			return e.toString();
+		}
+	}
+
+	private static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+		await(() -> what, limit, condition);
+	}
+
+	private static void await(Supplier<String> what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+		long deadline = System.nanoTime() + limit.toNanos();
+		while (!condition.getAsBoolean()) {
+			assertTrue(System.nanoTime() < deadline, () -> "timed out waiting for " + what.get());
+			Thread.sleep(50);
+		}
+	}
+
+	private BooleanSupplier sql(String query, long expected) {
+		return () -> {
+			try {
+				return count(query) == expected;
+			} catch (SQLException e) {
+				return false;
+			}
+		};
+	}
+
+	@Test
+	void threeEnginesTransferTwoThousandJobsExactlyOnce() throws Exception { // C2
+		int jobs = 2000;
+		url = postgres.newDatabase();
+		Path out = Files.createDirectories(tmp.resolve("out"));
+		Random random = new Random(16);
+		Map<String, byte[]> data = new HashMap<>();
+		Map<String, String> room = Map.of("max.jobs.per.owner", "5000", "max.jobs", "5000");
+		try (Nginx nginx = Nginx.start(tmp); EngineProcess a = engine("a", room)) {
+			for (int i = 0; i < jobs; i++) {
+				byte[] d = new byte[2048 + random.nextInt(4096)];
+				random.nextBytes(d);
+				data.put("f" + i, d);
+				Files.write(nginx.root.resolve("files/f" + i), d);
+			}
+			String[] apiA = api(a, "a"); // a has made the secrets key: b and c share it
+			try (EngineProcess b = engine("b", room); EngineProcess c = engine("c", room)) {
+				api(b, "b");
+				api(c, "c");
+				await("three members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 3));
+				List<String> ids = new ArrayList<>();
+				for (int i = 0; i < jobs; i++) {
+					ids.add(create(apiA, nginx.uri("/files/f" + i).toString(), out.resolve("f" + i)));
+				}
+				long started = System.nanoTime();
+				await(() -> "every job TRANSFERRED: " + counted("SELECT count(*) FROM job WHERE state = 'TRANSFERRED'") + "; the others: "
+						+ rows("SELECT id, state, claimed_by, epoch, version, error_description FROM job WHERE state <> 'TRANSFERRED' LIMIT 5")
+						+ "; members: " + rows("SELECT id, heartbeat FROM bits_engine"), Duration.ofMinutes(5),
+						sql("SELECT count(*) FROM job WHERE state = 'TRANSFERRED'", jobs));
+				System.out.println("ClusterTest: " + jobs + " jobs transferred by three engines in "
+						+ TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms after they were created");
+				assertEquals(0, count("SELECT count(*) FROM job WHERE epoch <> 1"), "each job claimed once");
+				assertEquals(jobs, count("SELECT count(DISTINCT job) FROM journal WHERE kind = 'JOB_TRANSFERRED'"));
+				assertEquals(jobs, count("SELECT count(*) FROM journal WHERE kind = 'JOB_TRANSFERRED'"), "each job transferred once");
+				// each file fetched once, whole: no engine transferred a job another one had
+				Map<String, Integer> fetched = new HashMap<>();
+				for (String line : Files.readAllLines(nginx.prefix.resolve("access.log"))) {
+					if (line.startsWith("/files/f")) {
+						assertTrue(line.contains(" 200 "), line);
+						fetched.merge(line.split(" ")[0], 1, Integer::sum);
+					}
+				}
+				assertEquals(jobs, fetched.size());
+				fetched.forEach((path, n) -> assertEquals(1, n, path + " fetched " + n + " times"));
+				// completed through the other engines' APIs: every engine sees every job
+				String[] apiB = api(b, "b");
+				String[] apiC = api(c, "c");
+				for (int i = 0; i < jobs; i++) {
+					HttpResponse<String> done = call(i % 2 == 0 ? apiB : apiC, "POST", "/jobs/" + ids.get(i) + "/complete", null);
+					assertEquals(200, done.statusCode(), done.body());
+				}
+				assertEquals(0, count("SELECT count(*) FROM job"));
+				for (int i = 0; i < jobs; i++) {
+					assertArrayEquals(data.get("f" + i), Files.readAllBytes(out.resolve("f" + i)), "f" + i);
+				}
+			}
+		}
+	}
+
+	@Test
+	void anEnginePausedPastItsLeaseIsFencedAndNothingCompletesTwice() throws Exception { // C3
+		url = postgres.newDatabase();
+		byte[] data = new byte[5 << 20];
+		new Random(18).nextBytes(data);
+		Path dest = Files.createDirectories(tmp.resolve("out")).resolve("paused.bin");
+		try (Nginx nginx = Nginx.start(tmp)) {
+			Files.write(nginx.root.resolve("files/paused.bin"), data);
+			EngineProcess a = engine("a", Map.of("store.lease.s", "5"));
+			try (EngineProcess b = engine("b", Map.of("store.lease.s", "5"))) {
+				String[] apiA = api(a, "a");
+				api(b, "b");
+				await("two members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 2));
+				String id = create(apiA, nginx.uri("/slow/paused.bin").toString(), dest); // 256 KiB/s: about 20 s
+				await("a checkpoint", Duration.ofSeconds(60), () -> {
+					try {
+						return count("SELECT max(bytes_transferred) FROM file") > 256 << 10;
+					} catch (SQLException e) {
+						return false;
+					}
+				});
+				// the engine transferring it: its member row names its process
+				long pid = count("SELECT e.pid FROM bits_engine e JOIN job j ON j.claimed_by = e.id");
+				EngineProcess paused = a.pid() == pid ? a : b;
+				assertEquals(pid, paused.pid());
+				signal("STOP", pid);
+				try {
+					// the other engine takes the job over (epoch 2) and claims it (epoch 3) while the paused one holds its old claim
+					await("the other engine's claim", Duration.ofSeconds(60), sql("SELECT count(*) FROM job WHERE epoch = 3 AND claimed_by IS NOT NULL", 1));
+				} finally {
+					signal("CONT", pid);
+				}
+				await("the job TRANSFERRED", Duration.ofSeconds(120), sql("SELECT count(*) FROM job WHERE state = 'TRANSFERRED'", 1));
+				// the paused engine's request (from byte 0: 200) ends once its first write after the pause is refused:
+				// cut off, never read to the end
+				Path log = nginx.prefix.resolve("access.log");
+				Supplier<List<String>> requests = () -> {
+					try {
+						return Files.readAllLines(log).stream().filter(l -> l.startsWith("/slow/paused.bin")).toList();
+					} catch (IOException e) {
+						return List.of();
+					}
+				};
+				await(() -> "both requests ended: " + requests.get(), Duration.ofSeconds(60), () -> requests.get().size() == 2);
+				String first = requests.get().stream().filter(l -> l.contains(" 200 ")).findFirst().orElseThrow();
+				assertTrue(Long.parseLong(first.substring(first.lastIndexOf(' ') + 1)) < data.length, "the paused engine stopped: " + first);
+				assertEquals(3, count("SELECT epoch FROM job"), "no claim since: the paused engine's late writes were refused");
+				assertEquals(1, count("SELECT count(*) FROM journal WHERE kind = 'JOB_TRANSFERRED'"), "transferred once");
+				HttpResponse<String> done = call(apiA, "POST", "/jobs/" + id + "/complete", null);
+				assertEquals(200, done.statusCode(), done.body());
+				assertArrayEquals(data, Files.readAllBytes(dest));
+				assertEquals(0, count("SELECT count(*) FROM job"));
+				assertTrue(paused.isAlive(), "the paused engine runs on");
+			} finally {
+				if (a.isAlive()) {
+					a.close();
+				}
+			}
+		}
+	}
+
+	private static void signal(String name, long pid) throws Exception {
+		Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start();
+		assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + name + " " + pid);
+	}
+
+	@Test
+	void aKilledEnginesJobIsTakenOverWithinTwentySecondsAndResumed() throws Exception { // C4
+		url = postgres.newDatabase();
+		byte[] data = new byte[6 << 20];
+		new Random(17).nextBytes(data);
+		Path dest = Files.createDirectories(tmp.resolve("out")).resolve("big.bin");
+		try (Nginx nginx = Nginx.start(tmp)) {
+			Files.write(nginx.root.resolve("files/big.bin"), data);
+			EngineProcess a = engine("a", Map.of());
+			try {
+				String[] apiA = api(a, "a");
+				// /slow/: 256 KiB/s, about 24 s for the whole file; a checkpoint every second
+				String id = create(apiA, nginx.uri("/slow/big.bin").toString(), dest);
+				await("a's checkpoints", Duration.ofSeconds(60), () -> {
+					try {
+						return count("SELECT max(bytes_transferred) FROM file") > 1 << 20;
+					} catch (SQLException e) {
+						return false;
+					}
+				});
+				try (EngineProcess b = engine("b", Map.of())) {
+					api(b, "b");
+					await("two members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 2));
+					long checkpoint = count("SELECT max(bytes_transferred) FROM file");
+					a.kill(); // SIGKILL: no goodbye, its lease runs out
+					long killed = System.nanoTime();
+					// a's claim was epoch 1; the takeover's is 2, b's claim 3
+					await("b's claim of the job", Duration.ofSeconds(60), sql("SELECT count(*) FROM job WHERE epoch = 3 AND claimed_by IS NOT NULL", 1));
+					long takeover = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+					assertTrue(takeover <= 20_000, "taken over after " + takeover + " ms");
+					await("the job TRANSFERRED on b", Duration.ofSeconds(90), sql("SELECT count(*) FROM job WHERE state = 'TRANSFERRED'", 1));
+					HttpResponse<String> done = call(api(b, "b"), "POST", "/jobs/" + id + "/complete", null);
+					assertEquals(200, done.statusCode(), done.body());
+					assertArrayEquals(data, Files.readAllBytes(dest));
+					// b resumed from a checkpoint of a's: its one request asked for a range, and fetched less than the file
+					List<String> requests = Files.readAllLines(nginx.prefix.resolve("access.log")).stream().filter(l -> l.startsWith("/slow/big.bin"))
+							.toList();
+					assertEquals(2, requests.size(), requests.toString());
+					String resumed = requests.get(1);
+					assertTrue(resumed.contains(" 206 \"bytes="), resumed);
+					long sent = Long.parseLong(resumed.substring(resumed.lastIndexOf(' ') + 1));
+					assertTrue(sent <= data.length - checkpoint, "b fetched " + sent + " bytes, a had checkpointed " + checkpoint);
+					System.out.println("ClusterTest: taken over " + takeover + " ms after SIGKILL; resumed at " + (data.length - sent) + " of "
+							+ data.length + " bytes");
+				}
+			} finally {
+				if (a.isAlive()) {
+					a.kill();
+				}
+			}
+		}
+	}
+}
