@@ -20,7 +20,7 @@ public @interface EngineConfig {
 	@AttributeDefinition(name = "Store password", type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD, description = "The PostgreSQL user's password; empty: none, or the URL's")
 	String store_password() default "";
 
-	@AttributeDefinition(name = "Store lease (s)", description = "Engines sharing a PostgreSQL store: an engine whose heartbeat (every fifth of this, by the database's clock) is older than this is dead, and another takes its jobs over. The same on every engine")
+	@AttributeDefinition(name = "Store lease (s)", description = "Engines sharing a PostgreSQL store: an engine whose heartbeat (every second, by the database's clock) is older than this is dead, and another takes its jobs over. Each engine is judged by its own lease")
 	int store_lease_s() default 15;
 
 	@AttributeDefinition(name = "Secrets key file", description = "The key that seals job passwords and custom header values in the store; empty: secrets.key in the engine bundle's data area. Keep it apart from backups of the store")

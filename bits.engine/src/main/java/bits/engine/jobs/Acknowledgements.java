@@ -1,7 +1,9 @@
 package bits.engine.jobs;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -16,6 +18,8 @@ final class Acknowledgements {
 	private final JobStore store;
 	private final Executor writer;
 	private final List<Long> pending = new ArrayList<>(); // guarded by this
+	/** Those being removed now, until the commit. */
+	private final Set<Long> removing = new HashSet<>(); // guarded by this
 	private boolean scheduled; // guarded by this
 
 	Acknowledgements(JobStore store, Executor writer) {
@@ -35,17 +39,29 @@ final class Acknowledgements {
 		}
 	}
 
+	/** @return whether the notification was acknowledged and its removal is not yet committed */
+	synchronized boolean pending(long notice) {
+		return pending.contains(notice) || removing.contains(notice);
+	}
+
 	/** Writes what is pending now; called by the writer thread, and when the table stops. */
 	void flush() {
 		List<Long> batch;
 		synchronized (this) {
 			batch = new ArrayList<>(pending);
 			pending.clear();
+			removing.addAll(batch);
 			scheduled = false;
 		}
-		if (!batch.isEmpty()) {
-			store.transaction(w -> batch.forEach(w::deleteNotice));
-			store.sync();
+		try {
+			if (!batch.isEmpty()) {
+				store.transaction(w -> batch.forEach(w::deleteNotice));
+				store.sync();
+			}
+		} finally {
+			synchronized (this) {
+				batch.forEach(removing::remove);
+			}
 		}
 	}
 }

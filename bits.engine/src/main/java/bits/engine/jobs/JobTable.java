@@ -333,10 +333,11 @@ public class JobTable {
 	 * Claims the next queued job among these priorities from the engines' queue; its transfer reports under that
 	 * claim until {@link #runEnded}.
 	 *
+	 * @param running the jobs a transfer of this engine still runs (stopping): not claimed again before it ended
 	 * @return the job, CONNECTING, claimed by this engine; empty if none is queued
 	 */
-	public Optional<JobRecord> claimNext(Set<JobPriority> priorities) {
-		Optional<JobRecord> claimed = queue.claimNext(priorities);
+	public Optional<JobRecord> claimNext(Set<JobPriority> priorities, Set<UUID> running) {
+		Optional<JobRecord> claimed = queue.claimNext(priorities, running);
 		claimed.ifPresent(job -> {
 			synchronized (lock) {
 				runs.put(job.id(), job.claimed());
@@ -447,7 +448,11 @@ public class JobTable {
 				live.forget(id);
 				stop = run != null;
 			} else {
-				JobRecord r = stored.get();
+				JobRecord read = stored.get();
+				// a notification acknowledged here whose removal is not yet flushed to the store stays acknowledged
+				JobRecord r = read.notices().stream().anyMatch(n -> acknowledgements.pending(n.id()))
+						? read.with(b -> b.notices(read.notices().stream().filter(n -> !acknowledgements.pending(n.id())).toList()))
+						: read;
 				if (run != null && r.epoch() < run.epoch()) {
 					return; // read before this engine's claim committed: older than what the claim made current
 				}
@@ -459,8 +464,9 @@ public class JobTable {
 					if (r.version() < before.version() || r.equals(before)) {
 						return;
 					}
-					// the files' progress this engine's transfer keeps in memory (unsynced small files) stays
-					after = run == null ? r : r.with(b -> {
+					// the files' progress this engine's transfer keeps in memory (unsynced small files) stays; a claim
+					// just made takes the files as stored
+					after = run == null || !run.equals(before.claimed()) ? r : r.with(b -> {
 						for (FileRecord f : before.files()) {
 							b.file(f);
 						}
@@ -473,14 +479,35 @@ public class JobTable {
 				stop = run != null && !(r.running() && run.equals(r.claimed()));
 			}
 		}
-		if (stop) {
-			control.stop(id);
-			if (gone) { // cancelled elsewhere: the partial files here are of no use
-				Housekeeping.deleteTemporaries(after.files(), log);
-			}
+		JobRecord changed = after;
+		if (stop) { // on a thread of its own: a transfer may take up to its read timeout to let go of its files
+			Thread stopper = new Thread(() -> {
+				control.stopAndWait(id);
+				if (gone) { // cancelled elsewhere: the partial files here are of no use
+					Housekeeping.deleteTemporaries(changed.files(), log);
+				}
+			}, "bits-stop-" + id);
+			stopper.setDaemon(true);
+			stopper.start();
 		}
-		notifier.jobChanged(after);
-		control.jobsChanged();
+		Runnable tell = () -> {
+			notifier.jobChanged(changed);
+			control.jobsChanged();
+		};
+		if (Thread.holdsLock(lock)) {
+			// not under the table's lock (a write that found its record stale): the scheduler takes its own lock and
+			// then this one
+			chores.execute(tell);
+		} else {
+			tell.run();
+		}
+	}
+
+	/** Reads the job again now and makes it current; @return whether it is still in the store */
+	boolean refreshNow(UUID id) {
+		Optional<JobRecord> stored = store.load(id);
+		apply(id, stored);
+		return stored.isPresent();
 	}
 
 	// --- the one way a job changes ------------------------------------------------------------------------------
@@ -545,7 +572,7 @@ public class JobTable {
 				throw new ClaimLost(e.getMessage());
 			} catch (StaleRecordException e) {
 				// another engine changed the job since this one read it: read it again and compute the change anew
-				if (attempt == 10 || shared == null || !shared.refreshNow(slot.record().id())) {
+				if (attempt == 10 || !refreshNow(slot.record().id())) {
 					if (refuseFinal) {
 						throw new TransferException(BG_E_INVALID_STATE, "job " + slot.record().id() + " ended or keeps changing on another engine");
 					}

@@ -63,13 +63,6 @@ final class SharedJobs {
 		}
 	}
 
-	/** Reads the job again now, on the caller's thread; @return whether it is still in the store */
-	boolean refreshNow(UUID id) {
-		Optional<JobRecord> stored = table.store().load(id);
-		table.apply(id, stored);
-		return stored.isPresent();
-	}
-
 	/** On the listener's thread: what it announced is read on the table's chore thread, in order. */
 	private void announced(SharedQueue.Announcement a) {
 		if (!active) {
@@ -84,7 +77,7 @@ final class SharedJobs {
 		}
 		chores.execute(() -> {
 			try {
-				refreshNow(a.job());
+				table.refreshNow(a.job());
 			} catch (StoreException e) {
 				log.warn("job {} changed in the shared store but cannot be read now (read again within {} ms): {}", a.job(), RESYNC_MS,
 						e.getMessage());
@@ -124,7 +117,8 @@ final class SharedJobs {
 	}
 
 	private void beat() {
-		long interval = Math.max(200, queue.lease().toMillis() / 5);
+		// at least every second: a dead member's jobs are taken over soon after its lease ends
+		long interval = Math.max(200, Math.min(1_000, queue.lease().toMillis() / 5));
 		while (active) {
 			try {
 				Thread.sleep(interval);
@@ -139,10 +133,10 @@ final class SharedJobs {
 				}
 				for (UUID id : queue.takeOver()) {
 					log.info("job {} taken over from an engine whose lease expired", id);
-					chores.execute(() -> refreshNow(id));
+					chores.execute(() -> table.refreshNow(id));
 				}
-			} catch (StoreException e) {
-				log.warn("engine {} cannot renew its lease now: {}", queue.engine(), e.getMessage());
+			} catch (RuntimeException e) { // the database is down, or anything else: the heartbeats go on
+				log.warn("engine {} cannot renew its lease now: {}", queue.engine(), e.toString());
 			}
 		}
 	}

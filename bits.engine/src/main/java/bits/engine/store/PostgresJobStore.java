@@ -22,6 +22,8 @@ import com.zaxxer.hikari.HikariDataSource;
 public final class PostgresJobStore extends JdbcJobStore {
 	/** The advisory lock key of the bits store ("bits" in ASCII): engines that start together migrate one at a time. */
 	static final long LOCK_KEY = 0x62697473L;
+	/** What {@code bits_key} holds sealed, and where: the check that engines share one secrets key. */
+	private static final String KEY_CHECK = "bits_key";
 	/** The channel of the announcements of changed jobs. */
 	static final String CHANNEL = "bits_jobs";
 
@@ -53,6 +55,9 @@ public final class PostgresJobStore extends JdbcJobStore {
 		if (!user.isEmpty()) {
 			source.setUser(user);
 		}
+		// a database that stops answering (a half-open connection) fails a statement instead of hanging it forever
+		source.setSocketTimeout(60);
+		source.setTcpKeepAlive(true);
 		if (!password.isEmpty()) {
 			source.setPassword(password);
 		}
@@ -69,6 +74,7 @@ public final class PostgresJobStore extends JdbcJobStore {
 		}
 		try (Connection c = pool.getConnection()) {
 			PostgresSchema.migrate(c);
+			sameKey(c, secrets, where);
 			PostgresJobStore store = new PostgresJobStore(where, secrets, pool, source, lease);
 			store.queue.join();
 			return store;
@@ -79,6 +85,31 @@ public final class PostgresJobStore extends JdbcJobStore {
 			}
 			throw new StoreException("cannot open the store in " + where + ": " + e.getMessage(), e);
 		}
+	}
+
+	/**
+	 * Engines sharing the store seal secrets with one key: the first engine stores a value sealed with its key, and an
+	 * engine whose key cannot open it is refused, before it writes anything a job's owner could not read back.
+	 */
+	private static void sameKey(Connection c, Secrets secrets, String where) throws SQLException {
+		try (PreparedStatement insert = c.prepareStatement("INSERT INTO bits_key (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO NOTHING")) {
+			insert.setString(1, secrets.seal(KEY_CHECK, KEY_CHECK));
+			insert.executeUpdate();
+		}
+		String sealed;
+		try (var s = c.createStatement(); var r = s.executeQuery("SELECT sealed FROM bits_key WHERE id = 1")) {
+			r.next();
+			sealed = r.getString(1);
+		}
+		try {
+			if (KEY_CHECK.equals(secrets.open(sealed, KEY_CHECK))) {
+				return;
+			}
+		} catch (StoreException e) {
+			// another key: said below
+		}
+		throw new StoreException("store " + where + " is shared by engines with another secrets key than " + secrets.file()
+				+ ": give every engine the same secrets.key.file");
 	}
 
 	@Override

@@ -68,11 +68,12 @@ final class PostgresQueue implements SharedQueue {
 	}
 
 	private void register(Connection c) throws SQLException {
-		try (PreparedStatement s = c.prepareStatement("INSERT INTO bits_engine (id, heartbeat, started, host, pid) VALUES (?, now(), now(), ?, ?)"
-				+ " ON CONFLICT (id) DO UPDATE SET heartbeat = now()")) {
+		try (PreparedStatement s = c.prepareStatement("INSERT INTO bits_engine (id, heartbeat, started, host, pid, lease_ms)"
+				+ " VALUES (?, now(), now(), ?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat = now()")) {
 			s.setString(1, engine);
 			s.setString(2, host());
 			s.setLong(3, ProcessHandle.current().pid());
+			s.setLong(4, lease.toMillis());
 			s.executeUpdate();
 		}
 	}
@@ -81,9 +82,8 @@ final class PostgresQueue implements SharedQueue {
 	public boolean heartbeat() {
 		return transaction(c -> {
 			try (PreparedStatement s = c.prepareStatement("UPDATE bits_engine SET heartbeat = now() WHERE id = ?"
-					+ " AND heartbeat > now() - make_interval(secs => ?)")) {
+					+ " AND heartbeat > now() - lease_ms * interval '1 millisecond'")) {
 				s.setString(1, engine);
-				s.setDouble(2, seconds(lease));
 				if (s.executeUpdate() == 1) {
 					return true;
 				}
@@ -99,12 +99,11 @@ final class PostgresQueue implements SharedQueue {
 	public List<UUID> takeOver() {
 		return transaction(c -> {
 			List<UUID> taken = new ArrayList<>();
-			try (PreparedStatement s = c.prepareStatement("WITH dead AS (DELETE FROM bits_engine WHERE heartbeat < now() - make_interval(secs => ?)"
+			try (PreparedStatement s = c.prepareStatement("WITH dead AS (DELETE FROM bits_engine WHERE heartbeat < now() - lease_ms * interval '1 millisecond'"
 					+ " RETURNING id) UPDATE job " + RELEASE + " WHERE claimed_by IN (SELECT id FROM dead)"
 					// claims of members that are gone altogether (removed by hand, or by an older engine's takeover)
 					+ " OR (claimed_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bits_engine e WHERE e.id = job.claimed_by))"
 					+ " RETURNING id, version")) {
-				s.setDouble(1, seconds(lease));
 				try (ResultSet r = s.executeQuery()) {
 					while (r.next()) {
 						taken.add(UUID.fromString(r.getString(1)));
@@ -117,17 +116,20 @@ final class PostgresQueue implements SharedQueue {
 	}
 
 	@Override
-	public Optional<JobRecord> claimNext(Set<JobPriority> priorities) {
+	public Optional<JobRecord> claimNext(Set<JobPriority> priorities, Set<UUID> excluded) {
 		if (priorities.isEmpty()) {
 			return Optional.empty();
 		}
 		String claimed = transaction(c -> {
 			Array wanted = c.createArrayOf("text", priorities.stream().map(Enum::name).toArray());
+			Array skipped = c.createArrayOf("text", excluded.stream().map(UUID::toString).toArray());
 			try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = 'CONNECTING', claimed_by = ?, epoch = epoch + 1,"
 					+ " version = version + 1 WHERE id = (SELECT id FROM job WHERE state = 'QUEUED' AND claimed_by IS NULL"
-					+ " AND priority = ANY (?) ORDER BY " + PRIORITY_ORDER + ", turn FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id, version")) {
+					+ " AND priority = ANY (?) AND NOT (id = ANY (?)) ORDER BY " + PRIORITY_ORDER + ", turn FOR UPDATE SKIP LOCKED LIMIT 1)"
+					+ " RETURNING id, version")) {
 				s.setString(1, engine);
 				s.setArray(2, wanted);
+				s.setArray(3, skipped);
 				try (ResultSet r = s.executeQuery()) {
 					if (!r.next()) {
 						return null;

@@ -45,10 +45,13 @@ final class PostgresSchema {
 			"ALTER TABLE job ADD COLUMN turn BIGSERIAL",
 			"CREATE INDEX job_queue ON job(turn) WHERE state = 'QUEUED' AND claimed_by IS NULL",
 			"CREATE INDEX job_claimed ON job(claimed_by) WHERE claimed_by IS NOT NULL",
+			// each member's lease as it set it: a member is judged by its own lease, not by the judge's
 			"CREATE TABLE bits_engine (id TEXT PRIMARY KEY, heartbeat TIMESTAMPTZ NOT NULL, started TIMESTAMPTZ NOT NULL,"
-					+ " host TEXT NOT NULL, pid BIGINT NOT NULL)",
+					+ " host TEXT NOT NULL, pid BIGINT NOT NULL, lease_ms BIGINT NOT NULL)",
 			// the engine delivering a notification, until when (SPEC C5)
-			"ALTER TABLE outbox ADD COLUMN claimed_by TEXT", "ALTER TABLE outbox ADD COLUMN claimed_until TIMESTAMPTZ" });
+			"ALTER TABLE outbox ADD COLUMN claimed_by TEXT", "ALTER TABLE outbox ADD COLUMN claimed_until TIMESTAMPTZ" },
+			new String[] { // 3: a value sealed with the secrets key, which every engine sharing the store must open
+					"CREATE TABLE bits_key (id INTEGER PRIMARY KEY CHECK (id = 1), sealed TEXT NOT NULL)" });
 
 	/**
 	 * Runs the migrations the database has not seen, in one transaction (PostgreSQL's DDL is transactional); its advisory lock

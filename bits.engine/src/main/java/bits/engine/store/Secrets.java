@@ -65,6 +65,11 @@ public final class Secrets {
 		}
 	}
 
+	/** @return the key file */
+	Path file() {
+		return file;
+	}
+
 	static void setOwnerOnly(Path file) throws IOException {
 		if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
 			Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));

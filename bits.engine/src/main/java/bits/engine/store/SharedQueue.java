@@ -42,9 +42,10 @@ public interface SharedQueue {
 	 * Claims the queued job that comes first among these priorities (by priority, then by its turn in the queue) and
 	 * that no other engine is claiming: it becomes CONNECTING, claimed by this engine in a new epoch.
 	 *
+	 * @param excluded jobs not to claim (a transfer of this engine is still stopping them)
 	 * @return the claimed job as stored now, or empty if none is queued
 	 */
-	Optional<JobRecord> claimNext(Set<JobPriority> priorities);
+	Optional<JobRecord> claimNext(Set<JobPriority> priorities, Set<UUID> excluded);
 
 	/**
 	 * Claims the delivery of a notification (SPEC C5): one engine at a time calls its callback, until the hold ends.

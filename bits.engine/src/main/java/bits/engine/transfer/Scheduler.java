@@ -167,7 +167,7 @@ public class Scheduler implements TransferControl {
 
 	synchronized void finished(JobRun run) {
 		transitions.runEnded(run.job);
-		running.remove(run.job);
+		running.remove(run.job, run);
 		lastTurn.put(run.job, System.nanoTime());
 		dirty = true;
 		notifyAll();
@@ -184,7 +184,11 @@ public class Scheduler implements TransferControl {
 			}
 			try {
 				nextRetry = transitions.promoteDueRetries(Instant.now());
-				schedule(transitions.queued());
+				if (table.shared()) {
+					claim(transitions.queued());
+				} else {
+					schedule(transitions.queued());
+				}
 			} catch (RuntimeException e) {
 				log.error("scheduling failed", e);
 				nextRetry = null;
@@ -207,10 +211,6 @@ public class Scheduler implements TransferControl {
 
 	/** @param queued the queued jobs as they were a moment ago: a job changed since is checked again when it begins */
 	private synchronized void schedule(List<JobRecord> queued) {
-		if (table.shared()) {
-			claim(queued);
-			return;
-		}
 		List<JobRecord> background = new ArrayList<>();
 		long foreground = running.values().stream().filter(r -> !r.priority.isBackground()).count();
 		for (JobRecord job : queued) {
@@ -257,36 +257,46 @@ public class Scheduler implements TransferControl {
 	 * to an equal one when its time slice is over (the queue then puts it behind those that waited).
 	 */
 	private void claim(List<JobRecord> queued) {
-		long foreground = running.values().stream().filter(r -> !r.priority.isBackground()).count();
-		while (foreground < foregroundSlots) {
-			JobRecord job = table.claimNext(FOREGROUND).orElse(null);
-			if (job == null) {
-				break;
+		// the claims' round trips to the database are made without this scheduler's lock, which the job table's
+		// changes take to tell it of new work
+		for (Set<JobPriority> kind : List.of(FOREGROUND, BACKGROUND)) {
+			while (true) {
+				Set<UUID> busy;
+				synchronized (this) {
+					long onWire = running.values().stream().filter(r -> r.priority.isBackground() == (kind == BACKGROUND)).count();
+					if (!active || onWire >= (kind == BACKGROUND ? backgroundSlots : foregroundSlots)) {
+						break;
+					}
+					busy = Set.copyOf(running.keySet()); // stopping runs: their jobs are not claimed again until they end
+				}
+				JobRecord job = table.claimNext(kind, busy).orElse(null);
+				if (job == null) {
+					break;
+				}
+				synchronized (this) {
+					start(job, job.settings().priority());
+					if (!active) { // stopping meanwhile: the run gives the job back to the queue at once
+						running.get(job.id()).stop(JobRun.Stop.YIELD);
+					}
+				}
 			}
-			start(job, job.settings().priority());
-			foreground++;
 		}
-		List<JobRun> onWire = running.values().stream().filter(r -> r.priority.isBackground()).toList();
-		int free = backgroundSlots - onWire.size();
-		while (free > 0) {
-			JobRecord job = table.claimNext(BACKGROUND).orElse(null);
-			if (job == null) {
+		synchronized (this) {
+			JobPriority best = queued.stream().map(j -> j.settings().priority()).filter(JobPriority::isBackground).min(Comparator.naturalOrder())
+					.orElse(null);
+			if (best == null) {
 				return;
 			}
-			start(job, job.settings().priority());
-			free--;
-		}
-		JobPriority best = queued.stream().map(j -> j.settings().priority()).filter(JobPriority::isBackground).min(Comparator.naturalOrder())
-				.orElse(null);
-		if (best == null) {
-			return;
-		}
-		for (JobRun r : onWire) {
-			boolean lower = r.priority.compareTo(best) > 0;
-			boolean sliceOver = r.priority == best && System.nanoTime() - r.startedNanos > sliceNanos;
-			if (!r.stopRequested() && (lower || sliceOver)) {
-				r.stop(JobRun.Stop.YIELD);
-				return;
+			for (JobRun r : running.values()) {
+				if (!r.priority.isBackground()) {
+					continue;
+				}
+				boolean lower = r.priority.compareTo(best) > 0;
+				boolean sliceOver = r.priority == best && System.nanoTime() - r.startedNanos > sliceNanos;
+				if (!r.stopRequested() && (lower || sliceOver)) {
+					r.stop(JobRun.Stop.YIELD);
+					return;
+				}
 			}
 		}
 	}

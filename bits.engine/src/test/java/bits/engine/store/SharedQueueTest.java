@@ -79,6 +79,24 @@ class SharedQueueTest {
 		return j;
 	}
 
+	private long members() throws java.sql.SQLException {
+		return count("SELECT count(*) FROM bits_engine");
+	}
+
+	/** @return the sessions of this database that listen for announcements */
+	private long listeners() throws java.sql.SQLException {
+		return count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN "
+				+ PostgresJobStore.CHANNEL + "'");
+	}
+
+	private long count(String sql) throws java.sql.SQLException {
+		try (var c = postgres.connect(url.substring(url.lastIndexOf('/') + 1)); var st = c.createStatement();
+				var r = st.executeQuery(sql)) {
+			r.next();
+			return r.getLong(1);
+		}
+	}
+
 	private static SharedQueue queue(PostgresJobStore s) {
 		return s.shared().orElseThrow();
 	}
@@ -96,7 +114,7 @@ class SharedQueueTest {
 			for (PostgresJobStore s : List.of(a, b, c, a, b, c)) {
 				claimers.add(pool.submit(() -> {
 					Optional<JobRecord> j;
-					while ((j = queue(s).claimNext(ALL)).isPresent()) {
+					while ((j = queue(s).claimNext(ALL, Set.of())).isPresent()) {
 						claimed.add(j.get());
 					}
 				}));
@@ -131,11 +149,13 @@ class SharedQueueTest {
 			Set<JobPriority> background = EnumSet.of(JobPriority.HIGH, JobPriority.NORMAL, JobPriority.LOW);
 			List<UUID> order = new ArrayList<>();
 			Optional<JobRecord> j;
-			while ((j = queue(a).claimNext(background)).isPresent()) {
+			while ((j = queue(a).claimNext(background, Set.of())).isPresent()) {
 				order.add(j.get().id());
 			}
 			assertEquals(List.of(high2.id(), high1.id(), normal.id(), low.id()), order);
-			assertEquals(foreground.id(), queue(a).claimNext(EnumSet.of(JobPriority.FOREGROUND)).orElseThrow().id());
+			assertEquals(Optional.empty(), queue(a).claimNext(EnumSet.of(JobPriority.FOREGROUND), Set.of(foreground.id())),
+					"a job still stopping on this engine is not claimed again");
+			assertEquals(foreground.id(), queue(a).claimNext(EnumSet.of(JobPriority.FOREGROUND), Set.of()).orElseThrow().id());
 		}
 	}
 
@@ -143,7 +163,7 @@ class SharedQueueTest {
 	void aDeadEnginesJobsAreTakenOverInANewEpochAndItsLateWritesAreFenced() throws Exception { // C3, C4
 		try (PostgresJobStore a = engine(); PostgresJobStore b = engine()) {
 			JobRecord j = queued(a, JobPriority.NORMAL);
-			JobRecord mine = queue(a).claimNext(ALL).orElseThrow();
+			JobRecord mine = queue(a).claimNext(ALL, Set.of()).orElseThrow();
 			Claim claim = mine.claimed();
 			assertEquals(new Claim(queue(a).engine(), 1), claim);
 			assertEquals(List.of(), queue(b).takeOver(), "a is alive");
@@ -162,7 +182,7 @@ class SharedQueueTest {
 			}));
 			assertEquals(0, b.load(j.id()).orElseThrow().files().get(0).bytesTransferred());
 			// b claims it in epoch 3; a's claim stays fenced
-			assertEquals(3, queue(b).claimNext(ALL).orElseThrow().epoch());
+			assertEquals(3, queue(b).claimNext(ALL, Set.of()).orElseThrow().epoch());
 			assertThrows(FencedException.class, () -> a.transaction(w -> w.fence(j.id(), claim)));
 			// a's heartbeat says it lost its lease, and makes it a member again
 			assertFalse(queue(a).heartbeat());
@@ -171,10 +191,22 @@ class SharedQueueTest {
 	}
 
 	@Test
+	void eachMemberIsJudgedByItsOwnLease() { // C2: a longer lease configured on one engine is honoured by the others
+		try (PostgresJobStore a = engine(Duration.ofSeconds(60)); PostgresJobStore b = engine(Duration.ofSeconds(2))) {
+			JobRecord j = queued(a, JobPriority.NORMAL);
+			queue(a).claimNext(ALL, Set.of()).orElseThrow();
+			b.execute("UPDATE bits_engine SET heartbeat = now() - interval '30 seconds' WHERE id = '" + queue(a).engine() + "'");
+			assertEquals(List.of(), queue(b).takeOver(), "a is alive for 60 s, whatever b's own lease");
+			b.execute("UPDATE bits_engine SET heartbeat = now() - interval '61 seconds' WHERE id = '" + queue(a).engine() + "'");
+			assertEquals(List.of(j.id()), queue(b).takeOver());
+		}
+	}
+
+	@Test
 	void aMemberPastItsLeaseReleasesItsClaimsAtItsNextHeartbeat() { // C2: the database's clock decides
 		try (PostgresJobStore a = engine()) {
 			JobRecord j = queued(a, JobPriority.NORMAL);
-			queue(a).claimNext(ALL).orElseThrow();
+			queue(a).claimNext(ALL, Set.of()).orElseThrow();
 			a.execute("UPDATE bits_engine SET heartbeat = now() - interval '1 minute'");
 			assertFalse(queue(a).heartbeat());
 			JobRecord back = a.load(j.id()).orElseThrow();
@@ -188,12 +220,12 @@ class SharedQueueTest {
 		try (PostgresJobStore b = engine()) {
 			PostgresJobStore a = engine();
 			JobRecord j = queued(a, JobPriority.NORMAL);
-			queue(a).claimNext(ALL).orElseThrow();
+			queue(a).claimNext(ALL, Set.of()).orElseThrow();
 			a.close();
 			JobRecord back = b.load(j.id()).orElseThrow();
 			assertEquals(JobState.QUEUED, back.state());
 			assertEquals(null, back.claim());
-			assertEquals(j.id(), queue(b).claimNext(ALL).orElseThrow().id());
+			assertEquals(j.id(), queue(b).claimNext(ALL, Set.of()).orElseThrow().id());
 		}
 	}
 
@@ -213,7 +245,11 @@ class SharedQueueTest {
 		try (PostgresJobStore a = engine(); PostgresJobStore b = engine()) {
 			List<SharedQueue.Announcement> heard = Collections.synchronizedList(new ArrayList<>());
 			queue(b).listen(heard::add);
-			Thread.sleep(300); // the listener's LISTEN is in place
+			long listening = System.nanoTime() + 10_000_000_000L;
+			while (listeners() == 0) { // the listener's LISTEN is in place
+				assertTrue(System.nanoTime() < listening, "no listener");
+				Thread.sleep(20);
+			}
 			JobRecord j = queued(a, JobPriority.NORMAL);
 			a.transaction(w -> w.updateJob(j.with(x -> x.state(JobState.SUSPENDED).version(1))));
 			a.transaction(w -> w.deleteJob(j.id()));
@@ -225,6 +261,18 @@ class SharedQueueTest {
 				Thread.sleep(20);
 			}
 		}
+	}
+
+	@Test
+	void anEngineWithAnotherSecretsKeyIsRefused(@TempDir Path other) throws Exception { // a sealed password must open on every engine
+		try (PostgresJobStore a = engine()) {
+			StoreException e = assertThrows(StoreException.class,
+					() -> PostgresJobStore.open(url, "postgres", "", Secrets.open(other.resolve("secrets.key")), Duration.ofSeconds(15)));
+			assertTrue(e.getMessage().contains("is shared by engines with another secrets key than " + other.resolve("secrets.key")),
+					e.getMessage());
+			assertEquals(1, members(), "the refused engine did not join");
+		}
+		engine().close(); // the same key: welcome
 	}
 
 	@Test
