@@ -228,13 +228,7 @@ class ClusterTest {
 				api(b, "b");
 				await("two members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 2));
 				String id = create(apiA, nginx.uri("/slow/paused.bin").toString(), dest); // 256 KiB/s: about 20 s
-				await("a checkpoint", Duration.ofSeconds(60), () -> {
-					try {
-						return count("SELECT max(bytes_transferred) FROM file") > 256 << 10;
-					} catch (SQLException e) {
-						return false;
-					}
-				});
+				await("a checkpoint", Duration.ofSeconds(60), sql("SELECT count(*) FROM file WHERE bytes_transferred > " + (256 << 10), 1));
 				// the engine transferring it: its member row names its process
 				long pid = count("SELECT e.pid FROM bits_engine e JOIN job j ON j.claimed_by = e.id");
 				EngineProcess paused = a.pid() == pid ? a : b;
@@ -293,13 +287,7 @@ class ClusterTest {
 				String[] apiA = api(a, "a");
 				// /slow/: 256 KiB/s, about 24 s for the whole file; a checkpoint every second
 				String id = create(apiA, nginx.uri("/slow/big.bin").toString(), dest);
-				await("a's checkpoints", Duration.ofSeconds(60), () -> {
-					try {
-						return count("SELECT max(bytes_transferred) FROM file") > 1 << 20;
-					} catch (SQLException e) {
-						return false;
-					}
-				});
+				await("a's checkpoints", Duration.ofSeconds(60), sql("SELECT count(*) FROM file WHERE bytes_transferred > " + (1 << 20), 1));
 				try (EngineProcess b = engine("b", Map.of())) {
 					api(b, "b");
 					await("two members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 2));

@@ -234,28 +234,9 @@ class RestIT {
 		}
 		SQLiteDataSource source = new SQLiteDataSource();
 		source.setUrl("jdbc:sqlite:file:" + store.resolve("bits.db") + "?mode=ro");
-		List<String> rows = new ArrayList<>();
 		try (var c = source.getConnection(); var s = c.createStatement()) {
-			List<String> tables = new ArrayList<>();
-			try (var r = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
-				while (r.next()) {
-					tables.add(r.getString(1));
-				}
-			}
-			assertTrue(tables.containsAll(List.of("job", "file", "credential", "outbox", "journal")), tables.toString());
-			for (String table : tables) {
-				try (var r = s.executeQuery("SELECT * FROM " + table + " ORDER BY rowid")) {
-					while (r.next()) {
-						StringBuilder row = new StringBuilder(table);
-						for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
-							row.append('|').append(r.getString(i));
-						}
-						rows.add(row.toString());
-					}
-				}
-			}
+			return TestDatabases.rows(s, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", "rowid");
 		}
-		return rows;
 	}
 
 	@Test

@@ -2,6 +2,8 @@ package bits.engine.itest;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,26 +54,34 @@ final class TestDatabases {
 	/** Every row of every table of the store directory's database, each table's rows in one order. */
 	static List<String> rows(Path directory) throws Exception {
 		String url = url(directory.toString());
-		List<String> rows = new ArrayList<>();
 		try (var c = server.connect(url.substring(url.lastIndexOf('/') + 1)); var s = c.createStatement()) {
-			List<String> tables = new ArrayList<>();
-			try (var r = s.executeQuery("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")) {
+			return rows(s, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name", "t::text");
+		}
+	}
+
+	/**
+	 * Every row of every table a query lists, as "table|column|column...", each table's rows ordered by {@code order};
+	 * the store's own tables must be among them.
+	 */
+	static List<String> rows(Statement s, String tablesQuery, String order) throws SQLException {
+		List<String> tables = new ArrayList<>();
+		try (var r = s.executeQuery(tablesQuery)) {
+			while (r.next()) {
+				tables.add(r.getString(1));
+			}
+		}
+		if (!tables.containsAll(List.of("job", "file", "credential", "outbox", "journal"))) {
+			throw new AssertionError("the engine's tables are not there: " + tables);
+		}
+		List<String> rows = new ArrayList<>();
+		for (String table : tables) {
+			try (var r = s.executeQuery("SELECT * FROM " + table + " t ORDER BY " + order)) {
 				while (r.next()) {
-					tables.add(r.getString(1));
-				}
-			}
-			if (!tables.containsAll(List.of("job", "file", "credential", "outbox", "journal"))) {
-				throw new AssertionError("the engine's tables are not in " + url + ": " + tables);
-			}
-			for (String table : tables) {
-				try (var r = s.executeQuery("SELECT * FROM " + table + " t ORDER BY t::text")) {
-					while (r.next()) {
-						StringBuilder row = new StringBuilder(table);
-						for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
-							row.append('|').append(r.getString(i));
-						}
-						rows.add(row.toString());
+					StringBuilder row = new StringBuilder(table);
+					for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+						row.append('|').append(r.getString(i));
 					}
+					rows.add(row.toString());
 				}
 			}
 		}
