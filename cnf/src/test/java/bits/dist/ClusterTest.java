@@ -214,6 +214,127 @@ class ClusterTest {
 		}
 	}
 
+	/** @return the nginx access log's lines of requests for this path */
+	private static Supplier<List<String>> requests(Nginx nginx, String path) {
+		Path log = nginx.prefix.resolve("access.log");
+		return () -> {
+			try {
+				return Files.readAllLines(log).stream().filter(l -> l.startsWith(path)).toList();
+			} catch (IOException e) {
+				return List.of();
+			}
+		};
+	}
+
+	/** @return the bytes nginx sent for this access log line */
+	private static long sent(String line) {
+		return Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
+	}
+
+	@Test
+	void theOwnersApiOnAnyEngineStopsATransferOnAnotherWithinASecond() throws Exception { // C6, C2
+		url = postgres.newDatabase();
+		byte[] data = new byte[8 << 20];
+		new Random(19).nextBytes(data);
+		Path out = Files.createDirectories(tmp.resolve("out"));
+		try (Nginx nginx = Nginx.start(tmp); EngineProcess a = engine("a", Map.of()); EngineProcess b = engine("b", Map.of())) {
+			Files.write(nginx.root.resolve("files/one.bin"), data);
+			Files.write(nginx.root.resolve("files/two.bin"), data);
+			Map<Long, String[]> apis = Map.of(a.pid(), api(a, "a"), b.pid(), api(b, "b"));
+			await("two members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 2));
+			for (String name : List.of("one.bin", "two.bin")) {
+				String id = create(apis.get(a.pid()), nginx.uri("/slow/" + name).toString(), out.resolve(name)); // 256 KiB/s: 32 s
+				String row = "SELECT count(*) FROM job j JOIN file f ON f.job = j.id WHERE j.id = '" + id + "'";
+				await("a checkpoint of " + name, Duration.ofSeconds(60), sql(row + " AND j.state = 'TRANSFERRING' AND f.bytes_transferred > 0", 1));
+				long holder = count("SELECT e.pid FROM bits_engine e JOIN job j ON j.claimed_by = e.id WHERE j.id = '" + id + "'");
+				String[] other = apis.entrySet().stream().filter(e -> e.getKey() != holder).findFirst().orElseThrow().getValue();
+				Supplier<List<String>> requests = requests(nginx, "/slow/" + name);
+
+				// suspended through the other engine: the holder's transfer stops and lets go of its claim
+				HttpResponse<String> suspended = call(other, "POST", "/jobs/" + id + "/suspend", null);
+				long asked = System.nanoTime();
+				assertEquals(200, suspended.statusCode(), suspended.body());
+				await(() -> "the transfer let go: " + rows("SELECT state, claimed_by, epoch FROM job"), Duration.ofSeconds(10),
+						sql(row + " AND j.state = 'SUSPENDED' AND j.claimed_by IS NULL", 1));
+				long letGo = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
+				System.out.println("ClusterTest: " + name + " suspended on the other engine; the transfer let go after " + letGo + " ms");
+				assertTrue(letGo <= 1_000, "let go after " + letGo + " ms");
+				await(() -> "the request ended: " + requests.get(), Duration.ofSeconds(10), () -> requests.get().size() == 1);
+				assertTrue(sent(requests.get().get(0)) < data.length, requests.get().toString());
+
+				// resumed there: claimed again, and resumed from the checkpoint with a range
+				assertEquals(200, call(other, "POST", "/jobs/" + id + "/resume", null).statusCode());
+				await("the job transferring again", Duration.ofSeconds(30), sql(row + " AND j.state = 'TRANSFERRING' AND j.claimed_by IS NOT NULL", 1));
+				await(() -> "a checkpoint of the second request: " + rows("SELECT bytes_transferred FROM file"), Duration.ofSeconds(30),
+						sql(row + " AND f.bytes_transferred > " + sent(requests.get().get(0)), 1));
+				long holderNow = count("SELECT e.pid FROM bits_engine e JOIN job j ON j.claimed_by = e.id WHERE j.id = '" + id + "'");
+				String[] otherNow = apis.entrySet().stream().filter(e -> e.getKey() != holderNow).findFirst().orElseThrow().getValue();
+
+				// completed (one.bin) or cancelled (two.bin) through the engine not transferring it: it answers once the
+				// holder let go, and the partial file is gone with the job
+				String action = name.equals("one.bin") ? "complete" : "cancel";
+				long before = System.nanoTime();
+				HttpResponse<String> ended = call(otherNow, "POST", "/jobs/" + id + "/" + action, null);
+				long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
+				assertEquals(200, ended.statusCode(), ended.body());
+				assertEquals(action.equals("complete") ? "ACKNOWLEDGED" : "CANCELLED", JSON.readTree(ended.body()).get("state").asText(), ended.body());
+				System.out.println("ClusterTest: " + name + " " + (action.equals("complete") ? "completed" : "cancelled") + " on the engine not transferring it in " + took + " ms");
+				assertTrue(took <= 1_000, action + " took " + took + " ms");
+				assertEquals(0, count("SELECT count(*) FROM job WHERE id = '" + id + "'"));
+				await(() -> "both requests ended: " + requests.get(), Duration.ofSeconds(10), () -> requests.get().size() == 2);
+				assertTrue(requests.get().get(1).contains(" 206 \"bytes="), requests.get().toString());
+				try (var files = Files.list(out)) {
+					assertEquals(List.of(), files.toList(), "no partial file, no destination");
+				}
+			}
+		}
+	}
+
+	@Test
+	void aKilledEnginesJobWhosePartialFileIsNotReachableRestartsFromZero() throws Exception { // C4
+		url = postgres.newDatabase();
+		byte[] data = new byte[3 << 20];
+		new Random(20).nextBytes(data);
+		Path out = Files.createDirectories(tmp.resolve("out"));
+		Path dest = out.resolve("local.bin");
+		try (Nginx nginx = Nginx.start(tmp)) {
+			Files.write(nginx.root.resolve("files/local.bin"), data);
+			EngineProcess a = engine("a", Map.of("store.lease.s", "5"));
+			EngineProcess b = engine("b", Map.of("store.lease.s", "5"));
+			try {
+				String[] apiA = api(a, "a");
+				String[] apiB = api(b, "b");
+				await("two members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 2));
+				String id = create(apiA, nginx.uri("/slow/local.bin").toString(), dest);
+				await("a checkpoint", Duration.ofSeconds(60), sql("SELECT count(*) FROM file WHERE bytes_transferred > " + (256 << 10), 1));
+				long pid = count("SELECT e.pid FROM bits_engine e JOIN job j ON j.claimed_by = e.id");
+				EngineProcess killed = a.pid() == pid ? a : b;
+				String[] survivor = killed == a ? apiB : apiA;
+				killed.kill();
+				// the partial file was on the dead engine's own disk: the taker does not find it
+				try (var files = Files.list(out)) {
+					for (Path p : files.toList()) {
+						Files.delete(p);
+					}
+				}
+				await("the job TRANSFERRED on the other engine", Duration.ofSeconds(90), sql("SELECT count(*) FROM job WHERE state = 'TRANSFERRED'", 1));
+				List<String> requests = requests(nginx, "/slow/local.bin").get();
+				assertEquals(2, requests.size(), requests.toString());
+				assertTrue(requests.get(1).contains(" 200 "), "started again from byte 0: " + requests);
+				assertEquals(data.length, sent(requests.get(1)), requests.toString());
+				HttpResponse<String> done = call(survivor, "POST", "/jobs/" + id + "/complete", null);
+				assertEquals(200, done.statusCode(), done.body());
+				assertArrayEquals(data, Files.readAllBytes(dest));
+			} finally {
+				for (EngineProcess e : List.of(a, b)) {
+					if (e.isAlive()) {
+						e.close();
+					}
+				}
+			}
+		}
+	}
+
 	@Test
 	void anEnginePausedPastItsLeaseIsFencedAndNothingCompletesTwice() throws Exception { // C3
 		url = postgres.newDatabase();
@@ -223,7 +344,8 @@ class ClusterTest {
 		try (Nginx nginx = Nginx.start(tmp)) {
 			Files.write(nginx.root.resolve("files/paused.bin"), data);
 			EngineProcess a = engine("a", Map.of("store.lease.s", "5"));
-			try (EngineProcess b = engine("b", Map.of("store.lease.s", "5"))) {
+			EngineProcess b = engine("b", Map.of("store.lease.s", "5"));
+			try {
 				String[] apiA = api(a, "a");
 				api(b, "b");
 				await("two members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 2));

@@ -366,10 +366,65 @@ public class JobTable {
 		return queue == null || queue.claimNotice(notice.id(), hold);
 	}
 
-	/** This engine's transfer of the job ended: it reports nothing more under its claim. */
+	/**
+	 * This engine's transfer of the job ended: it reports nothing more under its claim. A job stopped by its owner (here
+	 * or on another engine) keeps the claim until now, so that no engine transfers it, and no engine completes or
+	 * cancels it, while this transfer still holds its files; now the claim is let go (SPEC C2, C6).
+	 */
 	public void runEnded(UUID id) {
+		Claim run;
+		JobSlot s;
 		synchronized (lock) {
-			runs.remove(id);
+			run = runs.remove(id);
+			s = jobs.get(id);
+			if (run == null || s == null || !run.equals(s.record().claimed()) || s.record().running()) {
+				return;
+			}
+		}
+		try {
+			write(s, false, false, run, c -> {
+				if (!c.job().running() && run.equals(c.job().claimed())) {
+					c.set(b -> b.claim(null));
+				}
+				return null;
+			});
+		} catch (RuntimeException e) { // fenced meanwhile, or the store is down: the next resync lets go (releaseOrphan)
+			log.debug("job {}: the end of this engine's transfer is not recorded now: {}", id, e.toString());
+		}
+	}
+
+	/** @return whether a transfer of this engine runs the job (it may be stopping) */
+	boolean running(UUID id) {
+		synchronized (lock) {
+			return runs.containsKey(id);
+		}
+	}
+
+	/**
+	 * In a shared store, waits until no engine's transfer holds the job's files: the claim of a transfer stopped
+	 * elsewhere is let go when it ended, or taken over when its engine's lease expired.
+	 *
+	 * @throws TransferException if it is still held after the lease and a heartbeat
+	 */
+	private void awaitLetGo(JobSlot slot) {
+		if (queue == null) {
+			return;
+		}
+		long deadline = System.nanoTime() + queue.lease().plusSeconds(5).toNanos();
+		synchronized (lock) {
+			while (slot.record().claim() != null && !slot.record().state().isFinal()) {
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					throw new TransferException(BG_E_INVALID_STATE, "job " + slot.record().id() + " is still held by the transfer of engine "
+							+ slot.record().claim() + "; try again");
+				}
+				try {
+					TimeUnit.NANOSECONDS.timedWait(lock, left);
+				} catch (InterruptedException e) {
+					Thread.currentThread().interrupt();
+					throw new TransferException(BG_E_INVALID_STATE, "interrupted while job " + slot.record().id() + " was still transferred elsewhere");
+				}
+			}
 		}
 	}
 
@@ -393,10 +448,14 @@ public class JobTable {
 			synchronized (lock) {
 				orphan = !runs.containsKey(id);
 			}
-			if (orphan && c.job().running() && queue.engine().equals(c.job().claim())) {
-				log.warn("job {} was claimed by this engine but no transfer runs it: back to the queue", id);
-				c.set(b -> b.state(JobState.QUEUED));
-				c.requeue();
+			if (orphan && queue.engine().equals(c.job().claim())) {
+				if (c.job().running()) {
+					log.warn("job {} was claimed by this engine but no transfer runs it: back to the queue", id);
+					c.set(b -> b.state(JobState.QUEUED));
+					c.requeue();
+				} else { // stopped, but the run's letting go was not recorded
+					c.set(b -> b.claim(null));
+				}
 			}
 			return null;
 		});
@@ -478,6 +537,7 @@ public class JobTable {
 				}
 				stop = run != null && !(r.running() && run.equals(r.claimed()));
 			}
+			lock.notifyAll(); // awaitLetGo
 		}
 		JobRecord changed = after;
 		if (stop) { // on a thread of its own: a transfer may take up to its read timeout to let go of its files
@@ -603,8 +663,9 @@ public class JobTable {
 			if (modification) {
 				change.touch(Instant.now());
 			}
-			if (!change.job().running() && change.job().claim() != null) {
-				change.set(b -> b.claim(null)); // a job is claimed while it transfers only
+			if (fence != null && before.running() && !change.job().running() && change.job().claim() != null) {
+				// the claim's own transfer ended it; a stop by anyone else leaves the claim until that transfer let go (runEnded)
+				change.set(b -> b.claim(null));
 			}
 			JobRecord[] persisted = new JobRecord[1];
 			store.transaction(w -> {
@@ -615,6 +676,7 @@ public class JobTable {
 			});
 			after = persisted[0];
 			slot.set(after);
+			lock.notifyAll(); // awaitLetGo
 		}
 		store.sync();
 		if (modification || !after.notices().equals(before.notices())) { // a new notification is the dispatcher's to deliver
@@ -884,6 +946,7 @@ public class JobTable {
 	void cancel(JobSlot slot) {
 		stopState(slot, JobState.SUSPENDED);
 		control.stopAndWait(slot.record().id());
+		awaitLetGo(slot);
 		JobRecord ended = remove(slot, JobState.CANCELLED);
 		Housekeeping.deleteTemporaries(ended.files(), log);
 		notifier.jobChanged(ended);
@@ -898,6 +961,7 @@ public class JobTable {
 				stopState(slot, JobState.SUSPENDED);
 				control.stopAndWait(slot.record().id());
 			}
+			awaitLetGo(slot);
 			CompleteResult result;
 			JobRecord ended;
 			synchronized (lock) {

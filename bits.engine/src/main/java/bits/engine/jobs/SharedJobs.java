@@ -97,7 +97,7 @@ final class SharedJobs {
 			for (JobRecord r : all.jobs()) {
 				known.remove(r.id());
 				table.apply(r.id(), Optional.of(r));
-				if (r.running() && table.engine().equals(r.claim()) && !table.claimedHere(r.id())) {
+				if (table.engine().equals(r.claim()) && !table.claimedHere(r.id()) && !table.running(r.id())) {
 					orphans.add(r.id());
 				}
 			}

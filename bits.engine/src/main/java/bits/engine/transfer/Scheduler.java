@@ -165,12 +165,14 @@ public class Scheduler implements TransferControl {
 		}
 	}
 
-	synchronized void finished(JobRun run) {
-		transitions.runEnded(run.job);
-		running.remove(run.job, run);
-		lastTurn.put(run.job, System.nanoTime());
-		dirty = true;
-		notifyAll();
+	void finished(JobRun run) {
+		transitions.runEnded(run.job); // a round trip in a shared store: not under this lock
+		synchronized (this) {
+			running.remove(run.job, run);
+			lastTurn.put(run.job, System.nanoTime());
+			dirty = true;
+			notifyAll();
+		}
 	}
 
 	private void plan() {
