@@ -336,6 +336,82 @@ class ClusterTest {
 	}
 
 	@Test
+	void aDatabaseRestartUnderLoadLosesNothing() throws Exception { // C2-C4
+		url = postgres.newDatabase();
+		Path out = Files.createDirectories(tmp.resolve("out"));
+		Random random = new Random(21);
+		Map<String, byte[]> data = new HashMap<>();
+		Map<String, String> room = Map.of("max.jobs.per.owner", "5000", "max.jobs", "5000");
+		try (Nginx nginx = Nginx.start(tmp); EngineProcess a = engine("a", room); EngineProcess b = engine("b", room)) {
+			for (int i = 0; i < 300; i++) {
+				byte[] d = new byte[i < 4 ? 4 << 20 : 2048 + random.nextInt(8192)];
+				random.nextBytes(d);
+				data.put("f" + i, d);
+				Files.write(nginx.root.resolve("files/f" + i), d);
+			}
+			String[] apiA = api(a, "a");
+			String[] apiB = api(b, "b");
+			await("two members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 2));
+			Map<String, Integer> created = new java.util.concurrent.ConcurrentHashMap<>();
+			for (int i = 0; i < 150; i++) { // four slow ones (16 s each) that transfer while the server restarts, and small ones
+				created.put(create(apiA, nginx.uri((i < 4 ? "/slow/f" : "/files/f") + i).toString(), out.resolve("f" + i)), i);
+			}
+			// more jobs are created through b meanwhile; a create the restart cuts off may fail, and then it is no job
+			java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+			Thread creator = new Thread(() -> {
+				for (int i = 150; i < 300; i++) {
+					try {
+						HttpResponse<String> r = call(apiB, "POST", "/jobs", Map.of("displayName", "f" + i, "priority", "FOREGROUND", "files",
+								List.of(Map.of("remote", nginx.uri("/files/f" + i).toString(), "local", out.resolve("f" + i).toString())), "resume", true));
+						if (r.statusCode() == 201) {
+							created.put(JSON.readTree(r.body()).get("id").asText(), i);
+						} else {
+							refused.incrementAndGet();
+						}
+					} catch (Exception e) {
+						refused.incrementAndGet();
+					}
+				}
+			});
+			creator.start();
+			await(() -> "slow jobs' checkpoints: " + rows("SELECT j.state, f.bytes_transferred, f.completed FROM job j JOIN file f ON f.job = j.id WHERE f.bytes_total > 65536"),
+					Duration.ofSeconds(60), () -> {
+						try {
+							return count("SELECT count(*) FROM file WHERE bytes_transferred > 0 AND completed = 0") >= 2;
+						} catch (SQLException e) {
+							return false;
+						}
+					});
+			postgres.restartImmediately();
+			creator.join(120_000);
+			assertTrue(!creator.isAlive(), "the creates ended");
+			System.out.println("ClusterTest: " + created.size() + " jobs created, " + refused.get() + " creates refused while the database restarted");
+			await(() -> "every job TRANSFERRED: " + rows("SELECT id, state, claimed_by, epoch, error_description FROM job WHERE state <> 'TRANSFERRED' LIMIT 5"),
+					Duration.ofMinutes(3), () -> {
+						try {
+							return count("SELECT count(*) FROM job WHERE state <> 'TRANSFERRED'") == 0 && count("SELECT count(*) FROM job") >= created.size();
+						} catch (SQLException e) {
+							return false;
+						}
+					});
+			// a create whose answer the restart cut off may have committed: such a job is transferred too, nothing else is there
+			long jobs = count("SELECT count(*) FROM job");
+			assertTrue(jobs <= created.size() + refused.get(), jobs + " jobs");
+			for (String id : created.keySet()) {
+				assertEquals(1, count("SELECT count(*) FROM job WHERE id = '" + id + "' AND state = 'TRANSFERRED'"), id);
+			}
+			assertEquals(jobs, count("SELECT count(*) FROM journal WHERE kind = 'JOB_TRANSFERRED'"), "each job transferred once");
+			assertEquals(jobs, count("SELECT count(DISTINCT job) FROM journal WHERE kind = 'JOB_TRANSFERRED'"));
+			int n = 0;
+			for (Map.Entry<String, Integer> job : created.entrySet()) {
+				HttpResponse<String> done = call(n++ % 2 == 0 ? apiA : apiB, "POST", "/jobs/" + job.getKey() + "/complete", null);
+				assertEquals(200, done.statusCode(), done.body());
+				assertArrayEquals(data.get("f" + job.getValue()), Files.readAllBytes(out.resolve("f" + job.getValue())), "f" + job.getValue());
+			}
+		}
+	}
+
+	@Test
 	void anEnginePausedPastItsLeaseIsFencedAndNothingCompletesTwice() throws Exception { // C3
 		url = postgres.newDatabase();
 		byte[] data = new byte[5 << 20];

@@ -244,21 +244,38 @@ public final class JobTransitions {
 	}
 
 	/**
-	 * A transfer ended while its job was still CONNECTING or TRANSFERRING, because recording its outcome failed: the
-	 * job becomes a transient error, retried after its minimum retry delay. If the store refuses that too, the state
-	 * is set in memory only (the store then still says CONNECTING, which a restart reads as QUEUED).
+	 * A transfer ended while its job was still CONNECTING or TRANSFERRING, because recording its outcome failed (the
+	 * store was unreachable, or restarting): the job becomes a transient error, retried after {@link #ABANDONED_RETRY}
+	 * or its minimum retry delay if that is shorter; the server did nothing wrong, so BITS's long delay does not apply.
+	 * If the store refuses that too, the state is set in memory only (the store then still says CONNECTING, which a
+	 * restart reads as QUEUED).
 	 */
 	public void abandoned(UUID job, JobError error) {
 		try {
-			failed(job, error, true, null);
+			table.transfer(job, true, c -> {
+				JobRecord r = c.job();
+				if (r.running()) {
+					c.set(b -> b.state(JobState.TRANSIENT_ERROR).retryAt(later(Instant.now(), abandonedRetry(r))).error(error));
+				}
+				return null;
+			});
+			table.control().jobsChanged();
 		} catch (ClaimLost e) {
 			// the job is another engine's now, or ended: nothing of this engine's run is recorded
 		} catch (RuntimeException e) {
 			table.inMemory(job, r -> r.running()
-					? r.with(b -> b.state(JobState.TRANSIENT_ERROR).error(error).retryAt(later(Instant.now(), r.settings().minimumRetryDelay())))
+					? r.with(b -> b.state(JobState.TRANSIENT_ERROR).error(error).retryAt(later(Instant.now(), abandonedRetry(r))))
 					: r);
 			table.control().jobsChanged();
 		}
+	}
+
+	/** How soon a transfer whose outcome could not be recorded is tried again, at most. */
+	static final Duration ABANDONED_RETRY = Duration.ofSeconds(10);
+
+	private static Duration abandonedRetry(JobRecord r) {
+		Duration minimum = r.settings().minimumRetryDelay();
+		return minimum.compareTo(ABANDONED_RETRY) < 0 ? minimum : ABANDONED_RETRY;
 	}
 
 	/** @return {@code now} plus a delay, however long the delay (a year at most: an overflow must not fail a job) */

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -28,6 +29,7 @@ import bits.api.ErrorContext;
 import bits.api.RedirectPolicy;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.model.FileRecord;
+import bits.engine.store.StoreException;
 
 /**
  * Downloads one file over HTTP(S) into its temporary file, resuming with {@code Range} guarded by {@code If-Range}
@@ -207,6 +209,10 @@ final class HttpDownloader {
 		}
 		if (t instanceof IOException && t.getCause() instanceof TransferFailure f) {
 			return f;
+		}
+		Optional<StoreException> store = StoreException.causing(t);
+		if (store.isPresent()) { // recording failed, not the transfer: the run abandons it (JobRun)
+			throw store.get();
 		}
 		String what = t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
 		if (t instanceof HttpConnectTimeoutException) {

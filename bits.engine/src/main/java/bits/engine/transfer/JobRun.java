@@ -9,6 +9,7 @@ import bits.api.ErrorContext;
 import bits.api.JobError;
 import bits.api.JobPriority;
 import bits.engine.jobs.ClaimLost;
+import bits.engine.store.StoreException;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.model.FileRecord;
 
@@ -119,6 +120,9 @@ final class JobRun implements Runnable {
 		} catch (ClaimLost e) {
 			throw e;
 		} catch (RuntimeException e) {
+			if (StoreException.causing(e).isPresent()) {
+				throw e; // not the transfer's fault: abandoned, and retried soon (run)
+			}
 			log.error("job {}: transfer failed unexpectedly", job, e);
 			transitions.failed(job, new JobError(ErrorContext.GENERAL_QUEUE_MANAGER, ErrorCodes.E_CONNECTION_ERROR,
 					"internal error: " + e, index), true, null);

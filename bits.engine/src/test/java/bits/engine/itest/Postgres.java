@@ -76,6 +76,12 @@ public final class Postgres implements AutoCloseable {
 		return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
 	}
 
+	/** Restarts the server the way a crash would: {@code pg_ctl restart -m immediate} (no checkpoint; WAL recovery at start). */
+	public void restartImmediately() throws Exception {
+		run(asOwner(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-l", dir.resolve("server.log").toString(), "-m",
+				"immediate", "-w", "restart"), dir);
+	}
+
 	@Override
 	public void close() throws Exception {
 		run(asOwner(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop"), dir);
