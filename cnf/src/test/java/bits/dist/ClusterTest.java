@@ -412,6 +412,68 @@ class ClusterTest {
 	}
 
 	@Test
+	void aLiveCallbackIsCalledOnTheEngineWhereItWasLastRegisteredOnly() throws Exception { // C5
+		url = postgres.newDatabase();
+		Path out = Files.createDirectories(tmp.resolve("out"));
+		// a can provision the handler (it runs a command that appends to a file), b cannot
+		Path notified = tmp.resolve("notified.log");
+		Files.writeString(Files.createDirectories(tmp.resolve("a/config")).resolve("bits.samples.notifycommand.cfg"),
+				"command=[\"sh\",\"-c\",\"echo %NAME% %STATE% >> " + notified + "\"]\n");
+		Path index = Path.of(System.getProperty("bits.samples.index")).toAbsolutePath().normalize();
+		try (Nginx nginx = Nginx.start(tmp); EngineProcess a = engine("a", Map.of("handler.repositories", index.toUri().toString()))) {
+			EngineProcess b = engine("b", Map.of());
+			try {
+				Files.write(nginx.root.resolve("files/c5.bin"), new byte[100_000]);
+				String[] apiA = api(a, "a");
+				api(b, "b");
+				await("two members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 2));
+				List<String> ids = new ArrayList<>();
+				for (String name : List.of("c5", "c5-handler")) {
+					HttpResponse<String> created = call(apiA, "POST", "/jobs", Map.of("displayName", name, "handlerId", "bits.samples.notifycommand", "files",
+							List.of(Map.of("remote", nginx.uri("/files/c5.bin").toString(), "local", out.resolve(name + ".bin").toString()))));
+					assertEquals(201, created.statusCode(), created.body());
+					ids.add(JSON.readTree(created.body()).get("id").asText());
+				}
+				String id = ids.get(0);
+				String engineOf = "SELECT count(*) FROM job j JOIN bits_engine e ON e.id = j.callback_engine WHERE j.id = '%s' AND e.pid = %d";
+				a.send("bits:watch " + id);
+				await(() -> "a's registration: " + a.log(), Duration.ofSeconds(30), sql(engineOf.formatted(id, a.pid()), 1));
+				b.send("bits:watch " + id); // the last registrant wins, on whichever engine
+				await(() -> "b's registration: " + b.log(), Duration.ofSeconds(30), sql(engineOf.formatted(id, b.pid()), 1));
+				int aSaid = a.log().length();
+				assertEquals(200, call(apiA, "POST", "/jobs/" + id + "/resume", null).statusCode());
+				String transferred = "bits: job " + id + " \"c5\" JOB_TRANSFERRED";
+				await(() -> "b's callback called: " + b.log(), Duration.ofSeconds(60), () -> b.log().contains(transferred));
+				await("the notification acknowledged", Duration.ofSeconds(30), sql("SELECT count(*) FROM outbox", 0));
+				String aSince = a.log().substring(aSaid);
+				assertTrue(!aSince.contains("bits: job " + id), "a's replaced callback was not called: " + aSince);
+				assertTrue(Files.notExists(notified), "a did not call the handler while b's live callback was registered");
+
+				// a live callback lasts as long as its engine: once b stops, the handler is called, on the engine that can
+				String second = ids.get(1);
+				b.send("bits:watch " + second);
+				await(() -> "b's registration: " + b.log(), Duration.ofSeconds(30), sql(engineOf.formatted(second, b.pid()), 1));
+				b.close();
+				await("b's live callback ended with b", Duration.ofSeconds(30),
+						sql("SELECT count(*) FROM job WHERE id = '" + second + "' AND callback_engine IS NULL", 1));
+				assertEquals(200, call(apiA, "POST", "/jobs/" + second + "/resume", null).statusCode());
+				await(() -> "the handler called on a: " + a.log(), Duration.ofSeconds(60), () -> {
+					try {
+						return Files.exists(notified) && Files.readString(notified).contains("c5-handler TRANSFERRED");
+					} catch (IOException e) {
+						return false;
+					}
+				});
+				assertEquals(List.of("c5-handler TRANSFERRED"), Files.readAllLines(notified));
+			} finally {
+				if (b.isAlive()) {
+					b.close();
+				}
+			}
+		}
+	}
+
+	@Test
 	void anEnginePausedPastItsLeaseIsFencedAndNothingCompletesTwice() throws Exception { // C3
 		url = postgres.newDatabase();
 		byte[] data = new byte[5 << 20];

@@ -146,6 +146,7 @@ public class JobTable {
 		new Housekeeping(this, log).start(chores);
 		if (queue != null) {
 			shared = new SharedJobs(this, queue, chores, log);
+			callbacks.onInvalidation(invalid -> chores.execute(() -> invalid.forEach(this::callbackGoneHere)));
 			shared.start();
 			log.info("engine {} shares the store with the engines of its queue (lease {} s)", queue.engine(), queue.lease().toSeconds());
 		}
@@ -366,6 +367,21 @@ public class JobTable {
 		return queue == null || queue.claimNotice(notice.id(), hold);
 	}
 
+	/** This engine cannot deliver the notification it claimed (it cannot provision the handler): another engine may. */
+	public void releaseNotice(Notice notice) {
+		if (queue != null) {
+			queue.releaseNotice(notice.id());
+		}
+	}
+
+	/**
+	 * @return whether the job's live callback is registered on another engine sharing the store: that engine delivers its
+	 *         notifications, and this one does not call the handler meanwhile (SPEC C5)
+	 */
+	public boolean callbackElsewhere(JobRecord job) {
+		return queue != null && job.callbackEngine() != null && !job.callbackEngine().equals(queue.engine());
+	}
+
 	/**
 	 * This engine's transfer of the job ended: it reports nothing more under its claim. A job stopped by its owner (here
 	 * or on another engine) keeps the claim until now, so that no engine transfers it, and no engine completes or
@@ -425,6 +441,23 @@ public class JobTable {
 					throw new TransferException(BG_E_INVALID_STATE, "interrupted while job " + slot.record().id() + " was still transferred elsewhere");
 				}
 			}
+		}
+	}
+
+	/**
+	 * The job's live callback on this engine became invalid (its bundle stopped, or the store says none is registered
+	 * here): the job no longer waits for this engine to deliver (SPEC C5).
+	 */
+	void callbackGoneHere(UUID id) {
+		try {
+			report(id, false, c -> {
+				if (queue.engine().equals(c.job().callbackEngine()) && callbacks.get(id).isEmpty()) {
+					c.set(b -> b.callbackEngine(null));
+				}
+				return null;
+			});
+		} catch (RuntimeException e) { // the store is down: the next resync tries again
+			log.debug("job {}: the end of its live callback on this engine is not recorded now: {}", id, e.toString());
 		}
 	}
 
@@ -532,6 +565,9 @@ public class JobTable {
 					});
 					if (after.equals(before)) {
 						return;
+					}
+					if (queue != null && queue.engine().equals(before.callbackEngine()) && !queue.engine().equals(after.callbackEngine())) {
+						callbacks.forget(id); // replaced by a registrant on another engine, or cleared there (SPEC C5)
 					}
 					s.set(after);
 				}
@@ -839,6 +875,12 @@ public class JobTable {
 			}
 			callbacks.set(slot.record().id(), callback, caller);
 			repeated = Boolean.TRUE.equals(write(slot, false, true, null, c -> {
+				if (queue != null) { // the last registrant on any engine wins (SPEC C5)
+					String here = callback == null ? null : queue.engine();
+					if (!Objects.equals(c.job().callbackEngine(), here)) {
+						c.set(b -> b.callbackEngine(here));
+					}
+				}
 				Notice.Kind repeat = callback == null ? null : NotificationPolicy.repeatedFor(c.job());
 				if (repeat != null) {
 					c.repeat(repeat);

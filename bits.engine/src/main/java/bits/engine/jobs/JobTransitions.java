@@ -14,6 +14,7 @@ import bits.api.JobState;
 import bits.engine.model.FileRecord;
 import bits.engine.model.JobRecord;
 import bits.engine.model.Notice;
+import bits.engine.store.StoreException;
 
 /**
  * What transfers report, by job id and file index, and the state changes they cause (SPEC J2, J5, J6). A report about a
@@ -268,6 +269,14 @@ public final class JobTransitions {
 					: r);
 			table.control().jobsChanged();
 		}
+	}
+
+	/**
+	 * @return the failure to record a change (the store down or restarting) that caused {@code t}, whatever wrapped it
+	 *         on the way (a sync thread, a response subscriber): the transfer's run is then abandoned, not failed
+	 */
+	public static Optional<RuntimeException> recordingFailure(Throwable t) {
+		return StoreException.causing(t).map(RuntimeException.class::cast);
 	}
 
 	/** How soon a transfer whose outcome could not be recorded is tried again, at most. */

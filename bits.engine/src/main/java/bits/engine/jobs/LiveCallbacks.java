@@ -1,10 +1,13 @@
 package bits.engine.jobs;
 
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleEvent;
@@ -23,7 +26,7 @@ public final class LiveCallbacks implements SynchronousBundleListener {
 
 	private final Map<UUID, Registration> registrations = new ConcurrentHashMap<>();
 	private final AtomicLong serials = new AtomicLong();
-	private volatile Runnable onInvalidation = () -> {
+	private volatile Consumer<Set<UUID>> onInvalidation = jobs -> {
 	};
 
 	void set(UUID job, TransferCallback callback, Bundle bundle) {
@@ -43,7 +46,8 @@ public final class LiveCallbacks implements SynchronousBundleListener {
 		registrations.remove(job);
 	}
 
-	void onInvalidation(Runnable r) {
+	/** @param r told, on the bundle event's thread, of the jobs whose callback became invalid because its bundle stopped */
+	void onInvalidation(Consumer<Set<UUID>> r) {
 		onInvalidation = r;
 	}
 
@@ -52,8 +56,14 @@ public final class LiveCallbacks implements SynchronousBundleListener {
 		int type = event.getType();
 		if (type == BundleEvent.STOPPING || type == BundleEvent.STOPPED || type == BundleEvent.UPDATED
 				|| type == BundleEvent.UNINSTALLED) {
-			if (registrations.values().removeIf(r -> r.bundle() != null && r.bundle().equals(event.getBundle()))) {
-				onInvalidation.run();
+			Set<UUID> invalid = new HashSet<>();
+			registrations.forEach((job, r) -> {
+				if (r.bundle() != null && r.bundle().equals(event.getBundle()) && registrations.remove(job, r)) {
+					invalid.add(job);
+				}
+			});
+			if (!invalid.isEmpty()) {
+				onInvalidation.accept(invalid);
 			}
 		}
 	}

@@ -100,6 +100,9 @@ final class SharedJobs {
 				if (table.engine().equals(r.claim()) && !table.claimedHere(r.id()) && !table.running(r.id())) {
 					orphans.add(r.id());
 				}
+				if (table.engine().equals(r.callbackEngine()) && table.callbacks().get(r.id()).isEmpty()) {
+					table.callbackGoneHere(r.id()); // its end was not recorded (the store was down)
+				}
 			}
 			// claimed here but run by nothing, two reads in a row (a claim being started now is not one)
 			for (UUID id : orphans) {

@@ -31,10 +31,12 @@ import bits.api.JobType;
  * @param claim the engine transferring the job when engines share a store, else {@code null}; the last epoch stays
  *        known after the claim ends ({@link #epoch})
  * @param epoch the job's last claim epoch (0: never claimed)
+ * @param callbackEngine when engines share a store, the engine where the job's live callback is registered (the last
+ *        registrant, on any engine), else {@code null}; a live callback is called there only
  */
 public record JobRecord(UUID id, String owner, JobType type, Instant created, JobState state, JobSettings settings, JobError error,
 		JobError notificationError, Instant modified, Instant transferred, Instant lastProgress, Instant retryAt, List<FileRecord> files,
-		List<Notice> notices, long version, String claim, long epoch) {
+		List<Notice> notices, long version, String claim, long epoch, String callbackEngine) {
 
 	public JobRecord {
 		files = List.copyOf(files);
@@ -43,7 +45,7 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 
 	/** A new job: SUSPENDED, no files. */
 	public static JobRecord created(UUID id, String owner, JobType type, JobSettings settings, Instant now) {
-		return new JobRecord(id, owner, type, now, JobState.SUSPENDED, settings, null, null, now, null, now, null, List.of(), List.of(), 0, null, 0);
+		return new JobRecord(id, owner, type, now, JobState.SUSPENDED, settings, null, null, now, null, now, null, List.of(), List.of(), 0, null, 0, null);
 	}
 
 	/** @param liveBytes bytes received so far of the file with that index, durable or not */
@@ -106,6 +108,7 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 		private long version;
 		private String claim;
 		private long epoch;
+		private String callbackEngine;
 
 		private Builder(JobRecord j) {
 			from = j;
@@ -122,11 +125,12 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 			version = j.version;
 			claim = j.claim;
 			epoch = j.epoch;
+			callbackEngine = j.callbackEngine;
 		}
 
 		private JobRecord build() {
 			return new JobRecord(from.id, from.owner, from.type, from.created, state, settings, error, notificationError, modified,
-					transferred, lastProgress, retryAt, files, notices, version, claim, epoch);
+					transferred, lastProgress, retryAt, files, notices, version, claim, epoch, callbackEngine);
 		}
 
 		/** @return the state as changed so far */
@@ -196,6 +200,12 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 
 		public Builder version(long v) {
 			version = v;
+			return this;
+		}
+
+		/** The engine where the job's live callback is registered now; {@code null}: none. */
+		public Builder callbackEngine(String v) {
+			callbackEngine = v;
 			return this;
 		}
 

@@ -152,8 +152,8 @@ public class Dispatcher implements Notifier, StuckCallbacks {
 			JobRecord s = current.get();
 			Optional<Registration> live = table.callbacks().get(lane.job);
 			String handlerId = s.settings().handlerId();
-			if (live.isEmpty() && handlerId == null) {
-				return; // waits for a registrant (SPEC N7)
+			if (live.isEmpty() && (handlerId == null || table.callbackElsewhere(s))) {
+				return; // waits for a registrant (SPEC N7), or the engine where the live callback is delivers (SPEC C5)
 			}
 			Route route = new Route(live.orElse(null), handlerId);
 			Notice notice = NotificationPolicy.next(s);
@@ -268,6 +268,7 @@ public class Dispatcher implements Notifier, StuckCallbacks {
 		boolean acknowledged = false;
 		boolean skipped = false;
 		boolean elsewhere = false;
+		boolean claimed = false;
 		Callee callee = null;
 		// another engine sharing the store may be delivering it (SPEC C5): this one tries again when that one's hold ends
 		Duration hold = Duration.ofNanos(timeoutNanos).plusSeconds(5);
@@ -277,6 +278,7 @@ public class Dispatcher implements Notifier, StuckCallbacks {
 				elsewhere = true;
 				return;
 			}
+			claimed = current.isPresent();
 			if (current.isEmpty() || (callee = callee(current.get(), route, true)) == null) {
 				skipped = true; // the job left that state, or the callback became invalid meanwhile: no retry counts
 				return;
@@ -298,6 +300,7 @@ public class Dispatcher implements Notifier, StuckCallbacks {
 			table.notificationError(job, null);
 		} catch (HandlerException e) { // SPEC H6: on the job, in the log, retried like a callback that threw
 			log.warn("job {}: the {} notification waits: {}", job, notice.kind(), e.getMessage());
+			releaseQuietly(notice); // an engine that can provision the handler may deliver it meanwhile (SPEC C5)
 			table.notificationError(job, new JobError(ErrorContext.QUEUE_MANAGER_NOTIFICATION, e.code(), e.getMessage(), -1));
 		} catch (Throwable t) {
 			log.warn("job {}: the {} callback failed; it is called again later: {}", job, notice.kind(), t.toString());
@@ -319,8 +322,19 @@ public class Dispatcher implements Notifier, StuckCallbacks {
 					lane.retryAtNanos = System.nanoTime() + backoff;
 				}
 			}
+			if (skipped && claimed) {
+				releaseQuietly(notice); // not this engine's to deliver after all: the one with the live callback may
+			}
 			finish(lane);
 			kick(lane);
+		}
+	}
+
+	private void releaseQuietly(Notice notice) {
+		try {
+			table.releaseNotice(notice);
+		} catch (RuntimeException e) { // the store is down: the hold ends by itself
+			log.debug("notification {}: not released now: {}", notice.id(), e.toString());
 		}
 	}
 
@@ -356,8 +370,8 @@ public class Dispatcher implements Notifier, StuckCallbacks {
 			return valid(job, route.live()) ? new Callee(route.live().callback(), route.live().bundle(), () -> {
 			}) : null;
 		}
-		if (table.callbacks().get(job.id()).isPresent() || !route.handlerId().equals(job.settings().handlerId())) {
-			return null; // a live callback was set, or the id changed, since the route was chosen
+		if (table.callbacks().get(job.id()).isPresent() || table.callbackElsewhere(job) || !route.handlerId().equals(job.settings().handlerId())) {
+			return null; // a live callback was set (here or elsewhere), or the id changed, since the route was chosen
 		}
 		Optional<Handler> handler = terminal ? Optional.of(handlers.obtain(route.handlerId(), job.owner()))
 				: handlers.obtainQuietly(route.handlerId(), job.owner());

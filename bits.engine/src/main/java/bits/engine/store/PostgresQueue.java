@@ -111,6 +111,7 @@ final class PostgresQueue implements SharedQueue {
 					}
 				}
 			}
+			announce(c, forgetCallbacksOfGoneMembers(c));
 			return taken;
 		});
 	}
@@ -153,6 +154,17 @@ final class PostgresQueue implements SharedQueue {
 				s.setLong(3, notice);
 				s.setString(4, engine);
 				return s.executeUpdate() == 1;
+			}
+		});
+	}
+
+	@Override
+	public void releaseNotice(long notice) {
+		transaction(c -> {
+			try (PreparedStatement s = c.prepareStatement("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?")) {
+				s.setLong(1, notice);
+				s.setString(2, engine);
+				return s.executeUpdate();
 			}
 		});
 	}
@@ -211,6 +223,7 @@ final class PostgresQueue implements SharedQueue {
 					s.setString(1, engine);
 					s.executeUpdate();
 				}
+				announce(c, forgetCallbacksOfGoneMembers(c));
 				return null;
 			});
 		} catch (StoreException e) {
@@ -230,6 +243,22 @@ final class PostgresQueue implements SharedQueue {
 			}
 		}
 		return released;
+	}
+
+	/**
+	 * A live callback lives as long as its engine: the jobs whose callback was registered on an engine that is no member
+	 * now notify through their handler id, on any engine (SPEC C5). @return the changed jobs' ids and versions
+	 */
+	private static List<String[]> forgetCallbacksOfGoneMembers(Connection c) throws SQLException {
+		List<String[]> changed = new ArrayList<>();
+		try (PreparedStatement s = c.prepareStatement("UPDATE job SET callback_engine = NULL, version = version + 1 WHERE callback_engine IS NOT NULL"
+				+ " AND NOT EXISTS (SELECT 1 FROM bits_engine e WHERE e.id = job.callback_engine) RETURNING id, version");
+				ResultSet r = s.executeQuery()) {
+			while (r.next()) {
+				changed.add(new String[] { r.getString(1), Long.toString(r.getLong(2)) });
+			}
+		}
+		return changed;
 	}
 
 	private static void announce(Connection c, List<String[]> jobs) throws SQLException {

@@ -51,7 +51,10 @@ final class PostgresSchema {
 			// the engine delivering a notification, until when (SPEC C5)
 			"ALTER TABLE outbox ADD COLUMN claimed_by TEXT", "ALTER TABLE outbox ADD COLUMN claimed_until TIMESTAMPTZ" },
 			new String[] { // 3: a value sealed with the secrets key, which every engine sharing the store must open
-					"CREATE TABLE bits_key (id INTEGER PRIMARY KEY CHECK (id = 1), sealed TEXT NOT NULL)" });
+					"CREATE TABLE bits_key (id INTEGER PRIMARY KEY CHECK (id = 1), sealed TEXT NOT NULL)" },
+			new String[] { // 4: the engine where the job's live callback is registered (SPEC C5)
+					"ALTER TABLE job ADD COLUMN callback_engine TEXT",
+					"CREATE INDEX job_callback ON job(callback_engine) WHERE callback_engine IS NOT NULL" });
 
 	/**
 	 * Runs the migrations the database has not seen, in one transaction (PostgreSQL's DDL is transactional); its advisory lock

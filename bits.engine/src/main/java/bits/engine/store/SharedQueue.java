@@ -55,6 +55,9 @@ public interface SharedQueue {
 	 */
 	boolean claimNotice(long notice, Duration hold);
 
+	/** Lets go of a notification this engine claimed but cannot deliver (it cannot provision the handler): another may. */
+	void releaseNotice(long notice);
+
 	/**
 	 * Tells {@code changed} of each job whose row an engine (this one too) changed, as the database announces it after
 	 * the commit; {@code null} when announcements may have been missed (a lost connection), so that everything must be

@@ -29,7 +29,6 @@ import bits.api.ErrorContext;
 import bits.api.RedirectPolicy;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.model.FileRecord;
-import bits.engine.store.StoreException;
 
 /**
  * Downloads one file over HTTP(S) into its temporary file, resuming with {@code Range} guarded by {@code If-Range}
@@ -210,9 +209,9 @@ final class HttpDownloader {
 		if (t instanceof IOException && t.getCause() instanceof TransferFailure f) {
 			return f;
 		}
-		Optional<StoreException> store = StoreException.causing(t);
-		if (store.isPresent()) { // recording failed, not the transfer: the run abandons it (JobRun)
-			throw store.get();
+		Optional<RuntimeException> unrecorded = JobTransitions.recordingFailure(t);
+		if (unrecorded.isPresent()) { // recording failed, not the transfer: the run abandons it (JobRun)
+			throw unrecorded.get();
 		}
 		String what = t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
 		if (t instanceof HttpConnectTimeoutException) {

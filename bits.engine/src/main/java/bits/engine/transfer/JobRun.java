@@ -9,7 +9,6 @@ import bits.api.ErrorContext;
 import bits.api.JobError;
 import bits.api.JobPriority;
 import bits.engine.jobs.ClaimLost;
-import bits.engine.store.StoreException;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.model.FileRecord;
 
@@ -120,7 +119,7 @@ final class JobRun implements Runnable {
 		} catch (ClaimLost e) {
 			throw e;
 		} catch (RuntimeException e) {
-			if (StoreException.causing(e).isPresent()) {
+			if (JobTransitions.recordingFailure(e).isPresent()) {
 				throw e; // not the transfer's fault: abandoned, and retried soon (run)
 			}
 			log.error("job {}: transfer failed unexpectedly", job, e);

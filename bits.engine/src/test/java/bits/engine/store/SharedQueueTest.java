@@ -292,4 +292,42 @@ class SharedQueueTest {
 			assertFalse(queue(a).claimNotice(n[0].id(), Duration.ofSeconds(30)));
 		}
 	}
+
+	@Test
+	void aNotificationReleasedByAnEngineThatCannotDeliverItIsClaimedByAnotherAtOnce() throws Exception { // C5
+		try (PostgresJobStore a = engine(); PostgresJobStore b = engine()) {
+			JobRecord j = queued(a, JobPriority.NORMAL);
+			Notice[] n = new Notice[1];
+			a.transaction(w -> n[0] = w.insertNotice(j.id(), Notice.Kind.JOB_TRANSFERRED, -1));
+			assertTrue(queue(a).claimNotice(n[0].id(), Duration.ofMinutes(5)));
+			queue(b).releaseNotice(n[0].id());
+			assertFalse(queue(b).claimNotice(n[0].id(), Duration.ofMinutes(5)), "only the holder lets go");
+			queue(a).releaseNotice(n[0].id()); // a cannot provision the handler
+			assertTrue(queue(b).claimNotice(n[0].id(), Duration.ofMinutes(5)));
+		}
+	}
+
+	@Test
+	void aLiveCallbackLastsAsLongAsItsEngine() throws Exception { // C5
+		try (PostgresJobStore b = engine()) {
+			PostgresJobStore a = engine();
+			PostgresJobStore c = engine();
+			JobRecord onA = queued(b, JobPriority.NORMAL).with(x -> x.callbackEngine(queue(a).engine()));
+			JobRecord onC = queued(b, JobPriority.NORMAL).with(x -> x.callbackEngine(queue(c).engine()));
+			JobRecord onB = queued(b, JobPriority.NORMAL).with(x -> x.callbackEngine(queue(b).engine()));
+			for (JobRecord r : List.of(onA, onC, onB)) {
+				b.transaction(w -> w.updateJob(r.with(x -> x.version(1))));
+			}
+			assertEquals(queue(a).engine(), b.load(onA.id()).orElseThrow().callbackEngine(), "stored");
+			a.close(); // a clean stop
+			assertEquals(null, b.load(onA.id()).orElseThrow().callbackEngine());
+			// c dies: when its lease is found expired, its live callbacks end with it
+			b.execute("UPDATE bits_engine SET heartbeat = now() - interval '1 hour' WHERE id = '" + queue(c).engine() + "'");
+			assertEquals(queue(c).engine(), b.load(onC.id()).orElseThrow().callbackEngine(), "before the takeover");
+			queue(b).takeOver();
+			assertEquals(null, b.load(onC.id()).orElseThrow().callbackEngine());
+			assertEquals(queue(b).engine(), b.load(onB.id()).orElseThrow().callbackEngine(), "a live engine's stays");
+			c.close();
+		}
+	}
 }
