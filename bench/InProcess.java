@@ -54,7 +54,9 @@ public class InProcess {
 		work = Path.of(args[2]).toAbsolutePath();
 		String figure = args[3];
 		int runs = args.length > 4 ? Integer.parseInt(args[4]) : 5;
-		start(bitsJar, index, Map.of());
+		// -Dbits.bench.store.url: the jobs in PostgreSQL (CLUSTER); -Dbits.bench.psql: the psql command that counts the outbox there
+		String storeUrl = System.getProperty("bits.bench.store.url");
+		start(bitsJar, index, storeUrl == null ? Map.of() : Map.of("store.url", storeUrl, "store.user", "postgres"));
 		try {
 			switch (figure) {
 			case "P3" -> p3(runs);
@@ -319,11 +321,19 @@ public class InProcess {
 	}
 
 	/**
-	 * Counted by the sqlite3 program, in another process: a second SQLite library in the engine's own process would not
+	 * Counted by the sqlite3 program (psql with the jobs in PostgreSQL), in another process: a second SQLite library in the engine's own process would not
 	 * share its locks and would delete the WAL under it when its connection closes.
 	 */
 	private static long outbox() throws Exception {
-		Process p = new ProcessBuilder("sqlite3", work.resolve("store/bits.db").toString(), "SELECT count(*) FROM outbox").start();
+		String psql = System.getProperty("bits.bench.psql");
+		List<String> command = new ArrayList<>();
+		if (psql == null) {
+			command.addAll(List.of("sqlite3", work.resolve("store/bits.db").toString()));
+		} else {
+			command.addAll(List.of(psql.split(" ")));
+		}
+		command.add("SELECT count(*) FROM outbox");
+		Process p = new ProcessBuilder(command).start();
 		String out = new String(p.getInputStream().readAllBytes()).trim();
 		p.waitFor();
 		return out.isEmpty() ? 1 : Long.parseLong(out);

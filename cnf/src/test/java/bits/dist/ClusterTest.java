@@ -474,6 +474,73 @@ class ClusterTest {
 	}
 
 	@Test
+	void aJobWithItsFilesOnOneEnginesDiskIsPinnedToItWaitsForItAndIsCompletedThereFromAnyEngine() throws Exception { // C4, C6
+		url = postgres.newDatabase();
+		Path out = Files.createDirectories(tmp.resolve("out")); // "a's disk"
+		Path shared = Files.createDirectories(tmp.resolve("shared"));
+		byte[] data = new byte[1 << 20];
+		new Random(22).nextBytes(data);
+		Map<String, String> onA = Map.of("engine.name", "a", "store.shared.roots", shared.toString());
+		try (Nginx nginx = Nginx.start(tmp); EngineProcess b = engine("b", Map.of("engine.name", "b", "store.shared.roots", shared.toString()))) {
+			Files.write(nginx.root.resolve("files/pinned.bin"), data);
+			Files.write(nginx.root.resolve("files/free.bin"), data);
+			String[] apiB = api(b, "b");
+			String pinned;
+			String doomed;
+			try (EngineProcess a = engine("a", onA)) {
+				String[] apiA = api(a, "a");
+				await("two members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 2));
+				pinned = suspended(apiA, nginx.uri("/files/pinned.bin").toString(), out.resolve("pinned.bin"));
+				doomed = suspended(apiA, nginx.uri("/slow/pinned.bin").toString(), out.resolve("doomed.bin"));
+				assertEquals(2, count("SELECT count(*) FROM job WHERE pinned_to = 'a'"), rows("SELECT id, pinned_to FROM job"));
+				// b cannot add a file of its own disk to a job pinned to a
+				HttpResponse<String> refused = call(apiB, "PATCH", "/jobs/" + pinned,
+						Map.of("files", List.of(Map.of("remote", nginx.uri("/files/free.bin").toString(), "local", tmp.resolve("b-only.bin").toString()))));
+				assertEquals(400, refused.statusCode(), refused.body());
+				assertTrue(refused.body().contains("pinned to engine 'a'"), refused.body());
+				assertEquals(1, count("SELECT count(*) FROM file WHERE job = '" + pinned + "'"), "nothing added");
+			}
+			// a is stopped: its job waits for it, while b transfers a job whose file is on the shared root
+			assertEquals(200, call(apiB, "POST", "/jobs/" + pinned + "/resume", null).statusCode());
+			String free = create(apiB, nginx.uri("/files/free.bin").toString(), shared.resolve("free.bin"));
+			await("the free job TRANSFERRED on b", Duration.ofSeconds(60), sql("SELECT count(*) FROM job WHERE id = '" + free + "' AND state = 'TRANSFERRED'", 1));
+			assertEquals(1, count("SELECT count(*) FROM job WHERE id = '" + pinned + "' AND state = 'QUEUED' AND claimed_by IS NULL AND epoch = 0"),
+					"the pinned job waits for a: " + rows("SELECT state, claimed_by, epoch FROM job WHERE id = '" + pinned + "'"));
+			HttpResponse<String> notNow = call(apiB, "POST", "/jobs/" + pinned + "/complete", null);
+			assertEquals(409, notNow.statusCode(), notNow.body());
+			assertTrue(notNow.body().contains("engine 'a', which is not running now"), notNow.body());
+			assertEquals(1, count("SELECT count(*) FROM job WHERE id = '" + pinned + "' AND state = 'QUEUED' AND pinned_request IS NULL"), "nothing changed");
+
+			try (EngineProcess a = engine("a", onA)) { // a again, under a new member id
+				await("the pinned job TRANSFERRED on a", Duration.ofSeconds(60), sql("SELECT count(*) FROM job WHERE id = '" + pinned + "' AND state = 'TRANSFERRED'", 1));
+				// completed and cancelled through b: a renames and deletes on its disk
+				HttpResponse<String> done = call(apiB, "POST", "/jobs/" + pinned + "/complete", null);
+				assertEquals(200, done.statusCode(), done.body());
+				assertEquals("ACKNOWLEDGED", JSON.readTree(done.body()).get("state").asText(), done.body());
+				assertArrayEquals(data, Files.readAllBytes(out.resolve("pinned.bin")));
+				assertEquals(200, call(apiB, "POST", "/jobs/" + doomed + "/resume", null).statusCode());
+				await("a checkpoint of the doomed job", Duration.ofSeconds(60), sql("SELECT count(*) FROM file WHERE job = '" + doomed + "' AND bytes_transferred > 0", 1));
+				HttpResponse<String> cancelled = call(apiB, "POST", "/jobs/" + doomed + "/cancel", null);
+				assertEquals(200, cancelled.statusCode(), cancelled.body());
+				assertEquals("CANCELLED", JSON.readTree(cancelled.body()).get("state").asText(), cancelled.body());
+				try (var files = Files.list(out)) {
+					assertEquals(List.of(out.resolve("pinned.bin")), files.toList(), "the partial file is gone, on a's disk");
+				}
+				assertEquals(200, call(apiB, "POST", "/jobs/" + free + "/complete", null).statusCode());
+				assertEquals(0, count("SELECT count(*) FROM job"));
+			}
+		}
+	}
+
+	/** @return a new job of one file, not resumed */
+	private static String suspended(String[] api, String remote, Path local) throws Exception {
+		HttpResponse<String> created = call(api, "POST", "/jobs", Map.of("displayName", local.getFileName().toString(), "priority", "FOREGROUND",
+				"files", List.of(Map.of("remote", remote, "local", local.toString()))));
+		assertEquals(201, created.statusCode(), created.body());
+		return JSON.readTree(created.body()).get("id").asText();
+	}
+
+	@Test
 	void anEnginePausedPastItsLeaseIsFencedAndNothingCompletesTwice() throws Exception { // C3
 		url = postgres.newDatabase();
 		byte[] data = new byte[5 << 20];

@@ -23,6 +23,12 @@ public @interface EngineConfig {
 	@AttributeDefinition(name = "Store lease (s)", description = "Engines sharing a PostgreSQL store: an engine whose heartbeat (every second, by the database's clock) is older than this is dead, and another takes its jobs over. Each engine is judged by its own lease")
 	int store_lease_s() default 15;
 
+	@AttributeDefinition(name = "Engine name", description = "Engines sharing a PostgreSQL store: the name of this engine's machine, stable across restarts (a job whose files are on this machine's disk waits for an engine of this name); empty: the host name")
+	String engine_name() default "";
+
+	@AttributeDefinition(name = "Shared roots", description = "Engines sharing a PostgreSQL store: directories every engine reaches at the same path (NFS). A job whose files are all under them is transferred by any engine; another job is pinned to the engine (engine.name) that added its files")
+	String[] store_shared_roots() default {};
+
 	@AttributeDefinition(name = "Secrets key file", description = "The key that seals job passwords and custom header values in the store; empty: secrets.key in the engine bundle's data area. Keep it apart from backups of the store")
 	String secrets_key_file() default "";
 

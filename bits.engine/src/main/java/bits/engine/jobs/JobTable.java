@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -50,6 +51,7 @@ import bits.api.ValidationState;
 import bits.api.ErrorContext;
 import bits.engine.config.DataArea;
 import bits.engine.config.EngineConfig;
+import bits.engine.files.FileRoots;
 import bits.engine.model.Claim;
 import bits.engine.model.FileRecord;
 import bits.engine.model.JobRecord;
@@ -98,6 +100,7 @@ public class JobTable {
 	/** The claims under which this engine's transfers run (a shared store): their reports are fenced by them. */
 	private final Map<UUID, Claim> runs = new HashMap<>(); // guarded by lock
 	private volatile Limits limits;
+	private volatile List<Path> sharedRoots = List.of();
 	private final JobTransitions transitions = new JobTransitions(this);
 	private final LiveCallbacks callbacks = new LiveCallbacks();
 	private final LiveBytes live = new LiveBytes();
@@ -107,17 +110,19 @@ public class JobTable {
 	private final ThreadLocal<Batch> batch = new ThreadLocal<>();
 	private ScheduledExecutorService chores;
 	private Acknowledgements acknowledgements;
+	private PinnedRequest requests;
 
 	@Activate
 	void activate(BundleContext context, EngineConfig config) {
 		this.context = context;
 		context.addBundleListener(callbacks);
 		limits = new Limits(config);
+		sharedRoots = FileRoots.of(config.store_shared_roots());
 		Path dir = Housekeeping.storeDirectory(context, config);
 		keyFile = keyFile(context, config);
 		storeUrl = config.store_url();
 		JobStore opened = JobStores.open(storeUrl, config.store_user(), config.store_password(), dir, Secrets.open(keyFile),
-				Duration.ofSeconds(Math.max(2, config.store_lease_s())));
+				Duration.ofSeconds(Math.max(2, config.store_lease_s())), config.engine_name().strip());
 		JobStore.Loaded loaded;
 		try {
 			loaded = opened.load();
@@ -146,6 +151,7 @@ public class JobTable {
 		new Housekeeping(this, log).start(chores);
 		if (queue != null) {
 			shared = new SharedJobs(this, queue, chores, log);
+			requests = new PinnedRequest(this, queue, log);
 			callbacks.onInvalidation(invalid -> chores.execute(() -> invalid.forEach(this::callbackGoneHere)));
 			shared.start();
 			log.info("engine {} shares the store with the engines of its queue (lease {} s)", queue.engine(), queue.lease().toSeconds());
@@ -161,6 +167,7 @@ public class JobTable {
 	@Modified
 	void modified(EngineConfig config) {
 		limits = new Limits(config);
+		sharedRoots = FileRoots.of(config.store_shared_roots());
 		if (!Housekeeping.storeDirectory(context, config).equals(storeDirectory) || !keyFile(context, config).equals(keyFile)
 				|| !config.store_url().equals(storeUrl)) {
 			log.warn("store.directory, store.url and secrets.key.file apply when the engine next starts; the {} stays open", store);
@@ -420,27 +427,39 @@ public class JobTable {
 	 * In a shared store, waits until no engine's transfer holds the job's files: the claim of a transfer stopped
 	 * elsewhere is let go when it ended, or taken over when its engine's lease expired.
 	 *
-	 * @throws TransferException if it is still held after the lease and a heartbeat
+	 * @throws TransferException if it is still held after the lease and 5 s
 	 */
 	private void awaitLetGo(JobSlot slot) {
 		if (queue == null) {
 			return;
 		}
-		long deadline = System.nanoTime() + queue.lease().plusSeconds(5).toNanos();
+		JobRecord r = awaitRecord(slot, x -> x.claim() == null || x.state().isFinal(), System.nanoTime() + queue.lease().plusSeconds(5).toNanos());
+		if (r.claim() != null && !r.state().isFinal()) {
+			throw new TransferException(BG_E_INVALID_STATE, "job " + r.id() + " is still held by the transfer of engine " + r.claim() + "; try again");
+		}
+	}
+
+	/**
+	 * Waits until the job's record, as this engine knows it (a shared store's announcements keep it current), meets the
+	 * condition, or until the deadline ({@link System#nanoTime()}).
+	 *
+	 * @return the record then
+	 */
+	JobRecord awaitRecord(JobSlot slot, Predicate<JobRecord> condition, long deadline) {
 		synchronized (lock) {
-			while (slot.record().claim() != null && !slot.record().state().isFinal()) {
+			while (!condition.test(slot.record())) {
 				long left = deadline - System.nanoTime();
 				if (left <= 0) {
-					throw new TransferException(BG_E_INVALID_STATE, "job " + slot.record().id() + " is still held by the transfer of engine "
-							+ slot.record().claim() + "; try again");
+					break;
 				}
 				try {
 					TimeUnit.NANOSECONDS.timedWait(lock, left);
 				} catch (InterruptedException e) {
 					Thread.currentThread().interrupt();
-					throw new TransferException(BG_E_INVALID_STATE, "interrupted while job " + slot.record().id() + " was still transferred elsewhere");
+					break;
 				}
 			}
+			return slot.record();
 		}
 	}
 
@@ -529,7 +548,8 @@ public class JobTable {
 				}
 				JobRecord job = s.record();
 				// ended by another engine: completed if it was transferred, else cancelled (the store keeps no more)
-				after = job.with(b -> b.state(job.state() == JobState.TRANSFERRED ? JobState.ACKNOWLEDGED : JobState.CANCELLED));
+				boolean completed = job.state() == JobState.TRANSFERRED || PinnedRequest.COMPLETE.equals(job.pinnedRequest());
+				after = job.with(b -> b.state(completed ? JobState.ACKNOWLEDGED : JobState.CANCELLED));
 				s.set(after);
 				jobs.remove(id);
 				ended.put(id, s);
@@ -573,7 +593,7 @@ public class JobTable {
 				}
 				stop = run != null && !(r.running() && run.equals(r.claimed()));
 			}
-			lock.notifyAll(); // awaitLetGo
+			lock.notifyAll(); // awaitLetGo, PinnedRequest
 		}
 		JobRecord changed = after;
 		if (stop) { // on a thread of its own: a transfer may take up to its read timeout to let go of its files
@@ -712,7 +732,7 @@ public class JobTable {
 			});
 			after = persisted[0];
 			slot.set(after);
-			lock.notifyAll(); // awaitLetGo
+			lock.notifyAll(); // awaitLetGo, PinnedRequest
 		}
 		store.sync();
 		if (modification || !after.notices().equals(before.notices())) { // a new notification is the dispatcher's to deliver
@@ -937,21 +957,35 @@ public class JobTable {
 			}
 			added = new FileAdder(limits, jobs()).check(job, specs); // refused now, before anything is applied
 			if (!batched) {
-				write(slot, true, true, null, new AddedFiles(added));
+				write(slot, true, true, null, new AddedFiles(added, affinity()));
 			}
 		}
 		if (batched) {
-			open.commands.add(new AddedFiles(added));
+			open.commands.add(new AddedFiles(added, affinity()));
 		} else {
 			control.jobsChanged();
 		}
 		return added;
 	}
 
-	/** Files added; a TRANSFERRED job has more to transfer: back to the queue, like BITS. */
-	private record AddedFiles(List<FileRecord> files) implements Command<Void> {
+	/** @return which engine a job's files tie it to; {@code null} with one engine */
+	private Affinity affinity() {
+		return queue == null ? null : new Affinity(sharedRoots, queue.name());
+	}
+
+	/**
+	 * Files added; a TRANSFERRED job has more to transfer: back to the queue, like BITS. Engines sharing a store: a job
+	 * with files on this engine's disk is pinned to it.
+	 */
+	private record AddedFiles(List<FileRecord> files, Affinity affinity) implements Command<Void> {
 		@Override
 		public Void apply(Change c) {
+			if (affinity != null) {
+				String pinned = affinity.pin(c.job(), files);
+				if (!Objects.equals(pinned, c.job().pinnedTo())) {
+					c.set(b -> b.pinnedTo(pinned));
+				}
+			}
 			c.addFiles(files);
 			if (c.job().state() == JobState.TRANSFERRED) {
 				c.set(b -> b.state(JobState.QUEUED));
@@ -986,6 +1020,10 @@ public class JobTable {
 	}
 
 	void cancel(JobSlot slot) {
+		if (pinnedElsewhere(slot)) {
+			requests.ask(slot, PinnedRequest.CANCEL);
+			return;
+		}
 		stopState(slot, JobState.SUSPENDED);
 		control.stopAndWait(slot.record().id());
 		awaitLetGo(slot);
@@ -995,6 +1033,11 @@ public class JobTable {
 	}
 
 	CompleteResult complete(JobSlot slot) {
+		if (pinnedElsewhere(slot)) {
+			boolean whole = slot.record().files().stream().allMatch(f -> f.completed() && f.validation() != ValidationState.INVALID);
+			requests.ask(slot, PinnedRequest.COMPLETE);
+			return whole ? CompleteResult.COMPLETE : CompleteResult.PARTIAL_COMPLETE;
+		}
 		while (true) {
 			JobState before = slot.record().state();
 			// a TRANSFERRED job runs nothing and stays TRANSFERRED, its notice in the outbox, until its files are in place:
@@ -1030,6 +1073,20 @@ public class JobTable {
 			control.jobsChanged();
 			notifier.jobChanged(ended);
 			return result;
+		}
+	}
+
+	/** @return whether the job's files are on another engine's disk: that engine completes or cancels it (SPEC C4) */
+	private boolean pinnedElsewhere(JobSlot slot) {
+		String pinned = slot.record().pinnedTo();
+		return queue != null && pinned != null && !pinned.equals(queue.name());
+	}
+
+	/** The owner's request that this engine complete or cancel a job whose files are on its disk: carried out now. */
+	void carryOutRequest(UUID id) {
+		JobSlot s = slot(id);
+		if (s != null && queue != null) {
+			requests.carryOut(s, queue.name());
 		}
 	}
 

@@ -78,6 +78,7 @@ final class SharedJobs {
 		chores.execute(() -> {
 			try {
 				table.refreshNow(a.job());
+				table.carryOutRequest(a.job()); // a complete or cancel asked on another engine of a job pinned here
 			} catch (StoreException e) {
 				log.warn("job {} changed in the shared store but cannot be read now (read again within {} ms): {}", a.job(), RESYNC_MS,
 						e.getMessage());
@@ -97,6 +98,7 @@ final class SharedJobs {
 			for (JobRecord r : all.jobs()) {
 				known.remove(r.id());
 				table.apply(r.id(), Optional.of(r));
+				table.carryOutRequest(r.id());
 				if (table.engine().equals(r.claim()) && !table.claimedHere(r.id()) && !table.running(r.id())) {
 					orphans.add(r.id());
 				}

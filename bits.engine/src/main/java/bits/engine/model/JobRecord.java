@@ -33,10 +33,15 @@ import bits.api.JobType;
  * @param epoch the job's last claim epoch (0: never claimed)
  * @param callbackEngine when engines share a store, the engine where the job's live callback is registered (the last
  *        registrant, on any engine), else {@code null}; a live callback is called there only
+ * @param pinnedTo when engines share a store, the name of the engine whose disk holds the job's files (they are not all
+ *        under the shared roots): only engines of that name transfer, complete or cancel it; else {@code null}
+ * @param pinnedRequest what the owner asked, on another engine, of the engine the job is pinned to: {@code COMPLETE} or
+ *        {@code CANCEL}, or {@code FAILED } and why it could not be done; else {@code null}
  */
 public record JobRecord(UUID id, String owner, JobType type, Instant created, JobState state, JobSettings settings, JobError error,
 		JobError notificationError, Instant modified, Instant transferred, Instant lastProgress, Instant retryAt, List<FileRecord> files,
-		List<Notice> notices, long version, String claim, long epoch, String callbackEngine) {
+		List<Notice> notices, long version, String claim, long epoch, String callbackEngine,
+		String pinnedTo, String pinnedRequest) {
 
 	public JobRecord {
 		files = List.copyOf(files);
@@ -45,7 +50,7 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 
 	/** A new job: SUSPENDED, no files. */
 	public static JobRecord created(UUID id, String owner, JobType type, JobSettings settings, Instant now) {
-		return new JobRecord(id, owner, type, now, JobState.SUSPENDED, settings, null, null, now, null, now, null, List.of(), List.of(), 0, null, 0, null);
+		return new JobRecord(id, owner, type, now, JobState.SUSPENDED, settings, null, null, now, null, now, null, List.of(), List.of(), 0, null, 0, null, null, null);
 	}
 
 	/** @param liveBytes bytes received so far of the file with that index, durable or not */
@@ -109,6 +114,8 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 		private String claim;
 		private long epoch;
 		private String callbackEngine;
+		private String pinnedTo;
+		private String pinnedRequest;
 
 		private Builder(JobRecord j) {
 			from = j;
@@ -126,11 +133,14 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 			claim = j.claim;
 			epoch = j.epoch;
 			callbackEngine = j.callbackEngine;
+			pinnedTo = j.pinnedTo;
+			pinnedRequest = j.pinnedRequest;
 		}
 
 		private JobRecord build() {
 			return new JobRecord(from.id, from.owner, from.type, from.created, state, settings, error, notificationError, modified,
-					transferred, lastProgress, retryAt, files, notices, version, claim, epoch, callbackEngine);
+					transferred, lastProgress, retryAt, files, notices, version, claim, epoch, callbackEngine, pinnedTo,
+					pinnedRequest);
 		}
 
 		/** @return the state as changed so far */
@@ -206,6 +216,16 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 		/** The engine where the job's live callback is registered now; {@code null}: none. */
 		public Builder callbackEngine(String v) {
 			callbackEngine = v;
+			return this;
+		}
+
+		public Builder pinnedTo(String v) {
+			pinnedTo = v;
+			return this;
+		}
+
+		public Builder pinnedRequest(String v) {
+			pinnedRequest = v;
 			return this;
 		}
 

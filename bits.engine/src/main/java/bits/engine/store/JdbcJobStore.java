@@ -50,7 +50,7 @@ abstract class JdbcJobStore implements JobStore {
 			+ " max_download_size=?, redirect_policy=?, notify_flags=?, handler_id=?, error_context=?, error_code=?,"
 			+ " error_description=?, error_file=?, notify_error_context=?, notify_error_code=?, notify_error_description=?,"
 			+ " notify_error_file=?, modified_ms=?, transferred_ms=?, last_progress_ms=?, retry_at_ms=?, plain_http_auth=?,"
-			+ " version=?, claimed_by=?, epoch=?, callback_engine=?";
+			+ " version=?, claimed_by=?, epoch=?, callback_engine=?, pinned_to=?, pinned_request=?";
 	private static final int JOB_COLUMN_COUNT = (int) JOB_COLUMNS.chars().filter(c -> c == '?').count();
 
 	/** Where the store is, for messages (never a password). */
@@ -619,6 +619,8 @@ abstract class JdbcJobStore implements JobStore {
 		s.setString(i++, j.claim());
 		s.setLong(i++, j.epoch());
 		s.setString(i++, j.callbackEngine());
+		s.setString(i++, j.pinnedTo());
+		s.setString(i++, j.pinnedRequest());
 		return i;
 	}
 
@@ -683,7 +685,8 @@ abstract class JdbcJobStore implements JobStore {
 				Instant.ofEpochMilli(r.getLong("created_ms")), name(JobState.class, r.getString("state"), "state of job " + id), settings,
 				readError(r, "error_", id), readError(r, "notify_error_", id), Instant.ofEpochMilli(r.getLong("modified_ms")),
 				instant(r, "transferred_ms"), Instant.ofEpochMilli(r.getLong("last_progress_ms")), instant(r, "retry_at_ms"), List.of(),
-				List.of(), r.getLong("version"), r.getString("claimed_by"), r.getLong("epoch"), r.getString("callback_engine"));
+				List.of(), r.getLong("version"), r.getString("claimed_by"), r.getLong("epoch"), r.getString("callback_engine"),
+				r.getString("pinned_to"), r.getString("pinned_request"));
 	}
 
 	private static JobError readError(ResultSet r, String prefix, String job) throws SQLException {

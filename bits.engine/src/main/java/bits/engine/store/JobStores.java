@@ -14,10 +14,11 @@ public final class JobStores {
 	 * @param url empty for SQLite, else a {@code jdbc:postgresql:} URL
 	 * @param directory the SQLite store's directory
 	 * @param lease how long an engine sharing a PostgreSQL store stays a member of its queue without a heartbeat
+	 * @param name the name of the engine's machine in a shared store; empty: the host name
 	 * @throws StoreException naming the setting and the problem: another kind of URL, or the PostgreSQL driver or the
 	 *         pool not wired to the engine
 	 */
-	public static JobStore open(String url, String user, String password, Path directory, Secrets secrets, Duration lease) {
+	public static JobStore open(String url, String user, String password, Path directory, Secrets secrets, Duration lease, String name) {
 		if (url.isBlank()) {
 			return SqliteJobStore.open(directory, secrets);
 		}
@@ -34,7 +35,7 @@ public final class JobStores {
 						+ ": install it (Karaf: feature bits-postgresql) and refresh bits.engine");
 			}
 		}
-		return PostgresJobStore.open(url, user, password, secrets, lease);
+		return PostgresJobStore.open(url, user, password, secrets, lease, name);
 	}
 
 	/** The URL for messages: its query (where a password may be) left out. */

@@ -30,10 +30,15 @@ public final class PostgresJobStore extends JdbcJobStore {
 	private final HikariDataSource pool;
 	private final PostgresQueue queue;
 
-	private PostgresJobStore(String where, Secrets secrets, HikariDataSource pool, PGSimpleDataSource source, Duration lease) {
+	private PostgresJobStore(String where, Secrets secrets, HikariDataSource pool, PGSimpleDataSource source, Duration lease, String name) {
 		super(where, secrets);
 		this.pool = pool;
-		this.queue = new PostgresQueue(this, source, lease);
+		this.queue = new PostgresQueue(this, source, lease, name);
+	}
+
+	/** As {@link #open(String, String, String, Secrets, Duration, String)}, the engine named after its host. */
+	public static PostgresJobStore open(String url, String user, String password, Secrets secrets, Duration lease) {
+		return open(url, user, password, secrets, lease, "");
 	}
 
 	/**
@@ -41,9 +46,10 @@ public final class PostgresJobStore extends JdbcJobStore {
 	 *
 	 * @param url a {@code jdbc:postgresql:} URL
 	 * @param lease how long this engine stays a member without a heartbeat (SPEC C2)
+	 * @param name the name of this engine's machine (a job pinned to it waits for an engine of that name); empty: the host name
 	 * @throws StoreException naming the store and the problem if it cannot be reached or read
 	 */
-	public static PostgresJobStore open(String url, String user, String password, Secrets secrets, Duration lease) {
+	public static PostgresJobStore open(String url, String user, String password, Secrets secrets, Duration lease, String name) {
 		String where = JobStores.withoutSecrets(url);
 		// the driver's own DataSource, not a driver class name: no class lookup by name across bundles
 		PGSimpleDataSource source = new PGSimpleDataSource();
@@ -75,7 +81,7 @@ public final class PostgresJobStore extends JdbcJobStore {
 		try (Connection c = pool.getConnection()) {
 			PostgresSchema.migrate(c);
 			sameKey(c, secrets, where);
-			PostgresJobStore store = new PostgresJobStore(where, secrets, pool, source, lease);
+			PostgresJobStore store = new PostgresJobStore(where, secrets, pool, source, lease, name);
 			store.queue.join();
 			return store;
 		} catch (SQLException | RuntimeException e) {

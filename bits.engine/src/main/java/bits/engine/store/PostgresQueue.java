@@ -39,13 +39,33 @@ final class PostgresQueue implements SharedQueue {
 	private final PGSimpleDataSource source;
 	private final Duration lease;
 	private final String engine = UUID.randomUUID().toString();
+	private final String name;
 	private volatile boolean member;
 	private volatile Thread listener;
 
-	PostgresQueue(PostgresJobStore store, PGSimpleDataSource source, Duration lease) {
+	PostgresQueue(PostgresJobStore store, PGSimpleDataSource source, Duration lease, String name) {
 		this.store = store;
 		this.source = source;
 		this.lease = lease;
+		this.name = name.isBlank() ? host() : name;
+	}
+
+	@Override
+	public String name() {
+		return name;
+	}
+
+	@Override
+	public boolean memberNamed(String name) {
+		return transaction(c -> {
+			try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM bits_engine WHERE name = ? AND heartbeat > now() - lease_ms * interval '1 millisecond'")) {
+				s.setString(1, name);
+				try (ResultSet r = s.executeQuery()) {
+					r.next();
+					return r.getLong(1) > 0;
+				}
+			}
+		});
 	}
 
 	@Override
@@ -68,12 +88,13 @@ final class PostgresQueue implements SharedQueue {
 	}
 
 	private void register(Connection c) throws SQLException {
-		try (PreparedStatement s = c.prepareStatement("INSERT INTO bits_engine (id, heartbeat, started, host, pid, lease_ms)"
-				+ " VALUES (?, now(), now(), ?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat = now()")) {
+		try (PreparedStatement s = c.prepareStatement("INSERT INTO bits_engine (id, heartbeat, started, host, pid, lease_ms, name)"
+				+ " VALUES (?, now(), now(), ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat = now()")) {
 			s.setString(1, engine);
 			s.setString(2, host());
 			s.setLong(3, ProcessHandle.current().pid());
 			s.setLong(4, lease.toMillis());
+			s.setString(5, name);
 			s.executeUpdate();
 		}
 	}
@@ -126,11 +147,12 @@ final class PostgresQueue implements SharedQueue {
 			Array skipped = c.createArrayOf("text", excluded.stream().map(UUID::toString).toArray());
 			try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = 'CONNECTING', claimed_by = ?, epoch = epoch + 1,"
 					+ " version = version + 1 WHERE id = (SELECT id FROM job WHERE state = 'QUEUED' AND claimed_by IS NULL"
-					+ " AND priority = ANY (?) AND NOT (id = ANY (?)) ORDER BY " + PRIORITY_ORDER + ", turn FOR UPDATE SKIP LOCKED LIMIT 1)"
-					+ " RETURNING id, version")) {
+					+ " AND priority = ANY (?) AND NOT (id = ANY (?)) AND (pinned_to IS NULL OR pinned_to = ?) ORDER BY " + PRIORITY_ORDER
+					+ ", turn FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id, version")) {
 				s.setString(1, engine);
 				s.setArray(2, wanted);
 				s.setArray(3, skipped);
+				s.setString(4, name);
 				try (ResultSet r = s.executeQuery()) {
 					if (!r.next()) {
 						return null;

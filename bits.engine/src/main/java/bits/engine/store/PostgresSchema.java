@@ -52,8 +52,10 @@ final class PostgresSchema {
 			"ALTER TABLE outbox ADD COLUMN claimed_by TEXT", "ALTER TABLE outbox ADD COLUMN claimed_until TIMESTAMPTZ" },
 			new String[] { // 3: a value sealed with the secrets key, which every engine sharing the store must open
 					"CREATE TABLE bits_key (id INTEGER PRIMARY KEY CHECK (id = 1), sealed TEXT NOT NULL)" },
-			new String[] { // 4: the engine where the job's live callback is registered (SPEC C5)
-					"ALTER TABLE job ADD COLUMN callback_engine TEXT",
+			new String[] { // 4: the engine where the job's live callback is registered (SPEC C5); the engine whose disk holds
+					// the job's files, and what its owner asked of it; each member's name (SPEC C4)
+					"ALTER TABLE job ADD COLUMN callback_engine TEXT", "ALTER TABLE job ADD COLUMN pinned_to TEXT",
+					"ALTER TABLE job ADD COLUMN pinned_request TEXT", "ALTER TABLE bits_engine ADD COLUMN name TEXT",
 					"CREATE INDEX job_callback ON job(callback_engine) WHERE callback_engine IS NOT NULL" });
 
 	/**

@@ -63,8 +63,10 @@ final class Schema {
 			new String[] { // 6: the columns a shared store needs (SPEC C2, C3), in the one mapping both stores use: one engine never claims
 					"ALTER TABLE job ADD COLUMN version INTEGER NOT NULL DEFAULT 0", "ALTER TABLE job ADD COLUMN claimed_by TEXT",
 					"ALTER TABLE job ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0" },
-			new String[] { // 7: the engine where the job's live callback is registered (SPEC C5)
-					"ALTER TABLE job ADD COLUMN callback_engine TEXT" });
+			new String[] { // 7: the engine where the job's live callback is registered (SPEC C5); the engine whose disk holds
+					// the job's files, and what its owner asked of it (SPEC C4)
+					"ALTER TABLE job ADD COLUMN callback_engine TEXT", "ALTER TABLE job ADD COLUMN pinned_to TEXT",
+					"ALTER TABLE job ADD COLUMN pinned_request TEXT" });
 
 	/**
 	 * A column of ordinals becomes a TEXT column of names: added, filled, the old one dropped, the new one renamed

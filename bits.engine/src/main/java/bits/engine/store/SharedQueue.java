@@ -22,6 +22,12 @@ public interface SharedQueue {
 	/** @return how long a member stays alive without a heartbeat */
 	Duration lease();
 
+	/** @return the name of this engine's machine, stable across restarts: a job pinned to it waits for an engine of this name */
+	String name();
+
+	/** @return whether an engine of this name is a member whose lease has not expired */
+	boolean memberNamed(String name);
+
 	/**
 	 * Renews this engine's lease, by the database's clock.
 	 *
@@ -40,7 +46,8 @@ public interface SharedQueue {
 
 	/**
 	 * Claims the queued job that comes first among these priorities (by priority, then by its turn in the queue) and
-	 * that no other engine is claiming: it becomes CONNECTING, claimed by this engine in a new epoch.
+	 * that no other engine is claiming, and that is pinned to no engine or to one of this engine's name: it becomes
+	 * CONNECTING, claimed by this engine in a new epoch.
 	 *
 	 * @param excluded jobs not to claim (a transfer of this engine is still stopping them)
 	 * @return the claimed job as stored now, or empty if none is queued

@@ -19,7 +19,7 @@ class JobStoresTest {
 
 	@Test
 	void anEmptyUrlIsTheSqliteStoreInTheDirectory() {
-		try (JobStore s = JobStores.open("", "", "", dir.resolve("store"), Secrets.open(dir.resolve("secrets.key")), Duration.ofSeconds(15))) {
+		try (JobStore s = JobStores.open("", "", "", dir.resolve("store"), Secrets.open(dir.resolve("secrets.key")), Duration.ofSeconds(15), "")) {
 			assertTrue(s instanceof SqliteJobStore, s.toString());
 			assertTrue(Files.exists(dir.resolve("store/bits.db")));
 		}
@@ -28,7 +28,7 @@ class JobStoresTest {
 	@Test
 	void anotherDatabasesUrlIsRefusedWithoutItsQueryAndNothingIsCreated() throws Exception {
 		StoreException e = assertThrows(StoreException.class, () -> JobStores.open("jdbc:mysql://db/bits?password=hunter2", "", "",
-				dir.resolve("store"), Secrets.open(dir.resolve("secrets.key")), Duration.ofSeconds(15)));
+				dir.resolve("store"), Secrets.open(dir.resolve("secrets.key")), Duration.ofSeconds(15), ""));
 		assertEquals("store.url jdbc:mysql://db/bits is not a jdbc:postgresql: URL; leave it empty for the SQLite store in store.directory",
 				e.getMessage());
 		assertFalse(Files.exists(dir.resolve("store")), "nothing created");

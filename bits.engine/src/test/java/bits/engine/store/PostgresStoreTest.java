@@ -62,7 +62,7 @@ class PostgresStoreTest extends JobStoreContractTest {
 
 	@Test
 	void aPostgresqlStoreUrlChoosesThisAdapter(@TempDir Path unused) throws Exception {
-		try (JobStore s = JobStores.open(url, "postgres", "", unused, Secrets.open(keys.resolve("secrets.key")), Duration.ofSeconds(15))) {
+		try (JobStore s = JobStores.open(url, "postgres", "", unused, Secrets.open(keys.resolve("secrets.key")), Duration.ofSeconds(15), "")) {
 			assertTrue(s instanceof PostgresJobStore, s.toString());
 			assertTrue(s.toString().equals("store " + url), s.toString());
 		}
