@@ -338,20 +338,20 @@ public class JobTable {
 	}
 
 	/**
-	 * Claims the next queued job among these priorities from the engines' queue; its transfer reports under that
-	 * claim until {@link #runEnded}.
+	 * Claims the next queued jobs among these priorities from the engines' queue, up to {@code max}; each one's
+	 * transfer reports under its claim until {@link #runEnded}.
 	 *
 	 * @param running the jobs a transfer of this engine still runs (stopping): not claimed again before it ended
-	 * @return the job, CONNECTING, claimed by this engine; empty if none is queued
+	 * @return the jobs, CONNECTING, claimed by this engine; empty if none is queued
 	 */
-	public Optional<JobRecord> claimNext(Set<JobPriority> priorities, Set<UUID> running) {
-		Optional<JobRecord> claimed = queue.claimNext(priorities, running);
-		claimed.ifPresent(job -> {
+	public List<JobRecord> claim(Set<JobPriority> priorities, Set<UUID> running, int max) {
+		List<JobRecord> claimed = queue.claim(priorities, running, max);
+		for (JobRecord job : claimed) {
 			synchronized (lock) {
 				runs.put(job.id(), job.claimed());
 			}
-			apply(job.id(), claimed);
-		});
+			apply(job.id(), Optional.of(job));
+		}
 		return claimed;
 	}
 

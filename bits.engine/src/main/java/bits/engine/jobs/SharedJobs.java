@@ -1,12 +1,17 @@
 package bits.engine.jobs;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.osgi.service.log.Logger;
 
@@ -23,6 +28,10 @@ import bits.engine.store.StoreException;
 final class SharedJobs {
 	/** How often everything is read again, whatever was announced. */
 	private static final long RESYNC_MS = 5_000;
+	/** How long announcements are gathered before the jobs they name are read: well within a second (SPEC C6). */
+	private static final long GATHER_MS = 50;
+	/** At most this many jobs in one read of announced jobs. */
+	private static final int READ_BATCH = 500;
 
 	private final JobTable table;
 	private final SharedQueue queue;
@@ -33,6 +42,9 @@ final class SharedJobs {
 	private ScheduledFuture<?> resyncs;
 	/** Jobs claimed by this engine that no transfer of its ran at the last resync. */
 	private Set<UUID> orphans = Set.of();
+	/** Jobs announced and not read yet, with the newest version announced: read together, once each (a job changes in bursts). */
+	private final Map<UUID, Long> announced = new ConcurrentHashMap<>();
+	private final AtomicBoolean reading = new AtomicBoolean();
 
 	SharedJobs(JobTable table, SharedQueue queue, ScheduledExecutorService chores, Logger log) {
 		this.table = table;
@@ -75,15 +87,44 @@ final class SharedJobs {
 		if (a.version() >= 0 && table.job(a.job()).map(j -> j.version() >= a.version()).orElse(false)) {
 			return; // this engine's own change, already current
 		}
-		chores.execute(() -> {
-			try {
-				table.refreshNow(a.job());
-				table.carryOutRequest(a.job()); // a complete or cancel asked on another engine of a job pinned here
-			} catch (StoreException e) {
-				log.warn("job {} changed in the shared store but cannot be read now (read again within {} ms): {}", a.job(), RESYNC_MS,
-						e.getMessage());
+		announced.merge(a.job(), a.version() < 0 ? Long.MAX_VALUE : a.version(), Math::max);
+		if (reading.compareAndSet(false, true)) {
+			// a moment later: a job's changes come in bursts (claimed, transferring, transferred), read once together
+			chores.schedule(this::readAnnounced, GATHER_MS, TimeUnit.MILLISECONDS);
+		}
+	}
+
+	/** Reads the announced jobs that are not current here yet, in one read, and makes them current. */
+	private void readAnnounced() {
+		reading.set(false); // an announcement from now on schedules another read
+		Set<UUID> ids = new HashSet<>();
+		for (UUID id : List.copyOf(announced.keySet())) {
+			long version = announced.remove(id);
+			if (version == Long.MAX_VALUE || !table.job(id).map(j -> j.version() >= version).orElse(false)) {
+				ids.add(id);
 			}
-		});
+		}
+		if (ids.isEmpty()) {
+			return;
+		}
+		try {
+			List<UUID> all = new ArrayList<>(ids);
+			for (int from = 0; from < all.size(); from += READ_BATCH) {
+				List<UUID> batch = all.subList(from, Math.min(all.size(), from + READ_BATCH));
+				Set<UUID> gone = new HashSet<>(batch);
+				for (JobRecord r : table.store().load(batch)) {
+					gone.remove(r.id());
+					table.apply(r.id(), Optional.of(r));
+					table.carryOutRequest(r.id()); // a complete or cancel asked on another engine of a job pinned here
+				}
+				for (UUID id : gone) {
+					table.apply(id, Optional.empty());
+				}
+			}
+		} catch (StoreException e) {
+			log.warn("{} jobs changed in the shared store but cannot be read now (read again within {} ms): {}", ids.size(), RESYNC_MS,
+					e.getMessage());
+		}
 	}
 
 	/** Every job as stored: the new ones, the changed ones (progress of other engines too), and those that ended. */

@@ -11,6 +11,8 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -406,12 +408,20 @@ abstract class JdbcJobStore implements JobStore {
 
 	@Override
 	public Optional<JobRecord> load(UUID job) {
-		Loaded read = read(job.toString());
+		Loaded read = read(List.of(job.toString()));
 		return read.jobs().stream().findFirst();
 	}
 
-	/** Reads every job, or the one with id {@code only}, with its files, notices and credentials. */
-	private Loaded read(String only) {
+	@Override
+	public List<JobRecord> load(Collection<UUID> jobs) {
+		if (jobs.isEmpty()) {
+			return List.of();
+		}
+		return read(jobs.stream().map(UUID::toString).toList()).jobs();
+	}
+
+	/** Reads every job ({@code null}), or those with these ids, with its files, notices and credentials. */
+	private Loaded read(List<String> only) {
 		Map<String, JobRecord> jobs = new LinkedHashMap<>();
 		Map<String, List<FileRecord>> files = new LinkedHashMap<>();
 		Map<String, List<Notice>> notices = new LinkedHashMap<>();
@@ -491,11 +501,11 @@ abstract class JdbcJobStore implements JobStore {
 	 */
 	private final class Rows implements AutoCloseable {
 		private final Connection c;
-		private final String only;
+		private final List<String> only;
 		private final List<Statement> statements = new ArrayList<>();
 		private final boolean began;
 
-		Rows(Connection c, String only) throws SQLException {
+		Rows(Connection c, List<String> only) throws SQLException {
 			this.c = c;
 			this.only = only;
 			began = c.getAutoCommit();
@@ -511,9 +521,12 @@ abstract class JdbcJobStore implements JobStore {
 				statements.add(s);
 				return s.executeQuery(select + " " + order);
 			}
-			PreparedStatement s = c.prepareStatement(select + " WHERE " + idColumn + " = ? " + order);
+			PreparedStatement s = c.prepareStatement(select + " WHERE " + idColumn + " IN (" + String.join(", ", Collections.nCopies(only.size(), "?"))
+					+ ") " + order);
 			statements.add(s);
-			s.setString(1, only);
+			for (int i = 0; i < only.size(); i++) {
+				s.setString(i + 1, only.get(i));
+			}
 			return s.executeQuery();
 		}
 
@@ -536,7 +549,7 @@ abstract class JdbcJobStore implements JobStore {
 	 * @return the rows of a job read so far; a row that names another job is a damaged store, unless the read is of
 	 *         one job, which another engine may have inserted (or deleted) between the queries: then {@code null}
 	 */
-	private static <T> List<T> of(Map<String, List<T>> rows, String job, String what, String only) {
+	private static <T> List<T> of(Map<String, List<T>> rows, String job, String what, List<String> only) {
 		List<T> list = rows.get(job);
 		if (list == null && only == null) {
 			throw new StoreException("a " + what + " names job " + job + ", which the store does not have");

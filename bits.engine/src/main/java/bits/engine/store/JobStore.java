@@ -1,6 +1,7 @@
 package bits.engine.store;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -30,6 +31,13 @@ public interface JobStore extends AutoCloseable {
 	 *         more) in the store
 	 */
 	Optional<JobRecord> load(UUID job);
+
+	/**
+	 * As {@link #load(UUID)}, for many jobs in one read (engines sharing a store read the jobs others changed).
+	 *
+	 * @return those of the jobs still in the store
+	 */
+	List<JobRecord> load(Collection<UUID> jobs);
 
 	/** @return the engines' shared queue, if engines share this store (PostgreSQL); empty for a store of one engine */
 	Optional<SharedQueue> shared();

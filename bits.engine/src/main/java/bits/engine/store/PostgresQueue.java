@@ -12,7 +12,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -33,7 +32,6 @@ final class PostgresQueue implements SharedQueue {
 	/** Back to the queue, unclaimed, in a new epoch: the jobs of a member that left or lost its lease. */
 	private static final String RELEASE = "SET claimed_by = NULL, epoch = epoch + 1, version = version + 1,"
 			+ " state = CASE WHEN state IN ('CONNECTING', 'TRANSFERRING') THEN 'QUEUED' ELSE state END";
-	private static final String PRIORITY_ORDER = "array_position(ARRAY['FOREGROUND', 'HIGH', 'NORMAL', 'LOW']::text[], priority)";
 
 	private final PostgresJobStore store;
 	private final PGSimpleDataSource source;
@@ -138,32 +136,35 @@ final class PostgresQueue implements SharedQueue {
 	}
 
 	@Override
-	public Optional<JobRecord> claimNext(Set<JobPriority> priorities, Set<UUID> excluded) {
-		if (priorities.isEmpty()) {
-			return Optional.empty();
+	public List<JobRecord> claim(Set<JobPriority> priorities, Set<UUID> excluded, int max) {
+		if (priorities.isEmpty() || max <= 0) {
+			return List.of();
 		}
-		String claimed = transaction(c -> {
+		List<UUID> claimed = transaction(c -> {
 			Array wanted = c.createArrayOf("text", priorities.stream().map(Enum::name).toArray());
 			Array skipped = c.createArrayOf("text", excluded.stream().map(UUID::toString).toArray());
+			// the order is index job_claim_order's: the first rows of the index, not a sort of the whole queue
 			try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = 'CONNECTING', claimed_by = ?, epoch = epoch + 1,"
-					+ " version = version + 1 WHERE id = (SELECT id FROM job WHERE state = 'QUEUED' AND claimed_by IS NULL"
-					+ " AND priority = ANY (?) AND NOT (id = ANY (?)) AND (pinned_to IS NULL OR pinned_to = ?) ORDER BY " + PRIORITY_ORDER
-					+ ", turn FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id, version")) {
+					+ " version = version + 1 WHERE id IN (SELECT id FROM job WHERE state = 'QUEUED' AND claimed_by IS NULL"
+					+ " AND priority = ANY (?) AND NOT (id = ANY (?)) AND (pinned_to IS NULL OR pinned_to = ?) ORDER BY " + PostgresSchema.PRIORITY_ORDER
+					+ ", turn FOR UPDATE SKIP LOCKED LIMIT ?) RETURNING id, version")) {
 				s.setString(1, engine);
 				s.setArray(2, wanted);
 				s.setArray(3, skipped);
 				s.setString(4, name);
+				s.setInt(5, max);
+				List<UUID> ids = new ArrayList<>();
 				try (ResultSet r = s.executeQuery()) {
-					if (!r.next()) {
-						return null;
+					while (r.next()) {
+						announce(c, r.getString(1), r.getLong(2));
+						ids.add(UUID.fromString(r.getString(1)));
 					}
-					announce(c, r.getString(1), r.getLong(2));
-					return r.getString(1);
 				}
+				return ids;
 			}
 		});
-		// claimed by this engine: only a takeover (after this engine's lease) or its owner changes it before this read
-		return claimed == null ? Optional.empty() : store.load(UUID.fromString(claimed));
+		// claimed by this engine: only a takeover (after this engine's lease) or its owner changes them before this read
+		return store.load(claimed);
 	}
 
 	@Override

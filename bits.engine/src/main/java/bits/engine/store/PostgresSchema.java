@@ -16,6 +16,9 @@ final class PostgresSchema {
 	}
 
 	/** Never edit a released migration: append a new one. */
+	/** The claims' order of priorities, as an expression an index can hold. */
+	static final String PRIORITY_ORDER = "array_position(ARRAY['FOREGROUND', 'HIGH', 'NORMAL', 'LOW']::text[], priority)";
+
 	static final List<String[]> MIGRATIONS = List.<String[]>of(new String[] { // 1: schema 5 of the SQLite store
 			"CREATE TABLE job (id TEXT PRIMARY KEY, seq BIGSERIAL, owner TEXT NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL,"
 					+ " display_name TEXT NOT NULL, description TEXT NOT NULL, priority TEXT NOT NULL,"
@@ -56,7 +59,9 @@ final class PostgresSchema {
 					// the job's files, and what its owner asked of it; each member's name (SPEC C4)
 					"ALTER TABLE job ADD COLUMN callback_engine TEXT", "ALTER TABLE job ADD COLUMN pinned_to TEXT",
 					"ALTER TABLE job ADD COLUMN pinned_request TEXT", "ALTER TABLE bits_engine ADD COLUMN name TEXT",
-					"CREATE INDEX job_callback ON job(callback_engine) WHERE callback_engine IS NOT NULL" });
+					"CREATE INDEX job_callback ON job(callback_engine) WHERE callback_engine IS NOT NULL",
+					// the claims' order (SPEC C2): a claim reads the first entries instead of sorting the queue
+					"CREATE INDEX job_claim_order ON job ((" + PRIORITY_ORDER + "), turn) WHERE state = 'QUEUED' AND claimed_by IS NULL" });
 
 	/**
 	 * Runs the migrations the database has not seen, in one transaction (PostgreSQL's DDL is transactional); its advisory lock

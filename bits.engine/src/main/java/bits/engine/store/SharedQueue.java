@@ -52,7 +52,17 @@ public interface SharedQueue {
 	 * @param excluded jobs not to claim (a transfer of this engine is still stopping them)
 	 * @return the claimed job as stored now, or empty if none is queued
 	 */
-	Optional<JobRecord> claimNext(Set<JobPriority> priorities, Set<UUID> excluded);
+	default Optional<JobRecord> claimNext(Set<JobPriority> priorities, Set<UUID> excluded) {
+		return claim(priorities, excluded, 1).stream().findFirst();
+	}
+
+	/**
+	 * As {@link #claimNext}, up to {@code max} jobs in one statement: an engine with free transfer slots fills them in
+	 * one round trip.
+	 *
+	 * @return the claimed jobs as stored now; empty if none is queued
+	 */
+	List<JobRecord> claim(Set<JobPriority> priorities, Set<UUID> excluded, int max);
 
 	/**
 	 * Claims the delivery of a notification (SPEC C5): one engine at a time calls its callback, until the hold ends.

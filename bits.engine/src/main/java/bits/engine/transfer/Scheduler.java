@@ -258,27 +258,34 @@ public class Scheduler implements TransferControl {
 	 * priority and then by turn; a background job on the wire yields to a waiting one of a higher priority at once, and
 	 * to an equal one when its time slice is over (the queue then puts it behind those that waited).
 	 */
+	/** At most this many jobs claimed in one round trip: free slots are filled together, not one by one. */
+	private static final int CLAIMS_AT_ONCE = 16;
+
 	private void claim(List<JobRecord> queued) {
 		// the claims' round trips to the database are made without this scheduler's lock, which the job table's
 		// changes take to tell it of new work
 		for (Set<JobPriority> kind : List.of(FOREGROUND, BACKGROUND)) {
 			while (true) {
 				Set<UUID> busy;
+				long free;
 				synchronized (this) {
 					long onWire = running.values().stream().filter(r -> r.priority.isBackground() == (kind == BACKGROUND)).count();
-					if (!active || onWire >= (kind == BACKGROUND ? backgroundSlots : foregroundSlots)) {
+					free = (kind == BACKGROUND ? backgroundSlots : foregroundSlots) - onWire;
+					if (!active || free <= 0) {
 						break;
 					}
 					busy = Set.copyOf(running.keySet()); // stopping runs: their jobs are not claimed again until they end
 				}
-				JobRecord job = table.claimNext(kind, busy).orElse(null);
-				if (job == null) {
+				List<JobRecord> jobs = table.claim(kind, busy, (int) Math.min(free, CLAIMS_AT_ONCE));
+				if (jobs.isEmpty()) {
 					break;
 				}
 				synchronized (this) {
-					start(job, job.settings().priority());
-					if (!active) { // stopping meanwhile: the run gives the job back to the queue at once
-						running.get(job.id()).stop(JobRun.Stop.YIELD);
+					for (JobRecord job : jobs) {
+						start(job, job.settings().priority());
+						if (!active) { // stopping meanwhile: the run gives the job back to the queue at once
+							running.get(job.id()).stop(JobRun.Stop.YIELD);
+						}
 					}
 				}
 			}

@@ -330,4 +330,22 @@ class SharedQueueTest {
 			c.close();
 		}
 	}
+
+	@Test
+	void freeSlotsAreFilledByOneClaimOfSeveralJobsInQueueOrder() { // C2
+		try (PostgresJobStore a = engine(); PostgresJobStore b = engine()) {
+			List<UUID> order = new ArrayList<>();
+			for (int i = 0; i < 10; i++) {
+				order.add(queued(a, i < 3 ? JobPriority.LOW : JobPriority.FOREGROUND).id());
+			}
+			List<UUID> expected = new ArrayList<>(order.subList(3, 10));
+			expected.addAll(order.subList(0, 3)); // FOREGROUND first, then LOW; each by its turn
+			List<JobRecord> first = queue(a).claim(ALL, Set.of(), 4);
+			assertEquals(expected.subList(0, 4), first.stream().map(JobRecord::id).sorted((x, y) -> expected.indexOf(x) - expected.indexOf(y)).toList());
+			first.forEach(j -> assertEquals(new Claim(queue(a).engine(), 1), j.claimed()));
+			List<JobRecord> rest = queue(b).claim(ALL, Set.of(), 100);
+			assertEquals(Set.copyOf(expected.subList(4, 10)), rest.stream().map(JobRecord::id).collect(java.util.stream.Collectors.toSet()));
+			assertEquals(List.of(), queue(a).claim(ALL, Set.of(), 4), "each job claimed once");
+		}
+	}
 }
