@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -152,9 +153,16 @@ public class JobTable {
 		if (queue != null) {
 			shared = new SharedJobs(this, queue, chores, log);
 			requests = new PinnedRequest(this, queue, log);
-			callbacks.onInvalidation(invalid -> chores.execute(() -> invalid.forEach(this::callbackGoneHere)));
+			callbacks.onInvalidation(invalid -> {
+				try {
+					chores.execute(() -> invalid.forEach(this::callbackGoneHere));
+				} catch (RejectedExecutionException e) {
+					// stopping: leaving the queue ends this engine's live callbacks
+				}
+			});
 			shared.start();
-			log.info("engine {} shares the store with the engines of its queue (lease {} s)", queue.engine(), queue.lease().toSeconds());
+			log.info("engine {} named {} shares the store with the engines of its queue (lease {} s); jobs with files outside store.shared.roots {}"
+					+ " are pinned to the engines named {}", queue.engine(), queue.name(), queue.lease().toSeconds(), sharedRoots, queue.name());
 		}
 		handlers.attachJobs(this::namedHandlerIds);
 	}
@@ -435,7 +443,8 @@ public class JobTable {
 		}
 		JobRecord r = awaitRecord(slot, x -> x.claim() == null || x.state().isFinal(), System.nanoTime() + queue.lease().plusSeconds(5).toNanos());
 		if (r.claim() != null && !r.state().isFinal()) {
-			throw new TransferException(BG_E_INVALID_STATE, "job " + r.id() + " is still held by the transfer of engine " + r.claim() + "; try again");
+			throw new TransferException(BG_E_INVALID_STATE, "job " + r.id() + " is still held by the transfer of engine " + r.claim()
+					+ " (unreachable, its lease not yet expired); the job is " + r.state() + " now: try again");
 		}
 	}
 
@@ -536,6 +545,11 @@ public class JobTable {
 	 * engine's to transfer (suspended, cancelled or taken over), its transfer stops (SPEC C6).
 	 */
 	void apply(UUID id, Optional<JobRecord> stored) {
+		apply(id, stored, null);
+	}
+
+	/** As {@link #apply(UUID, Optional)}; @param endedAs for a job that ended, the final state its engine announced, if known */
+	void apply(UUID id, Optional<JobRecord> stored, JobState endedAs) {
 		JobRecord after;
 		boolean stop;
 		boolean gone = stored.isEmpty();
@@ -547,9 +561,9 @@ public class JobTable {
 					return;
 				}
 				JobRecord job = s.record();
-				// ended by another engine: completed if it was transferred, else cancelled (the store keeps no more)
-				boolean completed = job.state() == JobState.TRANSFERRED || PinnedRequest.COMPLETE.equals(job.pinnedRequest());
-				after = job.with(b -> b.state(completed ? JobState.ACKNOWLEDGED : JobState.CANCELLED));
+				// ended by another engine: as it announced; else completed if it was transferred, cancelled if not
+				JobState ending = endedAs != null ? endedAs : job.state() == JobState.TRANSFERRED ? JobState.ACKNOWLEDGED : JobState.CANCELLED;
+				after = job.with(b -> b.state(ending));
 				s.set(after);
 				jobs.remove(id);
 				ended.put(id, s);
@@ -759,7 +773,7 @@ public class JobTable {
 			if (job.state().isFinal()) {
 				throw new TransferException(BG_E_INVALID_STATE, "job " + job.id() + " is " + job.state() + ", a final state");
 			}
-			store.transaction(w -> w.deleteJob(job.id()));
+			store.transaction(w -> w.deleteJob(job.id(), finalState));
 			ended = job.with(b -> b.state(finalState).modified(Instant.now()));
 			slot.set(ended);
 			jobs.remove(job.id());
@@ -893,7 +907,8 @@ public class JobTable {
 			if (slot.record().state().isFinal()) {
 				throw new TransferException(BG_E_INVALID_STATE, "job " + slot.record().id() + " is " + slot.record().state() + ", a final state");
 			}
-			callbacks.set(slot.record().id(), callback, caller);
+			// stored first, then registered: reading the job again meanwhile (another engine's registration) forgets only
+			// the registration this one replaces
 			repeated = Boolean.TRUE.equals(write(slot, false, true, null, c -> {
 				if (queue != null) { // the last registrant on any engine wins (SPEC C5)
 					String here = callback == null ? null : queue.engine();
@@ -907,6 +922,7 @@ public class JobTable {
 				}
 				return repeat != null;
 			}));
+			callbacks.set(slot.record().id(), callback, caller);
 		}
 		if (!repeated) { // the dispatcher learns of the new route (a pending notice may wait for a registrant, N7)
 			notifier.jobChanged(slot.record());

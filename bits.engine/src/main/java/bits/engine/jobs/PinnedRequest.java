@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.service.log.Logger;
 
+import bits.api.JobState;
 import bits.api.TransferException;
 import bits.engine.model.JobRecord;
 import bits.engine.store.SharedQueue;
@@ -24,6 +25,8 @@ final class PinnedRequest {
 	static final String CANCEL = "CANCEL";
 	/** The prefix of a request that could not be carried out, followed by why. */
 	private static final String FAILED = "FAILED ";
+	/** The prefix of a request an engine took on, followed by its id: one engine of the name carries it out. */
+	private static final String CARRYING = "CARRYING ";
 
 	private final JobTable table;
 	private final SharedQueue queue;
@@ -63,6 +66,8 @@ final class PinnedRequest {
 			throw new TransferException(BG_E_INVALID_STATE, "engine '" + pinned + "' has not carried out the " + what + " of job " + job.id()
 					+ " after " + Duration.ofNanos(queue.lease().plusSeconds(10).toNanos()).toSeconds() + " s; it will when it reads the request");
 		}
+		// ended as asked, whatever this engine read of the ending (an announcement missed, a resync guessed)
+		slot.set(r.with(b -> b.state(COMPLETE.equals(request) ? JobState.ACKNOWLEDGED : JobState.CANCELLED)));
 	}
 
 	private static boolean failed(JobRecord r) {
@@ -73,11 +78,22 @@ final class PinnedRequest {
 	void carryOut(JobSlot slot, String name) {
 		JobRecord r = slot.record();
 		String request = r.pinnedRequest();
-		if (request == null || failed(r) || !name.equals(r.pinnedTo()) || !carrying.add(r.id())) {
+		if (!(COMPLETE.equals(request) || CANCEL.equals(request)) || !name.equals(r.pinnedTo()) || !carrying.add(r.id())) {
 			return;
 		}
 		Thread t = new Thread(() -> {
 			try {
+				// taken on by one engine of the name only: the row's version decides between engines on one machine
+				boolean mine = Boolean.TRUE.equals(table.update(slot, c -> {
+					if (!request.equals(c.job().pinnedRequest())) {
+						return false;
+					}
+					c.set(b -> b.pinnedRequest(CARRYING + queue.engine()));
+					return true;
+				}));
+				if (!mine) {
+					return;
+				}
 				if (COMPLETE.equals(request)) {
 					table.complete(slot);
 				} else {

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.osgi.service.log.Logger;
 
+import bits.api.JobState;
 import bits.engine.model.JobRecord;
 import bits.engine.store.JobStore;
 import bits.engine.store.SharedQueue;
@@ -45,6 +46,8 @@ final class SharedJobs {
 	/** Jobs announced and not read yet, with the newest version announced: read together, once each (a job changes in bursts). */
 	private final Map<UUID, Long> announced = new ConcurrentHashMap<>();
 	private final AtomicBoolean reading = new AtomicBoolean();
+	/** The final states that ended jobs were announced in, until the jobs are read. */
+	private final Map<UUID, JobState> endedAs = new ConcurrentHashMap<>();
 
 	SharedJobs(JobTable table, SharedQueue queue, ScheduledExecutorService chores, Logger log) {
 		this.table = table;
@@ -87,6 +90,7 @@ final class SharedJobs {
 		if (a.version() >= 0 && table.job(a.job()).map(j -> j.version() >= a.version()).orElse(false)) {
 			return; // this engine's own change, already current
 		}
+		a.ended().ifPresent(state -> endedAs.put(a.job(), state));
 		announced.merge(a.job(), a.version() < 0 ? Long.MAX_VALUE : a.version(), Math::max);
 		if (reading.compareAndSet(false, true)) {
 			// a moment later: a job's changes come in bursts (claimed, transferring, transferred), read once together
@@ -118,10 +122,10 @@ final class SharedJobs {
 					table.carryOutRequest(r.id()); // a complete or cancel asked on another engine of a job pinned here
 				}
 				for (UUID id : gone) {
-					table.apply(id, Optional.empty());
+					table.apply(id, Optional.empty(), endedAs.remove(id));
 				}
 			}
-		} catch (StoreException e) {
+		} catch (RuntimeException e) { // the store is down, or a row cannot be read: the next resync reads everything
 			log.warn("{} jobs changed in the shared store but cannot be read now (read again within {} ms): {}", ids.size(), RESYNC_MS,
 					e.getMessage());
 		}

@@ -62,6 +62,8 @@ public class Dispatcher implements Notifier, StuckCallbacks {
 	}
 
 	private static final long FIRST_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+	/** How soon a notification another engine holds is tried again here. */
+	private static final long ELSEWHERE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
 
 	/** Where a lane's next notification goes (SPEC N5): the live callback if one is set, else the handler id. */
 	private record Route(Registration live, String handlerId) {
@@ -315,7 +317,8 @@ public class Dispatcher implements Notifier, StuckCallbacks {
 					lane.attempts = 0;
 					lane.retryAtNanos = 0;
 				} else if (elsewhere) {
-					lane.retryAtNanos = System.nanoTime() + hold.toNanos();
+					// tried again soon: the holder may let go at once (it cannot provision the handler), or die
+					lane.retryAtNanos = System.nanoTime() + Math.min(hold.toNanos(), ELSEWHERE_RETRY_NANOS);
 				} else if (!skipped && table.job(job).filter(j -> j.notices().contains(notice)).isPresent()) {
 					long backoff = Math.min(FIRST_RETRY_NANOS << Math.min(lane.attempts, 20), maxRetry.toNanos());
 					lane.attempts++;

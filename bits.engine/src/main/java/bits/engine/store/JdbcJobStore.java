@@ -241,9 +241,9 @@ abstract class JdbcJobStore implements JobStore {
 		}
 
 		@Override
-		public void deleteJob(UUID id) {
+		public void deleteJob(UUID id, JobState finalState) {
 			update("DELETE FROM job WHERE id=?", s -> s.setString(1, id.toString()));
-			changed.put(id, -1L);
+			changed.put(id, finalState == JobState.ACKNOWLEDGED ? SharedQueue.Announcement.COMPLETED : SharedQueue.Announcement.CANCELLED);
 		}
 
 		@Override
@@ -547,7 +547,7 @@ abstract class JdbcJobStore implements JobStore {
 
 	/**
 	 * @return the rows of a job read so far; a row that names another job is a damaged store, unless the read is of
-	 *         one job, which another engine may have inserted (or deleted) between the queries: then {@code null}
+	 *         some jobs, one of which another engine may have inserted (or deleted) between the queries: then {@code null}
 	 */
 	private static <T> List<T> of(Map<String, List<T>> rows, String job, String what, List<String> only) {
 		List<T> list = rows.get(job);

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 
+import bits.api.JobState;
 import bits.engine.model.Claim;
 import bits.engine.model.FileRecord;
 import bits.engine.model.JobRecord;
@@ -84,8 +85,16 @@ public interface JobStore extends AutoCloseable {
 		/** The job goes back to the end of the queue among its priority (a time slice ended): a shared queue's order. */
 		void requeue(UUID job);
 
-		/** The job, with its files, credentials and pending notifications (not its journal entries). */
-		void deleteJob(UUID job);
+		/**
+		 * The job, with its files, credentials and pending notifications (not its journal entries), ended in a final
+		 * state: engines sharing the store are told which.
+		 */
+		void deleteJob(UUID job, JobState finalState);
+
+		/** As {@link #deleteJob(UUID, JobState)}, cancelled. */
+		default void deleteJob(UUID job) {
+			deleteJob(job, JobState.CANCELLED);
+		}
 
 		void insertFiles(UUID job, List<FileRecord> files);
 

@@ -143,16 +143,17 @@ final class PostgresQueue implements SharedQueue {
 		List<UUID> claimed = transaction(c -> {
 			Array wanted = c.createArrayOf("text", priorities.stream().map(Enum::name).toArray());
 			Array skipped = c.createArrayOf("text", excluded.stream().map(UUID::toString).toArray());
-			// the order is index job_claim_order's: the first rows of the index, not a sort of the whole queue
-			try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = 'CONNECTING', claimed_by = ?, epoch = epoch + 1,"
-					+ " version = version + 1 WHERE id IN (SELECT id FROM job WHERE state = 'QUEUED' AND claimed_by IS NULL"
+			// the order is index job_claim_order's: the first rows of the index, not a sort of the whole queue; the picked
+			// rows are materialized, so that the LIMIT holds however the planner joins them
+			try (PreparedStatement s = c.prepareStatement("WITH picked AS MATERIALIZED (SELECT id FROM job WHERE state = 'QUEUED' AND claimed_by IS NULL"
 					+ " AND priority = ANY (?) AND NOT (id = ANY (?)) AND (pinned_to IS NULL OR pinned_to = ?) ORDER BY " + PostgresSchema.PRIORITY_ORDER
-					+ ", turn FOR UPDATE SKIP LOCKED LIMIT ?) RETURNING id, version")) {
-				s.setString(1, engine);
-				s.setArray(2, wanted);
-				s.setArray(3, skipped);
-				s.setString(4, name);
-				s.setInt(5, max);
+					+ ", turn LIMIT ? FOR UPDATE SKIP LOCKED) UPDATE job SET state = 'CONNECTING', claimed_by = ?, epoch = epoch + 1,"
+					+ " version = version + 1 FROM picked WHERE job.id = picked.id RETURNING job.id, job.version")) {
+				s.setArray(1, wanted);
+				s.setArray(2, skipped);
+				s.setString(3, name);
+				s.setInt(4, max);
+				s.setString(5, engine);
 				List<UUID> ids = new ArrayList<>();
 				try (ResultSet r = s.executeQuery()) {
 					while (r.next()) {

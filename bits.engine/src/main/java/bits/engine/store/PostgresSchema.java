@@ -15,10 +15,10 @@ final class PostgresSchema {
 	private PostgresSchema() {
 	}
 
-	/** Never edit a released migration: append a new one. */
 	/** The claims' order of priorities, as an expression an index can hold. */
 	static final String PRIORITY_ORDER = "array_position(ARRAY['FOREGROUND', 'HIGH', 'NORMAL', 'LOW']::text[], priority)";
 
+	/** Never edit a released migration: append a new one. */
 	static final List<String[]> MIGRATIONS = List.<String[]>of(new String[] { // 1: schema 5 of the SQLite store
 			"CREATE TABLE job (id TEXT PRIMARY KEY, seq BIGSERIAL, owner TEXT NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL,"
 					+ " display_name TEXT NOT NULL, description TEXT NOT NULL, priority TEXT NOT NULL,"

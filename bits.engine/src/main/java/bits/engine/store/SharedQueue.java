@@ -8,6 +8,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 import bits.api.JobPriority;
+import bits.api.JobState;
 import bits.engine.model.JobRecord;
 
 /**
@@ -85,9 +86,17 @@ public interface SharedQueue {
 	/**
 	 * A job's row changed.
 	 *
-	 * @param version the row's version after the change; -1 if the job ended (its row was deleted)
+	 * @param version the row's version after the change; {@link #CANCELLED} or {@link #COMPLETED} if the job ended (its
+	 *        row was deleted)
 	 */
 	record Announcement(UUID job, long version) {
+		public static final long CANCELLED = -1;
+		public static final long COMPLETED = -2;
+
+		/** @return the final state the job ended in, if it ended */
+		public Optional<JobState> ended() {
+			return version == COMPLETED ? Optional.of(JobState.ACKNOWLEDGED) : version == CANCELLED ? Optional.of(JobState.CANCELLED) : Optional.empty();
+		}
 	}
 
 	/** Leaves the queue: this engine's claimed jobs go back to it at once (not after the lease), and it stops listening. */

@@ -253,13 +253,14 @@ public class Scheduler implements TransferControl {
 		}
 	}
 
+	/** At most this many jobs claimed in one round trip: free slots are filled together, not one by one. */
+	private static final int CLAIMS_AT_ONCE = 16;
+
 	/**
 	 * Engines sharing the store (SPEC C2): free slots are filled by claims from the shared queue, which orders by
 	 * priority and then by turn; a background job on the wire yields to a waiting one of a higher priority at once, and
 	 * to an equal one when its time slice is over (the queue then puts it behind those that waited).
 	 */
-	/** At most this many jobs claimed in one round trip: free slots are filled together, not one by one. */
-	private static final int CLAIMS_AT_ONCE = 16;
 
 	private void claim(List<JobRecord> queued) {
 		// the claims' round trips to the database are made without this scheduler's lock, which the job table's

@@ -253,13 +253,20 @@ class SharedQueueTest {
 			JobRecord j = queued(a, JobPriority.NORMAL);
 			a.transaction(w -> w.updateJob(j.with(x -> x.state(JobState.SUSPENDED).version(1))));
 			a.transaction(w -> w.deleteJob(j.id()));
+			JobRecord k = queued(a, JobPriority.NORMAL);
+			a.transaction(w -> w.deleteJob(k.id(), JobState.ACKNOWLEDGED));
 			long deadline = System.nanoTime() + 10_000_000_000L;
 			List<SharedQueue.Announcement> expected = List.of(new SharedQueue.Announcement(j.id(), 0), new SharedQueue.Announcement(j.id(), 1),
-					new SharedQueue.Announcement(j.id(), -1));
+					new SharedQueue.Announcement(j.id(), SharedQueue.Announcement.CANCELLED), new SharedQueue.Announcement(k.id(),
+							SharedQueue.Announcement.COMPLETED));
 			while (!heard.containsAll(expected)) {
 				assertTrue(System.nanoTime() < deadline, "heard " + heard);
 				Thread.sleep(20);
 			}
+			// how each ended, for the other engines' views
+			assertEquals(Optional.of(JobState.CANCELLED), heard.get(heard.indexOf(expected.get(2))).ended());
+			assertEquals(Optional.of(JobState.ACKNOWLEDGED), heard.get(heard.indexOf(expected.get(3))).ended());
+			assertEquals(Optional.empty(), expected.get(1).ended());
 		}
 	}
 
