@@ -56,8 +56,8 @@ public class InProcess {
 		int runs = args.length > 4 ? Integer.parseInt(args[4]) : 5;
 		// -Dbits.bench.store.url: the jobs in PostgreSQL (CLUSTER); -Dbits.bench.psql: the psql command that counts the outbox there
 		String storeUrl = System.getProperty("bits.bench.store.url");
-		start(bitsJar, index, storeUrl == null ? Map.of() : Map.of("store.url", storeUrl, "store.user", "postgres"));
 		try {
+			start(bitsJar, index, storeUrl == null ? Map.of() : Map.of("store.url", storeUrl, "store.user", "postgres"));
 			switch (figure) {
 			case "P3" -> p3(runs);
 			case "P4" -> p4(runs);
@@ -65,8 +65,10 @@ public class InProcess {
 			default -> throw new IllegalArgumentException(figure);
 			}
 		} finally {
-			framework.stop();
-			framework.waitForStop(30_000);
+			if (framework != null) { // its threads would keep the JVM alive
+				framework.stop();
+				framework.waitForStop(30_000);
+			}
 		}
 	}
 
@@ -99,7 +101,12 @@ public class InProcess {
 		Map<String, String> props = new HashMap<>();
 		props.put("org.osgi.framework.storage", work.resolve("fw").toString());
 		props.put("org.osgi.framework.storage.clean", "onFirstInit");
-		props.put("org.osgi.framework.system.packages.extra", "bits.api;version=1.0.0,org.osgi.service.event;version=1.4.1");
+		props.put("org.osgi.framework.system.packages.extra", "bits.api;version=" + apiVersion() + ",org.osgi.service.event;version=1.4.1");
+		// as cnf/runtime.bnd declares for the distribution: SLF4J 2's API bundle (Felix HTTP Jetty 12, HikariCP) is met
+		// with its built-in no-op provider instead of a ServiceLoader mediator
+		props.put("org.osgi.framework.system.capabilities.extra", "osgi.extender;osgi.extender=osgi.serviceloader.processor;version:Version=1.0.0,"
+				+ "osgi.serviceloader;osgi.serviceloader=org.slf4j.spi.SLF4JServiceProvider");
+		System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
 		props.put("bits.store.directory", work.resolve("store").toString());
 		framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(props);
 		framework.start();
@@ -108,12 +115,16 @@ public class InProcess {
 		for (Path p : install) {
 			installed.add(system.installBundle(p.toUri().toString()));
 		}
+		Bundle engine = null;
 		for (Bundle b : installed) {
-			if (b.getHeaders().get("Fragment-Host") == null) {
+			if ("bits.engine".equals(b.getSymbolicName())) {
+				engine = b;
+			} else if (b.getHeaders().get("Fragment-Host") == null) {
 				b.start();
 			}
 		}
-		configure(config);
+		configure(config); // before the engine starts: the store (store.url) is chosen at its start
+		engine.start();
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
 		while (manager == null || !configured()) {
 			ServiceReference<TransferManager> ref = system.getServiceReference(TransferManager.class);
@@ -126,6 +137,19 @@ public class InProcess {
 				throw new IllegalStateException("the engine did not start (or its configuration did not arrive)");
 			}
 			Thread.sleep(20);
+		}
+	}
+
+	/** @return the version the bits.api jar on the class path exports its package with (the bundles import that range) */
+	private static String apiVersion() throws Exception {
+		Path api = Path.of(TransferManager.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+		try (JarFile jar = new JarFile(api.toFile())) {
+			java.util.regex.Matcher m = java.util.regex.Pattern.compile("bits\\.api;[^,]*version=\"?([0-9.]+)")
+					.matcher(jar.getManifest().getMainAttributes().getValue("Export-Package"));
+			if (!m.find()) {
+				throw new IllegalStateException(api + " exports no bits.api version");
+			}
+			return m.group(1);
 		}
 	}
 
@@ -333,9 +357,11 @@ public class InProcess {
 			command.addAll(List.of(psql.split(" ")));
 		}
 		command.add("SELECT count(*) FROM outbox");
-		Process p = new ProcessBuilder(command).start();
+		Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
 		String out = new String(p.getInputStream().readAllBytes()).trim();
-		p.waitFor();
+		if (p.waitFor() != 0) {
+			throw new IllegalStateException(command + " failed: " + out);
+		}
 		return out.isEmpty() ? 1 : Long.parseLong(out);
 	}
 
