@@ -452,6 +452,19 @@ def drained(count, journal, n, limit_s):
     return (n - 1) / max((last - first) / 1000, 0.001)
 
 
+def cluster(work, pg, name, count, opts):
+    """count engines of the distribution on a new database; @return the database, an empty output directory, the engines"""
+    db = pg.new_database()
+    cfg = pg_config(work, pg, db, name)
+    out = os.path.join(work, "out-" + name)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    engines = [Service(os.path.join(work, f"store-{name}-{e}"), opts, cfg) for e in "abc"[:count]]
+    while pg.sql(db, "SELECT count(*) FROM bits_engine") != str(count):  # all members
+        time.sleep(0.1)
+    return db, out, engines
+
+
 JOURNAL = "SELECT min(created_ms), max(created_ms), count(*), count(DISTINCT job) FROM journal WHERE kind = 'JOB_TRANSFERRED'"
 
 
@@ -465,16 +478,9 @@ def cluster_throughput(nginx, work, table, pg, runs, n, opts):
     for r in range(runs):
         # three engines on one database: the jobs are created SUSPENDED, then queued at once by one statement, whose
         # announcements wake the engines; each job is one claim, one transfer and one completion
-        db = pg.new_database()
-        cfg = pg_config(work, pg, db, f"cl-{r}")
-        out = os.path.join(work, f"out-cl-{r}")
-        shutil.rmtree(out, ignore_errors=True)
-        os.makedirs(out)
-        engines = [Service(os.path.join(work, f"store-cl-{r}-{e}"), opts, cfg) for e in "abc"]
+        db, out, engines = cluster(work, pg, f"cl-{r}", 3, opts)
         try:
             create_suspended(engines[0], nginx, out, n)
-            while pg.sql(db, "SELECT count(*) FROM bits_engine") != "3":
-                time.sleep(0.1)
             pg.sql(db, "WITH q AS (UPDATE job SET state = 'QUEUED', version = version + 1 WHERE state = 'SUSPENDED' RETURNING id, version)"
                        " SELECT count(pg_notify('bits_jobs', id || ':' || version)) FROM q")
             rate = drained(lambda: int(pg.sql(db, "SELECT count(*) FROM job WHERE state = 'TRANSFERRED'")), lambda: pg.sql(db, JOURNAL), n, 600)
@@ -511,15 +517,8 @@ def cluster_takeover(nginx, work, table, pg, trials, opts):
     times = []
     stops = []
     for t in range(trials):
-        db = pg.new_database()
-        cfg = pg_config(work, pg, db, f"to-{t}")
-        out = os.path.join(work, f"out-to-{t}")
-        shutil.rmtree(out, ignore_errors=True)
-        os.makedirs(out)
-        engines = [Service(os.path.join(work, f"store-to-{t}-{e}"), opts, cfg) for e in "ab"]
+        db, out, engines = cluster(work, pg, f"to-{t}", 2, opts)
         try:
-            while pg.sql(db, "SELECT count(*) FROM bits_engine") != "2":
-                time.sleep(0.1)
             engines[0].run(f"bits:create t; bits:addfile t {nginx.url('slow/takeover.bin')} {out}/takeover.bin; bits:setpriority t FOREGROUND; bits:resume t")
             while pg.sql(db, "SELECT count(*) FROM file WHERE bytes_transferred > 0") != "1":
                 time.sleep(0.05)

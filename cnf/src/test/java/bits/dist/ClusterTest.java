@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 
 import org.junit.jupiter.api.AfterAll;
@@ -91,11 +92,26 @@ class ClusterTest {
 		return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
 	}
 
+	/** Asks the engine for a FOREGROUND job of one file; @return its answer */
+	private static HttpResponse<String> post(String[] api, String remote, Path local, boolean resume) throws Exception {
+		return call(api, "POST", "/jobs", Map.of("displayName", local.getFileName().toString(), "priority", "FOREGROUND",
+				"files", List.of(Map.of("remote", remote, "local", local.toString())), "resume", resume));
+	}
+
+	/** @return a new job of one file, resumed */
 	private static String create(String[] api, String remote, Path local) throws Exception {
-		HttpResponse<String> created = call(api, "POST", "/jobs", Map.of("displayName", local.getFileName().toString(), "priority", "FOREGROUND",
-				"files", List.of(Map.of("remote", remote, "local", local.toString())), "resume", true));
+		return create(api, remote, local, true);
+	}
+
+	private static String create(String[] api, String remote, Path local, boolean resume) throws Exception {
+		HttpResponse<String> created = post(api, remote, local, resume);
 		assertEquals(201, created.statusCode(), created.body());
 		return JSON.readTree(created.body()).get("id").asText();
+	}
+
+	/** @return the process id of the engine whose claim holds the job */
+	private long holder(String id) throws SQLException {
+		return count("SELECT e.pid FROM bits_engine e JOIN job j ON j.claimed_by = e.id WHERE j.id = '" + id + "'");
 	}
 
 	private long count(String sql) throws SQLException {
@@ -146,9 +162,14 @@ class ClusterTest {
 	}
 
 	private BooleanSupplier sql(String query, long expected) {
+		return sql(query, n -> n == expected);
+	}
+
+	/** @return whether the query's count is as wanted; false while the database cannot be read (restarting) */
+	private BooleanSupplier sql(String query, LongPredicate wanted) {
 		return () -> {
 			try {
-				return count(query) == expected;
+				return wanted.test(count(query));
 			} catch (SQLException e) {
 				return false;
 			}
@@ -246,7 +267,7 @@ class ClusterTest {
 				String id = create(apis.get(a.pid()), nginx.uri("/slow/" + name).toString(), out.resolve(name)); // 256 KiB/s: 32 s
 				String row = "SELECT count(*) FROM job j JOIN file f ON f.job = j.id WHERE j.id = '" + id + "'";
 				await("a checkpoint of " + name, Duration.ofSeconds(60), sql(row + " AND j.state = 'TRANSFERRING' AND f.bytes_transferred > 0", 1));
-				long holder = count("SELECT e.pid FROM bits_engine e JOIN job j ON j.claimed_by = e.id WHERE j.id = '" + id + "'");
+				long holder = holder(id);
 				String[] other = apis.entrySet().stream().filter(e -> e.getKey() != holder).findFirst().orElseThrow().getValue();
 				Supplier<List<String>> requests = requests(nginx, "/slow/" + name);
 
@@ -267,7 +288,7 @@ class ClusterTest {
 				await("the job transferring again", Duration.ofSeconds(30), sql(row + " AND j.state = 'TRANSFERRING' AND j.claimed_by IS NOT NULL", 1));
 				await(() -> "a checkpoint of the second request: " + rows("SELECT bytes_transferred FROM file"), Duration.ofSeconds(30),
 						sql(row + " AND f.bytes_transferred > " + sent(requests.get().get(0)), 1));
-				long holderNow = count("SELECT e.pid FROM bits_engine e JOIN job j ON j.claimed_by = e.id WHERE j.id = '" + id + "'");
+				long holderNow = holder(id);
 				String[] otherNow = apis.entrySet().stream().filter(e -> e.getKey() != holderNow).findFirst().orElseThrow().getValue();
 
 				// completed (one.bin) or cancelled (two.bin) through the engine not transferring it: it answers once the
@@ -306,7 +327,7 @@ class ClusterTest {
 				await("two members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 2));
 				String id = create(apiA, nginx.uri("/slow/local.bin").toString(), dest);
 				await("a checkpoint", Duration.ofSeconds(60), sql("SELECT count(*) FROM file WHERE bytes_transferred > " + (256 << 10), 1));
-				long pid = count("SELECT e.pid FROM bits_engine e JOIN job j ON j.claimed_by = e.id");
+				long pid = holder(id);
 				EngineProcess killed = a.pid() == pid ? a : b;
 				String[] survivor = killed == a ? apiB : apiA;
 				killed.kill();
@@ -360,8 +381,7 @@ class ClusterTest {
 			Thread creator = new Thread(() -> {
 				for (int i = 150; i < 300; i++) {
 					try {
-						HttpResponse<String> r = call(apiB, "POST", "/jobs", Map.of("displayName", "f" + i, "priority", "FOREGROUND", "files",
-								List.of(Map.of("remote", nginx.uri("/files/f" + i).toString(), "local", out.resolve("f" + i).toString())), "resume", true));
+						HttpResponse<String> r = post(apiB, nginx.uri("/files/f" + i).toString(), out.resolve("f" + i), true);
 						if (r.statusCode() == 201) {
 							created.put(JSON.readTree(r.body()).get("id").asText(), i);
 						} else {
@@ -374,25 +394,14 @@ class ClusterTest {
 			});
 			creator.start();
 			await(() -> "slow jobs' checkpoints: " + rows("SELECT j.state, f.bytes_transferred, f.completed FROM job j JOIN file f ON f.job = j.id WHERE f.bytes_total > 65536"),
-					Duration.ofSeconds(60), () -> {
-						try {
-							return count("SELECT count(*) FROM file WHERE bytes_transferred > 0 AND completed = 0") >= 2;
-						} catch (SQLException e) {
-							return false;
-						}
-					});
+					Duration.ofSeconds(60), sql("SELECT count(*) FROM file WHERE bytes_transferred > 0 AND completed = 0", n -> n >= 2));
 			postgres.restartImmediately();
 			creator.join(120_000);
 			assertTrue(!creator.isAlive(), "the creates ended");
 			System.out.println("ClusterTest: " + created.size() + " jobs created, " + refused.get() + " creates refused while the database restarted");
 			await(() -> "every job TRANSFERRED: " + rows("SELECT id, state, claimed_by, epoch, error_description FROM job WHERE state <> 'TRANSFERRED' LIMIT 5"),
-					Duration.ofMinutes(3), () -> {
-						try {
-							return count("SELECT count(*) FROM job WHERE state <> 'TRANSFERRED'") == 0 && count("SELECT count(*) FROM job") >= created.size();
-						} catch (SQLException e) {
-							return false;
-						}
-					});
+					Duration.ofMinutes(3), () -> sql("SELECT count(*) FROM job WHERE state <> 'TRANSFERRED'", 0).getAsBoolean()
+							&& sql("SELECT count(*) FROM job", n -> n >= created.size()).getAsBoolean());
 			// a create whose answer the restart cut off may have committed: such a job is transferred too, nothing else is there
 			long jobs = count("SELECT count(*) FROM job");
 			assertTrue(jobs <= created.size() + refused.get(), jobs + " jobs");
@@ -489,8 +498,8 @@ class ClusterTest {
 			try (EngineProcess a = engine("a", onA)) {
 				String[] apiA = api(a, "a");
 				await("two members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 2));
-				pinned = suspended(apiA, nginx.uri("/files/pinned.bin").toString(), out.resolve("pinned.bin"));
-				doomed = suspended(apiA, nginx.uri("/slow/pinned.bin").toString(), out.resolve("doomed.bin"));
+				pinned = create(apiA, nginx.uri("/files/pinned.bin").toString(), out.resolve("pinned.bin"), false);
+				doomed = create(apiA, nginx.uri("/slow/pinned.bin").toString(), out.resolve("doomed.bin"), false);
 				assertEquals(2, count("SELECT count(*) FROM job WHERE pinned_to = 'a'"), rows("SELECT id, pinned_to FROM job"));
 				// b cannot add a file of its own disk to a job pinned to a
 				HttpResponse<String> refused = call(apiB, "PATCH", "/jobs/" + pinned,
@@ -531,14 +540,6 @@ class ClusterTest {
 		}
 	}
 
-	/** @return a new job of one file, not resumed */
-	private static String suspended(String[] api, String remote, Path local) throws Exception {
-		HttpResponse<String> created = call(api, "POST", "/jobs", Map.of("displayName", local.getFileName().toString(), "priority", "FOREGROUND",
-				"files", List.of(Map.of("remote", remote, "local", local.toString()))));
-		assertEquals(201, created.statusCode(), created.body());
-		return JSON.readTree(created.body()).get("id").asText();
-	}
-
 	@Test
 	void anEnginePausedPastItsLeaseIsFencedAndNothingCompletesTwice() throws Exception { // C3
 		url = postgres.newDatabase();
@@ -556,7 +557,7 @@ class ClusterTest {
 				String id = create(apiA, nginx.uri("/slow/paused.bin").toString(), dest); // 256 KiB/s: about 20 s
 				await("a checkpoint", Duration.ofSeconds(60), sql("SELECT count(*) FROM file WHERE bytes_transferred > " + (256 << 10), 1));
 				// the engine transferring it: its member row names its process
-				long pid = count("SELECT e.pid FROM bits_engine e JOIN job j ON j.claimed_by = e.id");
+				long pid = holder(id);
 				EngineProcess paused = a.pid() == pid ? a : b;
 				assertEquals(pid, paused.pid());
 				signal("STOP", pid);
@@ -569,17 +570,10 @@ class ClusterTest {
 				await("the job TRANSFERRED", Duration.ofSeconds(120), sql("SELECT count(*) FROM job WHERE state = 'TRANSFERRED'", 1));
 				// the paused engine's request (from byte 0: 200) ends once its first write after the pause is refused:
 				// cut off, never read to the end
-				Path log = nginx.prefix.resolve("access.log");
-				Supplier<List<String>> requests = () -> {
-					try {
-						return Files.readAllLines(log).stream().filter(l -> l.startsWith("/slow/paused.bin")).toList();
-					} catch (IOException e) {
-						return List.of();
-					}
-				};
+				Supplier<List<String>> requests = requests(nginx, "/slow/paused.bin");
 				await(() -> "both requests ended: " + requests.get(), Duration.ofSeconds(60), () -> requests.get().size() == 2);
 				String first = requests.get().stream().filter(l -> l.contains(" 200 ")).findFirst().orElseThrow();
-				assertTrue(Long.parseLong(first.substring(first.lastIndexOf(' ') + 1)) < data.length, "the paused engine stopped: " + first);
+				assertTrue(sent(first) < data.length, "the paused engine stopped: " + first);
 				assertEquals(3, count("SELECT epoch FROM job"), "no claim since: the paused engine's late writes were refused");
 				assertEquals(1, count("SELECT count(*) FROM journal WHERE kind = 'JOB_TRANSFERRED'"), "transferred once");
 				HttpResponse<String> done = call(apiA, "POST", "/jobs/" + id + "/complete", null);
@@ -634,7 +628,7 @@ class ClusterTest {
 					assertEquals(2, requests.size(), requests.toString());
 					String resumed = requests.get(1);
 					assertTrue(resumed.contains(" 206 \"bytes="), resumed);
-					long sent = Long.parseLong(resumed.substring(resumed.lastIndexOf(' ') + 1));
+					long sent = sent(resumed);
 					assertTrue(sent <= data.length - checkpoint, "b fetched " + sent + " bytes, a had checkpointed " + checkpoint);
 					System.out.println("ClusterTest: taken over " + takeover + " ms after SIGKILL; resumed at " + (data.length - sent) + " of "
 							+ data.length + " bytes");

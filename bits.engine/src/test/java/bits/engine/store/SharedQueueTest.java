@@ -97,6 +97,14 @@ class SharedQueueTest {
 		}
 	}
 
+	/** @return a new notification in the outbox, of a new queued job */
+	private static Notice notice(PostgresJobStore s) {
+		JobRecord j = queued(s, JobPriority.NORMAL);
+		Notice[] n = new Notice[1];
+		s.transaction(w -> n[0] = w.insertNotice(j.id(), Notice.Kind.JOB_TRANSFERRED, -1));
+		return n[0];
+	}
+
 	private static SharedQueue queue(PostgresJobStore s) {
 		return s.shared().orElseThrow();
 	}
@@ -285,32 +293,28 @@ class SharedQueueTest {
 	@Test
 	void oneEngineAtATimeDeliversANotification() throws Exception { // C5
 		try (PostgresJobStore a = engine(); PostgresJobStore b = engine()) {
-			JobRecord j = queued(a, JobPriority.NORMAL);
-			Notice[] n = new Notice[1];
-			a.transaction(w -> n[0] = w.insertNotice(j.id(), Notice.Kind.JOB_TRANSFERRED, -1));
-			assertTrue(queue(a).claimNotice(n[0].id(), Duration.ofMillis(300)));
-			assertFalse(queue(b).claimNotice(n[0].id(), Duration.ofMillis(300)), "a holds it");
-			assertTrue(queue(a).claimNotice(n[0].id(), Duration.ofMillis(300)), "a may try again");
+			Notice n = notice(a);
+			assertTrue(queue(a).claimNotice(n.id(), Duration.ofMillis(300)));
+			assertFalse(queue(b).claimNotice(n.id(), Duration.ofMillis(300)), "a holds it");
+			assertTrue(queue(a).claimNotice(n.id(), Duration.ofMillis(300)), "a may try again");
 			long deadline = System.nanoTime() + 10_000_000_000L;
-			while (!queue(b).claimNotice(n[0].id(), Duration.ofSeconds(30))) { // a's hold ended: a died, or its callback is stuck
+			while (!queue(b).claimNotice(n.id(), Duration.ofSeconds(30))) { // a's hold ended: a died, or its callback is stuck
 				assertTrue(System.nanoTime() < deadline);
 				Thread.sleep(50);
 			}
-			assertFalse(queue(a).claimNotice(n[0].id(), Duration.ofSeconds(30)));
+			assertFalse(queue(a).claimNotice(n.id(), Duration.ofSeconds(30)));
 		}
 	}
 
 	@Test
 	void aNotificationReleasedByAnEngineThatCannotDeliverItIsClaimedByAnotherAtOnce() throws Exception { // C5
 		try (PostgresJobStore a = engine(); PostgresJobStore b = engine()) {
-			JobRecord j = queued(a, JobPriority.NORMAL);
-			Notice[] n = new Notice[1];
-			a.transaction(w -> n[0] = w.insertNotice(j.id(), Notice.Kind.JOB_TRANSFERRED, -1));
-			assertTrue(queue(a).claimNotice(n[0].id(), Duration.ofMinutes(5)));
-			queue(b).releaseNotice(n[0].id());
-			assertFalse(queue(b).claimNotice(n[0].id(), Duration.ofMinutes(5)), "only the holder lets go");
-			queue(a).releaseNotice(n[0].id()); // a cannot provision the handler
-			assertTrue(queue(b).claimNotice(n[0].id(), Duration.ofMinutes(5)));
+			Notice n = notice(a);
+			assertTrue(queue(a).claimNotice(n.id(), Duration.ofMinutes(5)));
+			queue(b).releaseNotice(n.id());
+			assertFalse(queue(b).claimNotice(n.id(), Duration.ofMinutes(5)), "only the holder lets go");
+			queue(a).releaseNotice(n.id()); // a cannot provision the handler
+			assertTrue(queue(b).claimNotice(n.id(), Duration.ofMinutes(5)));
 		}
 	}
 
