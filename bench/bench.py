@@ -429,9 +429,10 @@ def load(nginx, work, table, queued, foreground):
                    f"{float(v['heap_queued_mb']):.0f} MB")
 
 
-def create_suspended(service, nginx, out, n):
+def create_suspended(service, nginx, out, n, name="q"):
     """n FOREGROUND jobs of one 4 KiB file each, SUSPENDED, created through the engine's shell, 500 lines at a time."""
-    lines = [f"bits:create q{i}; bits:addfile q{i} {nginx.url(f'cl/f{i % 1000}.bin')} {out}/q{i}; bits:setpriority q{i} FOREGROUND"
+    os.makedirs(out, exist_ok=True)
+    lines = [f"bits:create {name}{i}; bits:addfile {name}{i} {nginx.url(f'cl/f{i % 1000}.bin')} {out}/{name}{i}; bits:setpriority {name}{i} FOREGROUND"
              for i in range(n)]
     for k in range(0, n, 500):
         said = service.run("\n".join(lines[k:k + 500]))
@@ -445,7 +446,7 @@ def drained(count, journal, n, limit_s):
     while count() < n:
         if time.time() > deadline:
             raise SystemExit(f"CLUSTER: {count()} of {n} jobs TRANSFERRED after {limit_s} s")
-        time.sleep(0.05)
+        time.sleep(0.5)  # the rate comes from the journal's times; each poll is a psql process and a backend the engines' cores pay for
     first, last, total, distinct = (int(x) for x in journal().split("|"))
     if total != n or distinct != n:
         raise SystemExit(f"CLUSTER: {total} completions of {distinct} jobs, expected each of {n} once")
@@ -469,27 +470,36 @@ JOURNAL = "SELECT min(created_ms), max(created_ms), count(*), count(DISTINCT job
 
 
 def cluster_throughput(nginx, work, table, pg, runs, n, opts):
-    """Claims + completions per second: n queued jobs drained by 3 engines on PostgreSQL, beside 1 engine on SQLite."""
+    """Claims + completions per second: n queued jobs drained by 3 engines on PostgreSQL, beside 1 engine on SQLite.
+
+    The engines drain a first batch of n jobs, then a second, measured apart: the first is what a freshly started
+    engine does while its JIT compiles the claim, transfer and completion paths (a 2-core machine spends much of it
+    compiling); the second is what a running fleet does."""
     d = os.path.join(nginx.root, "cl")
     os.makedirs(d, exist_ok=True)
     for i in range(1000):
         make_file(os.path.join(d, f"f{i}.bin"), 4096)
-    rates = {"pg": [], "sqlite": []}
+    rates = {"pg": [], "pg-first": [], "sqlite": []}
+    queue_all = ("WITH q AS (UPDATE job SET state = 'QUEUED', version = version + 1 WHERE state = 'SUSPENDED' RETURNING id, version)"
+                 " SELECT count(pg_notify('bits_jobs', id || ':' || version)) FROM q")
     for r in range(runs):
         # three engines on one database: the jobs are created SUSPENDED, then queued at once by one statement, whose
         # announcements wake the engines; each job is one claim, one transfer and one completion
         db, out, engines = cluster(work, pg, f"cl-{r}", 3, opts)
         try:
-            create_suspended(engines[0], nginx, out, n)
-            pg.sql(db, "WITH q AS (UPDATE job SET state = 'QUEUED', version = version + 1 WHERE state = 'SUSPENDED' RETURNING id, version)"
-                       " SELECT count(pg_notify('bits_jobs', id || ':' || version)) FROM q")
-            rate = drained(lambda: int(pg.sql(db, "SELECT count(*) FROM job WHERE state = 'TRANSFERRED'")), lambda: pg.sql(db, JOURNAL), n, 600)
-            rates["pg"].append(rate)
-            print(f"  CLUSTER run {r + 1}: 3 engines on PostgreSQL, {n} jobs, {rate:,.0f} claimed and completed per second", flush=True)
+            for batch, name in enumerate(("first", "second")):
+                create_suspended(engines[0], nginx, os.path.join(out, name), n, name)
+                since = int(time.time() * 1000)
+                pg.sql(db, queue_all)
+                rate = drained(lambda: int(pg.sql(db, "SELECT count(*) FROM job WHERE state = 'TRANSFERRED'")) - batch * n,
+                               lambda: pg.sql(db, JOURNAL + f" AND created_ms >= {since}"), n, 600)
+                rates["pg" if batch else "pg-first"].append(rate)
+                print(f"  CLUSTER run {r + 1}: 3 engines on PostgreSQL, {name} {n} jobs, {rate:,.0f} claimed and completed per second", flush=True)
         finally:
             for e in engines:
                 e.stop()
-        # one engine on SQLite, the same jobs: queued while it is stopped, drained once it starts
+        # one engine on SQLite, the same jobs: queued while it is stopped, drained once it starts (a first batch only:
+        # its store cannot be changed under a running engine)
         store = os.path.join(work, f"store-cl-{r}-sqlite")
         shutil.rmtree(store, ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
@@ -503,11 +513,13 @@ def cluster_throughput(nginx, work, table, pg, runs, n, opts):
         try:
             rate = drained(lambda: int(sqlite("SELECT count(*) FROM job WHERE state = 'TRANSFERRED'")), lambda: sqlite(JOURNAL), n, 600)
             rates["sqlite"].append(rate)
-            print(f"  CLUSTER run {r + 1}: 1 engine on SQLite, {n} jobs, {rate:,.0f} claimed and completed per second", flush=True)
+            print(f"  CLUSTER run {r + 1}: 1 engine on SQLite, first {n} jobs, {rate:,.0f} claimed and completed per second", flush=True)
         finally:
             one.stop()
-    table.add("CLUSTER", f"3 engines on one PostgreSQL queue: {n:,} queued FOREGROUND jobs (4 KiB each) claimed, transferred and completed",
-              rates["pg"], [], unit="/s", note=f"each job once; 1 engine on SQLite, same jobs, same run: {med(rates['sqlite']):,.0f}/s; goal >= 500/s")
+    table.add("CLUSTER", f"3 engines on one PostgreSQL queue: {n:,} queued FOREGROUND jobs (4 KiB each) claimed, transferred and completed,"
+              f" after a first {n:,}", rates["pg"], [], unit="/s",
+              note=f"each job once; the first {n:,} after the engines started: {med(rates['pg-first']):,.0f}/s, and 1 engine on SQLite, same jobs,"
+                   f" same run: {med(rates['sqlite']):,.0f}/s; goal >= 500/s")
 
 
 def cluster_takeover(nginx, work, table, pg, trials, opts):

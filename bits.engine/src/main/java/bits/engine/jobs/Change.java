@@ -24,6 +24,8 @@ final class Change {
 	private record Event(Notice.Kind kind, int file, boolean journal) {
 	}
 
+	/** The job as the change was computed on. */
+	private final JobRecord original;
 	private JobRecord job;
 	private boolean changed;
 	/** Whether the job's own row changes, not only its files or its events. */
@@ -35,6 +37,7 @@ final class Change {
 	private final List<Event> events = new ArrayList<>();
 
 	Change(JobRecord job) {
+		this.original = job;
 		this.job = job;
 	}
 
@@ -134,7 +137,8 @@ final class Change {
 		}
 		JobRecord result = j.with(b -> b.notices(notices).version(row ? j.version() + 1 : j.version())); // notices live in the outbox
 		if (row) {
-			w.updateJob(result); // conditional on the version this change was computed on
+			// conditional on the version this change was computed on; credentials rarely change, and are sealed anew when they do
+			w.updateJob(result, !result.settings().credentials().equals(original.settings().credentials()));
 		}
 		if (requeue) {
 			w.requeue(j.id());

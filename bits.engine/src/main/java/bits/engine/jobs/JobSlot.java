@@ -8,17 +8,39 @@ import bits.engine.model.JobRecord;
  */
 final class JobSlot {
 	private volatile JobRecord record;
+	/** The table's waiting jobs, which this slot keeps current; {@code null} for a slot outside the table. */
+	private final WaitingJobs waiting;
+	private final long place;
 
+	/** A slot outside the table: a final job. */
 	JobSlot(JobRecord record) {
 		this.record = record;
+		this.waiting = null;
+		this.place = -1;
+	}
+
+	/** A slot put into the table now, under its lock. */
+	JobSlot(JobRecord record, WaitingJobs waiting) {
+		this.record = record;
+		this.waiting = waiting;
+		this.place = waiting.place();
+		waiting.track(this);
 	}
 
 	JobRecord record() {
 		return record;
 	}
 
+	/** @return its place in the table's order */
+	long place() {
+		return place;
+	}
+
 	/** Called by the table only, under its lock. */
 	void set(JobRecord r) {
 		record = r;
+		if (waiting != null) {
+			waiting.track(this);
+		}
 	}
 }

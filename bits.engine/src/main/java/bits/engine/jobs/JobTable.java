@@ -89,6 +89,7 @@ public class JobTable {
 	private static final int ENDED_KEPT = 1024;
 
 	private final Map<UUID, JobSlot> jobs = new LinkedHashMap<>(); // guarded by lock
+	private final WaitingJobs waiting = new WaitingJobs(); // guarded by lock
 	/** Jobs that ended lately, oldest first: a view made from an older record shows the final state, never a live copy. */
 	private final Map<UUID, JobSlot> ended = new LinkedHashMap<>(); // guarded by lock
 	private JobStore store;
@@ -139,7 +140,7 @@ public class JobTable {
 			for (JobRecord job : loaded.jobs()) {
 				// a transfer cut off by a crash or stop resumes from its last checkpoint (SPEC J7); in a shared store
 				// another engine may be running it, and a takeover requeues it if that engine is dead (SPEC C4)
-				jobs.put(job.id(), new JobSlot(queue == null && job.running() ? job.with(b -> b.state(JobState.QUEUED)) : job));
+				jobs.put(job.id(), new JobSlot(queue == null && job.running() ? job.with(b -> b.state(JobState.QUEUED)) : job, waiting));
 			}
 		}
 		log.info("{} opened with {} jobs", opened, loaded.jobs().size());
@@ -249,6 +250,13 @@ public class JobTable {
 			result.add(s.record());
 		}
 		return result;
+	}
+
+	/** @return the jobs QUEUED or in TRANSIENT_ERROR, in the table's order, without a scan of the table */
+	public List<JobRecord> waiting() {
+		synchronized (lock) {
+			return waiting.records();
+		}
 	}
 
 	/** @return the job as it is now; empty once it is final (cancelled, acknowledged) */
@@ -566,6 +574,7 @@ public class JobTable {
 				after = job.with(b -> b.state(ending));
 				s.set(after);
 				jobs.remove(id);
+				waiting.forget(s);
 				ended.put(id, s);
 				if (ended.size() > ENDED_KEPT) {
 					ended.remove(ended.keySet().iterator().next());
@@ -584,7 +593,7 @@ public class JobTable {
 				}
 				if (s == null) {
 					after = r;
-					jobs.put(id, new JobSlot(r));
+					jobs.put(id, new JobSlot(r, waiting));
 				} else {
 					JobRecord before = s.record();
 					if (r.version() < before.version() || r.equals(before)) {
@@ -777,6 +786,7 @@ public class JobTable {
 			ended = job.with(b -> b.state(finalState).modified(Instant.now()));
 			slot.set(ended);
 			jobs.remove(job.id());
+			waiting.forget(slot);
 			this.ended.put(job.id(), slot);
 			if (this.ended.size() > ENDED_KEPT) {
 				this.ended.remove(this.ended.keySet().iterator().next());
@@ -815,7 +825,7 @@ public class JobTable {
 			JobRecord job = JobRecord.created(UUID.randomUUID(), owner, type,
 					JobSettings.defaults(displayName, l.defaultRetryDelay(), l.defaultNoProgressTimeout()), Instant.now());
 			store.transaction(w -> w.insertJob(job));
-			slot = new JobSlot(job);
+			slot = new JobSlot(job, waiting);
 			jobs.put(job.id(), slot);
 		}
 		store.sync();

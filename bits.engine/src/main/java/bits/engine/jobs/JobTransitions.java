@@ -31,7 +31,7 @@ public final class JobTransitions {
 	/** @return the queued jobs, oldest first */
 	public List<JobRecord> queued() {
 		List<JobRecord> result = new ArrayList<>();
-		for (JobRecord j : table.jobs()) {
+		for (JobRecord j : table.waiting()) {
 			if (j.state() == JobState.QUEUED) {
 				result.add(j);
 			}
@@ -51,7 +51,7 @@ public final class JobTransitions {
 	 */
 	public Instant promoteDueRetries(Instant now) {
 		Instant next = null;
-		for (JobRecord j : table.jobs()) {
+		for (JobRecord j : table.waiting()) {
 			Instant at = j.state() == JobState.TRANSIENT_ERROR ? j.retryAt() : null;
 			if (at == null) {
 				continue;
@@ -189,13 +189,17 @@ public final class JobTransitions {
 	/** Records files whose data was synced as completed, in one transaction (a group commit). */
 	public void groupCompleted(UUID job, List<Integer> files) {
 		table.transfer(job, true, c -> {
-			for (int file : files) {
-				c.file(file, f -> f.checkpointed(f.bytesTotal(), f.bytesTotal(), f.validator(), true));
-				c.record(Notice.Kind.FILE_TRANSFERRED, file);
-			}
-			c.set(b -> b.lastProgress(Instant.now()));
+			completed(c, files);
 			return null;
 		});
+	}
+
+	private static void completed(Change c, List<Integer> files) {
+		for (int file : files) {
+			c.file(file, f -> f.checkpointed(f.bytesTotal(), f.bytesTotal(), f.validator(), true));
+			c.record(Notice.Kind.FILE_TRANSFERRED, file);
+		}
+		c.set(b -> b.lastProgress(Instant.now()));
 	}
 
 	/** The remote content changed: the file starts again from byte 0 (SPEC J6); its FILE_TRANSFERRED, if pending, goes. */
@@ -207,9 +211,15 @@ public final class JobTransitions {
 		});
 	}
 
-	/** Every file is transferred: CONNECTING/TRANSFERRING → TRANSFERRED. */
-	public void transferred(UUID job) {
+	/**
+	 * Every file is transferred: CONNECTING/TRANSFERRING → TRANSFERRED; in the same transaction, after them, the last
+	 * synced small files are recorded whole (as {@link #groupCompleted}).
+	 */
+	public void transferred(UUID job, List<Integer> lastFiles) {
 		table.transfer(job, true, c -> {
+			if (!lastFiles.isEmpty()) {
+				completed(c, lastFiles);
+			}
 			if (c.job().running() && c.job().nextFile() == null) {
 				c.set(b -> b.state(JobState.TRANSFERRED).transferred(Instant.now()).error(null));
 				c.record(Notice.Kind.JOB_TRANSFERRED, -1);

@@ -131,24 +131,43 @@ final class SharedJobs {
 		}
 	}
 
-	/** Every job as stored: the new ones, the changed ones (progress of other engines too), and those that ended. */
+	/**
+	 * Every job as stored: the new ones, the changed ones (progress of other engines too), and those that ended. One
+	 * narrow read of every job's stamp finds them; only those are read whole (a table of many jobs, read by every engine
+	 * every few seconds, would otherwise cost each engine a full read).
+	 */
 	private void resync() {
 		if (!active) {
 			return;
 		}
 		try {
 			Set<UUID> known = table.ids(); // before the read: a job this engine creates meanwhile is not taken for ended
-			JobStore.Loaded all = table.store().load();
-			Set<UUID> orphans = new HashSet<>();
-			for (JobRecord r : all.jobs()) {
-				known.remove(r.id());
-				table.apply(r.id(), Optional.of(r));
-				table.carryOutRequest(r.id());
-				if (table.engine().equals(r.claim()) && !table.claimedHere(r.id()) && !table.running(r.id())) {
-					orphans.add(r.id());
+			Map<UUID, JobStore.Stamp> stamps = table.store().stamps();
+			List<UUID> changed = new ArrayList<>();
+			for (Map.Entry<UUID, JobStore.Stamp> e : stamps.entrySet()) {
+				known.remove(e.getKey());
+				if (!table.job(e.getKey()).map(j -> JobStore.Stamp.of(j).equals(e.getValue())).orElse(false)) {
+					changed.add(e.getKey());
 				}
-				if (table.engine().equals(r.callbackEngine()) && table.callbacks().get(r.id()).isEmpty()) {
-					table.callbackGoneHere(r.id()); // its end was not recorded (the store was down)
+			}
+			for (int from = 0; from < changed.size(); from += READ_BATCH) {
+				for (JobRecord r : table.store().load(changed.subList(from, Math.min(changed.size(), from + READ_BATCH)))) {
+					table.apply(r.id(), Optional.of(r));
+				}
+			}
+			Set<UUID> orphans = new HashSet<>();
+			for (UUID id : stamps.keySet()) {
+				Optional<JobRecord> held = table.job(id);
+				if (held.isEmpty()) {
+					continue;
+				}
+				JobRecord r = held.get();
+				table.carryOutRequest(id);
+				if (table.engine().equals(r.claim()) && !table.claimedHere(id) && !table.running(id)) {
+					orphans.add(id);
+				}
+				if (table.engine().equals(r.callbackEngine()) && table.callbacks().get(id).isEmpty()) {
+					table.callbackGoneHere(id); // its end was not recorded (the store was down)
 				}
 			}
 			// claimed here but run by nothing, two reads in a row (a claim being started now is not one)

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,6 +138,7 @@ abstract class JdbcJobStore implements JobStore {
 			c.setAutoCommit(false);
 			writes = new JdbcWrites(c);
 			work.accept(writes);
+			writes.checkFences();
 			if (!writes.changed.isEmpty()) {
 				announce(writes, writes.changed);
 			}
@@ -179,6 +181,8 @@ abstract class JdbcJobStore implements JobStore {
 		private final Map<String, PreparedStatement> statements = new LinkedHashMap<>();
 		/** The jobs whose rows this transaction writes, with their new versions (-1: deleted). */
 		private final Map<UUID, Long> changed = new LinkedHashMap<>();
+		/** The claims that the transaction's writes of these jobs are conditional on, not checked yet. */
+		private final Map<UUID, Claim> fences = new LinkedHashMap<>();
 
 		JdbcWrites(Connection connection) {
 			this.connection = connection;
@@ -203,22 +207,46 @@ abstract class JdbcJobStore implements JobStore {
 		}
 
 		@Override
-		public void updateJob(JobRecord job) {
-			int rows = update("UPDATE job SET " + JOB_COLUMNS + " WHERE id=? AND version=?", s -> {
-				int i = bindJob(s, 1, job);
-				s.setString(i++, job.id().toString());
-				s.setLong(i, job.version() - 1);
-			});
+		public void updateJob(JobRecord job, boolean credentialsChanged) {
+			// a fence on this job is checked by the update itself: one statement, and the row stays locked until the commit
+			Claim claim = fences.remove(job.id());
+			int rows = update("UPDATE job SET " + JOB_COLUMNS + " WHERE id=? AND version=?"
+					+ (claim == null ? "" : " AND epoch=? AND (claimed_by=? OR claimed_by IS NULL)"), s -> {
+						int i = bindJob(s, 1, job);
+						s.setString(i++, job.id().toString());
+						s.setLong(i++, job.version() - 1);
+						if (claim != null) {
+							s.setLong(i++, claim.epoch());
+							s.setString(i, claim.engine());
+						}
+					});
 			if (rows == 0) {
+				if (claim != null) {
+					checkFence(job.id(), claim); // fenced, or else stale
+				}
 				throw new StaleRecordException("job " + job.id() + " changed or ended in " + where + " since version " + (job.version() - 1)
 						+ " was read");
 			}
 			changed.put(job.id(), job.version());
-			saveCredentials(this, job, secrets);
+			if (credentialsChanged) {
+				saveCredentials(this, job, secrets);
+			}
 		}
 
 		@Override
 		public void fence(UUID job, Claim claim) {
+			fences.put(job, claim); // checked by the job's update, or before the commit (checkFences)
+		}
+
+		/** The fences no update of their job checked: each a locking read before the commit. */
+		void checkFences() {
+			for (Map.Entry<UUID, Claim> f : fences.entrySet()) {
+				checkFence(f.getKey(), f.getValue());
+			}
+			fences.clear();
+		}
+
+		private void checkFence(UUID job, Claim claim) {
 			try {
 				PreparedStatement s = prepared("SELECT 1 FROM job WHERE id=? AND epoch=? AND (claimed_by=? OR claimed_by IS NULL)" + lockRows());
 				s.setString(1, job.toString());
@@ -407,6 +435,28 @@ abstract class JdbcJobStore implements JobStore {
 	}
 
 	@Override
+	public Map<UUID, Stamp> stamps() {
+		Map<UUID, Stamp> stamps = new HashMap<>();
+		Connection c = null;
+		try {
+			c = borrow();
+			try (Statement s = c.createStatement();
+					ResultSet r = s.executeQuery("SELECT j.id, j.version, COALESCE(f.bytes, 0), COALESCE(f.whole, 0), COALESCE(o.n, 0), COALESCE(o.ids, 0)"
+							+ " FROM job j LEFT JOIN (SELECT job, SUM(bytes_transferred) AS bytes, SUM(completed) AS whole FROM file GROUP BY job) f"
+							+ " ON f.job = j.id LEFT JOIN (SELECT job, COUNT(*) AS n, SUM(id) AS ids FROM outbox GROUP BY job) o ON o.job = j.id")) {
+				while (r.next()) {
+					stamps.put(UUID.fromString(r.getString(1)), new Stamp(r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5), r.getLong(6)));
+				}
+			}
+		} catch (SQLException | IllegalArgumentException e) {
+			throw new StoreException("cannot read the jobs' versions in " + where + ": " + e.getMessage(), e);
+		} finally {
+			giveBack(c);
+		}
+		return stamps;
+	}
+
+	@Override
 	public Optional<JobRecord> load(UUID job) {
 		Loaded read = read(List.of(job.toString()));
 		return read.jobs().stream().findFirst();
@@ -453,7 +503,7 @@ abstract class JdbcJobStore implements JobStore {
 						}
 					}
 				}
-				try (ResultSet r = rows.query("SELECT * FROM outbox", "job", "ORDER BY id")) {
+				try (ResultSet r = rows.query("SELECT * FROM outbox", "job", "ORDER BY job, id")) { // by outbox_job, not all of it by id
 					while (r.next()) {
 						String job = r.getString("job");
 						long id = r.getLong("id");

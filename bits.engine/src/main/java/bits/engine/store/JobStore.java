@@ -3,6 +3,7 @@ package bits.engine.store;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -40,6 +41,38 @@ public interface JobStore extends AutoCloseable {
 	 */
 	List<JobRecord> load(Collection<UUID> jobs);
 
+	/**
+	 * What changes when a job does, for every job in one narrow read: engines sharing a store compare it with what they
+	 * hold and read only the jobs that differ, instead of all of them.
+	 */
+	Map<UUID, Stamp> stamps();
+
+	/**
+	 * A job's row version with what changes without its row: its files' progress (a checkpoint) and its pending
+	 * notifications (an acknowledgement).
+	 *
+	 * @param bytesTransferred over all its files
+	 * @param filesCompleted how many of its files are whole
+	 * @param notices how many notifications are pending
+	 * @param noticeIds the sum of their ids
+	 */
+	record Stamp(long version, long bytesTransferred, long filesCompleted, long notices, long noticeIds) {
+		/** @return the stamp of a job as this engine holds it */
+		public static Stamp of(JobRecord job) {
+			long bytes = 0;
+			long completed = 0;
+			for (FileRecord f : job.files()) {
+				bytes += f.bytesTransferred();
+				completed += f.completed() ? 1 : 0;
+			}
+			long ids = 0;
+			for (Notice n : job.notices()) {
+				ids += n.id();
+			}
+			return new Stamp(job.version(), bytes, completed, job.notices().size(), ids);
+		}
+	}
+
 	/** @return the engines' shared queue, if engines share this store (PostgreSQL); empty for a store of one engine */
 	Optional<SharedQueue> shared();
 
@@ -66,19 +99,27 @@ public interface JobStore extends AutoCloseable {
 		void insertJob(JobRecord job);
 
 		/**
-		 * The job's state, settings (credentials included) and claim; not its files or notices.
+		 * The job's state, settings and claim; not its files or notices.
 		 *
 		 * @param job the record to store, whose version is one more than the stored row's
+		 * @param credentialsChanged whether its credentials are stored anew too
 		 * @throws StaleRecordException if the stored row has another version, or is gone
+		 * @throws FencedException if a {@link #fence} on the job does not hold
 		 */
-		void updateJob(JobRecord job);
+		void updateJob(JobRecord job, boolean credentialsChanged);
+
+		/** As {@link #updateJob(JobRecord, boolean)}, its credentials included. */
+		default void updateJob(JobRecord job) {
+			updateJob(job, true);
+		}
 
 		/**
-		 * Makes the rest of the transaction conditional on a transfer's claim (SPEC C3): the job must still be in the
-		 * claim's epoch, claimed by that engine or by none (suspended meanwhile). In a shared store the job's row stays
-		 * locked until the commit, so that no takeover comes in between.
+		 * Makes the whole transaction conditional on a transfer's claim (SPEC C3): the job must still be in the claim's
+		 * epoch, claimed by that engine or by none (suspended meanwhile). It is checked by the job's update in the
+		 * transaction, or else before the commit; in a shared store the job's row stays locked from then until the
+		 * commit, so that no takeover comes in between.
 		 *
-		 * @throws FencedException if it is not, or the job is gone
+		 * @throws FencedException if it does not hold, or the job is gone (here, by the update, or by the commit)
 		 */
 		void fence(UUID job, Claim claim);
 

@@ -50,7 +50,21 @@ final class GroupCommit {
 
 	/** Syncs and records every pending file. */
 	void commit() throws TransferFailure {
-		if (!pending.isEmpty()) {
+		commit(false);
+	}
+
+	/**
+	 * Syncs every pending file, then records them and the job TRANSFERRED in one transaction: the last group costs no
+	 * commit of its own.
+	 */
+	void commitTransferred() throws TransferFailure {
+		commit(true);
+	}
+
+	private void commit(boolean transferred) throws TransferFailure {
+		if (pending.isEmpty() && transferred) {
+			transitions.transferred(job, List.of());
+		} else if (!pending.isEmpty()) {
 			List<List<Whole>> slices = new ArrayList<>();
 			for (int i = 0; i < PARALLEL_SYNCS; i++) {
 				slices.add(new ArrayList<>());
@@ -66,7 +80,11 @@ final class GroupCommit {
 			}
 			try {
 				CompletableFuture.allOf(syncs.toArray(new CompletableFuture[0])).join();
-				transitions.groupCompleted(job, indexes());
+				if (transferred) {
+					transitions.transferred(job, indexes());
+				} else {
+					transitions.groupCompleted(job, indexes());
+				}
 			} catch (CompletionException e) {
 				transitions.uncompleted(job, indexes());
 				pending.clear();

@@ -100,8 +100,7 @@ final class JobRun implements Runnable {
 				index = file.index();
 				transports.transfer(job, file, this);
 			}
-			group.commit(); // every file durable before TRANSFERRED
-			transitions.transferred(job);
+			group.commitTransferred(); // every file durable before TRANSFERRED
 		} catch (Stopped s) {
 			commitQuietly();
 			if (stop == Stop.YIELD) {

@@ -169,6 +169,49 @@ abstract class JobStoreContractTest {
 
 
 	@Test
+	void aJobsStampShowsEveryChangeOfItAsHeld() { // C6: engines sharing the store read again only the jobs whose stamp differs
+		JobRecord j = job();
+		try (JdbcJobStore s = open()) {
+			s.transaction(w -> w.insertJob(j));
+			assertEquals(Map.of(j.id(), JobStore.Stamp.of(j)), s.stamps());
+			// a checkpoint changes the file only, not the row's version
+			JobRecord progressed = j.with(b -> b.file(j.files().get(0).checkpointed(40, 100, "\"v\"", false)));
+			s.transaction(w -> w.updateFile(j.id(), progressed.files().get(0)));
+			assertEquals(JobStore.Stamp.of(progressed), s.stamps().get(j.id()));
+			assertTrue(!JobStore.Stamp.of(j).equals(s.stamps().get(j.id())), "the held record is behind");
+			// a notification added, then one acknowledged (its row deleted): neither changes the row either
+			Notice[] n = new Notice[2];
+			s.transaction(w -> {
+				n[0] = w.insertNotice(j.id(), Notice.Kind.FILE_TRANSFERRED, 0);
+				n[1] = w.insertNotice(j.id(), Notice.Kind.JOB_TRANSFERRED, -1);
+			});
+			JobRecord notified = progressed.with(b -> b.notices(List.of(n[0], n[1])));
+			assertEquals(JobStore.Stamp.of(notified), s.stamps().get(j.id()));
+			s.transaction(w -> w.deleteNotice(n[0].id()));
+			assertEquals(JobStore.Stamp.of(notified.with(b -> b.notices(List.of(n[1])))), s.stamps().get(j.id()));
+			JobRecord changed = notified.with(b -> b.state(JobState.SUSPENDED).notices(List.of(n[1])).version(1));
+			s.transaction(w -> w.updateJob(changed));
+			assertEquals(JobStore.Stamp.of(changed), s.stamps().get(j.id()));
+			assertEquals(s.load().jobs().stream().map(JobStore.Stamp::of).toList(), List.copyOf(s.stamps().values()), "the stamp of the job as read");
+			s.transaction(w -> w.deleteJob(j.id()));
+			assertEquals(Map.of(), s.stamps());
+		}
+	}
+
+	@Test
+	void aRowWrittenWithoutNewCredentialsKeepsTheStoredOnes() { // the common write skips them; a change of them replaces them
+		JobRecord j = withCredentials(job(), new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "u", "p"));
+		try (JdbcJobStore s = open()) {
+			s.transaction(w -> w.insertJob(j));
+			s.transaction(w -> w.updateJob(j.with(b -> b.state(JobState.SUSPENDED).version(1)), false));
+			assertEquals("p", s.load().jobs().get(0).settings().credentials().get(AuthTarget.SERVER).password());
+			JobRecord replaced = withCredentials(j, new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "u", "q")).with(b -> b.version(2));
+			s.transaction(w -> w.updateJob(replaced, true));
+			assertEquals("q", s.load().jobs().get(0).settings().credentials().get(AuthTarget.SERVER).password());
+		}
+	}
+
+	@Test
 	void theOutboxKeepsItsNotificationsWithTheirIdsInOrder() { // N7: pending notifications survive a reopen
 		JobRecord j = job();
 		Notice[] n = new Notice[2];

@@ -189,6 +189,14 @@ class SharedQueueTest {
 				w.updateFile(j.id(), late);
 			}));
 			assertEquals(0, b.load(j.id()).orElseThrow().files().get(0).bytesTransferred());
+			// so is a late state change: fenced by the update itself, not taken for a stale record
+			assertThrows(FencedException.class, () -> a.transaction(w -> {
+				w.fence(j.id(), claim);
+				w.insertJournal(j.id(), j.owner(), Notice.Kind.JOB_TRANSFERRED, -1);
+				w.updateJob(mine.with(x -> x.state(JobState.TRANSFERRED).version(mine.version() + 1)));
+			}));
+			assertEquals(JobState.QUEUED, b.load(j.id()).orElseThrow().state());
+			assertEquals(List.of(), b.journal(0, null, j.id(), 10), "nothing of the fenced transaction");
 			// b claims it in epoch 3; a's claim stays fenced
 			assertEquals(3, queue(b).claimNext(ALL, Set.of()).orElseThrow().epoch());
 			assertThrows(FencedException.class, () -> a.transaction(w -> w.fence(j.id(), claim)));
