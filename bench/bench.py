@@ -17,7 +17,7 @@ Every bits run is a cold `java -jar cnf/target/bits.jar` process (JVM and framew
 Runs alternate between the contenders. Writes bench/results/latest.md.
 """
 import argparse
-import glob, json, hashlib, os, platform, pwd, random, resource, shutil, signal, socket, statistics, subprocess, sys, time
+import glob, json, hashlib, os, platform, pwd, random, resource, select, shutil, signal, socket, statistics, struct, subprocess, sys, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(ROOT, "cnf", "target", "bits.jar")
@@ -340,6 +340,100 @@ def p2(nginx, work, table, runs, count, opts, pg_cfg=None):
         table.add("P2", f"bits service, one job of {count} x 64 KiB, the jobs in PostgreSQL (SPEC C1)", *res["bits pg"], *res["curl"],
                   note=f"peer: curl -K list, sequential; SQLite's median in this run {med(res['bits'][0]):.2f} s")
     table.add("P2", f"curl, {count} x 64 KiB sequential", *res["curl"])
+
+
+class ResetProxy:
+    """A loopback TCP proxy in front of nginx that resets every connection (RST) after `every` bytes of its response,
+    or passes everything with every=None: the same path for the clean run and the interrupted one (P8)."""
+
+    def __init__(self, target, every):
+        self.target, self.every = target, every
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(64)
+        self.port = self.server.getsockname()[1]
+        self.open = True
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def accept(self):
+        while self.open:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.relay, args=(client,), daemon=True).start()
+
+    def relay(self, client):
+        """Both directions of one connection on one thread (select): a reset is then a close that nothing else holds."""
+        upstream = socket.create_connection(("127.0.0.1", self.target))
+        sent = 0
+        try:
+            while True:
+                ready, _, _ = select.select([client, upstream], [], [])
+                if client in ready:
+                    data = client.recv(1 << 16)
+                    if not data:
+                        break
+                    upstream.sendall(data)
+                if upstream in ready:
+                    data = upstream.recv(1 << 16)
+                    if not data:
+                        break
+                    if self.every is not None and sent + len(data) >= self.every:
+                        client.sendall(data[:self.every - sent])
+                        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = RST
+                        break
+                    client.sendall(data)
+                    sent += len(data)
+        except OSError:
+            pass
+        client.close()
+        upstream.close()
+
+    def stop(self):
+        self.open = False
+        self.server.close()
+
+
+def p8(nginx, work, table, runs, size, every, opts):
+    """Recovery from interruptions (SPEC J8): a FOREGROUND job of `size` bytes whose connection is reset every `every`
+    bytes, against the same file through the same proxy without resets, on the same warm engine."""
+    src = os.path.join(nginx.root, "p8.bin")
+    make_file(src, size)
+    want = sha256(src)
+    out = os.path.join(work, "out-p8")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    store = os.path.join(work, "store-p8")
+    shutil.rmtree(store, ignore_errors=True)
+    service = Service(store, opts)
+    clean, reset = ResetProxy(nginx.port, None), ResetProxy(nginx.port, every)
+    res = {"clean": ([], []), "reset": ([], [])}
+    try:
+        for i in range(runs + 1):  # the first round warms the engine up, and is not counted
+            for name, proxy in (("clean", clean), ("reset", reset)):
+                dest = os.path.join(out, f"{name}-{i}.bin")
+                w, c = service.timed(f"bits:create p8-{name}-{i}; bits:addfile p8-{name}-{i} {proxy.url('p8.bin')} {dest}; "
+                                     f"bits:setpriority p8-{name}-{i} FOREGROUND; bits:resume p8-{name}-{i}; bits:wait p8-{name}-{i}; "
+                                     f"bits:complete p8-{name}-{i}")
+                if sha256(dest) != want:
+                    raise SystemExit(f"P8: bits produced a different file ({name})")
+                os.remove(dest)
+                if i > 0:
+                    res[name][0].append(w)
+                    res[name][1].append(c)
+                print(f"  P8 run {i}{' (warm-up)' if i == 0 else ''} {name}: {w:.2f} s wall, {c:.2f} s CPU", flush=True)
+    finally:
+        service.stop()
+        clean.stop()
+        reset.stop()
+    mib = size >> 20
+    table.add("P8", f"bits service, {mib} MiB FOREGROUND, the connection reset every {every >> 20} MiB ({size // every - 1} resets)",
+              *res["reset"], *res["clean"], ratio_label="the clean run's speed",
+              note="peer: the same file through the same proxy without resets; goal <= 1.5x the clean time (>= 0.67x its speed)")
 
 
 def p6(work, table, runs, sizes, opts):
@@ -769,7 +863,7 @@ def machine():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a reduced set: smaller files, fewer runs")
-    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,CLI,JMH,LOAD,CLUSTER")
+    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,P8,CLI,JMH,LOAD,CLUSTER")
     ap.add_argument("--java-opts", default="", help="extra JVM options for the bits runs")
     a = ap.parse_args()
     opts = a.java_opts.split()
@@ -796,6 +890,9 @@ def main():
         if "P2" in only:
             p2(nginx, work, table, 3 if a.quick else 5, 500 if a.quick else 1000, opts, pg_cfg("p2"))
             phase("p2")
+        if "P8" in only:
+            p8(nginx, work, table, 3 if a.quick else 5, 96 << 20, 8 << 20, opts)
+            phase("p8")
         if "P6" in only:
             p6(work, table, 2 if a.quick else 5, [10_000] if a.quick else [10_000, 100_000], opts)
             phase("p6")

@@ -23,6 +23,7 @@ import bits.engine.store.StoreException;
  */
 public final class JobTransitions {
 	private final JobTable table;
+	private final Recovery recovery = new Recovery();
 
 	JobTransitions(JobTable table) {
 		this.table = table;
@@ -221,6 +222,7 @@ public final class JobTransitions {
 				completed(c, lastFiles);
 			}
 			if (c.job().running() && c.job().nextFile() == null) {
+				recovery.forget(job);
 				c.set(b -> b.state(JobState.TRANSFERRED).transferred(Instant.now()).error(null));
 				c.record(Notice.Kind.JOB_TRANSFERRED, -1);
 			}
@@ -230,28 +232,51 @@ public final class JobTransitions {
 	}
 
 	/**
-	 * A transfer failed. A transient failure retries after the job's minimum retry delay (or the server's longer
-	 * Retry-After) unless the job made no progress for its no-progress timeout; a permanent one is an ERROR.
+	 * A transfer failed. A transient failure is tried again as {@link Recovery} says: at once if the try made progress,
+	 * else after the job's minimum retry delay, or a back-off below it after an interruption (SPEC J8); unless the job
+	 * made no progress for its no-progress timeout. A permanent failure is an ERROR.
+	 *
+	 * @param progressed whether the failed try transferred any bytes
 	 */
-	public void failed(UUID job, JobError error, boolean transientFailure, Duration retryAfter) {
+	public void failed(UUID job, JobError error, boolean transientFailure, Duration retryAfter, boolean progressed) {
+		Instant now = Instant.now();
+		Optional<JobRecord> held = table.job(job);
+		// decided once, outside the change, which the table may compute again
+		Instant retryAt = held.isEmpty() || !transientFailure ? null
+				: recovery.retryAt(job, progressed, held.get().settings().minimumRetryDelay(), retryAfter, now);
 		table.transfer(job, true, c -> {
 			JobRecord r = c.job();
 			if (!r.running()) {
 				return null;
 			}
-			Instant now = Instant.now();
-			boolean timedOut = !now.isBefore(r.lastProgress().plus(r.settings().noProgressTimeout()));
-			if (transientFailure && !timedOut) {
-				Duration minimum = r.settings().minimumRetryDelay();
-				Duration delay = retryAfter != null && retryAfter.compareTo(minimum) > 0 ? retryAfter : minimum;
+			boolean timedOut = !progressed && !now.isBefore(r.lastProgress().plus(r.settings().noProgressTimeout()));
+			if (transientFailure && !timedOut && retryAt != null) {
+				Duration delay = Duration.between(now, retryAt);
 				c.set(b -> b.state(JobState.TRANSIENT_ERROR).retryAt(later(now, delay)).error(error));
 			} else {
+				recovery.forget(job);
 				c.set(b -> b.state(JobState.ERROR).retryAt(null).error(error));
 				c.record(Notice.Kind.JOB_ERROR, -1);
 			}
 			return null;
 		});
 		table.control().jobsChanged();
+	}
+
+	/** @return the bytes the job has transferred, as this engine knows them now (its transfers' bytes in memory too) */
+	public long bytesTransferred(UUID job) {
+		return table.job(job).map(r -> table.progress(r).bytesTransferred()).orElse(0L);
+	}
+
+	/**
+	 * A try of the job's transfer starts from its checkpoints: the bytes an earlier try received beyond them are gone
+	 * (its progress shows that), and do not count as this try's progress (SPEC J8).
+	 *
+	 * @return the bytes of the checkpoints
+	 */
+	public long fromCheckpoints(UUID job) {
+		table.live().forget(job);
+		return bytesTransferred(job);
 	}
 
 	/**

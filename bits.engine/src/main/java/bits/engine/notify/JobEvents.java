@@ -21,8 +21,10 @@ import bits.engine.model.JobRecord;
 /**
  * Posts job changes as OSGi events, for whoever prefers EventAdmin to callbacks: {@code bits/job/<STATE>} when a
  * job's state changes (e.g. {@code bits/job/TRANSFERRED}) and {@code bits/job/MODIFIED} for other changes, with the
- * job's id, owner, state, name and progress. Optional: without an EventAdmin this component simply stays inactive.
- * Like all EventAdmin events these are fire-and-forget; the callbacks are the durable channel.
+ * job's id, owner, state, name and progress, and its error if it has one ({@code job.error.context},
+ * {@code job.error.code}, {@code job.error.description}: a transient error retried at once is seen here, if nowhere
+ * else). Optional: without an EventAdmin this component simply stays inactive. Like all EventAdmin events these are
+ * fire-and-forget; the callbacks are the durable channel.
  */
 @Component(service = {}, immediate = true)
 public class JobEvents implements Notifier {
@@ -58,6 +60,11 @@ public class JobEvents implements Notifier {
 		p.put("job.state", state.name());
 		p.put("bytes.transferred", progress.bytesTransferred());
 		p.put("bytes.total", progress.bytesTotal());
+		if (job.error() != null) {
+			p.put("job.error.context", job.error().context().name());
+			p.put("job.error.code", job.error().code());
+			p.put("job.error.description", job.error().description());
+		}
 		JobState before = state.isFinal() ? states.remove(job.id()) : states.put(job.id(), state);
 		events.postEvent(new Event(TOPIC + (state == before ? "MODIFIED" : state.name()), p));
 	}

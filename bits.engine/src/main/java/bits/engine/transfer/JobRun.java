@@ -88,6 +88,7 @@ final class JobRun implements Runnable {
 
 	private void turn() {
 		int index = JobError.NO_FILE;
+		long bytesAtStart = transitions.fromCheckpoints(job);
 		try {
 			if (!transitions.begin(job)) {
 				return;
@@ -111,7 +112,7 @@ final class JobRun implements Runnable {
 				commitQuietly();
 			}
 			log.debug("job {} file {}: {}", job, index, f.getMessage());
-			transitions.failed(job, f.toJobError(index), f.transientFailure, f.retryAfter);
+			transitions.failed(job, f.toJobError(index), f.transientFailure, f.retryAfter, transitions.bytesTransferred(job) > bytesAtStart);
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 			transitions.yielded(job);
@@ -123,7 +124,7 @@ final class JobRun implements Runnable {
 			}
 			log.error("job {}: transfer failed unexpectedly", job, e);
 			transitions.failed(job, new JobError(ErrorContext.GENERAL_QUEUE_MANAGER, ErrorCodes.E_CONNECTION_ERROR,
-					"internal error: " + e, index), true, null);
+					"internal error: " + e, index), true, null, false);
 		}
 	}
 }

@@ -77,6 +77,27 @@ class FaultIT extends WithNginx {
 	}
 
 	@Test
+	void interruptionsAfterProgressAreRetriedAtOnceNotAfterTheMinimumRetryDelay() throws Exception { // J8
+		Files.write(nginx.root.resolve("files/j8.bin"), randomBytes(3 << 20, 8));
+		int before = nginx.requests("/files/j8.bin").size();
+		try (FaultProxy proxy = new FaultProxy(0, nginx.port)) {
+			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.RESET, 1 << 20));
+			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.CLOSE, 1 << 20));
+			TransferJob job = manager.createJob("j8");
+			job.setPriority(JobPriority.FOREGROUND);
+			job.setMinimumRetryDelay(Duration.ofHours(1)); // longer than the wait below: only a retry at once gets there
+			job.addFile(URI.create("http://127.0.0.1:" + proxy.port() + "/files/j8.bin"), dest("j8.bin"));
+			job.resume();
+			awaitState(job, JobState.TRANSFERRED);
+			job.complete();
+		}
+		assertEquals(sha256(nginx.root.resolve("files/j8.bin")), sha256(dest("j8.bin")));
+		var requests = nginx.requests("/files/j8.bin").subList(before, nginx.requests("/files/j8.bin").size());
+		assertEquals(3, requests.size(), "two interruptions, each resumed: " + requests);
+		assertTrue(requests.get(1).contains(" 206 ") && requests.get(2).contains(" 206 "), requests.toString());
+	}
+
+	@Test
 	void connectionRefusedIsRetriedUntilTheServerIsUp() throws Exception { // J5
 		int port = Nginx.freePort();
 		TransferJob job = job("refused", URI.create("http://127.0.0.1:" + port + "/files/b.bin"), JobPriority.FOREGROUND);
