@@ -575,6 +575,7 @@ public class JobTable {
 				s.set(after);
 				jobs.remove(id);
 				waiting.forget(s);
+				transitions.forgetInterruptions(id);
 				ended.put(id, s);
 				if (ended.size() > ENDED_KEPT) {
 					ended.remove(ended.keySet().iterator().next());
@@ -787,6 +788,7 @@ public class JobTable {
 			slot.set(ended);
 			jobs.remove(job.id());
 			waiting.forget(slot);
+			transitions.forgetInterruptions(job.id());
 			this.ended.put(job.id(), slot);
 			if (this.ended.size() > ENDED_KEPT) {
 				this.ended.remove(this.ended.keySet().iterator().next());
@@ -1118,6 +1120,7 @@ public class JobTable {
 
 	/** Moves a job that may be transferring to a state where it is not; @return whether it was transferring. */
 	private boolean stopState(JobSlot slot, JobState target) {
+		transitions.forgetInterruptions(slot.record().id());
 		return Boolean.TRUE.equals(update(slot, c -> {
 			boolean active = c.job().state() == JobState.QUEUED || c.job().running();
 			c.set(b -> b.state(target));

@@ -232,24 +232,25 @@ public final class JobTransitions {
 	}
 
 	/**
-	 * A transfer failed. A transient failure is tried again as {@link Recovery} says: at once if the try made progress,
-	 * else after the job's minimum retry delay, or a back-off below it after an interruption (SPEC J8); unless the job
-	 * made no progress for its no-progress timeout. A permanent failure is an ERROR.
+	 * A transfer failed. A transient failure is tried again as {@link Recovery} says: at once if it interrupted a try
+	 * that made progress, else after the job's minimum retry delay, or a back-off below it after an interruption (SPEC
+	 * J8); unless the job made no progress for its no-progress timeout. A permanent failure is an ERROR.
 	 *
-	 * @param progressed whether the failed try transferred any bytes
+	 * @param interrupted whether the failure is the transport's (a reset, a short body, a stall) and the try had
+	 *        recorded progress before it ({@link #savedBytes})
 	 */
-	public void failed(UUID job, JobError error, boolean transientFailure, Duration retryAfter, boolean progressed) {
+	public void failed(UUID job, JobError error, boolean transientFailure, Duration retryAfter, boolean interrupted) {
 		Instant now = Instant.now();
 		Optional<JobRecord> held = table.job(job);
 		// decided once, outside the change, which the table may compute again
 		Instant retryAt = held.isEmpty() || !transientFailure ? null
-				: recovery.retryAt(job, progressed, held.get().settings().minimumRetryDelay(), retryAfter, now);
+				: recovery.retryAt(job, interrupted, held.get().settings().minimumRetryDelay(), retryAfter, now);
 		table.transfer(job, true, c -> {
 			JobRecord r = c.job();
 			if (!r.running()) {
 				return null;
 			}
-			boolean timedOut = !progressed && !now.isBefore(r.lastProgress().plus(r.settings().noProgressTimeout()));
+			boolean timedOut = !now.isBefore(r.lastProgress().plus(r.settings().noProgressTimeout()));
 			if (transientFailure && !timedOut && retryAt != null) {
 				Duration delay = Duration.between(now, retryAt);
 				c.set(b -> b.state(JobState.TRANSIENT_ERROR).retryAt(later(now, delay)).error(error));
@@ -263,20 +264,17 @@ public final class JobTransitions {
 		table.control().jobsChanged();
 	}
 
-	/** @return the bytes the job has transferred, as this engine knows them now (its transfers' bytes in memory too) */
-	public long bytesTransferred(UUID job) {
-		return table.job(job).map(r -> table.progress(r).bytesTransferred()).orElse(0L);
+	/**
+	 * @return the bytes of the job's files that are recorded (checkpoints, whole files): a try's progress (SPEC J8),
+	 *         which bytes received again after a failure that recorded nothing do not make
+	 */
+	public long savedBytes(UUID job) {
+		return table.job(job).map(r -> r.files().stream().mapToLong(FileRecord::bytesTransferred).sum()).orElse(0L);
 	}
 
-	/**
-	 * A try of the job's transfer starts from its checkpoints: the bytes an earlier try received beyond them are gone
-	 * (its progress shows that), and do not count as this try's progress (SPEC J8).
-	 *
-	 * @return the bytes of the checkpoints
-	 */
-	public long fromCheckpoints(UUID job) {
-		table.live().forget(job);
-		return bytesTransferred(job);
+	/** The job left the wire by its owner's will, or left the table: a later failure starts afresh (SPEC J8). */
+	void forgetInterruptions(UUID job) {
+		recovery.forget(job);
 	}
 
 	/**

@@ -22,7 +22,7 @@ final class Recovery {
 	private final Map<UUID, Integer> failedSince = new ConcurrentHashMap<>();
 
 	/**
-	 * @param progressed whether the failed try transferred any bytes
+	 * @param progressed whether the failure interrupted a try that had recorded progress
 	 * @param minimum the job's minimum retry delay
 	 * @param retryAfter the server's Retry-After, or {@code null}
 	 * @return when the job is tried again

@@ -441,11 +441,12 @@ abstract class JdbcJobStore implements JobStore {
 		try {
 			c = borrow();
 			try (Statement s = c.createStatement();
-					ResultSet r = s.executeQuery("SELECT j.id, j.version, COALESCE(f.bytes, 0), COALESCE(f.whole, 0), COALESCE(o.n, 0), COALESCE(o.ids, 0)"
-							+ " FROM job j LEFT JOIN (SELECT job, SUM(bytes_transferred) AS bytes, SUM(completed) AS whole FROM file GROUP BY job) f"
+					ResultSet r = s.executeQuery("SELECT j.id, j.version, COALESCE(f.total, 0), COALESCE(f.bytes, 0), COALESCE(f.whole, 0), COALESCE(o.n, 0),"
+							+ " COALESCE(o.ids, 0) FROM job j LEFT JOIN (SELECT job, SUM(bytes_total) AS total, SUM(bytes_transferred) AS bytes,"
+							+ " SUM(completed) AS whole FROM file GROUP BY job) f"
 							+ " ON f.job = j.id LEFT JOIN (SELECT job, COUNT(*) AS n, SUM(id) AS ids FROM outbox GROUP BY job) o ON o.job = j.id")) {
 				while (r.next()) {
-					stamps.put(UUID.fromString(r.getString(1)), new Stamp(r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5), r.getLong(6)));
+					stamps.put(UUID.fromString(r.getString(1)), new Stamp(r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5), r.getLong(6), r.getLong(7)));
 				}
 			}
 		} catch (SQLException | IllegalArgumentException e) {

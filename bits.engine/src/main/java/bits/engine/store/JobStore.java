@@ -51,17 +51,20 @@ public interface JobStore extends AutoCloseable {
 	 * A job's row version with what changes without its row: its files' progress (a checkpoint) and its pending
 	 * notifications (an acknowledgement).
 	 *
+	 * @param bytesTotal over all its files (-1 for each of unknown size)
 	 * @param bytesTransferred over all its files
 	 * @param filesCompleted how many of its files are whole
 	 * @param notices how many notifications are pending
 	 * @param noticeIds the sum of their ids
 	 */
-	record Stamp(long version, long bytesTransferred, long filesCompleted, long notices, long noticeIds) {
+	record Stamp(long version, long bytesTotal, long bytesTransferred, long filesCompleted, long notices, long noticeIds) {
 		/** @return the stamp of a job as this engine holds it */
 		public static Stamp of(JobRecord job) {
+			long total = 0;
 			long bytes = 0;
 			long completed = 0;
 			for (FileRecord f : job.files()) {
+				total += f.bytesTotal();
 				bytes += f.bytesTransferred();
 				completed += f.completed() ? 1 : 0;
 			}
@@ -69,7 +72,7 @@ public interface JobStore extends AutoCloseable {
 			for (Notice n : job.notices()) {
 				ids += n.id();
 			}
-			return new Stamp(job.version(), bytes, completed, job.notices().size(), ids);
+			return new Stamp(job.version(), total, bytes, completed, job.notices().size(), ids);
 		}
 	}
 
@@ -119,7 +122,7 @@ public interface JobStore extends AutoCloseable {
 		 * transaction, or else before the commit; in a shared store the job's row stays locked from then until the
 		 * commit, so that no takeover comes in between.
 		 *
-		 * @throws FencedException if it does not hold, or the job is gone (here, by the update, or by the commit)
+		 * @throws FencedException from the job's update or the commit, if the claim does not hold or the job is gone
 		 */
 		void fence(UUID job, Claim claim);
 

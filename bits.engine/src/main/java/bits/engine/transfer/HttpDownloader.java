@@ -74,6 +74,7 @@ final class HttpDownloader {
 			switch (plan.kind()) {
 			case WRITE -> {
 				if (plan.total() >= 0 && sink.position() != plan.total()) {
+					sink.checkpoint(false); // what did arrive is good: the next try resumes after it, and counts it (SPEC J8)
 					throw TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR,
 							"the response ended after " + sink.position() + " of " + plan.total() + " bytes", null, null);
 				}

@@ -88,7 +88,7 @@ final class JobRun implements Runnable {
 
 	private void turn() {
 		int index = JobError.NO_FILE;
-		long bytesAtStart = transitions.fromCheckpoints(job);
+		long savedAtStart = transitions.savedBytes(job);
 		try {
 			if (!transitions.begin(job)) {
 				return;
@@ -112,7 +112,8 @@ final class JobRun implements Runnable {
 				commitQuietly();
 			}
 			log.debug("job {} file {}: {}", job, index, f.getMessage());
-			transitions.failed(job, f.toJobError(index), f.transientFailure, f.retryAfter, transitions.bytesTransferred(job) > bytesAtStart);
+			boolean interrupted = f.context == ErrorContext.GENERAL_TRANSPORT && transitions.savedBytes(job) > savedAtStart;
+			transitions.failed(job, f.toJobError(index), f.transientFailure, f.retryAfter, interrupted);
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 			transitions.yielded(job);
