@@ -19,7 +19,8 @@ import org.osgi.service.log.Logger;
  * twice, and the record lives in the same framework storage, so a bundle another one installs later from the same
  * location is not the engine's. For each it keeps what it installed (SPEC H7): the version and SHA-256 of the index
  * entry and the index it came from, so that a newer or rebuilt entry is recognised; and since when no job needs it
- * (SPEC H9).
+ * (SPEC H9). An install is recorded before it is made, and completed after ({@link #installing}), so that a crash in
+ * between leaves no bundle the engine can neither use nor install again.
  */
 final class InstalledBundles {
 	/**
@@ -61,6 +62,29 @@ final class InstalledBundles {
 		}
 	}
 
+	/**
+	 * Records, before an install, that the engine installs at this location now: should the engine die between the
+	 * framework's install and {@link #add}, the bundle found there after the restart, with an id above every id in use
+	 * before the install, is the engine's (the framework gives ids in increasing order). Without this record, that
+	 * bundle would be a stranger, and installing the handler again would fail on its symbolic name and version.
+	 *
+	 * @param aboveId the highest bundle id in use before the install
+	 */
+	synchronized void installing(String location, long aboveId, String sha256, Version version, String repository) {
+		records.setProperty(location, new Installed(-1 - aboveId, sha256, version, repository, 0).format());
+		save();
+	}
+
+	/** The install at the location failed: the intent recorded by {@link #installing} goes. */
+	synchronized void notInstalled(String location) {
+		String record = records.getProperty(location);
+		Installed installed = record == null ? null : Installed.parse(record);
+		if (installed != null && installed.bundleId() < 0) {
+			records.remove(location);
+			save();
+		}
+	}
+
 	/** Records a bundle the engine installed (or updated) from an index entry of this version and SHA-256. */
 	synchronized void add(Bundle b, String sha256, Version version, String repository) {
 		records.setProperty(b.getLocation(), new Installed(b.getBundleId(), sha256, version, repository, 0).format());
@@ -75,6 +99,13 @@ final class InstalledBundles {
 	synchronized Installed get(Bundle b) {
 		String record = records.getProperty(b.getLocation());
 		Installed installed = record == null ? null : Installed.parse(record);
+		if (installed != null && installed.bundleId() < 0 && b.getBundleId() > -1 - installed.bundleId()) {
+			// installed by the engine, which died before it recorded the id (installing)
+			installed = new Installed(b.getBundleId(), installed.sha256(), installed.version(), installed.repository(), 0);
+			records.setProperty(b.getLocation(), installed.format());
+			save();
+			log.info("handler bundle {} at {}: installed by the engine before it stopped, recorded now", b.getBundleId(), b.getLocation());
+		}
 		return installed != null && installed.bundleId() == b.getBundleId() ? installed : null;
 	}
 

@@ -110,19 +110,27 @@ final class Provisioner {
 	/** Installs the verified bundles and records them; if one fails, those installed are uninstalled again. */
 	private List<Bundle> install(String id, Resource handler, Map<Resource, byte[]> verified) throws HandlerException {
 		List<Bundle> installed = new ArrayList<>();
+		String location = null;
 		try {
 			for (Map.Entry<Resource, byte[]> e : verified.entrySet()) {
 				RepositoryIndex.Content content = RepositoryIndex.content(e.getKey());
-				String location = content.url().toString();
+				location = content.url().toString();
 				if (context.getBundle(location) != null) { // a bundle installed from there was updated since: keep both apart
 					location = location + "#sha256=" + content.sha256();
 				}
+				long above = java.util.Arrays.stream(context.getBundles()).mapToLong(Bundle::getBundleId).max().orElse(0);
+				// recorded before and after: a crash in between leaves a bundle the engine knows as its own
+				record.installing(location, above, content.sha256(), RepositoryIndex.version(e.getKey()), repositories.source(e.getKey()));
 				Bundle b = context.installBundle(location, new ByteArrayInputStream(e.getValue()));
 				installed.add(b);
 				// so that it is trusted as a handler, also after a restart, and updated when its index changes
 				record.add(b, content.sha256(), RepositoryIndex.version(e.getKey()), repositories.source(e.getKey()));
+				location = null;
 			}
 		} catch (BundleException | RuntimeException e) {
+			if (location != null) {
+				record.notInstalled(location);
+			}
 			uninstall(installed);
 			throw HandlerException.failed(id, "installing " + RepositoryIndex.identity(handler) + " failed: " + e.getMessage());
 		}
