@@ -122,6 +122,7 @@ public class Handlers implements HandlerCatalog {
 	void activate(BundleContext context, EngineConfig config) {
 		this.context = context;
 		installedBundles = new InstalledBundles(DataArea.file(context, "handler-bundles.properties"), log);
+		installedBundles.settle(context::getBundle); // installs a crash cut short
 		idle = Executors.newSingleThreadScheduledExecutor(r -> {
 			Thread t = new Thread(r, "bits-handler-idle");
 			t.setDaemon(true);

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Properties;
+import java.util.function.Function;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Version;
@@ -66,13 +67,47 @@ final class InstalledBundles {
 	 * Records, before an install, that the engine installs at this location now: should the engine die between the
 	 * framework's install and {@link #add}, the bundle found there after the restart, with an id above every id in use
 	 * before the install, is the engine's (the framework gives ids in increasing order). Without this record, that
-	 * bundle would be a stranger, and installing the handler again would fail on its symbolic name and version.
+	 * bundle would be a stranger, and installing the handler again would fail on its symbolic name and version. The
+	 * intent is decided by {@link #settle} at the next start.
 	 *
 	 * @param aboveId the highest bundle id in use before the install
 	 */
 	synchronized void installing(String location, long aboveId, String sha256, Version version, String repository) {
+		String record = records.getProperty(location);
+		Installed existing = record == null ? null : Installed.parse(record);
+		if (existing != null && existing.bundleId() >= 0) {
+			return; // the engine's bundle is there already (the framework then returns it): its record stays
+		}
 		records.setProperty(location, new Installed(-1 - aboveId, sha256, version, repository, 0).format());
 		save();
+	}
+
+	/**
+	 * Once, as the engine starts: each install that a crash left recorded only as an intent is decided. The bundle at
+	 * its location is the engine's if its id is above those in use before the install and its version is the one
+	 * installed; every other intent goes, so that no bundle installed there later is ever taken for the engine's.
+	 *
+	 * @param at the bundle installed at a location now, or {@code null}
+	 */
+	synchronized void settle(Function<String, Bundle> at) {
+		boolean changed = false;
+		for (String location : records.stringPropertyNames()) {
+			Installed i = Installed.parse(records.getProperty(location));
+			if (i == null || i.bundleId() >= 0) {
+				continue;
+			}
+			Bundle b = at.apply(location);
+			if (b != null && b.getBundleId() > -1 - i.bundleId() && (i.version() == null || i.version().equals(b.getVersion()))) {
+				records.setProperty(location, new Installed(b.getBundleId(), i.sha256(), i.version(), i.repository(), 0).format());
+				log.info("handler bundle {} at {}: installed by the engine before it stopped, recorded now", b.getBundleId(), location);
+			} else {
+				records.remove(location);
+			}
+			changed = true;
+		}
+		if (changed) {
+			save();
+		}
 	}
 
 	/** The install at the location failed: the intent recorded by {@link #installing} goes. */
@@ -99,13 +134,6 @@ final class InstalledBundles {
 	synchronized Installed get(Bundle b) {
 		String record = records.getProperty(b.getLocation());
 		Installed installed = record == null ? null : Installed.parse(record);
-		if (installed != null && installed.bundleId() < 0 && b.getBundleId() > -1 - installed.bundleId()) {
-			// installed by the engine, which died before it recorded the id (installing)
-			installed = new Installed(b.getBundleId(), installed.sha256(), installed.version(), installed.repository(), 0);
-			records.setProperty(b.getLocation(), installed.format());
-			save();
-			log.info("handler bundle {} at {}: installed by the engine before it stopped, recorded now", b.getBundleId(), b.getLocation());
-		}
 		return installed != null && installed.bundleId() == b.getBundleId() ? installed : null;
 	}
 
