@@ -40,10 +40,17 @@ public final class Nginx implements AutoCloseable {
 		Path root = Files.createDirectories(base.resolve("www"));
 		Files.createDirectories(root.resolve("files"));
 		Path tls = Tls.dir();
-		int port = freePort();
-		int tlsPort = freePort();
-		int untrustedPort = freePort();
-		int proxyPort = freePort();
+		// four different ports: two picks of a free port can be the same one, and nginx then merges the servers (a plain
+		// one on an ssl port has no certificate: "no ssl_certificate is defined", CI at e9b5867)
+		java.util.Set<Integer> ports = new java.util.LinkedHashSet<>();
+		while (ports.size() < 4) {
+			ports.add(freePort());
+		}
+		java.util.Iterator<Integer> free = ports.iterator();
+		int port = free.next();
+		int tlsPort = free.next();
+		int untrustedPort = free.next();
+		int proxyPort = free.next();
 		String user = "root".equals(System.getProperty("user.name")) ? "user root;\n" : "";
 		String conf = user + """
 				worker_processes 1;
