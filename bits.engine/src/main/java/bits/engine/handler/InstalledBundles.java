@@ -73,8 +73,7 @@ final class InstalledBundles {
 	 * @param aboveId the highest bundle id in use before the install
 	 */
 	synchronized void installing(String location, long aboveId, String sha256, Version version, String repository) {
-		String record = records.getProperty(location);
-		Installed existing = record == null ? null : Installed.parse(record);
+		Installed existing = recorded(location);
 		if (existing != null && existing.bundleId() >= 0) {
 			return; // the engine's bundle is there already (the framework then returns it): its record stays
 		}
@@ -92,7 +91,7 @@ final class InstalledBundles {
 	synchronized void settle(Function<String, Bundle> at) {
 		boolean changed = false;
 		for (String location : records.stringPropertyNames()) {
-			Installed i = Installed.parse(records.getProperty(location));
+			Installed i = recorded(location);
 			if (i == null || i.bundleId() >= 0) {
 				continue;
 			}
@@ -112,8 +111,7 @@ final class InstalledBundles {
 
 	/** The install at the location failed: the intent recorded by {@link #installing} goes. */
 	synchronized void notInstalled(String location) {
-		String record = records.getProperty(location);
-		Installed installed = record == null ? null : Installed.parse(record);
+		Installed installed = recorded(location);
 		if (installed != null && installed.bundleId() < 0) {
 			records.remove(location);
 			save();
@@ -132,9 +130,14 @@ final class InstalledBundles {
 
 	/** @return what the engine installed as this bundle, or {@code null} if it did not install it */
 	synchronized Installed get(Bundle b) {
-		String record = records.getProperty(b.getLocation());
-		Installed installed = record == null ? null : Installed.parse(record);
+		Installed installed = recorded(b.getLocation());
 		return installed != null && installed.bundleId() == b.getBundleId() ? installed : null;
+	}
+
+	/** @return the record at the location, or {@code null} if there is none, or it cannot be read */
+	private Installed recorded(String location) {
+		String record = records.getProperty(location);
+		return record == null ? null : Installed.parse(record);
 	}
 
 	/** Notes since when no job needs the bundle (0: one does); written only when it changes. */

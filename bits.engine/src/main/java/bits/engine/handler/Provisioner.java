@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -118,7 +119,7 @@ final class Provisioner {
 				if (context.getBundle(location) != null) { // a bundle installed from there was updated since: keep both apart
 					location = location + "#sha256=" + content.sha256();
 				}
-				long above = java.util.Arrays.stream(context.getBundles()).mapToLong(Bundle::getBundleId).max().orElse(0);
+				long above = Arrays.stream(context.getBundles()).mapToLong(Bundle::getBundleId).max().orElse(0);
 				// recorded before and after: a crash in between leaves a bundle the engine knows as its own
 				record.installing(location, above, content.sha256(), RepositoryIndex.version(e.getKey()), repositories.source(e.getKey()));
 				Bundle b = context.installBundle(location, new ByteArrayInputStream(e.getValue()));

@@ -98,10 +98,9 @@ class FaultMatrixIT extends WithNginx {
 						ErrorCodes.E_TIMEOUT, 2, null),
 				proxied("every connection dropped after 768 KiB", JobPriority.NORMAL, List.of(), new Fault(Kind.CLOSE, 768 << 10),
 						ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR, 5, null),
-				// the retry at once fails before any byte (J8: the next waits 1 s), in which the file changes; twice, as the
-				// JDK's client tries a request again once by itself when its connection fails before the response
+				// the retry at once fails before any byte too (J8: the next waits 1 s), in which the file changes
 				proxied("file changed between resumes", JobPriority.NORMAL,
-						List.of(new Fault(Kind.RESET, MB), new Fault(Kind.RESET, 0), new Fault(Kind.RESET, 0)), null,
+						Stream.concat(Stream.of(new Fault(Kind.RESET, MB)), FaultProxy.FAIL_BEFORE_ANY_BYTE.stream()).toList(), null,
 						ErrorContext.GENERAL_TRANSPORT,
 						ErrorCodes.E_CONNECTION_ERROR, 2, file -> {
 							Files.write(file, randomBytes(3 * MB, 99)); // a new version: new ETag and Last-Modified

@@ -58,6 +58,18 @@ final class FaultProxy implements AutoCloseable {
 		faults.add(fault);
 	}
 
+	/** The faults that make the next try of a transfer fail before any byte of its response. */
+	static final List<Fault> FAIL_BEFORE_ANY_BYTE = List.of(new Fault(Fault.Kind.RESET, 0), new Fault(Fault.Kind.RESET, 0));
+
+	/**
+	 * The next try of the transfer fails before any byte of its response, so that the job then waits (SPEC J8: 1 s after
+	 * an interruption): two resets, as the JDK's client tries a request once more by itself when its connection fails
+	 * before the response.
+	 */
+	void nextTryFailsBeforeAnyByte() {
+		FAIL_BEFORE_ANY_BYTE.forEach(this::next);
+	}
+
 	private volatile Fault always;
 
 	/** A fault for every connection that none queued with {@link #next} applies to. */

@@ -169,10 +169,7 @@ class HardeningIT extends WithNginx {
 		Files.write(nginx.root.resolve("files/nv.bin"), v1);
 		try (FaultProxy proxy = proxy()) {
 			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.RESET, 700_000));
-			// retried at once (J8), and failing before any byte: the next try waits 1 s, in which the file changes (twice, as
-			// the JDK's client tries a request again once by itself when its connection fails before the response)
-			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.RESET, 0));
-			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.RESET, 0));
+			proxy.nextTryFailsBeforeAnyByte(); // the retry at once (J8) too: the next waits 1 s, in which the file changes
 			TransferJob job = job("no-validator", via(proxy, "/novalidator/nv.bin"));
 			job.resume();
 			awaitState(job, JobState.TRANSIENT_ERROR);
