@@ -2,6 +2,7 @@ package bits.api;
 
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -42,6 +43,29 @@ public interface TransferManager {
 	 * @throws TransferException as {@link #createJob(String)}, and {@link ErrorCodes#E_NOTIMPL} for upload types
 	 */
 	TransferJob createJob(String displayName, JobType type);
+
+	/**
+	 * Creates a job with its files and properties in one durable call: {@code setup} is given the new job and calls its
+	 * setters, {@link TransferJob#addFiles} (or {@code addFile}, once) and {@link TransferJob#resume}; when it returns,
+	 * the job is stored with all of it in one commit, and only then exists for anyone. Each call in {@code setup}
+	 * refuses bad input at once, as it does on a job that exists; if one throws, or {@code setup} does, the exception
+	 * leaves this method and no job was created. The calls of concurrent callers are committed together, so that
+	 * thousands of jobs a second can be created and queued.
+	 * <p>
+	 * Inside {@code setup} the job's getters show it as it was created (SUSPENDED, no files, BITS's defaults), not yet
+	 * what {@code setup} set; {@code suspend}, {@code cancel}, {@code complete} and {@code setNotifyCallback} throw
+	 * {@link IllegalStateException} there: set a live callback on the returned job.
+	 *
+	 * @param displayName a name for people, at most {@value #MAX_DISPLAY_NAME} characters; not unique
+	 * @param type the job type; only {@link JobType#DOWNLOAD} is supported in this release
+	 * @param setup the calls that make the job what it should be, for example
+	 *        {@code job -> { job.addFiles(files); job.setPriority(JobPriority.FOREGROUND); job.resume(); }}
+	 * @return the new job, as stored, owned by the calling bundle
+	 * @throws TransferException as {@link #createJob(String, JobType)}, or as the call in {@code setup} that refused;
+	 *         {@link ErrorCodes#E_INVALIDARG} if a destination became another job's meanwhile
+	 * @since 1.3
+	 */
+	TransferJob createJob(String displayName, JobType type, Consumer<TransferJob> setup);
 
 	/**
 	 * Finds one of the caller's jobs; BITS {@code GetJob}.

@@ -99,6 +99,17 @@ final class Change {
 		return modification;
 	}
 
+	/**
+	 * @return the job as changed, for a new job stored whole: what its setup did (SPEC J9)
+	 * @throws IllegalStateException if the change records events or requeues, which a new job does not
+	 */
+	JobRecord created() {
+		if (!events.isEmpty() || requeue) {
+			throw new IllegalStateException("a new job's setup recorded events: " + events);
+		}
+		return job;
+	}
+
 	/** Marks the change as a modification made now: the job's modification time. */
 	void touch(Instant now) {
 		set(b -> b.modified(now));

@@ -8,12 +8,12 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 import bits.api.FileSpec;
 import bits.api.TransferException;
@@ -26,11 +26,12 @@ final class FileAdder {
 	private static final int MAX_NAME_PART = 160;
 	private static final SecureRandom RANDOM = new SecureRandom();
 	private final Limits limits;
-	private final Collection<JobRecord> jobs;
+	/** Whether a destination is another file's, of any job in the table. */
+	private final Predicate<Path> taken;
 
-	FileAdder(Limits limits, Collection<JobRecord> jobs) {
+	FileAdder(Limits limits, Predicate<Path> taken) {
 		this.limits = limits;
-		this.jobs = jobs;
+		this.taken = taken;
 	}
 
 	List<FileRecord> check(JobRecord job, List<FileSpec> specs) {
@@ -40,10 +41,7 @@ final class FileAdder {
 			throw new TransferException(BG_E_TOO_MANY_FILES_IN_JOB,
 					"job " + job.id() + " would have " + count + " files; the limit is " + limits.maxFilesPerJob());
 		}
-		Set<Path> taken = new HashSet<>();
-		for (JobRecord other : jobs) {
-			other.files().forEach(f -> taken.add(f.local()));
-		}
+		Set<Path> adding = new HashSet<>();
 		List<FileRecord> added = new ArrayList<>();
 		int index = job.files().size();
 		for (FileSpec spec : specs) {
@@ -53,7 +51,7 @@ final class FileAdder {
 				checkRoot(remote);
 			}
 			Path local = InputChecks.local(spec.local());
-			if (!taken.add(local)) {
+			if (taken.test(local) || !adding.add(local)) {
 				throw new TransferException(E_INVALIDARG, "local path '" + local + "' is already the destination of another file");
 			}
 			added.add(FileRecord.added(index++, remote, local, temporaryPath(job.id(), local)));

@@ -10,19 +10,26 @@ final class JobSlot {
 	private volatile JobRecord record;
 	/** The table's waiting jobs, which this slot keeps current; {@code null} for a slot outside the table. */
 	private final WaitingJobs waiting;
+	/** The table's index of owners and destinations; {@code null} for a slot outside the table. */
+	private final JobIndex index;
 	private final long place;
 
 	/** A slot outside the table: a final job. */
 	JobSlot(JobRecord record) {
 		this.record = record;
 		this.waiting = null;
+		this.index = null;
 		this.place = -1;
 	}
 
-	/** A slot put into the table now, under its lock. */
-	JobSlot(JobRecord record, WaitingJobs waiting) {
+	/**
+	 * A slot of the table, made under its lock; the table tells {@code index} when the slot enters it and leaves it, the
+	 * slot when its files change.
+	 */
+	JobSlot(JobRecord record, WaitingJobs waiting, JobIndex index) {
 		this.record = record;
 		this.waiting = waiting;
+		this.index = index;
 		this.place = waiting.place();
 		waiting.track(this);
 	}
@@ -38,6 +45,9 @@ final class JobSlot {
 
 	/** Called by the table only, under its lock. */
 	void set(JobRecord r) {
+		if (index != null) {
+			index.changed(record, r);
+		}
 		record = r;
 		if (waiting != null) {
 			waiting.track(this);

@@ -3,6 +3,7 @@ package bits.engine.jobs;
 import static bits.api.ErrorCodes.BG_E_EMPTY;
 import static bits.api.ErrorCodes.BG_E_INVALID_STATE;
 import static bits.api.ErrorCodes.BG_E_NOT_FOUND;
+import static bits.api.ErrorCodes.E_INVALIDARG;
 import static bits.api.ErrorCodes.E_NOTIMPL;
 
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -87,9 +89,14 @@ public class JobTable {
 	private final Object lock = new Object();
 	/** How many ended jobs a late view still finds with their final state. */
 	private static final int ENDED_KEPT = 1024;
+	/** The most new jobs stored in one transaction. */
+	private static final int MAX_CREATION_GROUP = 256;
 
 	private final Map<UUID, JobSlot> jobs = new LinkedHashMap<>(); // guarded by lock
 	private final WaitingJobs waiting = new WaitingJobs(); // guarded by lock
+	private final JobIndex index = new JobIndex(); // guarded by lock
+	/** New jobs, stored in groups: concurrent creates share a transaction and a sync (SPEC J9). */
+	private final CommitGroups<Creation> creations = new CommitGroups<>(this::storeCreated, MAX_CREATION_GROUP);
 	/** Jobs that ended lately, oldest first: a view made from an older record shows the final state, never a live copy. */
 	private final Map<UUID, JobSlot> ended = new LinkedHashMap<>(); // guarded by lock
 	private JobStore store;
@@ -140,7 +147,7 @@ public class JobTable {
 			for (JobRecord job : loaded.jobs()) {
 				// a transfer cut off by a crash or stop resumes from its last checkpoint (SPEC J7); in a shared store
 				// another engine may be running it, and a takeover requeues it if that engine is dead (SPEC C4)
-				jobs.put(job.id(), new JobSlot(queue == null && job.running() ? job.with(b -> b.state(JobState.QUEUED)) : job, waiting));
+				enter(new JobSlot(queue == null && job.running() ? job.with(b -> b.state(JobState.QUEUED)) : job, waiting, index));
 			}
 		}
 		log.info("{} opened with {} jobs", opened, loaded.jobs().size());
@@ -573,8 +580,7 @@ public class JobTable {
 				JobState ending = endedAs != null ? endedAs : job.state() == JobState.TRANSFERRED ? JobState.ACKNOWLEDGED : JobState.CANCELLED;
 				after = job.with(b -> b.state(ending));
 				s.set(after);
-				jobs.remove(id);
-				waiting.forget(s);
+				leave(s);
 				transitions.forgetInterruptions(id);
 				ended.put(id, s);
 				if (ended.size() > ENDED_KEPT) {
@@ -594,7 +600,7 @@ public class JobTable {
 				}
 				if (s == null) {
 					after = r;
-					jobs.put(id, new JobSlot(r, waiting));
+					enter(new JobSlot(r, waiting, index));
 				} else {
 					JobRecord before = s.record();
 					if (r.version() < before.version() || r.equals(before)) {
@@ -786,8 +792,7 @@ public class JobTable {
 			store.transaction(w -> w.deleteJob(job.id(), finalState));
 			ended = job.with(b -> b.state(finalState).modified(Instant.now()));
 			slot.set(ended);
-			jobs.remove(job.id());
-			waiting.forget(slot);
+			leave(slot);
 			transitions.forgetInterruptions(job.id());
 			this.ended.put(job.id(), slot);
 			if (this.ended.size() > ENDED_KEPT) {
@@ -798,6 +803,19 @@ public class JobTable {
 		}
 		store.sync();
 		return ended;
+	}
+
+	/** Under the lock: the slot comes into the table. */
+	private void enter(JobSlot slot) {
+		jobs.put(slot.record().id(), slot);
+		index.added(slot.record());
+	}
+
+	/** Under the lock: the slot leaves the table, its job ended. */
+	private void leave(JobSlot slot) {
+		jobs.remove(slot.record().id());
+		index.removed(slot.record());
+		waiting.forget(slot);
 	}
 
 	private JobSlot slot(UUID id) {
@@ -814,24 +832,100 @@ public class JobTable {
 
 	// --- API operations ---------------------------------------------------------------------------------------
 
-	JobSlot create(String owner, String displayName, JobType type) {
+	/**
+	 * Creates a job in one durable call (SPEC J9): {@code setup}, if given, calls the new job's setters, {@code addFiles}
+	 * and {@code resume} as in a {@link #batch}, and the job is stored with what they set, in one commit that it may
+	 * share with concurrent creates; before that, nobody sees the job.
+	 */
+	JobSlot create(String owner, String displayName, JobType type, Consumer<JobSlot> setup) {
 		InputChecks.displayName(displayName);
 		InputChecks.notNull("job type", type);
 		if (type != JobType.DOWNLOAD) {
 			throw new TransferException(E_NOTIMPL, type + " jobs are not supported yet; only DOWNLOAD jobs are");
 		}
 		Limits l = limits; // one configuration for the whole call, whatever a change does meanwhile
+		JobRecord initial = JobRecord.created(UUID.randomUUID(), owner, type,
+				JobSettings.defaults(displayName, l.defaultRetryDelay(), l.defaultNoProgressTimeout()), Instant.now());
 		JobSlot slot;
 		synchronized (lock) {
-			l.checkRoomForJob(jobs(), owner);
-			JobRecord job = JobRecord.created(UUID.randomUUID(), owner, type,
-					JobSettings.defaults(displayName, l.defaultRetryDelay(), l.defaultNoProgressTimeout()), Instant.now());
-			store.transaction(w -> w.insertJob(job));
-			slot = new JobSlot(job, waiting);
-			jobs.put(job.id(), slot);
+			l.checkRoomForJob(index.jobs(), index.owned(owner), owner); // refused before the setup runs; again when stored
+			slot = new JobSlot(initial, waiting, index);
+		}
+		JobRecord job = initial;
+		boolean set = false;
+		if (setup != null) {
+			if (batch.get() != null) {
+				throw new IllegalStateException("a batch is already open on this thread");
+			}
+			Batch b = new Batch(slot, new ArrayList<>(), true);
+			batch.set(b);
+			try {
+				setup.accept(slot);
+			} finally {
+				batch.remove();
+			}
+			Change change = new Change(initial);
+			b.commands.forEach(command -> command.apply(change)); // may refuse (resume without files): nothing stored
+			job = change.created();
+			set = !b.commands.isEmpty();
+		}
+		creations.commit(new Creation(slot, job, l));
+		if (set) { // as a batch on a job that exists tells of its change
+			notifier.jobChanged(job);
+			control.jobsChanged();
+		}
+		return slot;
+	}
+
+	/** A new job to store: its slot, made outside the table, and its record. */
+	private static final class Creation extends CommitGroups.Item {
+		final JobSlot slot;
+		final JobRecord job;
+		final Limits limits;
+
+		Creation(JobSlot slot, JobRecord job, Limits limits) {
+			this.slot = slot;
+			this.job = job;
+			this.limits = limits;
+		}
+	}
+
+	/**
+	 * Stores a group of new jobs in one transaction and makes it durable; each is checked against the table first (its
+	 * quota, its destinations: another create may have taken one since its files were checked) and refused alone.
+	 */
+	private void storeCreated(List<Creation> group) {
+		synchronized (lock) {
+			List<Creation> admitted = new ArrayList<>();
+			Map<String, Integer> owned = new HashMap<>();
+			Set<Path> destinations = new HashSet<>();
+			for (Creation c : group) {
+				String owner = c.job.owner();
+				try {
+					c.limits.checkRoomForJob(index.jobs() + admitted.size(), index.owned(owner) + owned.getOrDefault(owner, 0), owner);
+					List<Path> locals = c.job.files().stream().map(FileRecord::local).toList();
+					for (Path local : locals) {
+						if (index.taken(local) || destinations.contains(local)) {
+							throw new TransferException(E_INVALIDARG, "local path '" + local + "' is already the destination of another file");
+						}
+					}
+					destinations.addAll(locals);
+					owned.merge(owner, 1, Integer::sum);
+					admitted.add(c);
+				} catch (TransferException e) {
+					c.fail(e);
+				}
+			}
+			if (admitted.isEmpty()) {
+				return;
+			}
+			store.transaction(w -> admitted.forEach(c -> w.insertJob(c.job)));
+			for (Creation c : admitted) {
+				enter(c.slot);
+				c.slot.set(c.job);
+			}
 		}
 		store.sync();
-		return slot;
 	}
 
 	/** @param owner the caller, or {@code null} for every owner */
@@ -864,7 +958,7 @@ public class JobTable {
 		if (batch.get() != null) {
 			throw new IllegalStateException("a batch is already open on this thread");
 		}
-		Batch b = new Batch(slot, new ArrayList<>());
+		Batch b = new Batch(slot, new ArrayList<>(), false);
 		batch.set(b);
 		try {
 			work.run();
@@ -880,8 +974,16 @@ public class JobTable {
 		}
 	}
 
-	/** The commands of a batch on its thread, applied when it ends. */
-	private record Batch(JobSlot slot, List<Command<?>> commands) {
+	/** The commands of a batch on its thread, applied when it ends; {@code creating}: the setup of a new job. */
+	private record Batch(JobSlot slot, List<Command<?>> commands, boolean creating) {
+	}
+
+	/** What the setup of a new job cannot do: the job is not stored yet. */
+	private void refuseWhileCreating(JobSlot slot, String call) {
+		Batch b = batch.get();
+		if (b != null && b.slot == slot && b.creating) {
+			throw new IllegalStateException(call + " is not possible in the setup of a new job: call it on the job that createJob returns");
+		}
 	}
 
 	/** @return whether the command went to this thread's batch for the job, to be applied when it ends */
@@ -914,6 +1016,7 @@ public class JobTable {
 	 * callback again, even if an earlier one was notified (SPEC N7: "you will receive another notification").
 	 */
 	void setCallback(JobSlot slot, TransferCallback callback, Bundle caller) {
+		refuseWhileCreating(slot, "setNotifyCallback");
 		boolean repeated;
 		synchronized (lock) { // the registration and the repeat together: a delivery sees both or neither
 			if (slot.record().state().isFinal()) {
@@ -983,7 +1086,7 @@ public class JobTable {
 			if (batched && open.commands.stream().anyMatch(AddedFiles.class::isInstance)) {
 				throw new IllegalStateException("one addFiles per batch: the second's indexes would repeat the first's");
 			}
-			added = new FileAdder(limits, jobs()).check(job, specs); // refused now, before anything is applied
+			added = new FileAdder(limits, index::taken).check(job, specs); // refused now, before anything is applied
 			if (!batched) {
 				write(slot, true, true, null, new AddedFiles(added, affinity()));
 			}
@@ -1042,12 +1145,14 @@ public class JobTable {
 	}
 
 	void suspend(JobSlot slot) {
+		refuseWhileCreating(slot, "suspend");
 		if (stopState(slot, JobState.SUSPENDED)) {
 			control.stopAndWait(slot.record().id());
 		}
 	}
 
 	void cancel(JobSlot slot) {
+		refuseWhileCreating(slot, "cancel");
 		if (pinnedElsewhere(slot)) {
 			requests.ask(slot, PinnedRequest.CANCEL);
 			return;
@@ -1061,6 +1166,7 @@ public class JobTable {
 	}
 
 	CompleteResult complete(JobSlot slot) {
+		refuseWhileCreating(slot, "complete");
 		if (pinnedElsewhere(slot)) {
 			boolean whole = slot.record().files().stream().allMatch(f -> f.completed() && f.validation() != ValidationState.INVALID);
 			requests.ask(slot, PinnedRequest.COMPLETE);

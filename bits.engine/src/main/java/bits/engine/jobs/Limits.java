@@ -2,7 +2,6 @@ package bits.engine.jobs;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 
 import bits.api.ErrorCodes;
@@ -10,7 +9,6 @@ import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.engine.config.EngineConfig;
 import bits.engine.files.FileRoots;
-import bits.engine.model.JobRecord;
 
 /** The engine's quotas and defaults for jobs, from its configuration. */
 record Limits(int maxJobs, int maxJobsPerOwner, int maxFilesPerJob, Duration inactivity, Duration defaultRetryDelay,
@@ -29,13 +27,17 @@ record Limits(int maxJobs, int maxJobsPerOwner, int maxFilesPerJob, Duration ina
 				TransferJob.DEFAULT_NO_PROGRESS_TIMEOUT, List.of(), Duration.ofDays(7));
 	}
 
-	/** Refuses a new job of the owner when the engine or the owner has as many as allowed (BITS MaxJobsPer*). */
-	void checkRoomForJob(Collection<JobRecord> jobs, String owner) {
-		if (jobs.size() >= maxJobs) {
+	/**
+	 * Refuses a new job of the owner when the engine or the owner has as many as allowed (BITS MaxJobsPer*).
+	 *
+	 * @param jobs how many jobs the engine has
+	 * @param owned how many of them the owner has
+	 */
+	void checkRoomForJob(int jobs, int owned, String owner) {
+		if (jobs >= maxJobs) {
 			throw new TransferException(ErrorCodes.BG_E_TOO_MANY_JOBS_PER_MACHINE,
-					"the engine has " + jobs.size() + " jobs; the limit is " + maxJobs);
+					"the engine has " + jobs + " jobs; the limit is " + maxJobs);
 		}
-		long owned = jobs.stream().filter(j -> j.owner().equals(owner)).count();
 		if (owned >= maxJobsPerOwner) {
 			throw new TransferException(ErrorCodes.BG_E_TOO_MANY_JOBS_PER_USER,
 					owner + " has " + owned + " jobs; the limit is " + maxJobsPerOwner);

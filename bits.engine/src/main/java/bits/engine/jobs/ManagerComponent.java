@@ -2,6 +2,7 @@ package bits.engine.jobs;
 
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import org.osgi.framework.Bundle;
 import org.osgi.service.component.ComponentContext;
@@ -53,6 +54,11 @@ public class ManagerComponent implements TransferManager {
 	@Override
 	public TransferJob createJob(String displayName, JobType type) {
 		return view.createJob(displayName, type);
+	}
+
+	@Override
+	public TransferJob createJob(String displayName, JobType type, Consumer<TransferJob> setup) {
+		return view.createJob(displayName, type, setup);
 	}
 
 	@Override

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 import org.osgi.framework.Bundle;
 
@@ -33,7 +34,13 @@ final class OwnerManager implements TransferManager {
 
 	@Override
 	public TransferJob createJob(String displayName, JobType type) {
-		return new JobHandle(table, table.create(owner, displayName, type), caller);
+		return new JobHandle(table, table.create(owner, displayName, type, null), caller);
+	}
+
+	@Override
+	public TransferJob createJob(String displayName, JobType type, Consumer<TransferJob> setup) {
+		InputChecks.notNull("setup", setup);
+		return new JobHandle(table, table.create(owner, displayName, type, slot -> setup.accept(new JobHandle(table, slot, caller))), caller);
 	}
 
 	@Override

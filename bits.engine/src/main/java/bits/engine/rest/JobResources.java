@@ -20,13 +20,14 @@ import java.util.function.Consumer;
 import bits.api.FileSpec;
 import bits.api.JobScope;
 import bits.api.JobState;
+import bits.api.JobType;
 import bits.api.TransferJob;
 import bits.api.TransferManager;
 import bits.engine.jobs.OwnerManagers;
 
 /**
  * What the resources do, on the manager acting for the caller. A request that is refused changes nothing (SPEC S5):
- * its changes are made as one, all or none, and a new job is cancelled again.
+ * its changes are made as one, all or none; a new job is stored with them in one commit (SPEC J9).
  */
 final class JobResources {
 	private final OwnerManagers managers;
@@ -51,14 +52,8 @@ final class JobResources {
 		if (request.displayName() == null) {
 			throw new ApiException(400, E_INVALIDARG, "a new job needs a displayName");
 		}
-		TransferJob job = manager.createJob(request.displayName());
-		try {
-			managers.atomically(job, () -> apply(job, request, files));
-		} catch (RuntimeException e) {
-			job.cancel(); // the job never was
-			throw e;
-		}
-		return JobDto.of(job);
+		// one durable call (SPEC J9): the job is stored with its files and properties, or not at all
+		return JobDto.of(manager.createJob(request.displayName(), JobType.DOWNLOAD, job -> apply(job, request, files)));
 	}
 
 	JobDto get(String id) {

@@ -15,6 +15,7 @@ import bits.api.ErrorCodes;
 import bits.api.FileSpec;
 import bits.api.JobPriority;
 import bits.api.JobState;
+import bits.api.JobType;
 import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.api.TransferManager;
@@ -52,15 +53,11 @@ public class TransferCommands {
 			specs.add(new FileSpec(Args.uri(args[i]), Args.path(args[i + 1])));
 		}
 		String name = first == 1 ? args[0] : "transfer " + specs.get(0).local().getFileName();
-		TransferJob job = manager.createJob(name);
-		try {
-			job.setPriority(p);
-			job.addFiles(specs); // all or none
-			job.resume();
-		} catch (RuntimeException e) {
-			job.cancel(); // bad input changes nothing
-			throw e;
-		}
+		TransferJob job = manager.createJob(name, JobType.DOWNLOAD, j -> { // one durable call: bad input creates nothing
+			j.setPriority(p);
+			j.addFiles(specs);
+			j.resume();
+		});
 		long start = System.nanoTime();
 		try {
 			Progress.awaitSettled(List.of(job), json ? null : System.err, terminal);

@@ -46,8 +46,10 @@ class FileAdderTest {
 
 	private static FileAdder adder(List<JobRecord> jobs, Path... roots) {
 		Limits d = Limits.defaults();
+		JobIndex index = new JobIndex(); // the table's, with these jobs in it
+		jobs.forEach(index::added);
 		return new FileAdder(new Limits(d.maxJobs(), d.maxJobsPerOwner(), 3, d.inactivity(), d.defaultRetryDelay(),
-				TransferJob.DEFAULT_NO_PROGRESS_TIMEOUT, List.of(roots), d.eventRetention()), jobs);
+				TransferJob.DEFAULT_NO_PROGRESS_TIMEOUT, List.of(roots), d.eventRetention()), index::taken);
 	}
 
 	@Test

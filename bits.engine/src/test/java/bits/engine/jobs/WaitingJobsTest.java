@@ -25,9 +25,9 @@ class WaitingJobsTest {
 	@Test
 	void theQueuedAndRetryingJobsInTheOrderTheyCameIntoTheTable() {
 		WaitingJobs waiting = new WaitingJobs();
-		JobSlot a = new JobSlot(job(JobState.QUEUED), waiting);
-		JobSlot b = new JobSlot(job(JobState.SUSPENDED), waiting);
-		JobSlot c = new JobSlot(job(JobState.TRANSIENT_ERROR), waiting);
+		JobSlot a = new JobSlot(job(JobState.QUEUED), waiting, new JobIndex());
+		JobSlot b = new JobSlot(job(JobState.SUSPENDED), waiting, new JobIndex());
+		JobSlot c = new JobSlot(job(JobState.TRANSIENT_ERROR), waiting, new JobIndex());
 		assertEquals(List.of(a.record(), c.record()), waiting.records());
 
 		b.set(b.record().with(x -> x.state(JobState.QUEUED))); // resumed: in its place, not at the end
