@@ -1,6 +1,7 @@
 package bitsbench;
 
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +41,7 @@ import bits.api.TransferManager;
 /**
  * In-process figures P3, P4, P5: the distribution's own bundles (taken from bits.jar) in an embedded Felix, the
  * harness on the class path sharing bits.api and the EventAdmin API with them through the system bundle. Prints one
- * "KEY=VALUE" line per figure for bench.py. Usage: InProcess BITS_JAR SAMPLES_INDEX WORK_DIR P3|P4|P5 [RUNS]
+ * "KEY=VALUE" line per figure for bench.py. Usage: InProcess BITS_JAR SAMPLES_INDEX WORK_DIR P3|P4|P5|P9 [RUNS]
  */
 public class InProcess {
 	static Framework framework;
@@ -62,6 +63,7 @@ public class InProcess {
 			case "P3" -> p3(runs);
 			case "P4" -> p4(runs);
 			case "P5" -> p5(runs, index);
+			case "P9" -> p9(runs);
 			default -> throw new IllegalArgumentException(figure);
 			}
 		} finally {
@@ -341,6 +343,79 @@ public class InProcess {
 			System.err.printf("P4 run %d: cancelling%n", r + 1);
 			jobs.forEach(TransferJob::cancel);
 			System.err.printf("P4 run %d: cancelled%n", r + 1);
+		}
+	}
+
+	// --- P9: jobs created with their files, durable, per second -------------------------------------------------
+
+	/**
+	 * Jobs of one file each, created, given a priority and queued: in one call ({@code createJob} with its setup, SPEC J9)
+	 * and, as the peer in the same run, in the three calls it takes without it (createJob, addFile, resume), by one
+	 * caller and by 8. The remote accepts connections and never answers, so the few jobs the scheduler starts wait
+	 * quietly and the figure is the creates'.
+	 */
+	private static void p9(int runs) throws Exception {
+		int n = Integer.getInteger("p9.jobs", 4000);
+		try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1000, java.net.InetAddress.getLoopbackAddress())) {
+			String remote = "http://127.0.0.1:" + silent.getLocalPort() + "/p9/";
+			Path out = Files.createDirectories(work.resolve("out-p9"));
+			for (int r = 0; r <= runs; r++) { // the first run warms up
+				for (int callers : new int[] { 1, 8 }) {
+					for (boolean oneCall : new boolean[] { true, false }) {
+						String tag = r + "-" + callers + "-" + oneCall;
+						double perS = creates(n, callers, i -> {
+							URI from = URI.create(remote + i);
+							Path to = out.resolve(tag + "-" + i);
+							if (oneCall) {
+								return manager.createJob("p9-" + i, bits.api.JobType.DOWNLOAD, j -> {
+									j.setPriority(JobPriority.LOW);
+									j.addFile(from, to);
+									j.resume();
+								});
+							}
+							TransferJob job = manager.createJob("p9-" + i);
+							job.setPriority(JobPriority.LOW);
+							job.addFile(from, to);
+							job.resume();
+							return job;
+						});
+						if (r > 0) {
+							System.out.printf("P9 run=%d callers=%d %s_per_s=%.0f%n", r, callers, oneCall ? "one_call" : "three_calls", perS);
+						}
+						System.err.printf("P9 run %d, %d caller(s), %s: %.0f jobs/s; cancelling%n", r, callers, oneCall ? "one call" : "three calls", perS);
+						List<TransferJob> made = manager.listJobs();
+						java.util.Collections.reverse(made); // the newest first: the scheduler starts the oldest, and a cancel waits for its transfer to stop
+						made.forEach(TransferJob::cancel);
+					}
+				}
+			}
+		}
+	}
+
+	/** @return jobs created per second by {@code callers} threads making {@code n} in all */
+	private static double creates(int n, int callers, java.util.function.IntFunction<TransferJob> create) throws Exception {
+		java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+		try {
+			AtomicInteger next = new AtomicInteger();
+			CountDownLatch start = new CountDownLatch(1);
+			List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+			for (int c = 0; c < callers; c++) {
+				done.add(pool.submit(() -> {
+					start.await();
+					for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+						create.apply(i);
+					}
+					return null;
+				}));
+			}
+			long t0 = System.nanoTime();
+			start.countDown();
+			for (var f : done) {
+				f.get();
+			}
+			return n / ((System.nanoTime() - t0) / 1e9);
+		} finally {
+			pool.shutdownNow();
 		}
 	}
 

@@ -748,7 +748,7 @@ def inproc(work, table, figures, runs, pg=None):
         rows = {}
         for line in out.splitlines():
             parts = line.split()
-            if parts and parts[0] in ("P3", "P4", "P5", "P5warm"):
+            if parts and parts[0] in ("P3", "P4", "P5", "P5warm", "P9"):
                 print("  " + line, flush=True)
                 for kv in parts[1:]:
                     k, v = kv.split("=")
@@ -768,6 +768,14 @@ def inproc(work, table, figures, runs, pg=None):
         elif fig == "P4":
             table.add("P4", "durable terminal notifications acknowledged per second (2,000 jobs)" + (", the jobs in PostgreSQL (SPEC C1)" if pg else ""),
                       col("P4:acknowledged_per_s"), [], unit="/s", note=f"delivered {med(col('P4:delivered_per_s')):,.0f}/s; goal >= 5,000/s")
+        elif fig == "P9":
+            for callers in ("1", "8"):
+                one = [float(l.split("one_call_per_s=")[1]) for l in out.splitlines() if l.startswith("P9 ") and f"callers={callers} one_call" in l]
+                three = [float(l.split("three_calls_per_s=")[1]) for l in out.splitlines() if l.startswith("P9 ") and f"callers={callers} three_calls" in l]
+                table.add("P9", f"jobs created with their file and queued, durable, per second, {callers} caller{'s' if callers != '1' else ''}"
+                          + (", the jobs in PostgreSQL" if pg else ""), one, [], unit="/s",
+                          note=f"one call (createJob with its setup); peer: the same in three calls (createJob, addFile, resume)"
+                               f" {med(three):,.0f}/s, {med(one) / med(three):.1f}x" + ("; goal >= 2,000/s" if callers == "8" else ""))
         elif fig == "P5":
             table.add("P5", "TRANSFERRED -> handler ran, cold (resolve, SHA-256, install, start, activate)", col("P5:cold_ms"), [], unit="ms",
                       note="until the handler's complete() renamed the file; goal <= 30 ms")
@@ -865,7 +873,7 @@ def machine():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a reduced set: smaller files, fewer runs")
-    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,P8,CLI,JMH,LOAD,CLUSTER")
+    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,P8,P9,CLI,JMH,LOAD,CLUSTER")
     ap.add_argument("--java-opts", default="", help="extra JVM options for the bits runs")
     a = ap.parse_args()
     opts = a.java_opts.split()
@@ -905,7 +913,7 @@ def main():
             cli(nginx, work, table, 5 if a.quick else 10)
             phase("cli")
         # --quick: P3 and P5 from JMH only; the full run adds the open-loop P3 at 10,000/s and P5 installed-but-stopped
-        figures = [f for f in ("P3", "P4", "P5") if f in only and not (a.quick and f in ("P3", "P5"))]
+        figures = [f for f in ("P3", "P4", "P5", "P9") if f in only and not (a.quick and f in ("P3", "P5"))]
         if figures:
             inproc(work, table, figures, 3 if a.quick else 5)
             phase("inproc")
