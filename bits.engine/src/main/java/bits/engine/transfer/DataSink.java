@@ -171,13 +171,20 @@ final class DataSink implements AutoCloseable {
 	}
 
 	/** The file is whole: a small one joins the job's group commit, a large one is synced and recorded now. */
-	void finish(GroupCommit group) throws TransferFailure {
-		if (position < CHECKPOINT_BYTES) {
-			awaitSync();
-			group.add(new GroupCommit.Whole(file.index(), file.temporary(), key), position, validator);
-		} else {
-			checkpoint(true);
-		}
+	void finish(GroupCommit group) throws TransferFailure, Stopped, InterruptedException {
+		run.inTurn(file.index(), () -> { // a file fetched ahead completes in order (SPEC N12)
+			if (position < CHECKPOINT_BYTES) {
+				awaitSync();
+				group.add(new GroupCommit.Whole(file.index(), file.temporary(), key), position, validator);
+			} else {
+				checkpoint(true);
+			}
+		});
+	}
+
+	/** The file is whole as it is (the server has nothing after what is kept): it completes, in its turn. */
+	void finishAsIs() throws TransferFailure, Stopped, InterruptedException {
+		run.inTurn(file.index(), () -> checkpoint(true));
 	}
 
 	/** Syncs the data and records the position; {@code completed} marks the file whole. */

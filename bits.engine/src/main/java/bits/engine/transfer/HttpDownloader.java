@@ -83,7 +83,7 @@ final class HttpDownloader {
 			}
 			case COMPLETE -> {
 				sink.startAt(offset, offset, storedValidator);
-				sink.checkpoint(true);
+				sink.finishAsIs();
 				return;
 			}
 			case RESTART -> {

@@ -1,6 +1,12 @@
 package bits.engine.transfer;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 
 import org.osgi.service.log.Logger;
 
@@ -11,8 +17,14 @@ import bits.api.JobPriority;
 import bits.engine.jobs.ClaimLost;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.model.FileRecord;
+import bits.engine.model.JobRecord;
 
-/** One turn of a job on the wire: its files in order until done, failed, or stopped by the scheduler. */
+/**
+ * One turn of a job on the wire: its files in order until done, failed, or stopped by the scheduler. A FOREGROUND run
+ * fetches a few files ahead of the one in turn, each on a connection of its own (a job of many small files is not one
+ * request at a time); a file fetched ahead waits for its turn to complete, so files still complete, are recorded and
+ * are notified in order (SPEC N12), and its failure counts only when its turn comes.
+ */
 final class JobRun implements Runnable {
 	/** Why the scheduler stops a run. */
 	enum Stop {
@@ -31,9 +43,21 @@ final class JobRun implements Runnable {
 	private final Scheduler scheduler;
 	private final Logger log;
 	private volatile Stop stop;
+	/** The run is ending (its file in turn failed or stopped): files fetched ahead stop too. */
+	private volatile boolean ending;
 	private final GroupCommit group;
+	/** How many files to fetch ahead of the one in turn; 0: one at a time. */
+	private final int ahead;
+	private final Executor fetchers;
+	/** The files fetched ahead, by index; only the run's own thread touches it. */
+	private final Map<Integer, Future<Void>> fetching = new HashMap<>();
+	/** Signalled when a file completed, or the run ends: a file fetched ahead may complete when its turn comes. */
+	private final Object turns = new Object();
+	/** Held while a file completes: the next file's turn comes during its completion, which must end first. */
+	private final Object completing = new Object();
 
-	JobRun(UUID job, JobPriority priority, Transports transports, JobTransitions transitions, Scheduler scheduler, Logger log) {
+	JobRun(UUID job, JobPriority priority, Transports transports, JobTransitions transitions, Scheduler scheduler, Logger log, int ahead,
+			Executor fetchers) {
 		this.job = job;
 		this.priority = priority;
 		this.transports = transports;
@@ -41,6 +65,8 @@ final class JobRun implements Runnable {
 		this.scheduler = scheduler;
 		this.log = log;
 		this.group = transports.groupCommit(job);
+		this.ahead = ahead;
+		this.fetchers = fetchers;
 	}
 
 	GroupCommit group() {
@@ -51,10 +77,50 @@ final class JobRun implements Runnable {
 		if (stop == null || reason == Stop.HALT) {
 			stop = reason;
 		}
+		synchronized (turns) {
+			turns.notifyAll();
+		}
 	}
 
+	/** @return whether the run's transfers should stop: the scheduler asked, or the run is ending */
 	boolean stopRequested() {
-		return stop != null;
+		return stop != null || ending;
+	}
+
+	/** What completes a file: it may fail as a transfer does. */
+	interface Completion {
+		void run() throws TransferFailure;
+	}
+
+	/**
+	 * Completes a file in its turn: once it is the job's first not yet transferred, and never beside another file's
+	 * completion (whose record is what makes the next file's turn come). A file fetched ahead so completes, is recorded
+	 * and is notified in order (SPEC N12).
+	 *
+	 * @throws Stopped if the run stops before the file's turn
+	 */
+	void inTurn(int index, Completion completion) throws TransferFailure, Stopped, InterruptedException {
+		synchronized (turns) {
+			while (true) {
+				FileRecord first = transitions.nextFile(job);
+				if (first == null || first.index() >= index) {
+					break;
+				}
+				if (stopRequested()) {
+					throw new Stopped();
+				}
+				turns.wait(100); // signalled when a file completed and at a stop; the timeout only guards against a lost signal
+			}
+		}
+		try {
+			synchronized (completing) {
+				completion.run();
+			}
+		} finally {
+			synchronized (turns) {
+				turns.notifyAll();
+			}
+		}
 	}
 
 	/** Keeps the small files already whole when the run ends early. */
@@ -86,6 +152,83 @@ final class JobRun implements Runnable {
 		}
 	}
 
+	/** Starts fetching the files after the one in turn, up to {@link #ahead} of them, each not yet fetching. */
+	private void fetchAhead(int inTurn) {
+		if (ahead == 0) {
+			return;
+		}
+		JobRecord record = transitions.job(job).orElse(null);
+		if (record == null) {
+			return;
+		}
+		int started = 0;
+		for (int i = inTurn + 1; i < record.files().size() && started < ahead; i++) {
+			FileRecord f = record.files().get(i);
+			if (f.completed()) {
+				continue;
+			}
+			started++;
+			if (!fetching.containsKey(i)) {
+				FutureTask<Void> task = new FutureTask<>(() -> {
+					transports.transfer(job, f, this);
+					return null;
+				});
+				fetching.put(i, task);
+				fetchers.execute(task);
+			}
+		}
+	}
+
+	/** The outcome of a file fetched ahead, now that its turn came: as if it had been transferred in turn. */
+	private static void outcome(Future<Void> fetched) throws TransferFailure, Stopped, InterruptedException {
+		try {
+			fetched.get();
+		} catch (ExecutionException e) {
+			Throwable cause = e.getCause();
+			if (cause instanceof TransferFailure f) {
+				throw f;
+			}
+			if (cause instanceof Stopped s) {
+				throw s;
+			}
+			if (cause instanceof RuntimeException r) {
+				throw r;
+			}
+			if (cause instanceof Error r) {
+				throw r;
+			}
+			throw new IllegalStateException(cause);
+		}
+	}
+
+	/** Stops the files still fetched ahead and waits until they let go of their files. */
+	private void endFetches() {
+		if (fetching.isEmpty()) {
+			return;
+		}
+		ending = true;
+		synchronized (turns) {
+			turns.notifyAll();
+		}
+		boolean interrupted = false;
+		for (Future<Void> f : fetching.values()) {
+			while (true) {
+				try {
+					f.get();
+					break;
+				} catch (ExecutionException e) {
+					break; // stopped, or failed: its turn never comes in this run
+				} catch (InterruptedException e) {
+					interrupted = true;
+				}
+			}
+		}
+		fetching.clear();
+		if (interrupted) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
 	private void turn() {
 		int index = JobError.NO_FILE;
 		long savedAtStart = transitions.savedBytes(job);
@@ -93,13 +236,23 @@ final class JobRun implements Runnable {
 			if (!transitions.begin(job)) {
 				return;
 			}
-			FileRecord file;
-			while ((file = transitions.nextFile(job)) != null) {
-				if (stopRequested() || !transitions.isRunning(job)) {
-					throw new Stopped();
+			try {
+				FileRecord file;
+				while ((file = transitions.nextFile(job)) != null) {
+					if (stopRequested() || !transitions.isRunning(job)) {
+						throw new Stopped();
+					}
+					index = file.index();
+					fetchAhead(file.index());
+					Future<Void> fetched = fetching.remove(index);
+					if (fetched == null) {
+						transports.transfer(job, file, this);
+					} else {
+						outcome(fetched);
+					}
 				}
-				index = file.index();
-				transports.transfer(job, file, this);
+			} finally {
+				endFetches(); // before the outcome is recorded: nothing of this run writes after it
 			}
 			group.commitTransferred(); // every file durable before TRANSFERRED
 		} catch (Stopped s) {

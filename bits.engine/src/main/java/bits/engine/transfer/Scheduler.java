@@ -63,6 +63,8 @@ public class Scheduler implements TransferControl {
 	private boolean dirty = true;
 	private int backgroundSlots;
 	private int foregroundSlots;
+	/** Files a FOREGROUND run fetches ahead of the one in turn. */
+	private int fetchAhead;
 	private long sliceNanos;
 
 	@Activate
@@ -112,6 +114,7 @@ public class Scheduler implements TransferControl {
 		transports = new Transports(transitions, downloader, new FileCopier(transitions, FileRoots.of(config.file_roots())), throttle, workers);
 		backgroundSlots = Math.max(1, config.background_concurrency());
 		foregroundSlots = Math.max(1, config.foreground_concurrency());
+		fetchAhead = Math.max(0, config.fetch_ahead());
 		sliceNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(100, config.time_slice_ms()));
 	}
 
@@ -312,7 +315,7 @@ public class Scheduler implements TransferControl {
 	}
 
 	private void start(JobRecord job, JobPriority priority) {
-		JobRun run = new JobRun(job.id(), priority, transports, transitions, this, log);
+		JobRun run = new JobRun(job.id(), priority, transports, transitions, this, log, priority.isBackground() ? 0 : fetchAhead, workers);
 		running.put(job.id(), run);
 		workers.execute(run);
 	}

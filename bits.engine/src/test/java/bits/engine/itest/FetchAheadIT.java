@@ -1,0 +1,118 @@
+package bits.engine.itest;
+
+import static bits.engine.itest.Engine.await;
+import static bits.engine.itest.Engine.awaitState;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import bits.api.ErrorCodes;
+import bits.api.FileSpec;
+import bits.api.JobPriority;
+import bits.api.JobState;
+import bits.api.JobType;
+import bits.api.NotifyFlag;
+import bits.api.TransferJob;
+import bits.api.TransferManager;
+
+/**
+ * A FOREGROUND job fetches a few files ahead of the one in turn (issue 17, small files), and they still complete and
+ * are notified in order (SPEC N12). The first file comes from nginx's slow location (256 KiB/s), the others at once.
+ */
+class FetchAheadIT extends WithNginx {
+	/** nginx sends a second's worth of a limited rate at once: beyond it, 384 KiB take 1.5 s. */
+	private static final int SLOW_BYTES = 640 << 10;
+
+	@AfterEach
+	void defaults() throws Exception {
+		manager = Engine.configured();
+	}
+
+	/** @return the job: file 0 slow, then {@code fast} fast files, of which {@code forbidden} (if >= 0) answers 403 */
+	private TransferJob job(TransferManager m, String name, int fast, int forbidden) throws Exception {
+		Random random = new Random(17);
+		byte[] slow = new byte[SLOW_BYTES];
+		random.nextBytes(slow);
+		Files.write(nginx.root.resolve("files/" + name + "-0.bin"), slow);
+		List<FileSpec> files = new ArrayList<>(List.of(new FileSpec(nginx.uri("/slow/" + name + "-0.bin"), dest(name + "-0.bin"))));
+		for (int i = 1; i <= fast; i++) {
+			byte[] data = new byte[4096 + i];
+			random.nextBytes(data);
+			Files.write(nginx.root.resolve("files/" + name + "-" + i + ".bin"), data);
+			String path = i == forbidden ? "/forbidden/" : "/files/";
+			files.add(new FileSpec(nginx.uri(path + name + "-" + i + ".bin"), dest(name + "-" + i + ".bin")));
+		}
+		return m.createJob(name, JobType.DOWNLOAD, j -> {
+			j.addFiles(files);
+			j.setPriority(JobPriority.FOREGROUND);
+			j.setNotifyFlags(EnumSet.of(NotifyFlag.FILE_TRANSFERRED, NotifyFlag.JOB_TRANSFERRED, NotifyFlag.JOB_ERROR));
+		});
+	}
+
+	/** @return the indexes of the job's files in the order nginx finished serving them */
+	private List<Integer> served(String name) throws Exception {
+		List<Integer> order = new ArrayList<>();
+		for (String line : Files.readAllLines(nginx.prefix.resolve("access.log"))) {
+			String uri = line.split(" ")[0];
+			String file = uri.substring(uri.lastIndexOf('/') + 1);
+			if (file.startsWith(name + "-")) {
+				order.add(Integer.parseInt(file.substring(name.length() + 1, file.length() - ".bin".length())));
+			}
+		}
+		return order;
+	}
+
+	@Test
+	void filesFetchedAheadCompleteAndAreNotifiedInOrder() throws Exception {
+		TransferJob job = job(manager, "ahead", 6, -1);
+		Recorder r = new Recorder();
+		job.setNotifyCallback(r);
+		job.resume();
+		await("jobTransferred", () -> r.count("transferred") == 1);
+		assertEquals(List.of("file 0", "file 1", "file 2", "file 3", "file 4", "file 5", "file 6", "transferred"), r.calls, "N12");
+		List<Integer> served = served("ahead");
+		String log = String.join("\n", Files.readAllLines(nginx.prefix.resolve("access.log")).stream().filter(l -> l.contains("ahead-")).toList())
+				+ "\nerror: " + job.getError();
+		// fetched ahead: the files after the slow one (4 ahead by default) were served while it still was
+		assertEquals(List.of(1, 2, 3, 4), served.subList(0, 4).stream().sorted().toList(), "served in the order " + served + ":\n" + log);
+		assertEquals(0, served.get(4), "served in the order " + served + ":\n" + log);
+		job.complete();
+		for (int i = 0; i <= 6; i++) {
+			assertEquals(Engine.sha256(nginx.root.resolve("files/ahead-" + i + ".bin")), Engine.sha256(dest("ahead-" + i + ".bin")));
+		}
+	}
+
+	@Test
+	void aFileFetchedAheadThatFailedFailsTheJobInItsTurn() throws Exception {
+		TransferJob job = job(manager, "failing", 3, 2);
+		Recorder r = new Recorder();
+		job.setNotifyCallback(r);
+		job.resume();
+		awaitState(job, JobState.ERROR);
+		await("jobError", () -> r.count("error") == 1);
+		assertEquals(List.of("file 0", "file 1"), r.calls.subList(0, 2), "the files before it completed first: " + r.calls);
+		assertEquals(2, job.getError().orElseThrow().file());
+		assertEquals(ErrorCodes.httpError(403), job.getError().orElseThrow().code());
+		assertTrue(job.getFiles().get(1).getProgress().completed());
+		assertTrue(!job.getFiles().get(3).getProgress().completed(), "nothing after the failed file completes");
+	}
+
+	@Test
+	void withNoFetchAheadFilesAreFetchedOneAtATime() throws Exception {
+		TransferManager m = Engine.configured(Map.of("fetch.ahead", 0));
+		TransferJob job = job(m, "single", 3, -1);
+		job.resume();
+		awaitState(job, JobState.TRANSFERRED);
+		assertEquals(List.of(0, 1, 2, 3), served("single"));
+	}
+}
