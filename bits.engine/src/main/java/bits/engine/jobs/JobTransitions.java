@@ -238,30 +238,50 @@ public final class JobTransitions {
 	 *
 	 * @param interrupted whether the failure is the transport's (a reset, a short body, a stall) and the try had
 	 *        recorded progress before it ({@link #savedBytes})
+	 * @return whether the job is to be retried at once (SPEC J8): the run that had the failure may go on with it
+	 *         ({@link #retryInPlace})
 	 */
-	public void failed(UUID job, JobError error, boolean transientFailure, Duration retryAfter, boolean interrupted) {
+	public boolean failed(UUID job, JobError error, boolean transientFailure, Duration retryAfter, boolean interrupted) {
 		Instant now = Instant.now();
 		Optional<JobRecord> held = table.job(job);
 		// decided once, outside the change, which the table may compute again
 		Instant retryAt = held.isEmpty() || !transientFailure ? null
 				: recovery.retryAt(job, interrupted, held.get().settings().minimumRetryDelay(), retryAfter, now);
-		table.transfer(job, true, c -> {
+		Boolean atOnce = table.transfer(job, true, c -> {
 			JobRecord r = c.job();
 			if (!r.running()) {
-				return null;
+				return false;
 			}
 			boolean timedOut = !now.isBefore(r.lastProgress().plus(r.settings().noProgressTimeout()));
 			if (transientFailure && !timedOut && retryAt != null) {
 				Duration delay = Duration.between(now, retryAt);
 				c.set(b -> b.state(JobState.TRANSIENT_ERROR).retryAt(later(now, delay)).error(error));
-			} else {
-				recovery.forget(job);
-				c.set(b -> b.state(JobState.ERROR).retryAt(null).error(error));
-				c.record(Notice.Kind.JOB_ERROR, -1);
+				return delay.isNegative() || delay.isZero();
 			}
-			return null;
+			recovery.forget(job);
+			c.set(b -> b.state(JobState.ERROR).retryAt(null).error(error));
+			c.record(Notice.Kind.JOB_ERROR, -1);
+			return false;
 		});
-		table.control().jobsChanged();
+		boolean retry = Boolean.TRUE.equals(atOnce) && !table.shared();
+		if (!retry) { // else the run goes on with it, and the scheduler has nothing to plan
+			table.control().jobsChanged();
+		}
+		return retry;
+	}
+
+	/**
+	 * An interruption retried at once (SPEC J8) goes on in the run that had it, without a trip through the queue: the
+	 * job, TRANSIENT_ERROR (or QUEUED, if its retry was promoted meanwhile), is CONNECTING again. Not in a shared store,
+	 * where the failure gave the claim back.
+	 *
+	 * @return whether the run goes on: false if the job was suspended, cancelled or completed meanwhile
+	 */
+	public boolean retryInPlace(UUID job) {
+		if (table.shared()) {
+			return false;
+		}
+		return change(job, JobState.TRANSIENT_ERROR, true, r -> r.state(JobState.CONNECTING).retryAt(null)) || begin(job);
 	}
 
 	/**

@@ -224,17 +224,27 @@ final class JobRun implements Runnable {
 			}
 		}
 		fetching.clear();
+		ending = false; // every fetch ahead ended: a retry in place fetches anew
 		if (interrupted) {
 			Thread.currentThread().interrupt();
 		}
 	}
 
+	/** The job's tries in this run: the first, and those of interruptions retried at once (SPEC J8). */
 	private void turn() {
+		boolean again = attempt(true);
+		while (again && !stopRequested() && transitions.retryInPlace(job)) {
+			again = attempt(false);
+		}
+	}
+
+	/** @return whether the try was interrupted and is to be retried at once, in this run */
+	private boolean attempt(boolean first) {
 		int index = JobError.NO_FILE;
 		long savedAtStart = transitions.savedBytes(job);
 		try {
-			if (!transitions.begin(job)) {
-				return;
+			if (first && !transitions.begin(job)) {
+				return false;
 			}
 			try {
 				FileRecord file;
@@ -266,7 +276,7 @@ final class JobRun implements Runnable {
 			}
 			log.debug("job {} file {}: {}", job, index, f.getMessage());
 			boolean interrupted = f.context == ErrorContext.GENERAL_TRANSPORT && transitions.savedBytes(job) > savedAtStart;
-			transitions.failed(job, f.toJobError(index), f.transientFailure, f.retryAfter, interrupted);
+			return transitions.failed(job, f.toJobError(index), f.transientFailure, f.retryAfter, interrupted);
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 			transitions.yielded(job);
@@ -277,8 +287,9 @@ final class JobRun implements Runnable {
 				throw e; // not the transfer's fault: abandoned, and retried soon (run)
 			}
 			log.error("job {}: transfer failed unexpectedly", job, e);
-			transitions.failed(job, new JobError(ErrorContext.GENERAL_QUEUE_MANAGER, ErrorCodes.E_CONNECTION_ERROR,
+			return transitions.failed(job, new JobError(ErrorContext.GENERAL_QUEUE_MANAGER, ErrorCodes.E_CONNECTION_ERROR,
 					"internal error: " + e, index), true, null, false);
 		}
+		return false;
 	}
 }

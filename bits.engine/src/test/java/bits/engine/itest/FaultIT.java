@@ -11,9 +11,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
 
 import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
@@ -80,6 +89,15 @@ class FaultIT extends WithNginx {
 	void interruptionsAfterProgressAreRetriedAtOnceNotAfterTheMinimumRetryDelay() throws Exception { // J8
 		Files.write(nginx.root.resolve("files/j8.bin"), randomBytes(3 << 20, 8));
 		int before = nginx.requests("/files/j8.bin").size();
+		List<String> states = Collections.synchronizedList(new ArrayList<>());
+		Dictionary<String, Object> topics = new Hashtable<>();
+		topics.put(EventConstants.EVENT_TOPIC, "bits/job/*");
+		ServiceRegistration<EventHandler> events = FrameworkUtil.getBundle(FaultIT.class).getBundleContext().registerService(EventHandler.class,
+				e -> {
+					if ("j8".equals(e.getProperty("job.name")) && !e.getTopic().endsWith("/MODIFIED")) {
+						states.add((String) e.getProperty("job.state"));
+					}
+				}, topics);
 		try (FaultProxy proxy = new FaultProxy(0, nginx.port)) {
 			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.RESET, 1 << 20));
 			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.CLOSE, 1 << 20));
@@ -89,8 +107,21 @@ class FaultIT extends WithNginx {
 			job.addFile(URI.create("http://127.0.0.1:" + proxy.port() + "/files/j8.bin"), dest("j8.bin"));
 			job.resume();
 			awaitState(job, JobState.TRANSFERRED);
+			Engine.await(() -> "TRANSFERRED among " + states, () -> states.contains("TRANSFERRED"));
 			job.complete();
+		} finally {
+			events.unregister();
 		}
+		// each interruption is a TRANSIENT_ERROR, and its retry goes on in the same transfer, not through the queue;
+		// engines sharing a store give the claim back with the failure, and the job is queued for any of them
+		String retried = TestDatabases.active() ? "QUEUED" : "CONNECTING";
+		List<String> after = new ArrayList<>();
+		for (int i = 0; i < states.size() - 1; i++) {
+			if (states.get(i).equals("TRANSIENT_ERROR")) {
+				after.add(states.get(i + 1));
+			}
+		}
+		assertEquals(List.of(retried, retried), after, "the states: " + states);
 		assertEquals(sha256(nginx.root.resolve("files/j8.bin")), sha256(dest("j8.bin")));
 		var requests = nginx.requests("/files/j8.bin").subList(before, nginx.requests("/files/j8.bin").size());
 		assertEquals(3, requests.size(), "two interruptions, each resumed: " + requests);
