@@ -403,6 +403,37 @@ class ResetProxy:
         self.server.close()
 
 
+def p10(nginx, work, table, runs):
+    """./bits transfer of 10 MiB from the loopback nginx, the whole command (wrapper, JVM, framework, job, complete),
+    beside curl -o of the same file. The first run makes the wrapper's class data sharing archive and is not counted."""
+    make_file(os.path.join(nginx.root, "p10.bin"), 10 << 20)
+    store = os.path.join(work, "store-p10")
+    shutil.rmtree(store, ignore_errors=True)
+    shutil.rmtree(os.path.join(ROOT, "cnf", "target", "cds"), ignore_errors=True)
+    env = dict(os.environ, BITS_NO_BUILD="1")
+    res = {"bits": ([], []), "curl": ([], [])}
+    for r in range(runs + 1):
+        for name in ("bits", "curl"):
+            dest = os.path.join(work, f"p10-{name}-{r}.bin")
+            cmd = ["sh", os.path.join(ROOT, "bits"), "--store", store, "transfer", nginx.url("p10.bin"), dest] if name == "bits" \
+                else ["curl", "-s", "-o", dest, nginx.url("p10.bin")]
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            p = subprocess.run(cmd, capture_output=True, env=env)
+            w = time.perf_counter() - t0
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if p.returncode != 0 or os.path.getsize(dest) != 10 << 20:
+                raise SystemExit(f"P10 {name} failed ({p.returncode}): {p.stderr.decode()[-2000:]}")
+            os.remove(dest)
+            print(f"  P10 run {r}{' (makes the archive, not counted)' if r == 0 else ''} {name}: {w:.2f} s", flush=True)
+            if r > 0:
+                res[name][0].append(w)
+                res[name][1].append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
+    table.add("P10", "./bits transfer of 10 MiB from loopback nginx, one-shot (JVM, framework, job, complete())", *res["bits"], *res["curl"],
+              note="peer: curl -o; goal <= 1.0 s")
+    table.add("P10", "curl -o, 10 MiB", *res["curl"])
+
+
 def p8(nginx, work, table, runs, size, every, opts):
     """Recovery from interruptions (SPEC J8): a FOREGROUND job of `size` bytes whose connection is reset every `every`
     bytes, against the same file through the same proxy without resets, on the same warm engine."""
@@ -876,7 +907,7 @@ def machine():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a reduced set: smaller files, fewer runs")
-    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,P8,P9,CLI,JMH,LOAD,CLUSTER")
+    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,CLI,JMH,LOAD,CLUSTER")
     ap.add_argument("--java-opts", default="", help="extra JVM options for the bits runs")
     a = ap.parse_args()
     opts = a.java_opts.split()
@@ -906,6 +937,9 @@ def main():
         if "P8" in only:
             p8(nginx, work, table, 3 if a.quick else 5, 96 << 20, 8 << 20, opts)
             phase("p8")
+        if "P10" in only:
+            p10(nginx, work, table, 3 if a.quick else 5)
+            phase("p10")
         if "P6" in only:
             p6(work, table, 2 if a.quick else 5, [10_000] if a.quick else [10_000, 100_000], opts)
             phase("p6")

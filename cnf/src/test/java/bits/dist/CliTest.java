@@ -69,6 +69,33 @@ class CliTest {
 		}
 	}
 
+	/**
+	 * A one-shot run makes the class data sharing archive of its jar and java (issue 17, P10), the next runs map it, and
+	 * an archive that does not fit (here: not an archive at all) is ignored: every run answers as without one.
+	 */
+	@Test
+	void oneShotRunsShareAClassArchiveAndIgnoreOneThatDoesNotFit() throws Exception {
+		Path cds = Path.of(System.getProperty("bits.wrapper")).getParent().resolve("cnf/target/cds");
+		try (var old = Files.list(Files.createDirectories(cds))) {
+			for (Path p : (Iterable<Path>) old::iterator) {
+				Files.delete(p);
+			}
+		}
+		Result first = bits("list", "--json");
+		assertEquals(0, first.status(), first.err());
+		List<Path> archives;
+		try (var files = Files.list(cds)) {
+			archives = files.toList();
+		}
+		assertEquals(1, archives.size(), "one archive, no half-written one left: " + archives);
+		assertTrue(archives.get(0).getFileName().toString().matches("bits-[0-9]+\\.jsa") && Files.size(archives.get(0)) > 0, archives.toString());
+		Result mapped = bits("list", "--json");
+		assertEquals(first, mapped);
+		archives.get(0).toFile().setWritable(true);
+		Files.writeString(archives.get(0), "not an archive");
+		assertEquals(first, bits("list", "--json"));
+	}
+
 	@Test
 	void aBadCommandExitsOneWithOneLine() throws Exception {
 		Result r = bits("info", "nosuch");
