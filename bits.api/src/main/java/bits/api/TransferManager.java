@@ -47,13 +47,15 @@ public interface TransferManager {
 	/**
 	 * Creates a job with its files and properties in one durable call: {@code setup} is given the new job and calls its
 	 * setters, {@link TransferJob#addFiles} (or {@code addFile}, once) and {@link TransferJob#resume}; when it returns,
-	 * the job is stored with all of it in one commit, and only then exists for anyone. Each call in {@code setup}
+	 * the job is stored with all of it in one commit, which is durable when this method returns; before that commit
+	 * nobody sees the job. Each call in {@code setup}
 	 * refuses bad input at once, as it does on a job that exists; if one throws, or {@code setup} does, the exception
 	 * leaves this method and no job was created. The calls of concurrent callers are committed together, so that
 	 * thousands of jobs a second can be created and queued.
 	 * <p>
 	 * Inside {@code setup} the job's getters show it as it was created (SUSPENDED, no files, BITS's defaults), not yet
-	 * what {@code setup} set; {@code suspend}, {@code cancel}, {@code complete} and {@code setNotifyCallback} throw
+	 * what {@code setup} set, and the files {@code addFiles} returns there can be read only once the job is created;
+	 * {@code suspend}, {@code cancel}, {@code complete} and {@code setNotifyCallback} throw
 	 * {@link IllegalStateException} there: set a live callback on the returned job.
 	 *
 	 * @param displayName a name for people, at most {@value #MAX_DISPLAY_NAME} characters; not unique

@@ -38,7 +38,7 @@ public @interface EngineConfig {
 	@AttributeDefinition(name = "Foreground transfers", description = "FOREGROUND jobs transferring at once")
 	int foreground_concurrency() default 64;
 
-	@AttributeDefinition(name = "Files fetched ahead", description = "Files of a FOREGROUND job transferred ahead of the one in turn, each on a connection of its own; they still complete and are notified in order. 0: one file at a time, like BITS. Background jobs transfer one file at a time")
+	@AttributeDefinition(name = "Files fetched ahead", description = "Files of a FOREGROUND job transferred ahead of the one in turn, each in a request of its own beside the others (at most 16); they still complete and are notified in order. 0: one file at a time, like BITS. Background jobs, and jobs with a maximum download size, transfer one file at a time")
 	int fetch_ahead() default 4;
 
 	@AttributeDefinition(name = "Time slice (ms)", description = "How long a background job runs before an equal-priority job gets its turn")

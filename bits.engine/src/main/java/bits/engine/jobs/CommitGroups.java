@@ -30,8 +30,8 @@ final class CommitGroups<T extends CommitGroups.Item> {
 	private boolean committing; // guarded by this
 
 	/**
-	 * @param commit commits a group as one, durably, or throws, and then none of them is committed; called by one
-	 *        thread at a time
+	 * @param commit commits a group as one, durably, or throws, and then every item of it fails (if only the sync
+	 *        failed, the commit may stand); called by one thread at a time
 	 */
 	CommitGroups(Consumer<List<T>> commit, int maxGroup) {
 		this.commit = commit;
@@ -58,11 +58,11 @@ final class CommitGroups<T extends CommitGroups.Item> {
 				committing = true;
 			}
 		}
+		if (!item.done) {
+			lead(item); // not interrupted meanwhile: an interrupted thread's file syncs fail (ClosedByInterruptException)
+		}
 		if (interrupted) {
 			Thread.currentThread().interrupt();
-		}
-		if (!item.done) {
-			lead(item);
 		}
 		if (item.failure != null) {
 			throw item.failure;

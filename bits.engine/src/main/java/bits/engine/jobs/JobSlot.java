@@ -8,9 +8,9 @@ import bits.engine.model.JobRecord;
  */
 final class JobSlot {
 	private volatile JobRecord record;
-	/** The table's waiting jobs, which this slot keeps current; {@code null} for a slot outside the table. */
+	/** The table's waiting jobs, which this slot keeps current; {@code null} for a final job's slot. */
 	private final WaitingJobs waiting;
-	/** The table's index of owners and destinations; {@code null} for a slot outside the table. */
+	/** The table's index of owners and destinations; {@code null} for a final job's slot. */
 	private final JobIndex index;
 	private final long place;
 

@@ -67,6 +67,7 @@ import bits.engine.store.JobStores;
 import bits.engine.store.Secrets;
 import bits.engine.store.SharedQueue;
 import bits.engine.store.StaleRecordException;
+import bits.engine.store.StoreException;
 
 /**
  * Every job of the engine, and the only writer of job state (SPEC §2). A change is a command computed on the job's
@@ -835,7 +836,7 @@ public class JobTable {
 	/**
 	 * Creates a job in one durable call (SPEC J9): {@code setup}, if given, calls the new job's setters, {@code addFiles}
 	 * and {@code resume} as in a {@link #batch}, and the job is stored with what they set, in one commit that it may
-	 * share with concurrent creates; before that, nobody sees the job.
+	 * share with concurrent creates, and made durable before this returns. Nobody sees the job before its commit.
 	 */
 	JobSlot create(String owner, String displayName, JobType type, Consumer<JobSlot> setup) {
 		InputChecks.displayName(displayName);
@@ -919,13 +920,32 @@ public class JobTable {
 			if (admitted.isEmpty()) {
 				return;
 			}
-			store.transaction(w -> admitted.forEach(c -> w.insertJob(c.job)));
-			for (Creation c : admitted) {
-				enter(c.slot);
-				c.slot.set(c.job);
+			try {
+				store.transaction(w -> admitted.forEach(c -> w.insertJob(c.job)));
+				admitted.forEach(this::entered);
+			} catch (StoreException e) {
+				if (admitted.size() == 1) {
+					throw e;
+				}
+				// one of them the store refused (in a shared store, a destination another engine's new job took meanwhile):
+				// each alone, so that only that one fails
+				for (Creation c : admitted) {
+					try {
+						store.transaction(w -> w.insertJob(c.job));
+						entered(c);
+					} catch (StoreException alone) {
+						c.fail(alone);
+					}
+				}
 			}
 		}
 		store.sync();
+	}
+
+	/** Under the lock: a new job, just stored, comes into the table. */
+	private void entered(Creation c) {
+		enter(c.slot);
+		c.slot.set(c.job);
 	}
 
 	/** @param owner the caller, or {@code null} for every owner */

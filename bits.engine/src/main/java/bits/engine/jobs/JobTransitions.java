@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -48,13 +49,14 @@ public final class JobTransitions {
 	/**
 	 * Moves the jobs whose retry time has come from TRANSIENT_ERROR to QUEUED.
 	 *
+	 * @param running the jobs a run of this engine still has: left alone
 	 * @return the next retry time of a job still waiting, or {@code null}
 	 */
-	public Instant promoteDueRetries(Instant now) {
+	public Instant promoteDueRetries(Instant now, Set<UUID> running) {
 		Instant next = null;
 		for (JobRecord j : table.waiting()) {
 			Instant at = j.state() == JobState.TRANSIENT_ERROR ? j.retryAt() : null;
-			if (at == null) {
+			if (at == null || running.contains(j.id())) { // a run that still has it retries it at once, in place
 				continue;
 			}
 			if (!at.isAfter(now)) {
@@ -237,7 +239,7 @@ public final class JobTransitions {
 	 * J8); unless the job made no progress for its no-progress timeout. A permanent failure is an ERROR.
 	 *
 	 * @param interrupted whether the failure is the transport's (a reset, a short body, a stall) and the try had
-	 *        recorded progress before it ({@link #savedBytes})
+	 *        recorded progress before it ({@link #savedBytes}) in the failed file or the files before it
 	 * @return whether the job is to be retried at once (SPEC J8): the run that had the failure may go on with it
 	 *         ({@link #retryInPlace})
 	 */
@@ -285,11 +287,11 @@ public final class JobTransitions {
 	}
 
 	/**
-	 * @return the bytes of the job's files that are recorded (checkpoints, whole files): a try's progress (SPEC J8),
-	 *         which bytes received again after a failure that recorded nothing do not make
+	 * @return the bytes of each of the job's files that are recorded (checkpoints, whole files), by index: a try's
+	 *         progress (SPEC J8), which bytes received again after a failure that recorded nothing do not make
 	 */
-	public long savedBytes(UUID job) {
-		return table.job(job).map(r -> r.files().stream().mapToLong(FileRecord::bytesTransferred).sum()).orElse(0L);
+	public long[] savedBytes(UUID job) {
+		return table.job(job).map(r -> r.files().stream().mapToLong(FileRecord::bytesTransferred).toArray()).orElse(new long[0]);
 	}
 
 	/** The job left the wire by its owner's will, or left the table: a later failure starts afresh (SPEC J8). */

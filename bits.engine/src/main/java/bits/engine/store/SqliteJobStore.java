@@ -5,6 +5,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -198,23 +199,39 @@ public final class SqliteJobStore extends JdbcJobStore {
 		return "rowid";
 	}
 
-	/** Makes every commit so far durable (the WAL's fsync: what synchronous=FULL does at each commit). */
+	/**
+	 * Makes every commit so far durable (the WAL's fsync: what synchronous=FULL does at each commit). The caller's
+	 * interrupt waits until after it: an interrupt during {@code force} would close the channel every caller shares.
+	 */
 	@Override
 	public void sync() {
+		boolean interrupted = Thread.interrupted();
 		try {
-			FileChannel w = wal;
-			if (w == null) {
+			FileChannel w = wal();
+			try {
+				w.force(false);
+			} catch (ClosedChannelException e) { // closed under another thread, which an interrupt hit: open it again
 				synchronized (this) {
-					if (wal == null) {
-						wal = FileChannel.open(directory.resolve("bits.db-wal"), StandardOpenOption.READ);
+					if (wal == w) {
+						wal = null;
 					}
-					w = wal;
 				}
+				wal().force(false);
 			}
-			w.force(false);
 		} catch (IOException e) {
 			throw new StoreException("cannot sync the store " + directory + ": " + e.getMessage(), e);
+		} finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
 		}
+	}
+
+	private synchronized FileChannel wal() throws IOException {
+		if (wal == null) {
+			wal = FileChannel.open(directory.resolve("bits.db-wal"), StandardOpenOption.READ);
+		}
+		return wal;
 	}
 
 	@Override

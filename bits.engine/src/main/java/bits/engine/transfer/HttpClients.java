@@ -30,7 +30,8 @@ import bits.api.ProxySettings;
 /**
  * The JDK HTTP clients of the engine, one per proxy setting, sharing one executor and one TLS context: the JDK's
  * trust store plus, if configured, the engine's own. Redirects are followed by the downloader, not the client, so
- * that the job's redirect policy applies.
+ * that the job's redirect policy applies. HTTP/2 is used where a server offers it in the TLS handshake: the requests
+ * of a job's files then share one connection.
  */
 final class HttpClients {
 	private final Map<ProxySettings, HttpClient> clients = new ConcurrentHashMap<>();
@@ -47,7 +48,7 @@ final class HttpClients {
 	HttpClient client(ProxySettings proxy) {
 		return clients.computeIfAbsent(proxy, p -> {
 			HttpClient.Builder b = HttpClient.newBuilder()
-					.version(HttpClient.Version.HTTP_1_1)
+					.version(HttpClient.Version.HTTP_2) // over TLS when the server offers it (ALPN); plain http: see HttpDownloader
 					.followRedirects(HttpClient.Redirect.NEVER)
 					.connectTimeout(connectTimeout)
 					.executor(executor)

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
@@ -132,6 +133,10 @@ final class HttpDownloader {
 
 	private HttpRequest request(URI uri, long offset, String validator, RequestSettings s, URI original) {
 		HttpRequest.Builder b = HttpRequest.newBuilder(Transports.withoutFragment(uri)).GET().timeout(readTimeout);
+		if ("http".equalsIgnoreCase(uri.getScheme())) {
+			// plain http stays HTTP/1.1: the client's HTTP/2 would ask every server to upgrade (h2c), which few do
+			b.version(HttpClient.Version.HTTP_1_1);
+		}
 		// the job's headers and credentials are for the origin it named: a redirect elsewhere gets neither
 		boolean sameOrigin = Origin.of(uri).equals(Origin.of(original));
 		if (sameOrigin) {
@@ -188,6 +193,10 @@ final class HttpDownloader {
 					throw (TransferFailure) reason;
 				}
 			} catch (ExecutionException e) {
+				ResponsePlan decided = exchange.plan();
+				if (decided != null && decided.kind() != ResponsePlan.Kind.WRITE && !exchange.bodyStarted()) {
+					return null; // the headers said all (a redirect, an error): the body was cut off, which HTTP/2 reports as a failure
+				}
 				TransferFailure f = failure(e.getCause());
 				if (exchange.bodyStarted() && f.context == ErrorContext.GENERAL_TRANSPORT) {
 					sink.checkpoint(false); // the bytes that did arrive are good: resume after them

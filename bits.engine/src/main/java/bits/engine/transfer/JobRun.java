@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.osgi.service.log.Logger;
 
@@ -21,9 +22,10 @@ import bits.engine.model.JobRecord;
 
 /**
  * One turn of a job on the wire: its files in order until done, failed, or stopped by the scheduler. A FOREGROUND run
- * fetches a few files ahead of the one in turn, each on a connection of its own (a job of many small files is not one
- * request at a time); a file fetched ahead waits for its turn to complete, so files still complete, are recorded and
- * are notified in order (SPEC N12), and its failure counts only when its turn comes.
+ * fetches a few files ahead of the one in turn, each in a request of its own beside the others (a job of many small
+ * files is not one request at a time); a file fetched ahead waits for its turn to complete, so files still complete,
+ * are recorded and are notified in order (SPEC N12), and its failure counts only when its turn comes. A job with a
+ * maximum download size fetches one file at a time: the limit counts its files as their sizes become known.
  */
 final class JobRun implements Runnable {
 	/** Why the scheduler stops a run. */
@@ -152,14 +154,27 @@ final class JobRun implements Runnable {
 		}
 	}
 
+	/**
+	 * @return whether the try recorded progress in the file that failed or a file before it: files fetched ahead do not
+	 *         count, a failing file is not retried at once because files after it moved (SPEC J8)
+	 */
+	private static boolean progressed(long[] before, long[] now, int failed) {
+		for (int i = 0; i <= failed && i < now.length; i++) {
+			if (now[i] > (i < before.length ? before[i] : 0)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	/** Starts fetching the files after the one in turn, up to {@link #ahead} of them, each not yet fetching. */
 	private void fetchAhead(int inTurn) {
 		if (ahead == 0) {
 			return;
 		}
 		JobRecord record = transitions.job(job).orElse(null);
-		if (record == null) {
-			return;
+		if (record == null || record.settings().maxDownloadSize() > 0) {
+			return; // a job's size limit counts its files as they become known: one at a time (RequestSettings)
 		}
 		int started = 0;
 		for (int i = inTurn + 1; i < record.files().size() && started < ahead; i++) {
@@ -170,11 +185,18 @@ final class JobRun implements Runnable {
 			started++;
 			if (!fetching.containsKey(i)) {
 				FutureTask<Void> task = new FutureTask<>(() -> {
+					if (stopRequested()) {
+						throw new Stopped();
+					}
 					transports.transfer(job, f, this);
 					return null;
 				});
+				try {
+					fetchers.execute(task);
+				} catch (RejectedExecutionException e) {
+					return; // the engine is stopping: the files come in turn, if at all
+				}
 				fetching.put(i, task);
-				fetchers.execute(task);
 			}
 		}
 	}
@@ -241,7 +263,7 @@ final class JobRun implements Runnable {
 	/** @return whether the try was interrupted and is to be retried at once, in this run */
 	private boolean attempt(boolean first) {
 		int index = JobError.NO_FILE;
-		long savedAtStart = transitions.savedBytes(job);
+		long[] savedAtStart = transitions.savedBytes(job);
 		try {
 			if (first && !transitions.begin(job)) {
 				return false;
@@ -254,11 +276,12 @@ final class JobRun implements Runnable {
 					}
 					index = file.index();
 					fetchAhead(file.index());
-					Future<Void> fetched = fetching.remove(index);
+					Future<Void> fetched = fetching.get(index);
 					if (fetched == null) {
 						transports.transfer(job, file, this);
 					} else {
 						outcome(fetched);
+						fetching.remove(index); // only now: endFetches waits for it otherwise
 					}
 				}
 			} finally {
@@ -275,7 +298,7 @@ final class JobRun implements Runnable {
 				commitQuietly();
 			}
 			log.debug("job {} file {}: {}", job, index, f.getMessage());
-			boolean interrupted = f.context == ErrorContext.GENERAL_TRANSPORT && transitions.savedBytes(job) > savedAtStart;
+			boolean interrupted = f.context == ErrorContext.GENERAL_TRANSPORT && progressed(savedAtStart, transitions.savedBytes(job), index);
 			return transitions.failed(job, f.toJobError(index), f.transientFailure, f.retryAfter, interrupted);
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();

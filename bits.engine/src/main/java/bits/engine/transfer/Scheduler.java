@@ -65,6 +65,8 @@ public class Scheduler implements TransferControl {
 	private int foregroundSlots;
 	/** Files a FOREGROUND run fetches ahead of the one in turn. */
 	private int fetchAhead;
+	/** The most files fetched ahead, whatever the configuration says: each is a request, a thread and a file open. */
+	private static final int MAX_FETCH_AHEAD = 16;
 	private long sliceNanos;
 
 	@Activate
@@ -114,7 +116,7 @@ public class Scheduler implements TransferControl {
 		transports = new Transports(transitions, downloader, new FileCopier(transitions, FileRoots.of(config.file_roots())), throttle, workers);
 		backgroundSlots = Math.max(1, config.background_concurrency());
 		foregroundSlots = Math.max(1, config.foreground_concurrency());
-		fetchAhead = Math.max(0, config.fetch_ahead());
+		fetchAhead = Math.min(MAX_FETCH_AHEAD, Math.max(0, config.fetch_ahead()));
 		sliceNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(100, config.time_slice_ms()));
 	}
 
@@ -188,7 +190,11 @@ public class Scheduler implements TransferControl {
 				dirty = false;
 			}
 			try {
-				nextRetry = transitions.promoteDueRetries(Instant.now());
+				Set<UUID> live;
+				synchronized (this) {
+					live = Set.copyOf(running.keySet());
+				}
+				nextRetry = transitions.promoteDueRetries(Instant.now(), live);
 				if (table.shared()) {
 					claim(transitions.queued());
 				} else {

@@ -108,6 +108,43 @@ class FetchAheadIT extends WithNginx {
 	}
 
 	@Test
+	void overHttpsAServerThatOffersHttp2GetsHttp2() throws Exception {
+		Random random = new Random(23);
+		List<FileSpec> files = new ArrayList<>();
+		for (int i = 0; i < 6; i++) {
+			byte[] data = new byte[20_000 + i];
+			random.nextBytes(data);
+			Files.write(nginx.root.resolve("files/h2-" + i + ".bin"), data);
+			files.add(new FileSpec(nginx.https("/files/h2-" + i + ".bin"), dest("h2-" + i + ".bin")));
+		}
+		TransferJob job = manager.createJob("h2", JobType.DOWNLOAD, j -> {
+			j.addFiles(files);
+			j.setPriority(JobPriority.FOREGROUND);
+			j.resume();
+		});
+		awaitState(job, JobState.TRANSFERRED);
+		job.complete();
+		List<String> served = new ArrayList<>();
+		for (int i = 0; i < 6; i++) {
+			assertEquals(Engine.sha256(nginx.root.resolve("files/h2-" + i + ".bin")), Engine.sha256(dest("h2-" + i + ".bin")));
+			served.addAll(nginx.tlsRequests("/files/h2-" + i + ".bin"));
+		}
+		assertEquals(6, served.size(), served.toString());
+		assertTrue(served.stream().allMatch(l -> l.split(" ")[1].equals("HTTP/2.0")), served.toString());
+	}
+
+	@Test
+	void aJobWithAMaximumDownloadSizeFetchesOneFileAtATimeAndKeepsItsLimit() throws Exception {
+		TransferJob job = job(manager, "limited", 2, -1); // 640 KiB, then 4,097 and 4,098 bytes
+		job.setMaxDownloadSize(SLOW_BYTES + 4097 + 100);
+		job.resume();
+		awaitState(job, JobState.ERROR);
+		assertEquals(ErrorCodes.BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED, job.getError().orElseThrow().code());
+		assertEquals(2, job.getError().orElseThrow().file());
+		assertEquals(List.of(0, 1, 2), served("limited"), "one at a time");
+	}
+
+	@Test
 	void withNoFetchAheadFilesAreFetchedOneAtATime() throws Exception {
 		TransferManager m = Engine.configured(Map.of("fetch.ahead", 0));
 		TransferJob job = job(m, "single", 3, -1);

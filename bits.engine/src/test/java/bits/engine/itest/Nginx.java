@@ -61,6 +61,7 @@ public final class Nginx implements AutoCloseable {
 				http {
 				  log_format bits '$uri $status "$http_range" $body_bytes_sent';
 				  log_format headers '$uri "$http_authorization" "$http_x_api_key"';
+				  log_format protocol '$uri $server_protocol $connection';
 				  access_log %1$s/access.log bits;
 				  default_type application/octet-stream;
 				  sendfile on;
@@ -97,10 +98,12 @@ public final class Nginx implements AutoCloseable {
 				    location / { proxy_pass http://127.0.0.1:%3$d; }
 				  }
 				  server {
-				    listen 127.0.0.1:%4$d ssl;
+				    listen 127.0.0.1:%4$d ssl http2;
 				    ssl_certificate %5$s;
 				    ssl_certificate_key %6$s;
 				    root %2$s;
+				    access_log %1$s/access.log bits;
+				    access_log %1$s/tls.log protocol;
 				    location /files/ { }
 				    location = /to-http { return 302 http://127.0.0.1:%3$d/files/a.bin; }
 				  }
@@ -148,6 +151,12 @@ public final class Nginx implements AutoCloseable {
 			return List.of();
 		}
 		return Files.readAllLines(log).stream().filter(l -> l.startsWith(uriPath + " ")).toList();
+	}
+
+	/** @return the trusted TLS server's requests for a URI path, each with its protocol and connection: "uri HTTP/2.0 7" */
+	List<String> tlsRequests(String uriPath) throws IOException {
+		Path log = prefix.resolve("tls.log");
+		return Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.startsWith(uriPath + " ")).toList() : List.of();
 	}
 
 	/** @return the lines logged for /echo/: "uri "Authorization" "X-Api-Key"", "-" for a header not sent */

@@ -100,19 +100,23 @@ class CommitGroupsTest {
 	@Test
 	void aGroupIsAtMostTheLargestAndNoItemIsLeftBehind() throws Exception {
 		List<Integer> sizes = new ArrayList<>();
+		CountDownLatch committing = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);
 		CommitGroups<Item> commits = new CommitGroups<>(group -> {
 			synchronized (sizes) {
 				sizes.add(group.size());
 			}
+			committing.countDown();
 			await(release);
 		}, 3);
 		List<Future<?>> all = new ArrayList<>();
-		for (int i = 0; i < 8; i++) {
+		all.add(callers.submit(() -> commits.commit(new Item(0))));
+		await(committing); // the first commits alone
+		for (int i = 1; i < 8; i++) {
 			int n = i;
 			all.add(callers.submit(() -> commits.commit(new Item(n))));
 		}
-		awaitQueued(commits, 7); // one commits, seven wait
+		awaitQueued(commits, 7); // seven wait
 		release.countDown();
 		for (Future<?> f : all) {
 			assertNull(f.get(10, TimeUnit.SECONDS));
