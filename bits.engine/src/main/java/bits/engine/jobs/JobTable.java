@@ -933,7 +933,7 @@ public class JobTable {
 					try {
 						store.transaction(w -> w.insertJob(c.job));
 						entered(c);
-					} catch (StoreException alone) {
+					} catch (RuntimeException alone) {
 						c.fail(alone);
 					}
 				}

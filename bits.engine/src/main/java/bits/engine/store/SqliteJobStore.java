@@ -39,6 +39,8 @@ public final class SqliteJobStore extends JdbcJobStore {
 	private final Connection connection;
 	private final ReentrantLock user = new ReentrantLock();
 	private volatile FileChannel wal;
+	/** Set by {@link #close}: a later sync fails instead of opening the WAL again. */
+	private boolean closed; // guarded by this
 
 	private SqliteJobStore(Path directory, StoreLock lock, Connection connection, Secrets secrets) {
 		super(directory.toString(), secrets);
@@ -211,6 +213,7 @@ public final class SqliteJobStore extends JdbcJobStore {
 			try {
 				w.force(false);
 			} catch (ClosedChannelException e) { // closed under another thread, which an interrupt hit: open it again
+				interrupted |= Thread.interrupted(); // this thread's own interrupt, come meanwhile: the retry must not see it
 				synchronized (this) {
 					if (wal == w) {
 						wal = null;
@@ -228,6 +231,9 @@ public final class SqliteJobStore extends JdbcJobStore {
 	}
 
 	private synchronized FileChannel wal() throws IOException {
+		if (closed) {
+			throw new ClosedChannelException(); // the store is closed: nothing is opened again
+		}
 		if (wal == null) {
 			wal = FileChannel.open(directory.resolve("bits.db-wal"), StandardOpenOption.READ);
 		}
@@ -239,8 +245,14 @@ public final class SqliteJobStore extends JdbcJobStore {
 		Connection c = borrow();
 		try {
 			c.close();
-			if (wal != null) {
-				wal.close();
+			FileChannel w;
+			synchronized (this) {
+				closed = true;
+				w = wal;
+				wal = null;
+			}
+			if (w != null) {
+				w.close();
 			}
 			lock.close();
 		} catch (SQLException | IOException e) {

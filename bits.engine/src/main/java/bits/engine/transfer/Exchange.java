@@ -55,9 +55,9 @@ final class Exchange implements BodyHandler<Void> {
 					ErrorCodes.BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED, "the file is " + p.total()
 							+ " bytes, more than the job's maximum download size allows (" + sizeLimit + " bytes left)", null));
 		}
-		plan = p;
 		headers = info.headers();
 		status = info.statusCode();
+		plan = p; // last: a reader that sees the plan sees the status and headers it was made from
 		if (aborted != null || p.kind() != ResponsePlan.Kind.WRITE) {
 			// the status and headers say all there is to know: a body that would only be waited for (an error page
 			// that never arrives, a whole file a background job cannot use) is cut off, at the cost of the connection
