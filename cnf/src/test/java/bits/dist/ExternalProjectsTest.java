@@ -117,7 +117,8 @@ class ExternalProjectsTest {
 				.redirectErrorStream(true).redirectOutput(tmp.resolve("app.log").toFile()).start();
 		try {
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-			while (!Files.exists(store.resolve("bits.lock"))) {
+			// the engine creates the lock file, then writes its pid into it: wait for both (CI at 92e7ba8 read it empty)
+			while (!Files.exists(store.resolve("bits.lock")) || Files.readString(store.resolve("bits.lock")).isBlank()) {
 				assertTrue(app.isAlive(), () -> "the application ended: " + read(tmp.resolve("app.log")));
 				assertTrue(System.nanoTime() < deadline, () -> "no store after 60 s: " + read(tmp.resolve("app.log")));
 				Thread.sleep(50);
