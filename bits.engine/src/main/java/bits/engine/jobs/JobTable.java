@@ -855,20 +855,11 @@ public class JobTable {
 		JobRecord job = initial;
 		boolean set = false;
 		if (setup != null) {
-			if (batch.get() != null) {
-				throw new IllegalStateException("a batch is already open on this thread");
-			}
-			Batch b = new Batch(slot, new ArrayList<>(), true);
-			batch.set(b);
-			try {
-				setup.accept(slot);
-			} finally {
-				batch.remove();
-			}
+			List<Command<?>> commands = collect(slot, true, () -> setup.accept(slot));
 			Change change = new Change(initial);
-			b.commands.forEach(command -> command.apply(change)); // may refuse (resume without files): nothing stored
+			commands.forEach(command -> command.apply(change)); // may refuse (resume without files): nothing stored
 			job = change.created();
-			set = !b.commands.isEmpty();
+			set = !commands.isEmpty();
 		}
 		creations.commit(new Creation(slot, job, l));
 		if (set) { // as a batch on a job that exists tells of its change
@@ -975,23 +966,29 @@ public class JobTable {
 	 * (the job's modification time included). For a request that must change all it asks or nothing (SPEC S5).
 	 */
 	void batch(JobSlot slot, Runnable work) {
+		List<Command<?>> commands = collect(slot, false, work);
+		if (!commands.isEmpty()) {
+			write(slot, true, true, null, c -> {
+				commands.forEach(command -> command.apply(c));
+				return null;
+			});
+			control.jobsChanged();
+		}
+	}
+
+	/** @return the commands {@code work} gave the slot on this thread, checked but not applied */
+	private List<Command<?>> collect(JobSlot slot, boolean creating, Runnable work) {
 		if (batch.get() != null) {
 			throw new IllegalStateException("a batch is already open on this thread");
 		}
-		Batch b = new Batch(slot, new ArrayList<>(), false);
+		Batch b = new Batch(slot, new ArrayList<>(), creating);
 		batch.set(b);
 		try {
 			work.run();
 		} finally {
 			batch.remove();
 		}
-		if (!b.commands.isEmpty()) {
-			write(slot, true, true, null, c -> {
-				b.commands.forEach(command -> command.apply(c));
-				return null;
-			});
-			control.jobsChanged();
-		}
+		return b.commands;
 	}
 
 	/** The commands of a batch on its thread, applied when it ends; {@code creating}: the setup of a new job. */

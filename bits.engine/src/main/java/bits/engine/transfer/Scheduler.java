@@ -183,17 +183,15 @@ public class Scheduler implements TransferControl {
 	private void plan() {
 		while (true) {
 			Instant nextRetry;
+			Set<UUID> live; // their runs retry them in place: not promoted (a run that ends sets dirty again)
 			synchronized (this) {
 				if (!active) {
 					return;
 				}
 				dirty = false;
+				live = Set.copyOf(running.keySet());
 			}
 			try {
-				Set<UUID> live;
-				synchronized (this) {
-					live = Set.copyOf(running.keySet());
-				}
 				nextRetry = transitions.promoteDueRetries(Instant.now(), live);
 				if (table.shared()) {
 					claim(transitions.queued());
