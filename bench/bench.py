@@ -475,7 +475,10 @@ def p8(nginx, work, table, runs, size, every, opts):
 
 
 def p6(work, table, runs, sizes, opts):
-    cp = ":".join([os.path.join(ROOT, "bits.api/target/bits.api-0.1.0-SNAPSHOT.jar"),
+    # the newest API jar: bits.api has its own version, and an older build may have left another beside it
+    api = max((j for j in glob.glob(os.path.join(ROOT, "bits.api/target/bits.api-*.jar")) if not j.endswith(("-sources.jar", "-javadoc.jar"))),
+              key=os.path.getmtime)
+    cp = ":".join([api,
                    os.path.join(ROOT, "bits.engine/target/bits.engine-0.1.0-SNAPSHOT.jar"),
                    find_jar("org/xerial/sqlite-jdbc"), os.path.join(work, "classes")])
     os.makedirs(os.path.join(work, "classes"), exist_ok=True)
