@@ -9,5 +9,5 @@
  * component declared with {@link bits.api.BitsHandler} that the engine installs and activates on demand.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package bits.api;

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The API bundle's version says what it holds: it is the version of the package it exports, so a plugin author's
- * dependency {@code bits.api:1.3.0} and the import range {@code [1.3,2)} bnd computes name the same thing.
+ * dependency {@code bits.api:1.4.0} and the import range {@code [1.3,2)} bnd computes name the same thing.
  */
 class ApiVersionTest {
 	@Test

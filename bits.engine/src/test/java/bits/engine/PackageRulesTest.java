@@ -75,4 +75,11 @@ class PackageRulesTest {
 			assertEquals(List.of(), matching(pkg, borrowed), pkg);
 		}
 	}
+
+	@Test
+	void theUploadEndpointsStandBesideTheJobs() throws IOException { // SPEC U3: a server of files, not a client of jobs
+		for (String pkg : List.of("jobs", "store", "transfer", "notify", "handler", "shell", "model")) {
+			assertEquals(List.of(), matching("upload", imports(pkg)), pkg);
+		}
+	}
 }

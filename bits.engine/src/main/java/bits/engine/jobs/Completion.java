@@ -3,19 +3,18 @@ package bits.engine.jobs;
 import static bits.api.ErrorCodes.E_ACCESSDENIED;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
 import bits.api.CompleteResult;
 import bits.api.TransferException;
 import bits.api.ValidationState;
+import bits.engine.files.DurableFiles;
 import bits.engine.files.TemporaryFiles;
 import bits.engine.files.UnsafeFileException;
 import bits.engine.model.FileRecord;
@@ -66,7 +65,7 @@ final class Completion {
 			}
 		}
 		for (Path dir : directories) {
-			syncDirectory(dir);
+			DurableFiles.syncDirectory(dir);
 		}
 		return partial ? CompleteResult.PARTIAL_COMPLETE : undeleted ? CompleteResult.UNABLE_TO_DELETE_FILES : CompleteResult.COMPLETE;
 	}
@@ -77,15 +76,6 @@ final class Completion {
 			return Files.notExists(f.temporary(), LinkOption.NOFOLLOW_LINKS) && f.bytesTotal() >= 0 && Files.isRegularFile(f.local()) && Files.size(f.local()) == f.bytesTotal();
 		} catch (IOException e) {
 			return false;
-		}
-	}
-
-	/** Makes the renames durable: on Linux a directory's entries are synced through its own descriptor. */
-	private static void syncDirectory(Path dir) {
-		try (FileChannel c = FileChannel.open(dir, StandardOpenOption.READ)) {
-			c.force(true);
-		} catch (IOException e) {
-			// not every platform can open a directory; the rename itself has happened
 		}
 	}
 }

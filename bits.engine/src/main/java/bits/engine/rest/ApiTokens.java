@@ -86,6 +86,30 @@ public class ApiTokens {
 		return caller(header.substring(7).trim()).orElseThrow(() -> new ApiException(401, E_ACCESSDENIED, "unknown token"));
 	}
 
+	/**
+	 * Whom an Authorization header acts for, for the engine's upload endpoints: a bearer token, or HTTP Basic
+	 * credentials whose password is a token (the user name is not checked), as BITS clients send them.
+	 *
+	 * @return the owner the token maps to ({@value Caller#ADMIN} for the admin), or empty for no or an unknown token
+	 */
+	public Optional<String> owner(String header) {
+		if (header == null) {
+			return Optional.empty();
+		}
+		String token = null;
+		if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+			token = header.substring(7).trim();
+		} else if (header.regionMatches(true, 0, "Basic ", 0, 6)) {
+			try {
+				String pair = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+				token = pair.indexOf(':') < 0 ? null : pair.substring(pair.indexOf(':') + 1);
+			} catch (IllegalArgumentException e) {
+				return Optional.empty();
+			}
+		}
+		return token == null || token.isEmpty() ? Optional.empty() : caller(token).map(Caller::owner);
+	}
+
 	/** @return whom the token acts for; every line is compared, in constant time, so timing tells nothing */
 	synchronized Optional<Caller> caller(String token) {
 		byte[] given = token.getBytes(StandardCharsets.UTF_8);

@@ -132,7 +132,7 @@ class ManagerIT {
 		List<BundleCapability> exports = api.adapt(BundleRevision.class).getDeclaredCapabilities("osgi.wiring.package");
 		assertFalse(exports.isEmpty());
 		for (BundleCapability c : exports) {
-			assertEquals("1.3.0", c.getAttributes().get("version").toString(), c.toString()); // 1.1: setPlainHttpAuthenticationAllowed; 1.2: updateHandler, HandlerInfo.available; 1.3: createJob with its setup in one call
+			assertEquals("1.4.0", c.getAttributes().get("version").toString(), c.toString()); // 1.1: setPlainHttpAuthenticationAllowed; 1.2: updateHandler, HandlerInfo.available; 1.3: createJob with its setup in one call; 1.4: UploadListener
 		}
 		Bundle engine = FrameworkUtil.getBundle(manager.getClass());
 		assertEquals("bits.engine", engine.getSymbolicName());

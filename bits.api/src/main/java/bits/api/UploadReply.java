@@ -1,0 +1,63 @@
+package bits.api;
+
+import java.util.Arrays;
+
+/**
+ * What an {@link UploadListener} answers to an upload: reply data for a BITS upload-reply client (which downloads it
+ * before it closes the upload), and whether the file is put at its destination when the upload is closed.
+ */
+public final class UploadReply {
+	private static final byte[] NONE = new byte[0];
+	private static final UploadReply PLAIN = new UploadReply(NONE, true);
+
+	private final byte[] data;
+	private final boolean placed;
+
+	private UploadReply(byte[] data, boolean placed) {
+		this.data = data;
+		this.placed = placed;
+	}
+
+	/** @return no reply data; the file is put at its destination when the upload is closed */
+	public static UploadReply none() {
+		return PLAIN;
+	}
+
+	/** @return the reply {@code data} (copied); the file is put at its destination when the upload is closed */
+	public static UploadReply of(byte[] data) {
+		return new UploadReply(data.clone(), true);
+	}
+
+	/**
+	 * @return this reply, but the file is not put at its destination: the listener took what it needed, and closing
+	 *         the upload deletes it
+	 */
+	public UploadReply withoutFile() {
+		return new UploadReply(data, false);
+	}
+
+	/** @return the reply data (a copy; empty for none) */
+	public byte[] data() {
+		return data.clone();
+	}
+
+	/** @return whether closing the upload puts the file at its destination */
+	public boolean placed() {
+		return placed;
+	}
+
+	@Override
+	public boolean equals(Object o) {
+		return o instanceof UploadReply r && r.placed == placed && Arrays.equals(r.data, data);
+	}
+
+	@Override
+	public int hashCode() {
+		return Arrays.hashCode(data) * 31 + Boolean.hashCode(placed);
+	}
+
+	@Override
+	public String toString() {
+		return "UploadReply[" + data.length + " bytes" + (placed ? "" : ", without the file") + "]";
+	}
+}

@@ -1,0 +1,501 @@
+package bits.engine.upload;
+
+import static bits.engine.upload.SessionException.Reason.BEYOND_LENGTH;
+import static bits.engine.upload.SessionException.Reason.DISK_FULL;
+import static bits.engine.upload.SessionException.Reason.EXISTS;
+import static bits.engine.upload.SessionException.Reason.GONE;
+import static bits.engine.upload.SessionException.Reason.INCOMPLETE;
+import static bits.engine.upload.SessionException.Reason.INTERRUPTED;
+import static bits.engine.upload.SessionException.Reason.IO;
+import static bits.engine.upload.SessionException.Reason.LENGTH_CHANGED;
+import static bits.engine.upload.SessionException.Reason.NOT_FOUND;
+import static bits.engine.upload.SessionException.Reason.OFFSET;
+import static bits.engine.upload.SessionException.Reason.TOO_LARGE;
+import static bits.engine.upload.SessionException.Reason.TOO_MANY;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import bits.engine.files.DurableFiles;
+import bits.engine.files.TemporaryFiles;
+import bits.engine.files.UnsafeFileException;
+
+/**
+ * The resumable-upload core of one endpoint, shared by the BITS upload protocol and tus: sessions that receive a file's
+ * bytes in order, durably, from any number of requests, and then move it into place or drop it.
+ * <p>
+ * Each session lives in {@code DIRECTORY/}{@value #AREA}{@code /ID/}: its record ({@code session.json}) and its data,
+ * on the destination's file system so that closing is one atomic rename. A request's bytes are synced before its
+ * record counts them, so what a session says it received survives a crash; bytes written past that are cut off when
+ * the session is next written to. Requests to one session are served one at a time.
+ */
+public final class UploadSessions {
+	/** The directory, inside the endpoint's, that holds the sessions. */
+	public static final String AREA = ".bits-sessions";
+	static final String RECORD = "session.json";
+	static final String DATA = "data";
+	static final String REPLY = "reply";
+	private static final ObjectMapper JSON = JsonMapper.builder().build();
+	private static final LinkOption[] NOFOLLOW = { LinkOption.NOFOLLOW_LINKS };
+	private static final int BUFFER = 256 << 10;
+
+	/**
+	 * What the endpoint allows.
+	 *
+	 * @param maxBytes the largest upload, 0 for no limit
+	 * @param timeoutMillis a session not written to for this long is dropped
+	 * @param overwrite whether closing replaces a file of the same name
+	 * @param perOwner how many open sessions one caller may have
+	 */
+	public record Rules(long maxBytes, long timeoutMillis, boolean overwrite, int perOwner) {
+	}
+
+	private static final class Slot {
+		final ReentrantLock lock = new ReentrantLock();
+		volatile SessionRecord record;
+		boolean gone; // under lock
+
+		Slot(SessionRecord record) {
+			this.record = record;
+		}
+	}
+
+	private final Path root;
+	private final Path area;
+	private final LongSupplier clock;
+	private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+	private volatile Rules rules;
+
+	private UploadSessions(Path root, Path area, Rules rules, LongSupplier clock) {
+		this.root = root;
+		this.area = area;
+		this.rules = rules;
+		this.clock = clock;
+	}
+
+	/**
+	 * Opens the sessions of the endpoint directory {@code directory}, as an earlier run left them; drops the expired.
+	 *
+	 * @throws IOException if the directory does not exist, or its sessions' directory is not the server's own
+	 */
+	public static UploadSessions open(Path directory, Rules rules, LongSupplier clock) throws IOException {
+		Path root = directory.toRealPath();
+		if (!Files.isDirectory(root)) {
+			throw new IOException(directory + " is not a directory");
+		}
+		Path area = root.resolve(AREA);
+		try {
+			Files.createDirectory(area, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+		} catch (FileAlreadyExistsException e) {
+			if (!Files.readAttributes(area, BasicFileAttributes.class, NOFOLLOW).isDirectory()) {
+				throw new UnsafeFileException(area + " is not a directory (a link?): the upload sessions are not kept through it");
+			}
+		} catch (UnsupportedOperationException e) {
+			Files.createDirectories(area);
+		}
+		UploadSessions sessions = new UploadSessions(root, area, rules, clock);
+		sessions.load();
+		sessions.expire();
+		return sessions;
+	}
+
+	/** Takes new rules; sessions already open keep their data. */
+	public void rules(Rules changed) {
+		rules = changed;
+	}
+
+	public Rules rules() {
+		return rules;
+	}
+
+	/** @return the endpoint's directory, as a real path */
+	public Path root() {
+		return root;
+	}
+
+	/**
+	 * Opens a session for the file {@code name} (relative to the endpoint's directory).
+	 *
+	 * @param length the total length, or -1 if the client gives it later
+	 * @throws SessionException BAD_NAME, TOO_LARGE, EXISTS (when the endpoint does not overwrite), TOO_MANY, IO
+	 */
+	public SessionRecord create(String protocol, String name, String owner, long length, Map<String, String> metadata) throws SessionException {
+		expire();
+		Rules r = rules;
+		Path destination = UploadNames.destination(root, name);
+		if (r.maxBytes() > 0 && length > r.maxBytes()) {
+			throw new SessionException(TOO_LARGE, length + " bytes is more than this endpoint takes (" + r.maxBytes() + ")");
+		}
+		if (Files.isDirectory(destination, NOFOLLOW)) {
+			throw new SessionException(SessionException.Reason.BAD_NAME, name + " is a directory");
+		}
+		if (!r.overwrite() && Files.exists(destination, NOFOLLOW)) {
+			throw new SessionException(EXISTS, name + " exists, and this endpoint does not overwrite");
+		}
+		String id = UUID.randomUUID().toString();
+		synchronized (this) { // counted and entered together: a caller's racing creates cannot pass the limit
+			long open = slots.values().stream().filter(s -> s.record.owner().equals(owner)).count();
+			if (open >= r.perOwner()) {
+				throw new SessionException(TOO_MANY, owner + " has " + open + " open upload sessions, as many as this endpoint allows");
+			}
+			long now = clock.getAsLong();
+			try {
+				Path dir = Files.createDirectory(area.resolve(id));
+				String key;
+				try (TemporaryFiles.Opened data = TemporaryFiles.open(dir.resolve(DATA), null)) {
+					key = data.key();
+				}
+				SessionRecord record = new SessionRecord(id, protocol, name, owner, length, 0, now, now, key, metadata, false, false, true);
+				save(record);
+				DurableFiles.syncDirectory(area);
+				slots.put(id, new Slot(record));
+				return record;
+			} catch (IOException e) {
+				throw failure(e, "cannot create an upload session in " + area);
+			}
+		}
+	}
+
+	/** @return the caller's session {@code id}, if it is open */
+	public Optional<SessionRecord> find(String id, String owner) {
+		Slot s = id == null ? null : slots.get(id);
+		return s == null || !s.record.owner().equals(owner) ? Optional.empty() : Optional.of(s.record);
+	}
+
+	/**
+	 * Receives bytes of the file from {@code offset} on. A request that starts before the received bytes end and goes
+	 * past them has its known part skipped; one that starts after them (a gap), or ends before them (nothing new), is
+	 * refused with the offset expected.
+	 *
+	 * @param total the file's total length if the request gives it, else -1; it may not change once given
+	 * @param count the request's length, or -1 if it runs to the end of {@code body}
+	 * @return the session after the request
+	 * @throws SessionException NOT_FOUND, OFFSET, LENGTH_CHANGED, BEYOND_LENGTH, TOO_LARGE, INTERRUPTED (the bytes that
+	 *         came are kept), DISK_FULL, IO
+	 */
+	public SessionRecord write(String id, String owner, long offset, long total, long count, InputStream body) throws SessionException {
+		Slot s = locked(id, owner);
+		try {
+			SessionRecord r = s.record;
+			long length = r.length();
+			if (total >= 0) {
+				if (length >= 0 && length != total) {
+					throw new SessionException(LENGTH_CHANGED, "the upload's total length was " + length + ", now " + total);
+				}
+				length = total;
+			}
+			long max = rules.maxBytes();
+			if (max > 0 && length > max) {
+				throw new SessionException(TOO_LARGE, length + " bytes is more than this endpoint takes (" + max + ")");
+			}
+			if (offset < 0 || offset > r.received() || count > 0 && offset + count <= r.received() || count == 0 && offset != r.received()) {
+				throw new SessionException(OFFSET, "the request starts at " + offset + ", the session expects " + r.received(), r.received());
+			}
+			if (length >= 0 && count >= 0 && offset + count > length) {
+				throw new SessionException(BEYOND_LENGTH, "the request ends at " + (offset + count) + ", past the upload's length " + length);
+			}
+			long skip = r.received() - offset;
+			long room = length >= 0 ? length - r.received() : max > 0 ? max - r.received() : Long.MAX_VALUE;
+			long wanted = count >= 0 ? count - skip : room;
+			return receive(s, r, length, skip, wanted, count < 0, body);
+		} finally {
+			s.lock.unlock();
+		}
+	}
+
+	private SessionRecord receive(Slot s, SessionRecord r, long length, long skip, long wanted, boolean toEnd, InputStream body) throws SessionException {
+		long written = 0;
+		SessionException refused = null;
+		try (TemporaryFiles.Opened data = TemporaryFiles.open(dataFile(r), r.dataKey())) {
+			FileChannel c = data.channel();
+			if (c.size() != r.received()) {
+				c.truncate(r.received()); // what a crash or a refused request left past the durable bytes
+			}
+			try {
+				body.skipNBytes(skip);
+			} catch (IOException e) { // EOFException too: the body ended within the bytes the session had
+				throw new SessionException(INTERRUPTED, "the request's body broke off before the bytes the session did not have: " + e.getMessage());
+			}
+			byte[] buffer = new byte[(int) Math.min(BUFFER, Math.max(1, wanted))];
+			while (written < wanted) {
+				int n;
+				try {
+					n = body.read(buffer, 0, (int) Math.min(buffer.length, wanted - written));
+				} catch (IOException e) {
+					refused = new SessionException(INTERRUPTED, "the request's body broke off after " + (skip + written) + " bytes: " + e.getMessage());
+					break;
+				}
+				if (n < 0) {
+					break;
+				}
+				ByteBuffer b = ByteBuffer.wrap(buffer, 0, n);
+				long at = r.received() + written;
+				while (b.hasRemaining()) {
+					at += c.write(b, at); // a failure here (disk full) ends the request; the record keeps the bytes before
+				}
+				written += n;
+			}
+			if (refused == null && toEnd && written == wanted && more(body)) {
+				refused = length >= 0 ? new SessionException(BEYOND_LENGTH, "the request goes past the upload's length " + length)
+						: new SessionException(TOO_LARGE, "the upload is larger than this endpoint takes (" + rules.maxBytes() + ")");
+			} else if (refused == null && !toEnd && written < wanted) {
+				refused = new SessionException(INTERRUPTED, "the request's body ended after " + (skip + written) + " of " + (skip + wanted) + " bytes");
+			}
+			if (written > 0) {
+				c.force(false); // before the record counts them
+			}
+			SessionRecord after = r.with(length, r.received() + written, clock.getAsLong());
+			save(after);
+			s.record = after;
+			if (refused != null) {
+				throw refused;
+			}
+			return after;
+		} catch (IOException e) {
+			throw failure(e, "cannot write the upload " + r.name());
+		}
+	}
+
+	/**
+	 * Moves the whole file into place, atomically, and ends the session. A close repeated after a crash that came
+	 * after the move finds the file in place and succeeds.
+	 *
+	 * @return the file's place
+	 * @throws SessionException NOT_FOUND, INCOMPLETE, EXISTS (when the endpoint does not overwrite), BAD_NAME, IO
+	 */
+	public Path close(String id, String owner) throws SessionException {
+		Slot s = locked(id, owner);
+		try {
+			SessionRecord r = s.record;
+			if (!r.whole()) {
+				throw new SessionException(INCOMPLETE, "the upload has " + r.received() + " of " + (r.length() < 0 ? "an unknown number of" : r.length()) + " bytes");
+			}
+			Path destination = UploadNames.destination(root, r.name());
+			if (!r.placed()) {
+				forget(s); // the listener took what it wanted
+				return destination;
+			}
+			Path data = dataFile(r);
+			try {
+				if (Files.notExists(data, NOFOLLOW) && Files.isRegularFile(destination, NOFOLLOW) && Files.size(destination) == r.length()) {
+					forget(s);
+					return destination;
+				}
+				TemporaryFiles.checkOurs(data, r.dataKey());
+				if (Files.size(data) < r.length()) {
+					throw new UnsafeFileException(data + " has " + Files.size(data) + " bytes, not the " + r.length() + " received");
+				}
+				try (TemporaryFiles.Opened d = TemporaryFiles.open(data, r.dataKey())) {
+					d.channel().truncate(r.length());
+				}
+				TemporaryFiles.takePermissionsOf(data, destination);
+				if (rules.overwrite()) {
+					Files.move(data, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+				} else {
+					Files.createLink(destination, data); // fails if the name is taken, even by a link: never replaces
+					Files.delete(data);
+				}
+				DurableFiles.syncDirectory(destination.getParent());
+			} catch (FileAlreadyExistsException e) {
+				throw new SessionException(EXISTS, r.name() + " exists, and this endpoint does not overwrite");
+			} catch (NoSuchFileException e) {
+				forget(s); // nothing left to close
+				throw new SessionException(GONE, "the uploaded data of " + r.name() + " was deleted on the server");
+			} catch (AtomicMoveNotSupportedException e) {
+				throw new SessionException(IO, "cannot rename the upload atomically onto " + r.name() + " (another file system?)");
+			} catch (IOException e) {
+				throw failure(e, "cannot move the upload onto " + r.name());
+			}
+			forget(s);
+			return destination;
+		} finally {
+			s.lock.unlock();
+		}
+	}
+
+	/** Ends the session and deletes what it received. */
+	public void cancel(String id, String owner) throws SessionException {
+		Slot s = locked(id, owner);
+		try {
+			forget(s);
+		} finally {
+			s.lock.unlock();
+		}
+	}
+
+	/**
+	 * Records the answer to a whole upload: its reply data (an upload-reply's reply), read until the session ends, and
+	 * whether closing puts the file in place.
+	 *
+	 * @param reply the reply data, or null for none
+	 */
+	public SessionRecord answer(String id, String owner, byte[] reply, boolean placed) throws SessionException {
+		Slot s = locked(id, owner);
+		try {
+			SessionRecord r = s.record;
+			try {
+				if (reply != null) {
+					DurableFiles.replace(area.resolve(r.id()).resolve(REPLY), reply);
+				}
+				SessionRecord after = r.answered(reply != null, placed, clock.getAsLong());
+				save(after);
+				s.record = after;
+				return after;
+			} catch (IOException e) {
+				throw failure(e, "cannot store the reply of " + r.name());
+			}
+		} finally {
+			s.lock.unlock();
+		}
+	}
+
+	/** @return the stored reply's file, if the caller's session has one */
+	public Optional<Path> reply(String id, String owner) {
+		return find(id, owner).filter(SessionRecord::reply).map(r -> area.resolve(r.id()).resolve(REPLY));
+	}
+
+	/** @return the whole upload's data, for whoever the endpoint hands it to before it is closed */
+	public Path data(SessionRecord r) {
+		return dataFile(r);
+	}
+
+	/** Drops the sessions not written to within the timeout; @return how many */
+	public int expire() {
+		long now = clock.getAsLong();
+		long timeout = rules.timeoutMillis();
+		int dropped = 0;
+		for (Slot s : slots.values()) {
+			if (now - s.record.touched() > timeout && s.lock.tryLock()) {
+				try {
+					if (!s.gone && now - s.record.touched() > timeout) {
+						forget(s);
+						dropped++;
+					}
+				} catch (SessionException e) {
+					// left for the next round
+				} finally {
+					s.lock.unlock();
+				}
+			}
+		}
+		return dropped;
+	}
+
+	/** @return the open sessions */
+	public List<SessionRecord> list() {
+		List<SessionRecord> all = new ArrayList<>();
+		slots.values().forEach(s -> all.add(s.record));
+		return all;
+	}
+
+	private Slot locked(String id, String owner) throws SessionException {
+		Slot s = id == null ? null : slots.get(id);
+		if (s == null || !s.record.owner().equals(owner)) {
+			throw new SessionException(NOT_FOUND, "no upload session " + id);
+		}
+		try {
+			s.lock.lockInterruptibly();
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new SessionException(IO, "interrupted while waiting for the session's previous request");
+		}
+		if (s.gone) {
+			s.lock.unlock();
+			throw new SessionException(NOT_FOUND, "no upload session " + id);
+		}
+		return s;
+	}
+
+	/** Deletes the session's files, the record last; then the directory. Under the slot's lock. */
+	private void forget(Slot s) throws SessionException {
+		SessionRecord r = s.record;
+		Path dir = area.resolve(r.id());
+		try {
+			TemporaryFiles.delete(dir.resolve(DATA), r.dataKey());
+			Files.deleteIfExists(dir.resolve(REPLY));
+			Files.deleteIfExists(dir.resolve(RECORD + ".next"));
+			Files.deleteIfExists(dir.resolve(RECORD));
+			Files.deleteIfExists(dir);
+			DurableFiles.syncDirectory(area);
+		} catch (IOException e) {
+			throw failure(e, "cannot delete the upload session " + r.id());
+		}
+		s.gone = true;
+		slots.remove(r.id(), s);
+	}
+
+	private void load() throws IOException {
+		try (DirectoryStream<Path> dirs = Files.newDirectoryStream(area)) {
+			for (Path dir : dirs) {
+				if (!Files.isDirectory(dir, NOFOLLOW)) {
+					continue;
+				}
+				Path record = dir.resolve(RECORD);
+				try {
+					SessionRecord r = JSON.readValue(Files.readAllBytes(record), SessionRecord.class);
+					if (r.id().equals(dir.getFileName().toString())) {
+						slots.put(r.id(), new Slot(r));
+					}
+				} catch (NoSuchFileException e) {
+					// a crash while creating it: no client was told its id
+					TemporaryFiles.delete(dir.resolve(DATA), null);
+					Files.deleteIfExists(dir.resolve(RECORD + ".next"));
+					Files.deleteIfExists(dir);
+				}
+			}
+		}
+	}
+
+	private void save(SessionRecord r) throws IOException {
+		DurableFiles.replace(area.resolve(r.id()).resolve(RECORD), JSON.writeValueAsBytes(r));
+	}
+
+	private Path dataFile(SessionRecord r) {
+		return area.resolve(r.id()).resolve(DATA);
+	}
+
+	private static boolean more(InputStream body) {
+		try {
+			return body.read() >= 0;
+		} catch (IOException e) {
+			return false;
+		}
+	}
+
+	private static boolean isWriteFailure(IOException e) {
+		return String.valueOf(e.getMessage()).contains("No space left");
+	}
+
+	private static SessionException failure(IOException e, String what) {
+		if (isWriteFailure(e)) {
+			return new SessionException(DISK_FULL, what + ": the disk is full");
+		}
+		if (e instanceof UnsafeFileException) {
+			return new SessionException(IO, what + ": " + e.getMessage());
+		}
+		return new SessionException(IO, what + ": " + e);
+	}
+}
