@@ -50,6 +50,16 @@ public final class ErrorCodes {
 	public static final int BG_E_INSUFFICIENT_RANGE_SUPPORT = 0x80200013;
 	/** The server's response was not valid. */
 	public static final int BG_E_INVALID_SERVER_RESPONSE = 0x8020001B;
+	/** An upload job has one file: another cannot be added. */
+	public static final int BG_E_TOO_MANY_FILES = 0x8020001C;
+	/** The local file of an upload job changed while it was uploaded: create the job again. */
+	public static final int BG_E_LOCAL_FILE_CHANGED = 0x8020001D;
+	/** The server application that received an upload failed. */
+	public static final int BG_E_ERROR_CONTEXT_REMOTE_APPLICATION = 0x8020001E;
+	/** The upload session is not on the server (expired, cancelled, or never there). */
+	public static final int BG_E_SESSION_NOT_FOUND = 0x8020001F;
+	/** The upload is larger than the server takes. */
+	public static final int BG_E_TOO_LARGE = 0x80200020;
 	/** No error information: the job is not in an error state. */
 	public static final int BG_E_ERROR_INFORMATION_UNAVAILABLE = 0x8020000F;
 	/** A string is longer than allowed (display name 256, description 1024 characters). */

@@ -3,13 +3,18 @@ package bits.api;
 /**
  * The kind of a {@link TransferJob}; BITS {@code BG_JOB_TYPE}, with the same ordinal values.
  * <p>
- * This release transfers {@link #DOWNLOAD} jobs only; creating an upload job fails with
+ * {@link #DOWNLOAD} and {@link #UPLOAD} jobs are transferred; creating an {@link #UPLOAD_REPLY} job fails with
  * {@link ErrorCodes#E_NOTIMPL} ("not supported yet").
  */
 public enum JobType {
 	/** Remote files to local files ({@code BG_JOB_TYPE_DOWNLOAD}). */
 	DOWNLOAD,
-	/** One local file to a server ({@code BG_JOB_TYPE_UPLOAD}). Not supported yet. */
+	/**
+	 * One local file to a server ({@code BG_JOB_TYPE_UPLOAD}), with the BITS upload protocol: the upload resumes where
+	 * the server's received bytes end, after any interruption or restart; {@link TransferJob#complete()} closes the
+	 * upload on the server, which only then puts the file in place. The local file must lie under the engine's
+	 * configured file roots ({@code file.roots}).
+	 */
 	UPLOAD,
 	/** An upload followed by the download of the server's reply ({@code BG_JOB_TYPE_UPLOAD_REPLY}). Not supported yet. */
 	UPLOAD_REPLY

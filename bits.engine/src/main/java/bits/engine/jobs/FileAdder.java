@@ -1,5 +1,6 @@
 package bits.engine.jobs;
 
+import static bits.api.ErrorCodes.BG_E_TOO_MANY_FILES;
 import static bits.api.ErrorCodes.BG_E_TOO_MANY_FILES_IN_JOB;
 import static bits.api.ErrorCodes.E_ACCESSDENIED;
 import static bits.api.ErrorCodes.E_INVALIDARG;
@@ -16,6 +17,7 @@ import java.util.UUID;
 import java.util.function.Predicate;
 
 import bits.api.FileSpec;
+import bits.api.JobType;
 import bits.api.TransferException;
 import bits.engine.files.FileRoots;
 import bits.engine.model.FileRecord;
@@ -36,6 +38,9 @@ final class FileAdder {
 
 	List<FileRecord> check(JobRecord job, List<FileSpec> specs) {
 		InputChecks.notNull("file list", specs);
+		if (job.type() != JobType.DOWNLOAD) {
+			return checkUpload(job, specs);
+		}
 		int count = job.files().size() + specs.size();
 		if (count > limits.maxFilesPerJob()) {
 			throw new TransferException(BG_E_TOO_MANY_FILES_IN_JOB,
@@ -55,6 +60,33 @@ final class FileAdder {
 				throw new TransferException(E_INVALIDARG, "local path '" + local + "' is already the destination of another file");
 			}
 			added.add(FileRecord.added(index++, remote, local, temporaryPath(job.id(), local)));
+		}
+		return added;
+	}
+
+	/**
+	 * An upload job's one file (SPEC U1): an http(s) URL to upload to, and a local file to read, under the configured
+	 * file roots as a {@code file:} source is: an owner (over the REST API, say) uploads only what the engine was told it
+	 * may read.
+	 */
+	private List<FileRecord> checkUpload(JobRecord job, List<FileSpec> specs) {
+		if (job.files().size() + specs.size() > 1) {
+			throw new TransferException(BG_E_TOO_MANY_FILES, "job " + job.id() + " is an upload job: it has one file");
+		}
+		List<FileRecord> added = new ArrayList<>();
+		for (FileSpec spec : specs) {
+			InputChecks.notNull("file", spec);
+			URI remote = InputChecks.remote(spec.remote());
+			if (remote.getScheme().equals("file")) {
+				throw new TransferException(E_INVALIDARG, "an upload goes to an http or https URL, not to " + remote);
+			}
+			Path local = InputChecks.local(spec.local());
+			if (!FileRoots.contains(limits.fileRoots(), local)) {
+				throw new TransferException(E_ACCESSDENIED, "local file '" + local + "' is outside the configured file roots "
+						+ limits.fileRoots() + ", which an upload reads from (configuration bits.engine, file.roots)");
+			}
+			// the temporary name is never created for an upload: it stays unique and unguessable as any other
+			added.add(FileRecord.added(job.files().size(), remote, local, temporaryPath(job.id(), local)));
 		}
 		return added;
 	}

@@ -841,8 +841,8 @@ public class JobTable {
 	JobSlot create(String owner, String displayName, JobType type, Consumer<JobSlot> setup) {
 		InputChecks.displayName(displayName);
 		InputChecks.notNull("job type", type);
-		if (type != JobType.DOWNLOAD) {
-			throw new TransferException(E_NOTIMPL, type + " jobs are not supported yet; only DOWNLOAD jobs are");
+		if (type == JobType.UPLOAD_REPLY) {
+			throw new TransferException(E_NOTIMPL, type + " jobs are not supported yet; DOWNLOAD and UPLOAD jobs are");
 		}
 		Limits l = limits; // one configuration for the whole call, whatever a change does meanwhile
 		JobRecord initial = JobRecord.created(UUID.randomUUID(), owner, type,
@@ -1179,11 +1179,17 @@ public class JobTable {
 		awaitLetGo(slot);
 		JobRecord ended = remove(slot, JobState.CANCELLED);
 		Housekeeping.deleteTemporaries(ended.files(), log);
+		if (ended.type() != JobType.DOWNLOAD) {
+			control.cancelUpload(ended); // the server's session and its data go too (BITS Cancel-Session)
+		}
 		notifier.jobChanged(ended);
 	}
 
 	CompleteResult complete(JobSlot slot) {
 		refuseWhileCreating(slot, "complete");
+		if (slot.record().type() != JobType.DOWNLOAD) {
+			return completeUpload(slot);
+		}
 		if (pinnedElsewhere(slot)) {
 			boolean whole = slot.record().files().stream().allMatch(f -> f.completed() && f.validation() != ValidationState.INVALID);
 			requests.ask(slot, PinnedRequest.COMPLETE);
@@ -1225,6 +1231,30 @@ public class JobTable {
 			notifier.jobChanged(ended);
 			return result;
 		}
+	}
+
+	/**
+	 * Completes an upload job (SPEC U1): only once TRANSFERRED, by closing its session on the server, which puts the file
+	 * in place there; the server is asked outside the table's lock. A failure leaves the job TRANSFERRED, to complete
+	 * again.
+	 */
+	private CompleteResult completeUpload(JobSlot slot) {
+		JobRecord job = slot.record();
+		if (job.state() != JobState.TRANSFERRED) {
+			throw new TransferException(BG_E_INVALID_STATE, "upload job " + job.id() + " is " + job.state()
+					+ ": it completes once TRANSFERRED (every byte acknowledged by the server); cancel it otherwise");
+		}
+		control.closeUpload(job);
+		JobRecord ended;
+		synchronized (lock) {
+			if (slot.record().state() != JobState.TRANSFERRED) {
+				throw new TransferException(BG_E_INVALID_STATE, "upload job " + job.id() + " is " + slot.record().state() + " now");
+			}
+			ended = remove(slot, JobState.ACKNOWLEDGED);
+		}
+		control.jobsChanged();
+		notifier.jobChanged(ended);
+		return CompleteResult.COMPLETE;
 	}
 
 	/** @return whether the job's files are on another engine's disk: that engine completes or cancels it (SPEC C4) */

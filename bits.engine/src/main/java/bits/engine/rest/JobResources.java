@@ -53,7 +53,8 @@ final class JobResources {
 			throw new ApiException(400, E_INVALIDARG, "a new job needs a displayName");
 		}
 		// one durable call (SPEC J9): the job is stored with its files and properties, or not at all
-		return JobDto.of(manager.createJob(request.displayName(), JobType.DOWNLOAD, job -> apply(job, request, files)));
+		JobType type = request.type() == null ? JobType.DOWNLOAD : request.type();
+		return JobDto.of(manager.createJob(request.displayName(), type, job -> apply(job, request, files)));
 	}
 
 	JobDto get(String id) {
@@ -61,6 +62,9 @@ final class JobResources {
 	}
 
 	JobDto patch(String id, JobRequest request) {
+		if (request.type() != null) {
+			throw new ApiException(400, E_INVALIDARG, "a job's type is given when it is created, not changed");
+		}
 		List<FileSpec> files = files(request);
 		TransferJob job = job(id);
 		managers.atomically(job, () -> apply(job, request, files));

@@ -10,10 +10,7 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -23,8 +20,6 @@ import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLException;
 
-import bits.api.AuthTarget;
-import bits.api.Credentials;
 import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
 import bits.api.RedirectPolicy;
@@ -137,21 +132,7 @@ final class HttpDownloader {
 			// plain http stays HTTP/1.1: the client's HTTP/2 would ask every server to upgrade (h2c), which few do
 			b.version(HttpClient.Version.HTTP_1_1);
 		}
-		// the job's headers and credentials are for the origin it named: a redirect elsewhere gets neither
-		boolean sameOrigin = Origin.of(uri).equals(Origin.of(original));
-		if (sameOrigin) {
-			for (Map.Entry<String, String> h : s.headers().entrySet()) {
-				b.header(h.getKey(), h.getValue());
-			}
-		}
-		Credentials server = s.credentials().get(AuthTarget.SERVER);
-		if (server != null && sameOrigin && ("https".equalsIgnoreCase(uri.getScheme()) || s.plainHttpAuthentication())) {
-			b.header("Authorization", basic(server)); // over plain http only when the job allows it: anyone on the path reads Basic
-		}
-		Credentials proxy = s.credentials().get(AuthTarget.PROXY);
-		if (proxy != null) {
-			b.header("Proxy-Authorization", basic(proxy));
-		}
+		s.authorize(b, uri, original);
 		if (offset > 0 || s.background()) {
 			// a background job asks for a range even from byte 0: a server that ignores it is found at once (J4)
 			b.header("Range", "bytes=" + offset + "-");
@@ -160,10 +141,6 @@ final class HttpDownloader {
 			}
 		}
 		return b.build();
-	}
-
-	private static String basic(Credentials c) {
-		return "Basic " + Base64.getEncoder().encodeToString((c.userName() + ":" + c.password()).getBytes(StandardCharsets.UTF_8));
 	}
 
 	/** Waits for the exchange, watching for a stop request and for a body that stalls past the read timeout. */
@@ -206,7 +183,8 @@ final class HttpDownloader {
 		}
 	}
 
-	private static TransferFailure failure(Throwable t) throws Stopped, InterruptedException {
+	/** What a failed exchange means for the job: the client's exceptions as BITS errors. */
+	static TransferFailure failure(Throwable t) throws Stopped, InterruptedException {
 		if (t instanceof Stopped s) {
 			throw s;
 		}

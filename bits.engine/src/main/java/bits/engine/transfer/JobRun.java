@@ -15,6 +15,7 @@ import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
 import bits.api.JobError;
 import bits.api.JobPriority;
+import bits.api.JobType;
 import bits.engine.jobs.ClaimLost;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.model.FileRecord;
@@ -39,6 +40,7 @@ final class JobRun implements Runnable {
 	/** The job's id: a run reports by it, and reads the job's current record through the transitions. */
 	final UUID job;
 	final JobPriority priority;
+	final JobType type;
 	final long startedNanos = System.nanoTime();
 	private final Transports transports;
 	private final JobTransitions transitions;
@@ -58,10 +60,11 @@ final class JobRun implements Runnable {
 	/** Held while a file completes: the next file's turn comes during its completion, which must end first. */
 	private final Object completing = new Object();
 
-	JobRun(UUID job, JobPriority priority, Transports transports, JobTransitions transitions, Scheduler scheduler, Logger log, int ahead,
+	JobRun(UUID job, JobPriority priority, JobType type, Transports transports, JobTransitions transitions, Scheduler scheduler, Logger log, int ahead,
 			Executor fetchers) {
 		this.job = job;
 		this.priority = priority;
+		this.type = type;
 		this.transports = transports;
 		this.transitions = transitions;
 		this.scheduler = scheduler;

@@ -1,5 +1,9 @@
 package bits.engine.transfer;
 
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Map;
 
 import bits.api.AuthTarget;
@@ -29,5 +33,31 @@ record RequestSettings(Map<String, String> headers, Map<AuthTarget, Credentials>
 		}
 		return new RequestSettings(s.customHeaders(), s.credentials(), s.proxySettings(), s.redirectPolicy(), s.priority().isBackground(),
 				limit, s.plainHttpAuthentication());
+	}
+
+	/**
+	 * Sets the job's custom headers and credentials on a request to {@code uri}. They are for the origin the job named
+	 * ({@code original}): a redirect elsewhere gets neither; server credentials go over plain http only when the job
+	 * allows it, since anyone on the path reads Basic.
+	 */
+	void authorize(HttpRequest.Builder b, URI uri, URI original) {
+		boolean sameOrigin = Origin.of(uri).equals(Origin.of(original));
+		if (sameOrigin) {
+			for (Map.Entry<String, String> h : headers.entrySet()) {
+				b.header(h.getKey(), h.getValue());
+			}
+		}
+		Credentials server = credentials.get(AuthTarget.SERVER);
+		if (server != null && sameOrigin && ("https".equalsIgnoreCase(uri.getScheme()) || plainHttpAuthentication)) {
+			b.header("Authorization", basic(server));
+		}
+		Credentials proxyCredentials = credentials.get(AuthTarget.PROXY);
+		if (proxyCredentials != null) {
+			b.header("Proxy-Authorization", basic(proxyCredentials));
+		}
+	}
+
+	private static String basic(Credentials c) {
+		return "Basic " + Base64.getEncoder().encodeToString((c.userName() + ":" + c.password()).getBytes(StandardCharsets.UTF_8));
 	}
 }

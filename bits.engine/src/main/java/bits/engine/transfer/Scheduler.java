@@ -2,6 +2,7 @@ package bits.engine.transfer;
 
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -113,7 +114,9 @@ public class Scheduler implements TransferControl {
 				config.trust_store_password());
 		HttpDownloader downloader = new HttpDownloader(clients, transitions, Duration.ofMillis(config.read_timeout_ms()), config.max_redirects());
 		Throttle throttle = config.background_bandwidth() > 0 ? new Throttle(config.background_bandwidth()) : Throttle.UNLIMITED;
-		transports = new Transports(transitions, downloader, new FileCopier(transitions, FileRoots.of(config.file_roots())), throttle, workers);
+		List<Path> roots = FileRoots.of(config.file_roots());
+		BitsUploader uploader = new BitsUploader(clients, transitions, Duration.ofMillis(config.read_timeout_ms()), roots, workers, log);
+		transports = new Transports(transitions, downloader, uploader, new FileCopier(transitions, roots), throttle, workers);
 		backgroundSlots = Math.max(1, config.background_concurrency());
 		foregroundSlots = Math.max(1, config.foreground_concurrency());
 		fetchAhead = Math.min(MAX_FETCH_AHEAD, Math.max(0, config.fetch_ahead()));
@@ -134,6 +137,20 @@ public class Scheduler implements TransferControl {
 		workers.shutdown();
 		workers.awaitTermination(30, TimeUnit.SECONDS);
 		http.shutdownNow();
+	}
+
+	@Override
+	public void closeUpload(JobRecord job) {
+		transports().uploads().close(job);
+	}
+
+	@Override
+	public void cancelUpload(JobRecord job) {
+		transports().uploads().cancel(job);
+	}
+
+	private synchronized Transports transports() {
+		return transports;
 	}
 
 	@Override
@@ -319,7 +336,7 @@ public class Scheduler implements TransferControl {
 	}
 
 	private void start(JobRecord job, JobPriority priority) {
-		JobRun run = new JobRun(job.id(), priority, transports, transitions, this, log, priority.isBackground() ? 0 : fetchAhead, workers);
+		JobRun run = new JobRun(job.id(), priority, job.type(), transports, transitions, this, log, priority.isBackground() ? 0 : fetchAhead, workers);
 		running.put(job.id(), run);
 		workers.execute(run);
 	}

@@ -24,8 +24,6 @@ final class BitsUploadServlet extends HttpServlet {
 	private static final long serialVersionUID = 1L;
 	static final String PROTOCOL = "{7df0354d-249b-430f-820d-3d2a9bef4931}";
 	static final String METHOD = "BITS_POST";
-	static final int BG_E_SESSION_NOT_FOUND = 0x8020001F;
-	static final int BG_E_TOO_LARGE = 0x80200020;
 	static final int ERROR_DISK_FULL = 0x80070112;
 	static final int E_FAIL = 0x80004005;
 	/** ERROR_CONNECTION_COUNT_LIMIT: as many sessions as allowed. */
@@ -217,11 +215,11 @@ final class BitsUploadServlet extends HttpServlet {
 		try {
 			id = UUID.fromString(id).toString();
 		} catch (IllegalArgumentException e) {
-			throw new Refusal(500, BG_E_SESSION_NOT_FOUND, "no session " + header);
+			throw new Refusal(500, ErrorCodes.BG_E_SESSION_NOT_FOUND, "no session " + header);
 		}
 		String name = name(request);
 		return endpoint.sessions().find(id, owner).filter(r -> r.name().equals(name) && r.protocol().equals("bits"))
-				.orElseThrow(() -> new Refusal(500, BG_E_SESSION_NOT_FOUND, "no session " + header + " for " + name));
+				.orElseThrow(() -> new Refusal(500, ErrorCodes.BG_E_SESSION_NOT_FOUND, "no session " + header + " for " + name));
 	}
 
 	private interface SessionCall<T> {
@@ -239,10 +237,10 @@ final class BitsUploadServlet extends HttpServlet {
 	/** The protocol's error table. */
 	private static Refusal refusal(SessionException e) {
 		return switch (e.reason()) {
-		case NOT_FOUND -> new Refusal(500, BG_E_SESSION_NOT_FOUND, e.getMessage());
+		case NOT_FOUND -> new Refusal(500, ErrorCodes.BG_E_SESSION_NOT_FOUND, e.getMessage());
 		case OFFSET -> new Refusal(416, 0, e.getMessage());
 		case LENGTH_CHANGED, BEYOND_LENGTH, BAD_REQUEST, BAD_NAME, INCOMPLETE, INTERRUPTED -> new Refusal(400, ErrorCodes.E_INVALIDARG, e.getMessage());
-		case TOO_LARGE -> new Refusal(500, BG_E_TOO_LARGE, e.getMessage());
+		case TOO_LARGE -> new Refusal(500, ErrorCodes.BG_E_TOO_LARGE, e.getMessage());
 		case EXISTS -> new Refusal(403, ErrorCodes.E_ACCESSDENIED, e.getMessage());
 		case TOO_MANY -> new Refusal(503, TOO_MANY_SESSIONS, e.getMessage());
 		case DISK_FULL -> new Refusal(500, ERROR_DISK_FULL, e.getMessage());

@@ -31,7 +31,9 @@ final class FaultProxy implements AutoCloseable {
 			/** Forward the status line and headers, then stop but keep the connection open: a body that never comes. */
 			STALL_AFTER_HEADERS,
 			/** Drop the request's Range and If-Range headers (from the start), so the server answers 200, not 206. */
-			STRIP_RANGE
+			STRIP_RANGE,
+			/** Reset the connection after {@code afterBytes} of what the client sends: an upload cut off mid-body. */
+			RESET_REQUEST
 		}
 	}
 
@@ -91,7 +93,7 @@ final class FaultProxy implements AutoCloseable {
 				if (fault == null) {
 					fault = always;
 				}
-				boolean request = fault != null && fault.kind() == Fault.Kind.STRIP_RANGE;
+				boolean request = fault != null && (fault.kind() == Fault.Kind.STRIP_RANGE || fault.kind() == Fault.Kind.RESET_REQUEST);
 				pump(client, upstream, request ? fault : null);
 				pump(upstream, client, request ? null : fault);
 			} catch (IOException e) {
@@ -129,7 +131,7 @@ final class FaultProxy implements AutoCloseable {
 					if (fault != null && sent + n > fault.afterBytes()) {
 						out.write(buffer, 0, (int) (fault.afterBytes() - sent));
 						out.flush();
-						if (fault.kind() == Fault.Kind.RESET) {
+						if (fault.kind() == Fault.Kind.RESET || fault.kind() == Fault.Kind.RESET_REQUEST) {
 							to.setSoLinger(true, 0);
 							to.close();
 							from.close();

@@ -115,8 +115,13 @@ class UploadServerIT {
 	}
 
 	static Response ping(String path) {
+		return ping(api, token, path);
+	}
+
+	/** A Ping to the engine at {@code at}; a 599 if nothing answers. */
+	static Response ping(URI at, String t, String path) {
 		try {
-			return send("BITS_POST " + path + " HTTP/1.1\r\nHost: h\r\nBITS-Packet-Type: Ping\r\nContent-Length: 0\r\n" + auth(token) + "\r\n", new byte[0]);
+			return send(at, "BITS_POST " + path + " HTTP/1.1\r\nHost: h\r\nBITS-Packet-Type: Ping\r\nContent-Length: 0\r\n" + auth(t) + "\r\n", new byte[0]);
 		} catch (IOException e) {
 			return new Response("HTTP/1.1 599 down", Map.of(), new byte[0]);
 		}
@@ -126,9 +131,13 @@ class UploadServerIT {
 		return "Authorization: Basic " + Base64.getEncoder().encodeToString(("user:" + t).getBytes(StandardCharsets.UTF_8)) + "\r\n";
 	}
 
-	/** Sends the request's head (with its CRLFs) and body, bytes as given, and reads one response. */
 	static Response send(String head, byte[] body) throws IOException {
-		try (Socket s = new Socket(api.getHost(), api.getPort())) {
+		return send(api, head, body);
+	}
+
+	/** Sends the request's head (with its CRLFs) and body, bytes as given, to the engine at {@code at}, and reads one response. */
+	static Response send(URI at, String head, byte[] body) throws IOException {
+		try (Socket s = new Socket(at.getHost(), at.getPort())) {
 			s.setSoTimeout(60_000);
 			OutputStream out = s.getOutputStream();
 			out.write(head.getBytes(StandardCharsets.ISO_8859_1));

@@ -1,0 +1,265 @@
+package bits.engine.itest;
+
+import static bits.engine.itest.Engine.await;
+import static bits.engine.itest.Engine.awaitState;
+import static bits.engine.itest.Engine.randomBytes;
+import static bits.engine.itest.Engine.sha256;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import bits.api.AuthScheme;
+import bits.api.AuthTarget;
+import bits.api.CompleteResult;
+import bits.api.Credentials;
+import bits.api.ErrorCodes;
+import bits.api.ErrorContext;
+import bits.api.JobPriority;
+import bits.api.JobScope;
+import bits.api.JobState;
+import bits.api.JobType;
+import bits.api.TransferException;
+import bits.api.TransferJob;
+import bits.api.TransferManager;
+
+/**
+ * Upload jobs (SPEC U1): the engine's BITS upload client against its own upload endpoint, on loopback. The file is
+ * at the server only after complete(), byte-identical; an upload resumes at the server's offset after resets, a
+ * restart of the engine and a lost session.
+ */
+class UploadClientIT {
+	@TempDir
+	static Path tmp;
+	static Path sources;
+	static Path received;
+	static TransferManager manager;
+	static URI api;
+	static String token;
+	static Configuration endpoint;
+
+	@BeforeAll
+	static void start() throws Exception {
+		sources = Files.createDirectories(tmp.resolve("sources"));
+		received = Files.createDirectories(tmp.resolve("received"));
+		ApiEngine engine = ApiEngine.start(tmp, Map.of("file.roots", sources.toString(), "background.bandwidth", 8L << 20));
+		manager = engine.manager();
+		api = engine.api();
+		token = engine.token("uploads");
+		ConfigurationAdmin admin = FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext()
+				.getService(FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext().getServiceReference(ConfigurationAdmin.class));
+		endpoint = admin.getFactoryConfiguration("bits.upload", "client-it", "?");
+		endpoint.update(new Hashtable<>(Map.of("name", "client-it", "path", "/in", "directory", received.toString())));
+		await("the upload endpoint", () -> UploadServerIT.ping(api, token, "/in/x").status() == 200);
+	}
+
+	@AfterAll
+	static void stop() throws Exception {
+		endpoint.delete();
+		Engine.configured();
+	}
+
+	@AfterEach
+	void cancelLeftovers() {
+		manager.listJobs(JobScope.ALL_OWNERS).forEach(TransferJob::cancel);
+	}
+
+	static URI url(String name) {
+		return URI.create("http://" + api.getHost() + ":" + api.getPort() + "/in/" + name);
+	}
+
+	static TransferJob upload(String name, Path source, URI to, JobPriority priority) {
+		return manager.createJob("upload " + name, JobType.UPLOAD, job -> {
+			job.addFile(to, source);
+			job.setPriority(priority);
+			job.setCredentials(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "anyone", token));
+			job.setPlainHttpAuthenticationAllowed(true); // loopback in a test; over a network, https
+			job.setMinimumRetryDelay(Duration.ZERO);
+			job.resume();
+		});
+	}
+
+	static List<Path> sessions() throws Exception {
+		try (Stream<Path> s = Files.list(received.resolve(".bits-sessions"))) {
+			return s.toList();
+		}
+	}
+
+	@Test
+	void anUploadIsAtTheServerOnlyAfterCompleteByteIdentical() throws Exception { // U1
+		Path source = sources.resolve("report.bin");
+		Files.write(source, randomBytes(20 << 20, 1));
+		TransferJob job = upload("report", source, url("report.bin"), JobPriority.FOREGROUND);
+		awaitState(job, JobState.TRANSFERRED);
+		assertEquals(20 << 20, job.getProgress().bytesTransferred());
+		assertFalse(Files.exists(received.resolve("report.bin")), "not at the server before complete()");
+		assertEquals(CompleteResult.COMPLETE, job.complete());
+		assertEquals(JobState.ACKNOWLEDGED, job.getState());
+		assertEquals(sha256(source), sha256(received.resolve("report.bin")));
+		assertEquals(List.of(), sessions(), "Close-Session ended the server's session");
+	}
+
+	@Test
+	void anUploadCutOffEveryFewMegabytesResumesAtTheServersOffset() throws Exception { // U1, J8
+		Path source = sources.resolve("cut.bin");
+		Files.write(source, randomBytes(20 << 20, 2));
+		try (FaultProxy proxy = new FaultProxy(0, api.getPort())) {
+			proxy.always(new FaultProxy.Fault(FaultProxy.Fault.Kind.RESET_REQUEST, 3 << 20));
+			TransferJob job = upload("cut", source, URI.create("http://127.0.0.1:" + proxy.port() + "/in/cut.bin"), JobPriority.FOREGROUND);
+			awaitState(job, JobState.TRANSFERRED);
+			assertTrue(proxy.connections > 5, "cut off again and again: " + proxy.connections + " connections");
+			job.complete();
+		}
+		assertEquals(sha256(source), sha256(received.resolve("cut.bin")), "every byte once, in order");
+	}
+
+	@Test
+	void anUploadGoesOnInItsSessionAfterTheEnginesRestart() throws Exception { // U1: the session is kept with the job
+		Path source = sources.resolve("restart.bin");
+		Files.write(source, randomBytes(40 << 20, 3));
+		TransferJob job = upload("restart", source, url("restart.bin"), JobPriority.NORMAL); // 8 MiB/s: five fragments, a second each
+		await("a first fragment acknowledged", () -> job.getProgress().bytesTransferred() > 0);
+		List<Path> before = sessions();
+		assertEquals(1, before.size());
+		// suspended first: the endpoint, in the same engine, comes back after the scheduler, and a 404 would end the job
+		job.suspend();
+		manager = Engine.restart();
+		await("the endpoint back", () -> UploadServerIT.ping(api, token, "/in/x").status() == 200);
+		TransferJob again = manager.getJob(job.getId());
+		again.resume();
+		awaitState(again, JobState.TRANSFERRED);
+		assertEquals(before, sessions(), "the same session, not a new one from byte 0");
+		again.complete();
+		assertEquals(sha256(source), sha256(received.resolve("restart.bin")));
+	}
+
+	@Test
+	void aSessionTheServerLostIsCreatedAnew() throws Exception { // U1: 0x8020001F -> Create-Session
+		Path source = sources.resolve("lost.bin");
+		Files.write(source, randomBytes(24 << 20, 4));
+		TransferJob job = upload("lost", source, url("lost.bin"), JobPriority.NORMAL);
+		await("a first fragment acknowledged", () -> job.getProgress().bytesTransferred() > 0);
+		job.suspend();
+		String session = "{" + sessions().get(0).getFileName() + "}";
+		assertEquals(200, UploadServerIT.send(api, "BITS_POST /in/lost.bin HTTP/1.1\r\nHost: h\r\nBITS-Packet-Type: Cancel-Session\r\nBITS-Session-Id: " + session
+				+ "\r\nContent-Length: 0\r\n" + UploadServerIT.auth(token) + "\r\n", new byte[0]).status(), "the server drops the session");
+		job.resume();
+		awaitState(job, JobState.TRANSFERRED);
+		job.complete();
+		assertEquals(sha256(source), sha256(received.resolve("lost.bin")));
+	}
+
+	@Test
+	void aLocalFileChangedDuringItsUploadIsAnError() throws Exception { // U1, BITS BG_E_LOCAL_FILE_CHANGED
+		Path source = sources.resolve("changing.bin");
+		Files.write(source, randomBytes(24 << 20, 5));
+		TransferJob job = upload("changing", source, url("changing.bin"), JobPriority.NORMAL);
+		await("a first fragment acknowledged", () -> job.getProgress().bytesTransferred() > 0);
+		job.suspend();
+		Files.write(source, new byte[] { 1 }, StandardOpenOption.APPEND);
+		job.resume();
+		awaitState(job, JobState.ERROR);
+		assertEquals(ErrorCodes.BG_E_LOCAL_FILE_CHANGED, job.getError().orElseThrow().code());
+		assertEquals(ErrorContext.LOCAL_FILE, job.getError().orElseThrow().context());
+	}
+
+	@Test
+	void cancelDropsTheServersSession() throws Exception { // U1: Cancel-Session
+		Path source = sources.resolve("cancelled.bin");
+		Files.write(source, randomBytes(24 << 20, 6));
+		TransferJob job = upload("cancelled", source, url("cancelled.bin"), JobPriority.NORMAL);
+		await("a first fragment acknowledged", () -> job.getProgress().bytesTransferred() > 0);
+		job.cancel();
+		await("the server's session gone", () -> {
+			try {
+				return sessions().isEmpty();
+			} catch (Exception e) {
+				return false;
+			}
+		});
+		assertFalse(Files.exists(received.resolve("cancelled.bin")));
+	}
+
+	@Test
+	void anUploadJobMadeOverTheRestApi() throws Exception { // U1 through the service (S1): type UPLOAD, a bearer token as a custom header
+		Path source = sources.resolve("rest.bin");
+		Files.write(source, randomBytes(3 << 20, 8));
+		ObjectMapper json = new ObjectMapper();
+		String body = json.writeValueAsString(Map.of("type", "UPLOAD", "displayName", "over rest", "priority", "FOREGROUND",
+				"files", List.of(Map.of("remote", url("rest.bin").toString(), "local", source.toString())),
+				"customHeaders", Map.of("Authorization", "Bearer " + token), "resume", true));
+		HttpResponse<String> created = ApiEngine.client().send(HttpRequest.newBuilder(api.resolve(api.getPath() + "/jobs"))
+				.header("Authorization", "Bearer " + token).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+				HttpResponse.BodyHandlers.ofString());
+		assertEquals(201, created.statusCode(), created.body());
+		assertEquals("UPLOAD", json.readTree(created.body()).get("type").asText());
+		TransferJob job = manager.getJob(java.util.UUID.fromString(json.readTree(created.body()).get("id").asText()), JobScope.ALL_OWNERS);
+		awaitState(job, JobState.TRANSFERRED);
+		HttpResponse<String> completed = ApiEngine.client().send(HttpRequest.newBuilder(api.resolve(api.getPath() + "/jobs/" + job.getId() + "/complete"))
+				.header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+		assertEquals(200, completed.statusCode(), completed.body());
+		assertEquals(sha256(source), sha256(received.resolve("rest.bin")));
+	}
+
+	@Test
+	void withoutCredentialsTheServersRefusalIsTheJobsError() throws Exception { // U1: 401 -> credentials
+		Path source = sources.resolve("anonymous.bin");
+		Files.write(source, randomBytes(1000, 7));
+		TransferJob job = manager.createJob("anonymous", JobType.UPLOAD, j -> {
+			j.addFile(url("anonymous.bin"), source);
+			j.setPriority(JobPriority.FOREGROUND);
+			j.resume();
+		});
+		awaitState(job, JobState.ERROR);
+		assertEquals(ErrorCodes.E_ACCESSDENIED, job.getError().orElseThrow().code(), job.getError().toString());
+		assertEquals(ErrorContext.REMOTE_FILE, job.getError().orElseThrow().context());
+	}
+
+	@Test
+	void anEmptyFileIsRefusedForNoFragmentCanCarryIt() throws Exception { // U1
+		Path source = Files.createFile(sources.resolve("empty.bin"));
+		TransferJob job = upload("empty", source, url("empty.bin"), JobPriority.FOREGROUND);
+		awaitState(job, JobState.ERROR);
+		assertEquals(ErrorCodes.E_INVALIDARG, job.getError().orElseThrow().code());
+		assertEquals(ErrorContext.LOCAL_FILE, job.getError().orElseThrow().context());
+	}
+
+	@Test
+	void anUploadJobHasOneFileFromUnderTheFileRootsToAnHttpUrl() throws Exception { // U1
+		Path source = sources.resolve("one.bin");
+		Files.write(source, new byte[10]);
+		TransferJob job = manager.createJob("one file", JobType.UPLOAD);
+		job.addFile(url("one.bin"), source);
+		assertEquals(ErrorCodes.BG_E_TOO_MANY_FILES, assertThrows(TransferException.class, () -> job.addFile(url("two.bin"), source)).getCode());
+		TransferJob other = manager.createJob("outside", JobType.UPLOAD);
+		Path outside = Files.write(tmp.resolve("secret.txt"), new byte[10]);
+		assertEquals(ErrorCodes.E_ACCESSDENIED, assertThrows(TransferException.class, () -> other.addFile(url("secret.txt"), outside)).getCode());
+		assertEquals(ErrorCodes.E_INVALIDARG, assertThrows(TransferException.class, () -> other.addFile(source.toUri(), source)).getCode());
+		assertEquals(0, other.getFiles().size(), "nothing added by refused calls");
+		assertEquals(ErrorCodes.BG_E_INVALID_STATE, assertThrows(TransferException.class, job::complete).getCode(), "complete before TRANSFERRED");
+		assertEquals(ErrorCodes.E_NOTIMPL, assertThrows(TransferException.class, () -> manager.createJob("reply", JobType.UPLOAD_REPLY)).getCode());
+	}
+}
