@@ -43,7 +43,7 @@ class UploadKillNineTest {
 		// 8 MiB/s for a NORMAL job: one 8 MiB fragment a second, so the kill comes mid-upload
 		Files.writeString(clientConfig.resolve("bits.engine.cfg"), "file.roots=" + sources + "\nbackground.bandwidth=8388608\n");
 
-		try (EngineProcess receiver = new EngineProcess(server, serverConfig, tmp.resolve("server-framework"), tmp.resolve("server.log"))) {
+		try (EngineProcess receiver = new EngineProcess(server, serverConfig, server.resolve("framework"), tmp.resolve("server.log"))) {
 			receiver.await(() -> Files.exists(server.resolve("api-address")));
 			String api = Files.readString(server.resolve("api-address")).trim();
 			String base = api.substring(0, api.indexOf("/bits/api"));
@@ -51,7 +51,8 @@ class UploadKillNineTest {
 			Path sessions = received.resolve(".bits-sessions");
 			receiver.await(() -> Files.isDirectory(sessions), () -> "the endpoint: " + receiver.log());
 
-			EngineProcess first = new EngineProcess(client, clientConfig, tmp.resolve("client-framework"), tmp.resolve("first.log"));
+			// its framework where ./bits keeps it: the secrets key that seals the header is in the engine's data area
+			EngineProcess first = new EngineProcess(client, clientConfig, client.resolve("framework"), tmp.resolve("first.log"));
 			first.send("bits:create --type upload up", "bits:addfile up " + base + "/in/up.bin " + source,
 					"bits:setcustomheaders up \"Authorization: Bearer " + token + "\"", "bits:resume up");
 			long killAt = (16L << 20) + new Random().nextInt(16 << 20);
