@@ -3,8 +3,7 @@ package bits.api;
 /**
  * The kind of a {@link TransferJob}; BITS {@code BG_JOB_TYPE}, with the same ordinal values.
  * <p>
- * {@link #DOWNLOAD} and {@link #UPLOAD} jobs are transferred; creating an {@link #UPLOAD_REPLY} job fails with
- * {@link ErrorCodes#E_NOTIMPL} ("not supported yet").
+ * Every type is transferred; uploads speak the BITS upload protocol.
  */
 public enum JobType {
 	/** Remote files to local files ({@code BG_JOB_TYPE_DOWNLOAD}). */
@@ -16,6 +15,11 @@ public enum JobType {
 	 * configured file roots ({@code file.roots}).
 	 */
 	UPLOAD,
-	/** An upload followed by the download of the server's reply ({@code BG_JOB_TYPE_UPLOAD_REPLY}). Not supported yet. */
+	/**
+	 * An upload followed by the download of the server's reply ({@code BG_JOB_TYPE_UPLOAD_REPLY}): the job is
+	 * TRANSFERRED once the reply is whole; {@link TransferJob#getReplyData()} reads it, and
+	 * {@link TransferJob#complete()} closes the upload and puts the reply in its file
+	 * ({@link TransferJob#getReplyFileName()}).
+	 */
 	UPLOAD_REPLY
 }

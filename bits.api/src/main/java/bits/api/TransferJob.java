@@ -170,6 +170,36 @@ public interface TransferJob {
 	/** @return whether credentials are set for the target */
 	boolean hasCredentials(AuthTarget target);
 
+	/**
+	 * Names the file an {@link JobType#UPLOAD_REPLY} job puts the server's reply in when it completes; BITS
+	 * {@code SetReplyFileName}. Without one, the reply goes to a file of the engine's own ({@link #getReplyFileName()}).
+	 *
+	 * @param file an absolute path; the engine writes it as it writes a download's destination (whole or not at all)
+	 * @throws TransferException {@link ErrorCodes#E_INVALIDARG} for another job type or a relative path;
+	 *         {@link ErrorCodes#BG_E_INVALID_STATE} once the job is TRANSFERRED or final
+	 */
+	void setReplyFileName(Path file);
+
+	/**
+	 * @return where an {@link JobType#UPLOAD_REPLY} job puts its reply when it completes: the file named, or the engine's
+	 *         own place for it; empty for other job types; BITS {@code GetReplyFileName}
+	 */
+	Optional<Path> getReplyFileName();
+
+	/**
+	 * @return the reply's progress: its length (-1 while unknown) and the bytes received, complete once the whole reply
+	 *         is received (the job is then TRANSFERRED); BITS {@code GetReplyProgress}
+	 */
+	FileProgress getReplyProgress();
+
+	/**
+	 * @return the whole reply of an {@link JobType#UPLOAD_REPLY} job, once it is TRANSFERRED (or later); BITS
+	 *         {@code GetReplyData}
+	 * @throws TransferException {@link ErrorCodes#BG_E_INVALID_STATE} before the reply is whole, or for another job type;
+	 *         {@link ErrorCodes#BG_E_TOO_LARGE} for a reply over 1 MiB: read its file instead
+	 */
+	byte[] getReplyData();
+
 	/** @return whether server credentials may be sent over plain {@code http}; {@code false} by default */
 	boolean isPlainHttpAuthenticationAllowed();
 

@@ -1,9 +1,13 @@
 package bits.engine.jobs;
 
+import static bits.api.ErrorCodes.BG_E_INVALID_STATE;
+import static bits.api.ErrorCodes.BG_E_TOO_LARGE;
 import static bits.api.ErrorCodes.E_INVALIDARG;
 import static bits.api.ErrorCodes.E_NOTIMPL;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,10 +20,13 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 
+import org.osgi.framework.Bundle;
+
 import bits.api.AuthScheme;
 import bits.api.AuthTarget;
 import bits.api.CompleteResult;
 import bits.api.Credentials;
+import bits.api.FileProgress;
 import bits.api.FileSpec;
 import bits.api.JobError;
 import bits.api.JobPriority;
@@ -34,16 +41,18 @@ import bits.api.TransferCallback;
 import bits.api.TransferException;
 import bits.api.TransferFile;
 import bits.api.TransferJob;
+import bits.engine.files.ReplyFiles;
 import bits.engine.model.JobRecord;
 import bits.engine.model.JobSettings;
-
-import org.osgi.framework.Bundle;
+import bits.engine.model.UploadSession;
 
 /**
  * A caller's view of one job: a getter reads the job's current record (no lock); a setter is a command to the
  * {@link JobTable}.
  */
 final class JobHandle implements TransferJob {
+	/** The most {@link #getReplyData()} returns, as BITS's {@code GetReplyData}. */
+	static final int MAX_REPLY_DATA = 1 << 20;
 	private final JobTable table;
 	private final JobSlot job;
 	/** The bundle this view acts for: a live callback it sets is dropped when that bundle stops. */
@@ -224,6 +233,71 @@ final class JobHandle implements TransferJob {
 	@Override
 	public boolean hasCredentials(AuthTarget target) {
 		return settings().credentials().containsKey(target);
+	}
+
+	@Override
+	public void setReplyFileName(Path file) {
+		if (job.record().type() != JobType.UPLOAD_REPLY) {
+			throw new TransferException(E_INVALIDARG, "job " + getId() + " is a " + job.record().type() + " job: only upload-reply jobs have a reply");
+		}
+		Path checked = InputChecks.local(file);
+		JobState state = job.record().state();
+		if (state == JobState.TRANSFERRED || state.isFinal()) {
+			throw new TransferException(BG_E_INVALID_STATE, "job " + getId() + " is " + state + ": its reply file is decided");
+		}
+		set(b -> b.replyFile(checked));
+	}
+
+	@Override
+	public Optional<Path> getReplyFileName() {
+		JobRecord r = job.record();
+		if (r.type() != JobType.UPLOAD_REPLY) {
+			return Optional.empty();
+		}
+		return Optional.of(r.settings().replyFile() != null ? r.settings().replyFile() : ReplyFiles.defaultFile(table.storeDirectory(), r.id()));
+	}
+
+	@Override
+	public FileProgress getReplyProgress() {
+		JobRecord r = job.record();
+		if (r.type() != JobType.UPLOAD_REPLY || r.files().isEmpty()) {
+			return new FileProgress(JobProgress.SIZE_UNKNOWN, 0, false);
+		}
+		long length = UploadSession.of(r.files().get(0).validator()).map(UploadSession::replyLength).orElse(JobProgress.SIZE_UNKNOWN);
+		boolean whole = r.files().get(0).completed() || r.state() == JobState.ACKNOWLEDGED;
+		if (whole) {
+			return new FileProgress(length, Math.max(0, length), true);
+		}
+		try {
+			return new FileProgress(length, Files.size(ReplyFiles.temporary(table.storeDirectory(), r.id())), false);
+		} catch (IOException e) {
+			return new FileProgress(length, 0, false);
+		}
+	}
+
+	@Override
+	public byte[] getReplyData() {
+		JobRecord r = job.record();
+		if (r.type() != JobType.UPLOAD_REPLY) {
+			throw new TransferException(BG_E_INVALID_STATE, "job " + getId() + " is a " + r.type() + " job: only upload-reply jobs have a reply");
+		}
+		Path reply;
+		try {
+			if (r.state() == JobState.ACKNOWLEDGED) {
+				reply = getReplyFileName().orElseThrow();
+			} else if (!r.files().isEmpty() && r.files().get(0).completed()) {
+				reply = ReplyFiles.temporary(table.storeDirectory(), r.id());
+			} else {
+				throw new TransferException(BG_E_INVALID_STATE, "job " + getId() + " is " + r.state() + ": its reply is not whole yet");
+			}
+			long size = Files.size(reply);
+			if (size > MAX_REPLY_DATA) {
+				throw new TransferException(BG_E_TOO_LARGE, "the reply has " + size + " bytes, more than " + MAX_REPLY_DATA + ": read " + reply);
+			}
+			return Files.readAllBytes(reply);
+		} catch (IOException e) {
+			throw new TransferException(BG_E_INVALID_STATE, "the reply of job " + getId() + " cannot be read: " + e);
+		}
 	}
 
 	@Override

@@ -3,9 +3,12 @@ package bits.engine.jobs;
 import static bits.api.ErrorCodes.BG_E_EMPTY;
 import static bits.api.ErrorCodes.BG_E_INVALID_STATE;
 import static bits.api.ErrorCodes.BG_E_NOT_FOUND;
+import static bits.api.ErrorCodes.E_ACCESSDENIED;
 import static bits.api.ErrorCodes.E_INVALIDARG;
-import static bits.api.ErrorCodes.E_NOTIMPL;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,6 +43,7 @@ import org.osgi.service.metatype.annotations.Designate;
 
 import bits.api.CompleteResult;
 import bits.api.ErrorCodes;
+import bits.api.ErrorContext;
 import bits.api.FileSpec;
 import bits.api.HandlerInfo;
 import bits.api.JobError;
@@ -51,10 +55,11 @@ import bits.api.TransferCallback;
 import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.api.ValidationState;
-import bits.api.ErrorContext;
 import bits.engine.config.DataArea;
 import bits.engine.config.EngineConfig;
 import bits.engine.files.FileRoots;
+import bits.engine.files.ReplyFiles;
+import bits.engine.files.TemporaryFiles;
 import bits.engine.model.Claim;
 import bits.engine.model.FileRecord;
 import bits.engine.model.JobRecord;
@@ -841,9 +846,6 @@ public class JobTable {
 	JobSlot create(String owner, String displayName, JobType type, Consumer<JobSlot> setup) {
 		InputChecks.displayName(displayName);
 		InputChecks.notNull("job type", type);
-		if (type == JobType.UPLOAD_REPLY) {
-			throw new TransferException(E_NOTIMPL, type + " jobs are not supported yet; DOWNLOAD and UPLOAD jobs are");
-		}
 		Limits l = limits; // one configuration for the whole call, whatever a change does meanwhile
 		JobRecord initial = JobRecord.created(UUID.randomUUID(), owner, type,
 				JobSettings.defaults(displayName, l.defaultRetryDelay(), l.defaultNoProgressTimeout()), Instant.now());
@@ -1181,6 +1183,11 @@ public class JobTable {
 		Housekeeping.deleteTemporaries(ended.files(), log);
 		if (ended.type() != JobType.DOWNLOAD) {
 			control.cancelUpload(ended); // the server's session and its data go too (BITS Cancel-Session)
+			try {
+				TemporaryFiles.delete(ReplyFiles.temporary(storeDirectory, ended.id()), null);
+			} catch (IOException e) {
+				log.warn("the reply being received for job {} is left in place: {}", ended.id(), e.getMessage());
+			}
 		}
 		notifier.jobChanged(ended);
 	}
@@ -1244,6 +1251,9 @@ public class JobTable {
 			throw new TransferException(BG_E_INVALID_STATE, "upload job " + job.id() + " is " + job.state()
 					+ ": it completes once TRANSFERRED (every byte acknowledged by the server); cancel it otherwise");
 		}
+		if (job.type() == JobType.UPLOAD_REPLY) {
+			placeReply(job); // first: a failure leaves the server's session open, for complete() to try again
+		}
 		control.closeUpload(job);
 		JobRecord ended;
 		synchronized (lock) {
@@ -1255,6 +1265,20 @@ public class JobTable {
 		control.jobsChanged();
 		notifier.jobChanged(ended);
 		return CompleteResult.COMPLETE;
+	}
+
+	/** Puts an upload-reply job's whole reply at its reply file (SPEC U2); again after a crash, it finds it there. */
+	private void placeReply(JobRecord job) {
+		Path replyFile = job.settings().replyFile() != null ? job.settings().replyFile() : ReplyFiles.defaultFile(storeDirectory, job.id());
+		try {
+			Path received = ReplyFiles.temporary(storeDirectory, job.id());
+			if (Files.notExists(received, LinkOption.NOFOLLOW_LINKS) && Files.isRegularFile(replyFile)) {
+				return;
+			}
+			ReplyFiles.place(received, replyFile);
+		} catch (IOException e) {
+			throw new TransferException(E_ACCESSDENIED, "cannot put the reply of job " + job.id() + " at " + replyFile + ": " + e.getMessage());
+		}
 	}
 
 	/** @return whether the job's files are on another engine's disk: that engine completes or cancels it (SPEC C4) */

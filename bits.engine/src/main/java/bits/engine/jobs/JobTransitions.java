@@ -1,5 +1,8 @@
 package bits.engine.jobs;
 
+import java.io.IOException;
+import java.nio.file.Path;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,6 +15,7 @@ import java.util.function.UnaryOperator;
 
 import bits.api.JobError;
 import bits.api.JobState;
+import bits.engine.files.ReplyFiles;
 import bits.engine.model.FileRecord;
 import bits.engine.model.JobRecord;
 import bits.engine.model.Notice;
@@ -124,6 +128,11 @@ public final class JobTransitions {
 	/** @return the file as it is now (its durable progress, validator, temporary file's identity) */
 	public FileRecord file(UUID job, int index) {
 		return table.job(job).map(j -> j.files().get(index)).orElseThrow(() -> new IllegalStateException("job " + job + " is gone"));
+	}
+
+	/** @return where an upload-reply job's reply is received (SPEC U2): the engine's own directory in the store */
+	public Path replyTemporary(UUID job) throws IOException {
+		return ReplyFiles.temporary(table.storeDirectory(), job);
 	}
 
 	/** Bytes received so far, durable or not: what progress shows until the next checkpoint. */

@@ -1,5 +1,6 @@
 package bits.engine.model;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -23,11 +24,12 @@ import bits.api.TransferJob;
  *
  * @param plainHttpAuthentication whether server credentials may go over plain http (they are readable on the path)
  * @param handlerId the persistent handler id, or {@code null}
+ * @param replyFile where an upload-reply job puts the server's reply, or {@code null} for the engine's own place
  */
 public record JobSettings(String displayName, String description, JobPriority priority, Duration minimumRetryDelay,
 		Duration noProgressTimeout, Duration minimumNotificationInterval, Map<String, String> customHeaders,
 		Map<AuthTarget, Credentials> credentials, ProxySettings proxySettings, long maxDownloadSize, RedirectPolicy redirectPolicy,
-		boolean plainHttpAuthentication, Set<NotifyFlag> notifyFlags, String handlerId) {
+		boolean plainHttpAuthentication, Set<NotifyFlag> notifyFlags, String handlerId, Path replyFile) {
 
 	public JobSettings {
 		customHeaders = Collections.unmodifiableMap(new LinkedHashMap<>(customHeaders)); // in the order given
@@ -43,7 +45,7 @@ public record JobSettings(String displayName, String description, JobPriority pr
 	public static JobSettings defaults(String displayName, Duration retryDelay, Duration noProgressTimeout) {
 		return new JobSettings(displayName, "", JobPriority.NORMAL, retryDelay, noProgressTimeout,
 				TransferJob.DEFAULT_MINIMUM_NOTIFICATION_INTERVAL, Map.of(), Map.of(), ProxySettings.PRECONFIG, 0, RedirectPolicy.ALLOW,
-				false, NotifyFlag.defaults(), null);
+				false, NotifyFlag.defaults(), null, null);
 	}
 
 	/** @return these settings with the changes {@code change} makes to a builder of them */
@@ -69,6 +71,7 @@ public record JobSettings(String displayName, String description, JobPriority pr
 		private boolean plainHttpAuthentication;
 		private Set<NotifyFlag> notifyFlags;
 		private String handlerId;
+		private Path replyFile;
 
 		private Builder(JobSettings s) {
 			displayName = s.displayName;
@@ -86,11 +89,17 @@ public record JobSettings(String displayName, String description, JobPriority pr
 			plainHttpAuthentication = s.plainHttpAuthentication;
 			notifyFlags = s.notifyFlags;
 			handlerId = s.handlerId;
+			replyFile = s.replyFile;
 		}
 
 		private JobSettings build() {
 			return new JobSettings(displayName, description, priority, minimumRetryDelay, noProgressTimeout, minimumNotificationInterval,
-					customHeaders, credentials, proxySettings, maxDownloadSize, redirectPolicy, plainHttpAuthentication, notifyFlags, handlerId);
+					customHeaders, credentials, proxySettings, maxDownloadSize, redirectPolicy, plainHttpAuthentication, notifyFlags, handlerId, replyFile);
+		}
+
+		public Builder replyFile(Path v) {
+			replyFile = v;
+			return this;
 		}
 
 		public Builder displayName(String v) {

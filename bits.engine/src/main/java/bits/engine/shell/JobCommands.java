@@ -37,7 +37,7 @@ public class JobCommands {
 
 	@Descriptor("create a job (SUSPENDED); prints its id")
 	public String create(@Descriptor("FOREGROUND, HIGH, NORMAL (default) or LOW") @Parameter(names = { "--priority", "-p" }, absentValue = "NORMAL") String priority,
-			@Descriptor("DOWNLOAD (default) or UPLOAD (one file: bits:addfile JOB URL LOCAL, the local file is read); UPLOAD_REPLY is not supported yet") @Parameter(names = { "--type", "-t" }, absentValue = "DOWNLOAD") String type,
+			@Descriptor("DOWNLOAD (default), UPLOAD or UPLOAD_REPLY (one file: bits:addfile JOB URL LOCAL, the local file is read)") @Parameter(names = { "--type", "-t" }, absentValue = "DOWNLOAD") String type,
 			@Descriptor("display name") String name) {
 		if (Usage.helped(this, "create", priority, type, name)) {
 			return null;

@@ -53,7 +53,7 @@ abstract class JdbcJobStore implements JobStore {
 			+ " max_download_size=?, redirect_policy=?, notify_flags=?, handler_id=?, error_context=?, error_code=?,"
 			+ " error_description=?, error_file=?, notify_error_context=?, notify_error_code=?, notify_error_description=?,"
 			+ " notify_error_file=?, modified_ms=?, transferred_ms=?, last_progress_ms=?, retry_at_ms=?, plain_http_auth=?,"
-			+ " version=?, claimed_by=?, epoch=?, callback_engine=?, pinned_to=?, pinned_request=?";
+			+ " version=?, claimed_by=?, epoch=?, callback_engine=?, pinned_to=?, pinned_request=?, reply_file=?";
 	private static final int JOB_COLUMN_COUNT = (int) JOB_COLUMNS.chars().filter(c -> c == '?').count();
 
 	/** Where the store is, for messages (never a password). */
@@ -652,7 +652,7 @@ abstract class JdbcJobStore implements JobStore {
 		}
 	}
 
-	/** Binds the 31 mutable job columns from position i; returns the next position. */
+	/** Binds the mutable job columns (JOB_COLUMNS) from position i; returns the next position. */
 	private int bindJob(PreparedStatement s, int i, JobRecord j) throws SQLException {
 		JobSettings p = j.settings();
 		s.setString(i++, j.state().name());
@@ -685,6 +685,7 @@ abstract class JdbcJobStore implements JobStore {
 		s.setString(i++, j.callbackEngine());
 		s.setString(i++, j.pinnedTo());
 		s.setString(i++, j.pinnedRequest());
+		s.setString(i++, p.replyFile() == null ? null : p.replyFile().toString());
 		return i;
 	}
 
@@ -744,7 +745,8 @@ abstract class JdbcJobStore implements JobStore {
 				Map.of(), new ProxySettings(name(ProxyUsage.class, r.getString("proxy_usage"), "proxy usage of job " + id),
 						lines(r.getString("proxy_list")), lines(r.getString("proxy_bypass"))),
 				r.getLong("max_download_size"), name(RedirectPolicy.class, r.getString("redirect_policy"), "redirect policy of job " + id),
-				r.getInt("plain_http_auth") != 0, flags(r.getString("notify_flags"), "notify flags of job " + id), r.getString("handler_id"));
+				r.getInt("plain_http_auth") != 0, flags(r.getString("notify_flags"), "notify flags of job " + id), r.getString("handler_id"),
+				r.getString("reply_file") == null ? null : Path.of(r.getString("reply_file")));
 		return new JobRecord(UUID.fromString(id), r.getString("owner"), name(JobType.class, r.getString("type"), "type of job " + id),
 				Instant.ofEpochMilli(r.getLong("created_ms")), name(JobState.class, r.getString("state"), "state of job " + id), settings,
 				readError(r, "error_", id), readError(r, "notify_error_", id), Instant.ofEpochMilli(r.getLong("modified_ms")),

@@ -61,7 +61,9 @@ final class PostgresSchema {
 					"ALTER TABLE job ADD COLUMN pinned_request TEXT", "ALTER TABLE bits_engine ADD COLUMN name TEXT",
 					"CREATE INDEX job_callback ON job(callback_engine) WHERE callback_engine IS NOT NULL",
 					// the claims' order (SPEC C2): a claim reads the first entries instead of sorting the queue
-					"CREATE INDEX job_claim_order ON job ((" + PRIORITY_ORDER + "), turn) WHERE state = 'QUEUED' AND claimed_by IS NULL" });
+					"CREATE INDEX job_claim_order ON job ((" + PRIORITY_ORDER + "), turn) WHERE state = 'QUEUED' AND claimed_by IS NULL" },
+			new String[] { // 5: where an upload-reply job puts the server's reply (SPEC U2)
+					"ALTER TABLE job ADD COLUMN reply_file TEXT" });
 
 	/**
 	 * Runs the migrations the database has not seen, in one transaction (PostgreSQL's DDL is transactional); its advisory lock

@@ -66,7 +66,9 @@ final class Schema {
 			new String[] { // 7: the engine where the job's live callback is registered (SPEC C5); the engine whose disk holds
 					// the job's files, and what its owner asked of it (SPEC C4)
 					"ALTER TABLE job ADD COLUMN callback_engine TEXT", "ALTER TABLE job ADD COLUMN pinned_to TEXT",
-					"ALTER TABLE job ADD COLUMN pinned_request TEXT" });
+					"ALTER TABLE job ADD COLUMN pinned_request TEXT" },
+			new String[] { // 8: where an upload-reply job puts the server's reply (SPEC U2)
+					"ALTER TABLE job ADD COLUMN reply_file TEXT" });
 
 	/**
 	 * A column of ordinals becomes a TEXT column of names: added, filled, the old one dropped, the new one renamed

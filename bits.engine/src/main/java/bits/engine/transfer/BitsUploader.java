@@ -30,12 +30,15 @@ import org.osgi.service.log.Logger;
 
 import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
+import bits.api.JobType;
 import bits.api.TransferException;
 import bits.engine.files.FileRoots;
+import bits.engine.files.TemporaryFiles;
 import bits.engine.files.UnsafeFileException;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.model.FileRecord;
 import bits.engine.model.JobRecord;
+import bits.engine.model.UploadSession;
 
 /**
  * The client side of the BITS upload protocol ([MC-BUP], SPEC U1): Create-Session, then the file in Fragments, each
@@ -90,7 +93,8 @@ final class BitsUploader {
 			if (kept.isPresent() && !kept.get().version().equals(version)) {
 				throw changed(file);
 			}
-			new Run(job, file, run, settings, throttle, in, size, version).upload(kept.orElse(null));
+			JobType type = transitions.job(job).orElseThrow(Stopped::new).type();
+			new Run(job, type, file, run, settings, throttle, in, size, version).upload(kept.orElse(null));
 		} catch (IOException e) {
 			throw TransferFailure.fatal(ErrorContext.LOCAL_FILE, ErrorCodes.E_ACCESSDENIED, "cannot read " + file.local() + ": " + e, e);
 		}
@@ -99,6 +103,7 @@ final class BitsUploader {
 	/** One upload of one file: its session, its offset, its fragment size. */
 	private final class Run {
 		private final UUID job;
+		private final JobType type;
 		private final FileRecord file;
 		private final JobRun run;
 		private final RequestSettings settings;
@@ -109,8 +114,10 @@ final class BitsUploader {
 		private int fragment = FIRST_FRAGMENT;
 		private int newSessions;
 
-		Run(UUID job, FileRecord file, JobRun run, RequestSettings settings, Throttle throttle, FileChannel in, long size, String version) {
+		Run(UUID job, JobType type, FileRecord file, JobRun run, RequestSettings settings, Throttle throttle, FileChannel in, long size,
+				String version) {
 			this.job = job;
+			this.type = type;
 			this.file = file;
 			this.run = run;
 			this.settings = settings;
@@ -157,8 +164,12 @@ final class BitsUploader {
 								"the server refused the fragment at " + offset + " and asks for that same offset", null, null);
 					}
 					offset = next;
+					if (offset == size && type == JobType.UPLOAD_REPLY) {
+						session = replyNamed(r, session);
+					}
 					transitions.received(job, file.index(), offset);
-					transitions.checkpoint(job, file.index(), offset, size, session.validator(), offset == size);
+					// an upload-reply job's file is whole once its reply is too
+					transitions.checkpoint(job, file.index(), offset, size, session.validator(), offset == size && type == JobType.UPLOAD);
 				} else if (status == 413) {
 					if (fragment <= MIN_FRAGMENT) {
 						throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_TOO_LARGE,
@@ -171,6 +182,123 @@ final class BitsUploader {
 					transitions.received(job, file.index(), 0);
 				} else {
 					throw failure(r);
+				}
+			}
+			if (type == JobType.UPLOAD_REPLY) {
+				if (session.reply() == null) {
+					session = askForReply(session, buffer);
+				}
+				session = receiveReply(session);
+				transitions.checkpoint(job, file.index(), size, size, session.validator(), true);
+			}
+		}
+
+		/**
+		 * The server holds every byte but the job has no reply URL (the last Ack was lost with its connection): the last
+		 * byte again, whose Ack carries it.
+		 */
+		private UploadSession askForReply(UploadSession session, byte[] buffer) throws TransferFailure, Stopped, InterruptedException, IOException {
+			read(buffer, size - 1, 1);
+			HttpResponse<Void> r = send(packet(session, "Fragment", HttpRequest.BodyPublishers.ofByteArray(buffer, 0, 1))
+					.header("Content-Range", "bytes " + (size - 1) + "-" + (size - 1) + "/" + size).build());
+			if (r.statusCode() != 200) {
+				throw failure(r);
+			}
+			UploadSession named = replyNamed(r, session);
+			transitions.checkpoint(job, file.index(), size, size, named.validator(), false);
+			return named;
+		}
+
+		/** The reply URL the last fragment's Ack names ({@code BITS-Reply-URL}), resolved against the upload's URL. */
+		private UploadSession replyNamed(HttpResponse<Void> r, UploadSession session) throws TransferFailure {
+			String value = r.headers().firstValue("BITS-Reply-URL").map(String::trim).orElse("");
+			URI reply;
+			try {
+				// IIS names it relative, with backslashes ([MC-BUP] 4.2)
+				reply = value.isEmpty() ? null : target(file.remote(), session.host()).resolve(value.replace('\\', '/').replace("{", "%7B").replace("}", "%7D"));
+			} catch (IllegalArgumentException e) {
+				reply = null;
+			}
+			if (reply == null || !("http".equalsIgnoreCase(reply.getScheme()) || "https".equalsIgnoreCase(reply.getScheme()))) {
+				throw TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INVALID_SERVER_RESPONSE,
+						"the server's last Ack names no reply URL ('" + value + "'): it has no server application for upload-reply jobs", null);
+			}
+			return session.withReply(reply.toString(), -1);
+		}
+
+		/**
+		 * Downloads the reply into the engine's own place for it, resuming with a range after what it holds; synced
+		 * before the job becomes TRANSFERRED.
+		 */
+		/** @return the session, with the reply's length */
+		private UploadSession receiveReply(UploadSession session) throws TransferFailure, Stopped, InterruptedException, IOException {
+			Path temporary = transitions.replyTemporary(job);
+			try (TemporaryFiles.Opened out = TemporaryFiles.open(temporary, null)) {
+				FileChannel c = out.channel();
+				long have = c.size();
+				URI reply = URI.create(session.reply());
+				if (session.replyLength() >= 0 && have == session.replyLength()) {
+					c.force(true);
+					return session;
+				}
+				HttpRequest.Builder b = HttpRequest.newBuilder(reply).GET().timeout(timeout).version(HttpClient.Version.HTTP_1_1);
+				if (have > 0) {
+					b.header("Range", "bytes=" + have + "-");
+				}
+				settings.authorize(b, reply, session.host() == null ? file.remote() : target(file.remote(), session.host()));
+				HttpResponse<java.io.InputStream> r = sendFor(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+				try (java.io.InputStream body = r.body()) {
+					long length;
+					if (r.statusCode() == 206 && have > 0) {
+						length = ResponsePlan.contentRangeTotal(r.headers());
+						String range = r.headers().firstValue("Content-Range").orElse("");
+						if (!range.startsWith("bytes " + have + "-")) {
+							throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INVALID_SERVER_RESPONSE,
+									"the reply's range starts elsewhere: " + range, null, null);
+						}
+					} else if (r.statusCode() == 200) {
+						have = 0;
+						c.truncate(0);
+						length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+					} else {
+						throw ResponsePlan.httpStatus(r.statusCode(), r.headers());
+					}
+					transitions.checkpoint(job, file.index(), size, size, session.withReply(session.reply(), length).validator(), false);
+					byte[] buffer = new byte[64 << 10];
+					long at = have;
+					for (int n; (n = body.read(buffer)) >= 0;) {
+						if (run.stopRequested()) {
+							c.force(false);
+							throw new Stopped();
+						}
+						java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buffer, 0, n);
+						while (bb.hasRemaining()) {
+							at += c.write(bb, at);
+						}
+					}
+					if (length >= 0 && at != length) {
+						c.force(false);
+						throw TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR,
+								"the reply ended after " + at + " of " + length + " bytes", null, null);
+					}
+					c.force(true); // durable before TRANSFERRED
+					return session.withReply(session.reply(), at);
+				}
+			}
+		}
+
+		private <T> HttpResponse<T> sendFor(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws TransferFailure, Stopped, InterruptedException {
+			CompletableFuture<HttpResponse<T>> f = clients.client(settings.proxy()).sendAsync(request, handler);
+			while (true) {
+				try {
+					return f.get(200, TimeUnit.MILLISECONDS);
+				} catch (TimeoutException e) {
+					if (run.stopRequested()) {
+						f.cancel(true);
+						throw new Stopped();
+					}
+				} catch (ExecutionException e) {
+					throw HttpDownloader.failure(e.getCause());
 				}
 			}
 		}
@@ -199,7 +327,7 @@ final class BitsUploader {
 						"the server's Create-Session Ack names protocol " + protocol + " and session '" + id + "'", null, null);
 			}
 			String host = r.headers().firstValue("BITS-Host-Id").map(String::trim).filter(h -> h.matches("[A-Za-z0-9.\\-\\[\\]:]+")).orElse(null);
-			UploadSession session = new UploadSession(id.trim(), version, host);
+			UploadSession session = new UploadSession(id.trim(), version, host, null, -1);
 			transitions.checkpoint(job, file.index(), 0, size, session.validator(), false);
 			if (host != null) {
 				HttpResponse<Void> ping = send(packet(session, "Ping", HttpRequest.BodyPublishers.noBody()).build());
@@ -225,19 +353,7 @@ final class BitsUploader {
 		}
 
 		private HttpResponse<Void> send(HttpRequest request) throws TransferFailure, Stopped, InterruptedException {
-			CompletableFuture<HttpResponse<Void>> f = clients.client(settings.proxy()).sendAsync(request, HttpResponse.BodyHandlers.discarding());
-			while (true) {
-				try {
-					return f.get(200, TimeUnit.MILLISECONDS);
-				} catch (TimeoutException e) {
-					if (run.stopRequested()) {
-						f.cancel(true);
-						throw new Stopped();
-					}
-				} catch (ExecutionException e) {
-					throw HttpDownloader.failure(e.getCause());
-				}
-			}
+			return sendFor(request, HttpResponse.BodyHandlers.discarding());
 		}
 
 		private void read(byte[] buffer, long offset, int length) throws IOException, TransferFailure {

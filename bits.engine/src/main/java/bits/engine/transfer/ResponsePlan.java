@@ -92,6 +92,12 @@ record ResponsePlan(Kind kind, long offset, long total, String validator, Transf
 		}
 	}
 
+	/** @return the total length a {@code Content-Range} gives, or -1 if it gives none */
+	static long contentRangeTotal(HttpHeaders headers) {
+		Matcher m = CONTENT_RANGE.matcher(headers.firstValue("Content-Range").orElse(""));
+		return m.find() && !m.group(3).equals("*") ? Long.parseLong(m.group(3)) : -1;
+	}
+
 	static TransferFailure httpStatus(int status, HttpHeaders headers) {
 		String description = "the server answered HTTP " + status;
 		if (status == 408 || status == 429 || status >= 500 && status != 501 && status != 505) {

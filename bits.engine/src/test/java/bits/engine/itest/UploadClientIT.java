@@ -4,6 +4,7 @@ import static bits.engine.itest.Engine.await;
 import static bits.engine.itest.Engine.awaitState;
 import static bits.engine.itest.Engine.randomBytes;
 import static bits.engine.itest.Engine.sha256;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,6 +39,7 @@ import bits.api.CompleteResult;
 import bits.api.Credentials;
 import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
+import bits.api.FileProgress;
 import bits.api.JobPriority;
 import bits.api.JobScope;
 import bits.api.JobState;
@@ -45,6 +47,8 @@ import bits.api.JobType;
 import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.api.TransferManager;
+import bits.api.UploadListener;
+import bits.api.UploadReply;
 
 /**
  * Upload jobs (SPEC U1): the engine's BITS upload client against its own upload endpoint, on loopback. The file is
@@ -239,6 +243,54 @@ class UploadClientIT {
 	}
 
 	@Test
+	void anUploadReplyJobIsTransferredWithItsReplyWhichCompleteMovesToItsFile() throws Exception { // U2, U4
+		byte[] reply = randomBytes(1 << 20, 9);
+		var registration = FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext().registerService(UploadListener.class,
+				upload -> UploadReply.of(reply), new Hashtable<>(Map.of(UploadListener.ENDPOINT, "client-it")));
+		try {
+			Path source = sources.resolve("question.bin");
+			Files.write(source, randomBytes(5 << 20, 10));
+			Path replyFile = tmp.resolve("answer.bin");
+			TransferJob job = manager.createJob("upload-reply", JobType.UPLOAD_REPLY, j -> {
+				j.addFile(url("question.bin"), source);
+				j.setReplyFileName(replyFile);
+				j.setPriority(JobPriority.FOREGROUND);
+				j.setCredentials(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "anyone", token));
+				j.setPlainHttpAuthenticationAllowed(true);
+				j.resume();
+			});
+			assertEquals(ErrorCodes.BG_E_INVALID_STATE, assertThrows(TransferException.class, job::getReplyData).getCode(), "no reply yet");
+			awaitState(job, JobState.TRANSFERRED);
+			assertEquals(new FileProgress(reply.length, reply.length, true), job.getReplyProgress());
+			assertArrayEquals(reply, job.getReplyData(), "the whole reply, as BITS's GetReplyData (up to 1 MiB)");
+			assertEquals(replyFile, job.getReplyFileName().orElseThrow());
+			assertFalse(Files.exists(replyFile), "the reply file is made by complete()");
+			job.complete();
+			assertArrayEquals(reply, Files.readAllBytes(replyFile));
+			assertEquals(sha256(source), sha256(received.resolve("question.bin")));
+			assertArrayEquals(reply, job.getReplyData(), "read from its file after complete()");
+		} finally {
+			registration.unregister();
+		}
+	}
+
+	@Test
+	void anUploadReplyToAServerWithoutAReplyIsAnError() throws Exception { // U2: no BITS-Reply-URL in the last Ack
+		Path source = sources.resolve("unanswered.bin");
+		Files.write(source, randomBytes(1000, 11));
+		TransferJob job = manager.createJob("unanswered", JobType.UPLOAD_REPLY, j -> {
+			j.addFile(url("unanswered.bin"), source);
+			j.setPriority(JobPriority.FOREGROUND);
+			j.setCredentials(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "anyone", token));
+			j.setPlainHttpAuthenticationAllowed(true);
+			j.resume();
+		});
+		awaitState(job, JobState.ERROR);
+		assertEquals(ErrorCodes.BG_E_INVALID_SERVER_RESPONSE, job.getError().orElseThrow().code(), job.getError().toString());
+		assertEquals(Path.of(System.getProperty("java.io.tmpdir")).getRoot(), job.getReplyFileName().orElseThrow().getRoot(), "the engine's own reply file");
+	}
+
+	@Test
 	void anEmptyFileIsRefusedForNoFragmentCanCarryIt() throws Exception { // U1
 		Path source = Files.createFile(sources.resolve("empty.bin"));
 		TransferJob job = upload("empty", source, url("empty.bin"), JobPriority.FOREGROUND);
@@ -260,6 +312,8 @@ class UploadClientIT {
 		assertEquals(ErrorCodes.E_INVALIDARG, assertThrows(TransferException.class, () -> other.addFile(source.toUri(), source)).getCode());
 		assertEquals(0, other.getFiles().size(), "nothing added by refused calls");
 		assertEquals(ErrorCodes.BG_E_INVALID_STATE, assertThrows(TransferException.class, job::complete).getCode(), "complete before TRANSFERRED");
-		assertEquals(ErrorCodes.E_NOTIMPL, assertThrows(TransferException.class, () -> manager.createJob("reply", JobType.UPLOAD_REPLY)).getCode());
+		assertEquals(ErrorCodes.E_INVALIDARG, assertThrows(TransferException.class, () -> job.setReplyFileName(tmp.resolve("r"))).getCode(),
+				"an upload job has no reply");
+		assertEquals(java.util.Optional.empty(), job.getReplyFileName());
 	}
 }
