@@ -165,14 +165,16 @@ final class BitsUploadServlet extends HttpServlet {
 			after = answer(request, after);
 		}
 		received(response, after);
-		if (after.whole() && after.reply()) {
+		if (after.whole() && after.replyUrl() != null) {
+			response.setHeader("BITS-Reply-URL", after.replyUrl()); // the server application's static reply
+		} else if (after.whole() && after.reply()) {
 			response.setHeader("BITS-Reply-URL", replyUrl(request, after));
 		}
 		ack(response, sessionId(after.id()));
 	}
 
 	private void close(HttpServletRequest request, HttpServletResponse response, String owner, SessionRecord r) throws Refusal, IOException {
-		if (r.whole() && !r.answered() && endpoint.listener().isPresent()) {
+		if (r.whole() && !r.answered() && endpoint.answers()) {
 			answer(request, r); // a listener that came after the last fragment
 		}
 		call(() -> endpoint.sessions().close(r.id(), owner));
@@ -187,18 +189,25 @@ final class BitsUploadServlet extends HttpServlet {
 		ack(response, sessionId(r.id()));
 	}
 
-	/** Hands the whole upload to the endpoint's listener, if there is one, and keeps its answer. */
+	/** Hands the whole upload to the endpoint's listener or server application, if it has one, and keeps its answer. */
 	private SessionRecord answer(HttpServletRequest request, SessionRecord r) throws Refusal {
 		try {
-			Optional<bits.api.UploadReply> reply = endpoint.notifyListener(r, URI.create(request.getRequestURL().toString()));
-			if (reply.isEmpty()) {
+			Optional<ApplicationNotification.Answer> answer = endpoint.answer(r, URI.create(request.getRequestURL().toString()));
+			if (answer.isEmpty()) {
 				return r;
 			}
-			return call(() -> endpoint.sessions().answer(r.id(), r.owner(), reply.get().data(), reply.get().placed()));
+			ApplicationNotification.Answer a = answer.get();
+			return call(() -> endpoint.sessions().answer(r.id(), r.owner(), a.reply(), a.replyUrl(), a.placed()));
 		} catch (Refusal e) {
 			throw e;
+		} catch (ApplicationNotification.Failure e) {
+			endpoint.log().warn("the server application of endpoint {} refused {}: {}", endpoint.name(), r.name(), e.getMessage());
+			throw new Refusal(e.status, e.code, CONTEXT_REMOTE_APPLICATION, e.getMessage());
 		} catch (bits.api.TransferException e) {
 			throw new Refusal(500, e.getCode(), CONTEXT_REMOTE_APPLICATION, "the upload listener refused it: " + e.getMessage());
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new Refusal(500, E_FAIL, CONTEXT_REMOTE_APPLICATION, "interrupted while the upload was handed on");
 		} catch (Exception e) {
 			endpoint.log().warn("the upload listener of endpoint {} failed on {}: {}", endpoint.name(), r.name(), e.toString());
 			throw new Refusal(500, E_FAIL, CONTEXT_REMOTE_APPLICATION, "the upload listener failed: " + e);

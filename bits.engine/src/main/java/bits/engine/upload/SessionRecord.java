@@ -18,9 +18,11 @@ import java.util.Map;
  * @param answered whether the endpoint's listener has answered the whole upload
  * @param reply whether the answer has reply data, stored beside the session's data
  * @param placed whether closing puts the file at its destination (the answer may keep it from there)
+ * @param replyUrl where the client downloads the reply when the server application named it
+ *        ({@code BITS-Static-Response-URL}), or {@code null}: the endpoint serves the stored reply
  */
 public record SessionRecord(String id, String protocol, String name, String owner, long length, long received, long created, long touched,
-		String dataKey, Map<String, String> metadata, boolean answered, boolean reply, boolean placed) {
+		String dataKey, Map<String, String> metadata, boolean answered, boolean reply, boolean placed, String replyUrl) {
 	public SessionRecord {
 		metadata = Map.copyOf(metadata == null ? Map.of() : metadata);
 	}
@@ -31,10 +33,10 @@ public record SessionRecord(String id, String protocol, String name, String owne
 	}
 
 	SessionRecord with(long newLength, long newReceived, long now) {
-		return new SessionRecord(id, protocol, name, owner, newLength, newReceived, created, now, dataKey, metadata, answered, reply, placed);
+		return new SessionRecord(id, protocol, name, owner, newLength, newReceived, created, now, dataKey, metadata, answered, reply, placed, replyUrl);
 	}
 
-	SessionRecord answered(boolean withReply, boolean put, long now) {
-		return new SessionRecord(id, protocol, name, owner, length, received, created, now, dataKey, metadata, true, withReply, put);
+	SessionRecord answered(boolean withReply, boolean put, String url, long now) {
+		return new SessionRecord(id, protocol, name, owner, length, received, created, now, dataKey, metadata, true, withReply, put, url);
 	}
 }

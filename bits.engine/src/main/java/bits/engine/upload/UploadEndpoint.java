@@ -54,6 +54,8 @@ public class UploadEndpoint {
 	private BundleContext context;
 	private volatile UploadEndpointConfig config;
 	private volatile UploadSessions sessions;
+	/** The server application outside OSGi, or null. */
+	private volatile ApplicationNotification application;
 	private ServiceRegistration<Servlet> servlet;
 
 	@Activate
@@ -67,8 +69,10 @@ public class UploadEndpoint {
 	synchronized void modified(UploadEndpointConfig settings) throws IOException {
 		UploadEndpointConfig before = config;
 		if (before.path().equals(settings.path()) && before.directory().equals(settings.directory())) {
-			config = settings;
+			ApplicationNotification app = application(settings);
 			sessions.rules(rules(settings));
+			application = app;
+			config = settings;
 		} else {
 			close();
 			open(settings);
@@ -95,7 +99,9 @@ public class UploadEndpoint {
 		if (settings.directory() == null || settings.directory().isBlank()) {
 			throw new IllegalArgumentException("no directory: configure " + UploadEndpointConfig.PID + " directory");
 		}
+		ApplicationNotification app = application(settings);
 		sessions = UploadSessions.open(Path.of(settings.directory()), rules(settings), System::currentTimeMillis);
+		application = app;
 		config = settings;
 		Dictionary<String, Object> properties = new Hashtable<>();
 		properties.put(HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, path + "/*");
@@ -109,6 +115,30 @@ public class UploadEndpoint {
 			throw new IllegalArgumentException("max.bytes must be >= 0, session.timeout.seconds and sessions.per.owner > 0");
 		}
 		return new UploadSessions.Rules(c.max_bytes(), c.session_timeout_seconds() * 1000, c.overwrite(), c.sessions_per_owner());
+	}
+
+	private static ApplicationNotification application(UploadEndpointConfig c) {
+		if (c.notification_url().isBlank()) {
+			return null;
+		}
+		URI url;
+		try {
+			url = URI.create(c.notification_url().trim());
+		} catch (IllegalArgumentException e) {
+			throw new IllegalArgumentException("notification.url is not a URL: " + c.notification_url());
+		}
+		if (!"http".equalsIgnoreCase(url.getScheme()) && !"https".equalsIgnoreCase(url.getScheme())) {
+			throw new IllegalArgumentException("notification.url is not an http(s) URL: " + url);
+		}
+		ApplicationNotification.Type type = switch (c.notification_type().trim().toLowerCase(java.util.Locale.ROOT)) {
+		case "body" -> ApplicationNotification.Type.BODY;
+		case "reference" -> ApplicationNotification.Type.REFERENCE;
+		default -> throw new IllegalArgumentException("notification.type is body or reference, not " + c.notification_type());
+		};
+		if (c.notification_timeout_seconds() <= 0) {
+			throw new IllegalArgumentException("notification.timeout.seconds must be > 0");
+		}
+		return new ApplicationNotification(url, type, java.time.Duration.ofSeconds(c.notification_timeout_seconds()));
 	}
 
 	UploadSessions sessions() {
@@ -141,26 +171,31 @@ public class UploadEndpoint {
 		return listeners.stream().filter(r -> serves(r.getProperty(UploadListener.ENDPOINT), name)).max(ServiceReference::compareTo);
 	}
 
+	/** @return whether a whole upload is handed to someone: an upload listener, or a server application */
+	boolean answers() {
+		return listener().isPresent() || application != null;
+	}
+
 	/**
-	 * Hands a whole upload to the endpoint's listener.
+	 * Hands a whole upload to the endpoint's listener, or else to its server application.
 	 *
 	 * @param url the URL the client uploaded to
-	 * @return its answer; empty if there is no listener
+	 * @return the answer; empty if there is neither
+	 * @throws ApplicationNotification.Failure if the server application refused or failed
+	 * @throws Exception if the listener did
 	 */
-	Optional<UploadReply> notifyListener(SessionRecord r, URI url) throws Exception {
+	Optional<ApplicationNotification.Answer> answer(SessionRecord r, URI url) throws Exception {
 		Optional<ServiceReference<UploadListener>> ref = listener();
-		if (ref.isEmpty()) {
-			return Optional.empty();
-		}
-		UploadListener l = context.getService(ref.get());
-		if (l == null) {
-			return Optional.empty(); // went away meanwhile
+		UploadListener l = ref.map(context::getService).orElse(null);
+		if (l == null) { // none, or gone meanwhile
+			ApplicationNotification app = application;
+			return app == null ? Optional.empty() : Optional.of(app.notify(url, sessions.data(r), sessions.replyFile(r)));
 		}
 		try {
 			Path destination = sessions.root().resolve(r.name());
-			UploadReply reply = l.uploaded(new WholeUpload(config.name(), url, r.name(),
-					destination, sessions.data(r), r.length(), r.owner()));
-			return Optional.of(reply == null ? UploadReply.none() : reply);
+			UploadReply reply = l.uploaded(new WholeUpload(config.name(), url, r.name(), destination, sessions.data(r), r.length(), r.owner()));
+			UploadReply given = reply == null ? UploadReply.none() : reply;
+			return Optional.of(new ApplicationNotification.Answer(given.data(), null, given.placed()));
 		} finally {
 			context.ungetService(ref.get());
 		}

@@ -2,6 +2,7 @@ package bits.engine.upload;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 /**
  * One upload endpoint (factory PID {@value #PID}: one configuration per endpoint, e.g. {@code bits.upload~reports}):
@@ -39,4 +40,16 @@ public @interface UploadEndpointConfig {
 
 	@AttributeDefinition(name = "Host id fallback timeout (seconds)", description = "BITS-Host-Id-Fallback-Timeout, sent with the host id; 0 for none")
 	long host_id_fallback_timeout_seconds() default 0;
+
+	@AttributeDefinition(name = "Notification URL", description = "A server application outside OSGi that receives each whole upload"
+			+ " (BITSServerNotificationURL), when no upload listener service takes it; empty for none")
+	String notification_url() default "";
+
+	@AttributeDefinition(name = "Notification type", description = "body: the file in the POST's body; reference: its path"
+			+ " (BITSServerNotificationType 2 and 1)", options = { @Option(label = "in the body", value = "body"),
+					@Option(label = "by reference", value = "reference") })
+	String notification_type() default "body";
+
+	@AttributeDefinition(name = "Notification timeout (seconds)", description = "How long the application may take to answer")
+	long notification_timeout_seconds() default 300;
 }

@@ -168,7 +168,7 @@ public final class UploadSessions {
 				try (TemporaryFiles.Opened data = TemporaryFiles.open(dir.resolve(DATA), null)) {
 					key = data.key();
 				}
-				SessionRecord record = new SessionRecord(id, protocol, name, owner, length, 0, now, now, key, metadata, false, false, true);
+				SessionRecord record = new SessionRecord(id, protocol, name, owner, length, 0, now, now, key, metadata, false, false, true, null);
 				save(record);
 				DurableFiles.syncDirectory(area);
 				slots.put(id, new Slot(record));
@@ -351,8 +351,9 @@ public final class UploadSessions {
 	 * whether closing puts the file in place.
 	 *
 	 * @param reply the reply data, or null for none
+	 * @param replyUrl where the reply is instead, or null
 	 */
-	public SessionRecord answer(String id, String owner, byte[] reply, boolean placed) throws SessionException {
+	public SessionRecord answer(String id, String owner, byte[] reply, String replyUrl, boolean placed) throws SessionException {
 		Slot s = locked(id, owner);
 		try {
 			SessionRecord r = s.record;
@@ -360,7 +361,7 @@ public final class UploadSessions {
 				if (reply != null) {
 					DurableFiles.replace(area.resolve(r.id()).resolve(REPLY), reply);
 				}
-				SessionRecord after = r.answered(reply != null, placed, clock.getAsLong());
+				SessionRecord after = r.answered(reply != null, placed, replyUrl, clock.getAsLong());
 				save(after);
 				s.record = after;
 				return after;
@@ -380,6 +381,11 @@ public final class UploadSessions {
 	/** @return the whole upload's data, for whoever the endpoint hands it to before it is closed */
 	public Path data(SessionRecord r) {
 		return dataFile(r);
+	}
+
+	/** @return where a server application notified by reference writes its reply (read by the endpoint when it answers) */
+	public Path replyFile(SessionRecord r) {
+		return area.resolve(r.id()).resolve(REPLY);
 	}
 
 	/** Drops the sessions not written to within the timeout; @return how many */

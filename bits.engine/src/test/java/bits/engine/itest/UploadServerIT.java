@@ -380,6 +380,84 @@ class UploadServerIT {
 	}
 
 	@Test
+	void aServerApplicationOutsideOsgiGetsTheUploadInItsBodyOrByReference() throws Exception { // U4: BITSServerNotificationURL
+		Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+		com.sun.net.httpserver.HttpServer app = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+		app.createContext("/app/", exchange -> {
+			String path = exchange.getRequestURI().getPath();
+			byte[] body = exchange.getRequestBody().readAllBytes();
+			seen.put(path + " url", String.valueOf(exchange.getRequestHeaders().getFirst("BITS-Original-Request-URL")));
+			seen.put(path + " body", Integer.toString(body.length));
+			byte[] answer = new byte[0];
+			int status = 200;
+			switch (path) {
+			case "/app/body" -> {
+				exchange.getResponseHeaders().add("BITS-Copy-File-To-Destination", "true");
+				answer = ("received " + body.length + " bytes").getBytes(StandardCharsets.UTF_8);
+			}
+			case "/app/reference" -> { // reads the file where it is, writes its reply where it is told: the file is not placed
+				Path data = Path.of(exchange.getRequestHeaders().getFirst("BITS-Request-DataFile-Name"));
+				seen.put(path + " file", Long.toString(Files.size(data)));
+				Files.writeString(Path.of(exchange.getRequestHeaders().getFirst("BITS-Response-DataFile-Name")), "by reference");
+			}
+			case "/app/static" -> exchange.getResponseHeaders().add("BITS-Static-Response-URL", "http://127.0.0.1:9/static/reply.txt");
+			default -> status = 403;
+			}
+			exchange.sendResponseHeaders(status, answer.length == 0 ? -1 : answer.length);
+			exchange.getResponseBody().write(answer);
+			exchange.close();
+		});
+		app.start();
+		try {
+			String base = "http://127.0.0.1:" + app.getAddress().getPort() + "/app/";
+			Map<String, Path> dirs = new LinkedHashMap<>();
+			for (String kind : List.of("body", "reference", "static", "refusing")) {
+				dirs.put(kind, Files.createDirectories(tmp.resolve("app-" + kind)));
+				endpoint("app-" + kind, Map.of("name", "app-" + kind, "path", "/app-" + kind, "directory", dirs.get(kind).toString(),
+						"notification.url", base + kind, "notification.type", kind.equals("reference") ? "reference" : "body"));
+			}
+			for (String kind : dirs.keySet()) {
+				await("the endpoint /app-" + kind, () -> ping("/app-" + kind + "/x").status() == 200);
+			}
+			byte[] file = randomBytes(70_000, 70);
+			// in the body, the application asks for the file at its destination too
+			String session = create("/app-body/f.bin");
+			Response last = fragment("/app-body/f.bin", session, file, 0, file.length, file.length);
+			assertAck(last, 200);
+			assertEquals("70000", seen.get("/app/body body"));
+			assertTrue(seen.get("/app/body url").endsWith("/app-body/f.bin"), seen.toString());
+			URI reply = URI.create(last.header("BITS-Reply-URL"));
+			assertEquals("received 70000 bytes", new String(send("GET " + reply.getRawPath() + " HTTP/1.1\r\nHost: h\r\n" + auth(token) + "\r\n", new byte[0]).body(),
+					StandardCharsets.UTF_8));
+			assertAck(packet("/app-body/f.bin", "Close-Session", session, "", new byte[0], token), 200);
+			assertArrayEquals(file, Files.readAllBytes(dirs.get("body").resolve("f.bin")));
+			// by reference: the path, and the reply the application wrote; without BITS-Copy-File-To-Destination the file is its own
+			session = create("/app-reference/f.bin");
+			last = fragment("/app-reference/f.bin", session, file, 0, file.length, file.length);
+			assertAck(last, 200);
+			assertEquals("0", seen.get("/app/reference body"));
+			assertEquals("70000", seen.get("/app/reference file"));
+			reply = URI.create(last.header("BITS-Reply-URL"));
+			assertEquals("by reference", new String(send("GET " + reply.getRawPath() + " HTTP/1.1\r\nHost: h\r\n" + auth(token) + "\r\n", new byte[0]).body(),
+					StandardCharsets.UTF_8));
+			assertAck(packet("/app-reference/f.bin", "Close-Session", session, "", new byte[0], token), 200);
+			assertFalse(Files.exists(dirs.get("reference").resolve("f.bin")), "the application did not ask for the file at its destination");
+			// a static reply URL is passed on as the reply URL
+			session = create("/app-static/f.bin");
+			last = fragment("/app-static/f.bin", session, file, 0, file.length, file.length);
+			assertAck(last, 200);
+			assertEquals("http://127.0.0.1:9/static/reply.txt", last.header("BITS-Reply-URL"));
+			assertAck(packet("/app-static/f.bin", "Cancel-Session", session, "", new byte[0], token), 200);
+			// the application's refusal is the client's error, in the server application's context
+			session = create("/app-refusing/f.bin");
+			assertError(fragment("/app-refusing/f.bin", session, file, 0, file.length, file.length), 403, "0x80190193", "0x7");
+			assertAck(packet("/app-refusing/f.bin", "Cancel-Session", session, "", new byte[0], token), 200);
+		} finally {
+			app.stop(0);
+		}
+	}
+
+	@Test
 	void aFullDiskIsReportedAsSuch() throws Exception { // U3: 500, ERROR_DISK_FULL
 		assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root (CI runs as root)");
 		Path small = Files.createDirectories(tmp.resolve("small"));
