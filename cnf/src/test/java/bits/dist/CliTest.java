@@ -192,6 +192,42 @@ class CliTest {
 	}
 
 	@Test
+	void transferUploadSendsOneFileToAnUploadEndpointAndExitsZero() throws Exception { // SPEC U1, issue 18: ./bits transfer --upload
+		byte[] data = new byte[5 << 20];
+		new Random(5).nextBytes(data);
+		Path sources = Files.createDirectories(tmp.resolve("sources"));
+		Path source = Files.write(sources.resolve("u.bin"), data);
+		Files.createDirectories(tmp.resolve("store/config"));
+		Files.writeString(tmp.resolve("store/config/bits.engine.cfg"), "file.roots=" + sources + "\n");
+		Path received = Files.createDirectories(tmp.resolve("received"));
+		Path server = tmp.resolve("server");
+		Path serverConfig = Files.createDirectories(server.resolve("config"));
+		Files.writeString(serverConfig.resolve("bits.upload-in.cfg"), "name=in\npath=/in\ndirectory=" + received + "\n");
+		try (EngineProcess receiver = new EngineProcess(server, serverConfig, server.resolve("framework"), tmp.resolve("server.log"))) {
+			receiver.await(() -> Files.exists(server.resolve("api-address")) && Files.isDirectory(received.resolve(".bits-sessions")));
+			String api = Files.readString(server.resolve("api-address")).trim();
+			String url = api.substring(0, api.indexOf("/bits/api")) + "/in/u.bin";
+			String token = Files.readAllLines(server.resolve("api-tokens")).stream().filter(l -> l.endsWith(" *")).findFirst().orElseThrow().split(" ")[0];
+
+			Result refused = bits("transfer", "--upload", url, source.toString());
+			assertEquals(1, refused.status(), "no credentials: the server's 401");
+			assertTrue(lastLine(refused.err()).matches("bits: 'upload u.bin' is ERROR: .*401.*; the job was cancelled"), refused.err());
+
+			ProcessBuilder withToken = new ProcessBuilder(command("transfer", "--upload", "--user", "cli", "--password-env", "BITS_TEST_TOKEN", "--allow-http",
+					url, source.toString())).redirectOutput(tmp.resolve("out.txt").toFile()).redirectError(tmp.resolve("err.txt").toFile());
+			withToken.environment().put("BITS_NO_BUILD", "1");
+			withToken.environment().put("BITS_TEST_TOKEN", token); // the engine process reads it: never an argument
+			Process p = withToken.start();
+			assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+			String out = Files.readString(tmp.resolve("out.txt"));
+			assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("err.txt")));
+			assertTrue(out.startsWith("uploaded 5.0 MiB in ") && out.trim().endsWith(url), out);
+			assertEquals(sha256(data), sha256(Files.readAllBytes(received.resolve("u.bin"))), "closed: at the server, whole");
+			assertEquals("", bits("list", "--all").out().strip(), "no job left behind");
+		}
+	}
+
+	@Test
 	void demoRunsOfflineAndCleansUp() throws Exception {
 		Result demo = bits("demo");
 		assertEquals(0, demo.status(), demo.out() + demo.err());

@@ -150,7 +150,7 @@ public class PropertyCommands {
 	}
 
 	/** The password from a file's first line, an environment variable, or else a line of the session's input. */
-	private static String password(CommandSession session, String file, String env) throws IOException {
+	static String password(CommandSession session, String file, String env) throws IOException {
 		if (!file.isEmpty() && !env.isEmpty()) {
 			throw Args.invalid("give --password-file or --password-env, not both");
 		}

@@ -1,5 +1,6 @@
 package bits.engine.shell;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,6 +12,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
+import bits.api.AuthScheme;
+import bits.api.AuthTarget;
+import bits.api.Credentials;
 import bits.api.ErrorCodes;
 import bits.api.FileSpec;
 import bits.api.JobPriority;
@@ -34,13 +38,26 @@ public class TransferCommands {
 	}
 
 	@Descriptor("download files in a new job and wait, showing progress: complete it when transferred, cancel it on a fatal error; "
-			+ "transient errors are retried (bitsadmin /transfer). NAME may be left out when the arguments are URL DEST pairs")
+			+ "transient errors are retried (bitsadmin /transfer). NAME may be left out when the arguments are URL DEST pairs. With --upload,"
+			+ " one local file goes to URL (the BITS upload protocol; the file under file.roots), with --user's Basic credentials if given")
 	public String transfer(CommandSession session, @Descriptor("FOREGROUND (default), HIGH, NORMAL or LOW") @Parameter(names = { "--priority", "-p" }, absentValue = "FOREGROUND") String priority,
 			@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") String jsonFlag,
-			@Descriptor("[NAME] URL DEST [URL DEST ...]") String... args) throws InterruptedException {
-		if (Usage.helped(session, this, "transfer", priority, jsonFlag, args)) {
+			@Descriptor("upload: [NAME] URL LOCAL, one file") @Parameter(names = "--upload", presentValue = "true", absentValue = "false") String uploadFlag,
+			@Descriptor("the server's user name (Basic)") @Parameter(names = "--user", absentValue = "") String user,
+			@Descriptor("a file whose first line is the password") @Parameter(names = "--password-file", absentValue = "") String passwordFile,
+			@Descriptor("an environment variable of the engine process holding the password") @Parameter(names = "--password-env", absentValue = "") String passwordEnv,
+			@Descriptor("send the credentials over plain http too, where anyone on the path can read them")
+			@Parameter(names = "--allow-http", presentValue = "true", absentValue = "false") String allowHttp,
+			@Descriptor("[NAME] URL DEST [URL DEST ...], or with --upload [NAME] URL LOCAL") String... args) throws InterruptedException, IOException {
+		if (Usage.helped(session, this, "transfer", priority, jsonFlag, uploadFlag, user, passwordFile, passwordEnv, allowHttp, args)) {
 			return null;
 		}
+		boolean upload = Boolean.parseBoolean(uploadFlag);
+		if (upload && args.length != 2 && args.length != 3) {
+			throw Args.invalid("--upload takes [NAME] URL LOCAL: one file, got " + args.length + " argument(s)");
+		}
+		Credentials credentials = user.isEmpty() ? null
+				: new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, user, PropertyCommands.password(session, passwordFile, passwordEnv));
 		boolean json = Boolean.parseBoolean(jsonFlag);
 		boolean terminal = Progress.terminal(session, context);
 		JobPriority p = Args.value(JobPriority.class, "priority", priority);
@@ -52,10 +69,14 @@ public class TransferCommands {
 		for (int i = first; i < args.length; i += 2) {
 			specs.add(new FileSpec(Args.uri(args[i]), Args.path(args[i + 1])));
 		}
-		String name = first == 1 ? args[0] : "transfer " + specs.get(0).local().getFileName();
-		TransferJob job = manager.createJob(name, JobType.DOWNLOAD, j -> { // one durable call: bad input creates nothing
+		String name = first == 1 ? args[0] : (upload ? "upload " : "transfer ") + specs.get(0).local().getFileName();
+		TransferJob job = manager.createJob(name, upload ? JobType.UPLOAD : JobType.DOWNLOAD, j -> { // one durable call: bad input creates nothing
 			j.setPriority(p);
 			j.addFiles(specs);
+			if (credentials != null) {
+				j.setCredentials(credentials);
+				j.setPlainHttpAuthenticationAllowed(Boolean.parseBoolean(allowHttp));
+			}
 			j.resume();
 		});
 		long start = System.nanoTime();
@@ -93,6 +114,10 @@ public class TransferCommands {
 			return document;
 		}
 		long bytes = job.getProgress().bytesTransferred();
+		if (upload) {
+			return String.format("uploaded %s in %.1f s (%s/s): %s", Progress.bytes(bytes), seconds, Progress.bytes((long) (bytes / Math.max(seconds, 1e-3))),
+					specs.get(0).remote());
+		}
 		return String.format("transferred %d file(s), %s in %.1f s (%s/s): %s", specs.size(), Progress.bytes(bytes), seconds,
 				Progress.bytes((long) (bytes / Math.max(seconds, 1e-3))), String.join(" ", specs.stream().map(s -> s.local().toString()).toList()));
 	}
