@@ -55,6 +55,7 @@ http {{
     root {self.root};
     location /limited/ {{ alias {self.root}/; limit_rate 16m; }}
     location /slow/ {{ alias {self.root}/; limit_rate 256k; }}
+    location /dav/ {{ alias {self.root}/dav/; dav_methods PUT; create_full_put_path on; client_max_body_size 0; }}
   }}
 }}
 """
@@ -403,6 +404,67 @@ class ResetProxy:
     def stop(self):
         self.open = False
         self.server.close()
+
+
+def upload(nginx, work, table, runs, size, opts):
+    """SPEC U1/U3: an upload job to the engine's own upload endpoint (the BITS upload protocol, each fragment synced at the
+    server, Close-Session renaming it into place), beside curl -T to nginx's WebDAV PUT (nothing synced) in the same run."""
+    src_dir = os.path.join(work, "up-src")
+    os.makedirs(src_dir, exist_ok=True)
+    src = os.path.join(src_dir, "up.bin")
+    make_file(src, size)
+    want = sha256(src)
+    received = os.path.join(work, "up-received")
+    shutil.rmtree(received, ignore_errors=True)
+    os.makedirs(received)
+    dav = os.path.join(nginx.root, "dav")
+    os.makedirs(dav, exist_ok=True)
+    cfg = os.path.join(work, "config-up")
+    shutil.rmtree(cfg, ignore_errors=True)
+    os.makedirs(cfg)
+    with open(os.path.join(CONFIG_DIR, "bits.engine.cfg")) as f:
+        engine_cfg = f.read()
+    with open(os.path.join(cfg, "bits.engine.cfg"), "w") as f:
+        f.write(engine_cfg + f"file.roots={src_dir}\n")
+    with open(os.path.join(cfg, "bits.upload-bench.cfg"), "w") as f:
+        f.write(f"name=bench\npath=/up\ndirectory={received}\noverwrite=true\n")
+    store = os.path.join(work, "store-up")
+    shutil.rmtree(store, ignore_errors=True)
+    service = Service(store, opts, config=cfg)
+    res = {"bits": ([], []), "curl": ([], []), "curl+fsync": ([], [])}
+    try:
+        for _ in range(200):
+            if os.path.exists(os.path.join(store, "api-address")) and os.path.isdir(os.path.join(received, ".bits-sessions")):
+                break
+            time.sleep(0.05)
+        with open(os.path.join(store, "api-address")) as f:
+            api = f.read().strip()
+        base = api[:api.index("/bits/api")]
+        with open(os.path.join(store, "api-tokens")) as f:
+            token = next(l.split()[0] for l in f if l.strip().endswith(" *"))
+        for i in range(runs + 1):  # the first round warms the engine up, and is not counted
+            w, c = service.timed(f"bits:create --type upload up{i}; bits:addfile up{i} {base}/up/up.bin {src}; "
+                                 f"bits:setcustomheaders up{i} \"Authorization: Bearer {token}\"; bits:setpriority up{i} FOREGROUND; "
+                                 f"bits:resume up{i}; bits:wait up{i}; bits:complete up{i}")
+            if sha256(os.path.join(received, "up.bin")) != want:
+                raise SystemExit("UPLOAD: the endpoint holds a different file")
+            wc, cc = timed(["curl", "-sf", "-o", "/dev/null", "-T", src, nginx.url("dav/up.bin")])
+            ws, cs = timed(["sh", "-c", f"curl -sf -o /dev/null -T {src} {nginx.url('dav/up.bin')} && python3 -c \"import os;fd=os.open('{dav}/up.bin',os.O_RDONLY);os.fsync(fd)\""])
+            if sha256(os.path.join(dav, "up.bin")) != want:
+                raise SystemExit("UPLOAD: nginx holds a different file")
+            if i > 0:
+                for name, (wx, cx) in (("bits", (w, c)), ("curl", (wc, cc)), ("curl+fsync", (ws, cs))):
+                    res[name][0].append(wx)
+                    res[name][1].append(cx)
+            print(f"  UPLOAD run {i}{' (warm-up)' if i == 0 else ''}: bits {w:.2f} s ({c:.2f} s CPU, client and server), curl -T {wc:.2f} s,"
+                  f" curl -T + fsync {ws:.2f} s", flush=True)
+    finally:
+        service.stop()
+    gib = size / (1 << 30)
+    table.add("UPLOAD", f"bits upload job of {gib:g} GiB to the engine's own upload endpoint (8 MiB fragments, each synced), closed",
+              *res["bits"], *res["curl+fsync"], note="peer: curl -T to nginx WebDAV PUT, then fsync; CPU: the bits engine is client and server")
+    table.add("UPLOAD", "curl -T to nginx WebDAV PUT + fsync", *res["curl+fsync"])
+    table.add("UPLOAD", "curl -T to nginx WebDAV PUT (no sync, reference)", *res["curl"])
 
 
 def p10(nginx, work, table, runs):
@@ -912,7 +974,7 @@ def machine():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a reduced set: smaller files, fewer runs")
-    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,CLI,JMH,LOAD,CLUSTER")
+    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,UPLOAD,CLI,JMH,LOAD,CLUSTER")
     ap.add_argument("--java-opts", default="", help="extra JVM options for the bits runs")
     a = ap.parse_args()
     opts = a.java_opts.split()
@@ -942,6 +1004,9 @@ def main():
         if "P8" in only:
             p8(nginx, work, table, 3 if a.quick else 5, 96 << 20, 8 << 20, opts)
             phase("p8")
+        if "UPLOAD" in only:
+            upload(nginx, work, table, 3 if a.quick else 5, (256 << 20) if a.quick else (1 << 30), opts)
+            phase("upload")
         if "P10" in only:
             p10(nginx, work, table, 3 if a.quick else 5)
             phase("p10")
