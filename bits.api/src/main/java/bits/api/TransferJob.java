@@ -200,6 +200,17 @@ public interface TransferJob {
 	 */
 	byte[] getReplyData();
 
+	/**
+	 * @param protocol how an upload job speaks to its server: BITS (the default), tus, or asked with {@code OPTIONS};
+	 *        set before the upload starts
+	 * @throws TransferException {@link ErrorCodes#E_INVALIDARG} for a download job;
+	 *         {@link ErrorCodes#BG_E_INVALID_STATE} once the upload has a session on its server
+	 */
+	void setUploadProtocol(UploadProtocol protocol);
+
+	/** @return how an upload job speaks to its server ({@link UploadProtocol#BITS} for a download job) */
+	UploadProtocol getUploadProtocol();
+
 	/** @return whether server credentials may be sent over plain {@code http}; {@code false} by default */
 	boolean isPlainHttpAuthenticationAllowed();
 

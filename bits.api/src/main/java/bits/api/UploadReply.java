@@ -7,8 +7,7 @@ import java.util.Arrays;
  * before it closes the upload), and whether the file is put at its destination when the upload is closed.
  */
 public final class UploadReply {
-	private static final byte[] NONE = new byte[0];
-	private static final UploadReply PLAIN = new UploadReply(NONE, true);
+	private static final UploadReply PLAIN = new UploadReply(null, true);
 
 	private final byte[] data;
 	private final boolean placed;
@@ -18,12 +17,18 @@ public final class UploadReply {
 		this.placed = placed;
 	}
 
-	/** @return no reply data; the file is put at its destination when the upload is closed */
+	/**
+	 * @return no reply (a simple upload's answer: the client is given no reply URL); the file is put at its destination
+	 *         when the upload is closed
+	 */
 	public static UploadReply none() {
 		return PLAIN;
 	}
 
-	/** @return the reply {@code data} (copied); the file is put at its destination when the upload is closed */
+	/**
+	 * @return the reply {@code data} (copied; empty is a reply too); the file is put at its destination when the upload
+	 *         is closed
+	 */
 	public static UploadReply of(byte[] data) {
 		return new UploadReply(data.clone(), true);
 	}
@@ -38,7 +43,12 @@ public final class UploadReply {
 
 	/** @return the reply data (a copy; empty for none) */
 	public byte[] data() {
-		return data.clone();
+		return data == null ? new byte[0] : data.clone();
+	}
+
+	/** @return whether this is a reply, even an empty one, rather than {@link #none()} */
+	public boolean hasReply() {
+		return data != null;
 	}
 
 	/** @return whether closing the upload puts the file at its destination */
@@ -48,7 +58,7 @@ public final class UploadReply {
 
 	@Override
 	public boolean equals(Object o) {
-		return o instanceof UploadReply r && r.placed == placed && Arrays.equals(r.data, data);
+		return o instanceof UploadReply r && r.placed == placed && Arrays.equals(r.data, data) && r.hasReply() == hasReply();
 	}
 
 	@Override
@@ -58,6 +68,6 @@ public final class UploadReply {
 
 	@Override
 	public String toString() {
-		return "UploadReply[" + data.length + " bytes" + (placed ? "" : ", without the file") + "]";
+		return "UploadReply[" + (data == null ? "none" : data.length + " bytes") + (placed ? "" : ", without the file") + "]";
 	}
 }

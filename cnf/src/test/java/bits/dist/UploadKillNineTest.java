@@ -87,9 +87,10 @@ class UploadKillNineTest {
 		}
 	}
 
+	/** @return the sessions open in {@code dir} (not the notes of closed ones) */
 	private static List<Path> list(Path dir) throws Exception {
 		try (Stream<Path> s = Files.list(dir)) {
-			return s.toList();
+			return s.filter(Files::isDirectory).toList();
 		}
 	}
 

@@ -145,6 +145,15 @@ public final class TemporaryFiles {
 		return Files.getFileStore(dir).supportsFileAttributeView("posix") ? new FileAttribute<?>[] { OWNER_ONLY } : new FileAttribute<?>[0];
 	}
 
+	/** @return the identity of what {@code file} names, not following a link, or null if nothing does (or it has none) */
+	public static String identityOf(Path file) throws IOException {
+		try {
+			return key(file);
+		} catch (NoSuchFileException e) {
+			return null;
+		}
+	}
+
 	private static String key(Path file) throws IOException {
 		return identity(file, Files.readAttributes(file, BasicFileAttributes.class, NOFOLLOW));
 	}

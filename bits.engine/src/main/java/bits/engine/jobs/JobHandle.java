@@ -41,6 +41,7 @@ import bits.api.TransferCallback;
 import bits.api.TransferException;
 import bits.api.TransferFile;
 import bits.api.TransferJob;
+import bits.api.UploadProtocol;
 import bits.engine.files.ReplyFiles;
 import bits.engine.model.JobRecord;
 import bits.engine.model.JobSettings;
@@ -298,6 +299,27 @@ final class JobHandle implements TransferJob {
 		} catch (IOException e) {
 			throw new TransferException(BG_E_INVALID_STATE, "the reply of job " + getId() + " cannot be read: " + e);
 		}
+	}
+
+	@Override
+	public void setUploadProtocol(UploadProtocol protocol) {
+		InputChecks.notNull("upload protocol", protocol);
+		JobRecord r = job.record();
+		if (r.type() == JobType.DOWNLOAD) {
+			throw new TransferException(E_INVALIDARG, "job " + getId() + " is a download job: it has no upload protocol");
+		}
+		if (r.type() == JobType.UPLOAD_REPLY && protocol != UploadProtocol.BITS) {
+			throw new TransferException(E_INVALIDARG, "job " + getId() + " is an upload-reply job: only the BITS upload protocol has replies");
+		}
+		if (!r.files().isEmpty() && r.files().get(0).validator() != null) {
+			throw new TransferException(BG_E_INVALID_STATE, "job " + getId() + " has its upload's session on the server: its protocol is decided");
+		}
+		set(b -> b.uploadProtocol(protocol));
+	}
+
+	@Override
+	public UploadProtocol getUploadProtocol() {
+		return settings().uploadProtocol();
 	}
 
 	@Override

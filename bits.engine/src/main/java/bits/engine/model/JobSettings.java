@@ -16,6 +16,7 @@ import bits.api.JobPriority;
 import bits.api.NotifyFlag;
 import bits.api.ProxySettings;
 import bits.api.RedirectPolicy;
+import bits.api.UploadProtocol;
 import bits.api.TransferJob;
 
 /**
@@ -25,11 +26,12 @@ import bits.api.TransferJob;
  * @param plainHttpAuthentication whether server credentials may go over plain http (they are readable on the path)
  * @param handlerId the persistent handler id, or {@code null}
  * @param replyFile where an upload-reply job puts the server's reply, or {@code null} for the engine's own place
+ * @param uploadProtocol how an upload job speaks to its server
  */
 public record JobSettings(String displayName, String description, JobPriority priority, Duration minimumRetryDelay,
 		Duration noProgressTimeout, Duration minimumNotificationInterval, Map<String, String> customHeaders,
 		Map<AuthTarget, Credentials> credentials, ProxySettings proxySettings, long maxDownloadSize, RedirectPolicy redirectPolicy,
-		boolean plainHttpAuthentication, Set<NotifyFlag> notifyFlags, String handlerId, Path replyFile) {
+		boolean plainHttpAuthentication, Set<NotifyFlag> notifyFlags, String handlerId, Path replyFile, UploadProtocol uploadProtocol) {
 
 	public JobSettings {
 		customHeaders = Collections.unmodifiableMap(new LinkedHashMap<>(customHeaders)); // in the order given
@@ -45,7 +47,7 @@ public record JobSettings(String displayName, String description, JobPriority pr
 	public static JobSettings defaults(String displayName, Duration retryDelay, Duration noProgressTimeout) {
 		return new JobSettings(displayName, "", JobPriority.NORMAL, retryDelay, noProgressTimeout,
 				TransferJob.DEFAULT_MINIMUM_NOTIFICATION_INTERVAL, Map.of(), Map.of(), ProxySettings.PRECONFIG, 0, RedirectPolicy.ALLOW,
-				false, NotifyFlag.defaults(), null, null);
+				false, NotifyFlag.defaults(), null, null, UploadProtocol.BITS);
 	}
 
 	/** @return these settings with the changes {@code change} makes to a builder of them */
@@ -72,6 +74,7 @@ public record JobSettings(String displayName, String description, JobPriority pr
 		private Set<NotifyFlag> notifyFlags;
 		private String handlerId;
 		private Path replyFile;
+		private UploadProtocol uploadProtocol;
 
 		private Builder(JobSettings s) {
 			displayName = s.displayName;
@@ -90,11 +93,17 @@ public record JobSettings(String displayName, String description, JobPriority pr
 			notifyFlags = s.notifyFlags;
 			handlerId = s.handlerId;
 			replyFile = s.replyFile;
+			uploadProtocol = s.uploadProtocol;
 		}
 
 		private JobSettings build() {
 			return new JobSettings(displayName, description, priority, minimumRetryDelay, noProgressTimeout, minimumNotificationInterval,
-					customHeaders, credentials, proxySettings, maxDownloadSize, redirectPolicy, plainHttpAuthentication, notifyFlags, handlerId, replyFile);
+					customHeaders, credentials, proxySettings, maxDownloadSize, redirectPolicy, plainHttpAuthentication, notifyFlags, handlerId, replyFile, uploadProtocol);
+		}
+
+		public Builder uploadProtocol(UploadProtocol v) {
+			uploadProtocol = v;
+			return this;
 		}
 
 		public Builder replyFile(Path v) {

@@ -8,6 +8,7 @@ import bits.api.JobPriority;
 import bits.api.JobType;
 import bits.api.NotifyFlag;
 import bits.api.RedirectPolicy;
+import bits.api.UploadProtocol;
 
 /**
  * The body of {@code POST /jobs} and {@code PATCH /jobs/{id}}: every property is optional, an absent one is left as
@@ -16,5 +17,5 @@ import bits.api.RedirectPolicy;
  */
 record JobRequest(JobType type, String displayName, String description, JobPriority priority, List<FileRequest> files, Set<NotifyFlag> notifyFlags,
 		String handlerId, Long minimumRetryDelaySeconds, Long noProgressTimeoutSeconds, Map<String, String> customHeaders,
-		Long maxDownloadSize, RedirectPolicy redirectPolicy, Boolean resume) {
+		Long maxDownloadSize, RedirectPolicy redirectPolicy, UploadProtocol uploadProtocol, Boolean resume) {
 }

@@ -149,6 +149,7 @@ final class JobResources {
 		set(r.customHeaders(), job::setCustomHeaders);
 		set(r.maxDownloadSize(), job::setMaxDownloadSize);
 		set(r.redirectPolicy(), job::setRedirectPolicy);
+		set(r.uploadProtocol(), job::setUploadProtocol);
 		// an empty handler id clears it
 		set(r.handlerId(), id -> job.setHandlerId(id.isEmpty() ? null : id));
 		if (!files.isEmpty()) {

@@ -21,6 +21,7 @@ import bits.api.NotifyFlag;
 import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.api.TransferManager;
+import bits.api.UploadProtocol;
 
 /**
  * Gogo commands in scope {@code bits}, mirroring {@code bitsadmin} (SPEC §5). They use only the public manager
@@ -29,7 +30,7 @@ import bits.api.TransferManager;
  */
 @Component(service = JobCommands.class, property = { "osgi.command.scope=bits", "osgi.command.function=create",
 		"osgi.command.function=addfile", "osgi.command.function=addfileset", "osgi.command.function=resume", "osgi.command.function=suspend",
-		"osgi.command.function=cancel", "osgi.command.function=complete", "osgi.command.function=setpriority",
+		"osgi.command.function=cancel", "osgi.command.function=complete", "osgi.command.function=setpriority", "osgi.command.function=setuploadprotocol",
 		"osgi.command.function=watch" })
 public class JobCommands {
 	@Reference
@@ -118,6 +119,14 @@ public class JobCommands {
 	@Descriptor("complete a job: its transferred files appear at their destinations")
 	public String complete(@Descriptor("job") String job) {
 		return Usage.helped(this, "complete", job) ? null : JobRefs.resolve(manager, job).complete().toString();
+	}
+
+	@Descriptor("set how an upload job speaks to its server: BITS (the default), TUS, or DISCOVER (OPTIONS: tus if the server says so)")
+	public String setuploadprotocol(@Descriptor("job") String job, @Descriptor("protocol") String protocol) {
+		if (!Usage.helped(this, "setuploadprotocol", job, protocol)) {
+			JobRefs.resolve(manager, job).setUploadProtocol(Args.value(UploadProtocol.class, "upload protocol", protocol));
+		}
+		return null;
 	}
 
 	@Descriptor("set a job's priority: FOREGROUND, HIGH, NORMAL or LOW")

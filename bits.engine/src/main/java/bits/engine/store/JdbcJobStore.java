@@ -34,6 +34,7 @@ import bits.api.NotifyFlag;
 import bits.api.ProxySettings;
 import bits.api.ProxyUsage;
 import bits.api.RedirectPolicy;
+import bits.api.UploadProtocol;
 import bits.api.ValidationState;
 import bits.engine.model.Claim;
 import bits.engine.model.FileRecord;
@@ -53,7 +54,7 @@ abstract class JdbcJobStore implements JobStore {
 			+ " max_download_size=?, redirect_policy=?, notify_flags=?, handler_id=?, error_context=?, error_code=?,"
 			+ " error_description=?, error_file=?, notify_error_context=?, notify_error_code=?, notify_error_description=?,"
 			+ " notify_error_file=?, modified_ms=?, transferred_ms=?, last_progress_ms=?, retry_at_ms=?, plain_http_auth=?,"
-			+ " version=?, claimed_by=?, epoch=?, callback_engine=?, pinned_to=?, pinned_request=?, reply_file=?";
+			+ " version=?, claimed_by=?, epoch=?, callback_engine=?, pinned_to=?, pinned_request=?, reply_file=?, upload_protocol=?";
 	private static final int JOB_COLUMN_COUNT = (int) JOB_COLUMNS.chars().filter(c -> c == '?').count();
 
 	/** Where the store is, for messages (never a password). */
@@ -686,6 +687,7 @@ abstract class JdbcJobStore implements JobStore {
 		s.setString(i++, j.pinnedTo());
 		s.setString(i++, j.pinnedRequest());
 		s.setString(i++, p.replyFile() == null ? null : p.replyFile().toString());
+		s.setString(i++, p.uploadProtocol().name());
 		return i;
 	}
 
@@ -746,7 +748,8 @@ abstract class JdbcJobStore implements JobStore {
 						lines(r.getString("proxy_list")), lines(r.getString("proxy_bypass"))),
 				r.getLong("max_download_size"), name(RedirectPolicy.class, r.getString("redirect_policy"), "redirect policy of job " + id),
 				r.getInt("plain_http_auth") != 0, flags(r.getString("notify_flags"), "notify flags of job " + id), r.getString("handler_id"),
-				r.getString("reply_file") == null ? null : Path.of(r.getString("reply_file")));
+				r.getString("reply_file") == null ? null : Path.of(r.getString("reply_file")),
+				name(UploadProtocol.class, r.getString("upload_protocol"), "upload protocol of job " + id));
 		return new JobRecord(UUID.fromString(id), r.getString("owner"), name(JobType.class, r.getString("type"), "type of job " + id),
 				Instant.ofEpochMilli(r.getLong("created_ms")), name(JobState.class, r.getString("state"), "state of job " + id), settings,
 				readError(r, "error_", id), readError(r, "notify_error_", id), Instant.ofEpochMilli(r.getLong("modified_ms")),

@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 
 import org.osgi.service.log.Logger;
 
@@ -32,6 +33,7 @@ import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
 import bits.api.JobType;
 import bits.api.TransferException;
+import bits.engine.files.DurableFiles;
 import bits.engine.files.FileRoots;
 import bits.engine.files.TemporaryFiles;
 import bits.engine.files.UnsafeFileException;
@@ -54,8 +56,11 @@ final class BitsUploader {
 	static final int FIRST_FRAGMENT = 8 << 20;
 	/** A 413 halves the fragment, down to this (BITS: 5 KB). */
 	static final int MIN_FRAGMENT = 16 << 10;
-	/** BITS's client timer for a request and its response. */
-	private static final Duration LEAST_TIMEOUT = Duration.ofMinutes(2);
+	/**
+	 * The least wait for an Ack: BITS's client waits 5 minutes for a response, and a server hands the last fragment to
+	 * its application for up to 5 minutes before it answers.
+	 */
+	private static final Duration LEAST_TIMEOUT = Duration.ofMinutes(6);
 	private static final int MAX_NEW_SESSIONS = 3;
 
 	private final HttpClients clients;
@@ -80,7 +85,7 @@ final class BitsUploader {
 
 	void upload(UUID job, FileRecord file, JobRun run, Throttle throttle) throws TransferFailure, Stopped, InterruptedException {
 		RequestSettings settings = RequestSettings.of(transitions.job(job).orElseThrow(Stopped::new), file.index());
-		Path source = source(file.local());
+		Path source = source(roots, file.local());
 		try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
 			BasicFileAttributes a = Files.readAttributes(source, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
 			long size = in.size();
@@ -139,15 +144,42 @@ final class BitsUploader {
 			// resuming, the server may hold more than the job knows (Acks lost with the connection) or less (restored): a
 			// first fragment of one byte costs a round trip, and its Ack (200, or 416 with the offset) tells where to go on
 			boolean probe = kept != null;
+			while (true) {
+				offset = fragments(session, offset, probe, buffer);
+				session = this.session;
+				if (type != JobType.UPLOAD_REPLY) {
+					return;
+				}
+				if (session.reply() == null) {
+					UploadSession named = askForReply(session, buffer);
+					if (named == null) { // the session is gone meanwhile: a new one, from byte 0
+						session = create();
+						offset = 0;
+						probe = false;
+						continue;
+					}
+					session = named;
+				}
+				session = receiveReply(session);
+				transitions.checkpoint(job, file.index(), size, size, session.validator(), true);
+				return;
+			}
+		}
+
+		/** The session as the fragments left it (a lost one is replaced). */
+		private UploadSession session;
+
+		/** Sends fragments from {@code offset} until the server holds every byte; @return the size */
+		private long fragments(UploadSession start, long from, boolean firstProbe, byte[] buffer) throws TransferFailure, Stopped, InterruptedException, IOException {
+			UploadSession session = start;
+			long offset = from;
+			boolean probe = firstProbe;
 			while (offset < size) {
 				if (run.stopRequested()) {
 					throw new Stopped();
 				}
 				int length = probe ? 1 : (int) Math.min(fragment, size - offset);
 				probe = false;
-				if (buffer.length < length) {
-					buffer = new byte[length];
-				}
 				read(buffer, offset, length);
 				throttle.acquire(length);
 				HttpResponse<Void> r = send(packet(session, "Fragment", HttpRequest.BodyPublishers.ofByteArray(buffer, 0, length))
@@ -159,13 +191,14 @@ final class BitsUploader {
 						throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INVALID_SERVER_RESPONSE,
 								"the server says it holds " + next + " bytes of a file of " + size, null, null);
 					}
-					if (status == 416 && next == offset) {
+					if (next <= offset && (status == 416 || next < offset + length && next != size)) {
+						// a 416 at the offset it asks for, or a 200 that took nothing: no progress would ever be made
 						throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INVALID_SERVER_RESPONSE,
-								"the server refused the fragment at " + offset + " and asks for that same offset", null, null);
+								"the server answered the fragment at " + offset + " with HTTP " + status + " and offset " + next, null, null);
 					}
 					offset = next;
-					if (offset == size && type == JobType.UPLOAD_REPLY) {
-						session = replyNamed(r, session);
+					if (offset == size && type == JobType.UPLOAD_REPLY && status == 200 && r.headers().firstValue("BITS-Reply-URL").isPresent()) {
+						session = replyNamed(r, session); // else (a 416: the last Ack was lost) asked for after the fragments
 					}
 					transitions.received(job, file.index(), offset);
 					// an upload-reply job's file is whole once its reply is too
@@ -184,23 +217,23 @@ final class BitsUploader {
 					throw failure(r);
 				}
 			}
-			if (type == JobType.UPLOAD_REPLY) {
-				if (session.reply() == null) {
-					session = askForReply(session, buffer);
-				}
-				session = receiveReply(session);
-				transitions.checkpoint(job, file.index(), size, size, session.validator(), true);
-			}
+			this.session = session;
+			return offset;
 		}
 
 		/**
 		 * The server holds every byte but the job has no reply URL (the last Ack was lost with its connection): the last
 		 * byte again, whose Ack carries it.
+		 *
+		 * @return the session with its reply, or null if the server lost the session
 		 */
 		private UploadSession askForReply(UploadSession session, byte[] buffer) throws TransferFailure, Stopped, InterruptedException, IOException {
 			read(buffer, size - 1, 1);
 			HttpResponse<Void> r = send(packet(session, "Fragment", HttpRequest.BodyPublishers.ofByteArray(buffer, 0, 1))
 					.header("Content-Range", "bytes " + (size - 1) + "-" + (size - 1) + "/" + size).build());
+			if (r.statusCode() != 200 && error(r.headers()) == ErrorCodes.BG_E_SESSION_NOT_FOUND) {
+				return null;
+			}
 			if (r.statusCode() != 200) {
 				throw failure(r);
 			}
@@ -233,62 +266,61 @@ final class BitsUploader {
 		/** @return the session, with the reply's length */
 		private UploadSession receiveReply(UploadSession session) throws TransferFailure, Stopped, InterruptedException, IOException {
 			Path temporary = transitions.replyTemporary(job);
+			long limit = transitions.job(job).map(j -> j.settings().maxDownloadSize()).orElse(0L);
 			try (TemporaryFiles.Opened out = TemporaryFiles.open(temporary, null)) {
 				FileChannel c = out.channel();
 				long have = c.size();
 				URI reply = URI.create(session.reply());
 				if (session.replyLength() >= 0 && have == session.replyLength()) {
 					c.force(true);
+					DurableFiles.syncDirectory(temporary.getParent());
 					return session;
 				}
 				HttpRequest.Builder b = HttpRequest.newBuilder(reply).GET().timeout(timeout).version(HttpClient.Version.HTTP_1_1);
 				if (have > 0) {
 					b.header("Range", "bytes=" + have + "-");
 				}
-				settings.authorize(b, reply, session.host() == null ? file.remote() : target(file.remote(), session.host()));
-				HttpResponse<java.io.InputStream> r = sendFor(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-				try (java.io.InputStream body = r.body()) {
-					long length;
-					if (r.statusCode() == 206 && have > 0) {
-						length = ResponsePlan.contentRangeTotal(r.headers());
-						String range = r.headers().firstValue("Content-Range").orElse("");
-						if (!range.startsWith("bytes " + have + "-")) {
-							throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INVALID_SERVER_RESPONSE,
-									"the reply's range starts elsewhere: " + range, null, null);
-						}
-					} else if (r.statusCode() == 200) {
-						have = 0;
-						c.truncate(0);
-						length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
-					} else {
-						throw ResponsePlan.httpStatus(r.statusCode(), r.headers());
-					}
-					transitions.checkpoint(job, file.index(), size, size, session.withReply(session.reply(), length).validator(), false);
-					byte[] buffer = new byte[64 << 10];
-					long at = have;
-					for (int n; (n = body.read(buffer)) >= 0;) {
-						if (run.stopRequested()) {
-							c.force(false);
-							throw new Stopped();
-						}
-						java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buffer, 0, n);
-						while (bb.hasRemaining()) {
-							at += c.write(bb, at);
-						}
-					}
-					if (length >= 0 && at != length) {
-						c.force(false);
-						throw TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR,
-								"the reply ended after " + at + " of " + length + " bytes", null, null);
-					}
-					c.force(true); // durable before TRANSFERRED
-					return session.withReply(session.reply(), at);
+				settings.authorize(b, reply, file.remote());
+				ReplyBody body = new ReplyBody(c, have, limit);
+				HttpResponse<Void> r = sendFor(b.build(), body, body::position);
+				if (body.refused != null) {
+					throw body.refused;
 				}
+				if (body.written != null) { // the local file, not the transfer
+					boolean full = String.valueOf(body.written.getMessage()).contains("No space left");
+					throw TransferFailure.fatal(ErrorContext.LOCAL_FILE, full ? ErrorCodes.E_DISK_FULL : ErrorCodes.E_ACCESSDENIED,
+							"cannot write the reply to " + temporary + ": " + body.written.getMessage(), body.written);
+				}
+				long length = body.length;
+				long at = body.position();
+				if (r.statusCode() != 200 && r.statusCode() != 206) {
+					throw ResponsePlan.httpStatus(r.statusCode(), r.headers());
+				}
+				c.force(true);
+				UploadSession known = session.withReply(session.reply(), length >= 0 ? length : at);
+				transitions.checkpoint(job, file.index(), size, size, known.validator(), false);
+				if (length >= 0 && at != length) {
+					throw TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR,
+							"the reply ended after " + at + " of " + length + " bytes", null, null);
+				}
+				DurableFiles.syncDirectory(temporary.getParent()); // its name durable too, before TRANSFERRED
+				return known;
 			}
 		}
 
 		private <T> HttpResponse<T> sendFor(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws TransferFailure, Stopped, InterruptedException {
+			return sendFor(request, handler, null);
+		}
+
+		/**
+		 * Sends a request and waits for its response, watching for a stop request; with {@code progress}, also for a
+		 * body that stalls past the timeout (the request's own timeout ends with the headers).
+		 */
+		private <T> HttpResponse<T> sendFor(HttpRequest request, HttpResponse.BodyHandler<T> handler, LongSupplier progress)
+				throws TransferFailure, Stopped, InterruptedException {
 			CompletableFuture<HttpResponse<T>> f = clients.client(settings.proxy()).sendAsync(request, handler);
+			long seen = progress == null ? 0 : progress.getAsLong();
+			long since = System.nanoTime();
 			while (true) {
 				try {
 					return f.get(200, TimeUnit.MILLISECONDS);
@@ -296,6 +328,17 @@ final class BitsUploader {
 					if (run.stopRequested()) {
 						f.cancel(true);
 						throw new Stopped();
+					}
+					if (progress != null) {
+						long now = progress.getAsLong();
+						if (now != seen) {
+							seen = now;
+							since = System.nanoTime();
+						} else if (System.nanoTime() - since > timeout.toNanos()) {
+							f.cancel(true);
+							throw TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_TIMEOUT,
+									"no data for " + timeout.toSeconds() + " s", null, null);
+						}
 					}
 				} catch (ExecutionException e) {
 					throw HttpDownloader.failure(e.getCause());
@@ -328,14 +371,21 @@ final class BitsUploader {
 			}
 			String host = r.headers().firstValue("BITS-Host-Id").map(String::trim).filter(h -> h.matches("[A-Za-z0-9.\\-\\[\\]:]+")).orElse(null);
 			UploadSession session = new UploadSession(id.trim(), version, host, null, -1);
-			transitions.checkpoint(job, file.index(), 0, size, session.validator(), false);
-			if (host != null) {
-				HttpResponse<Void> ping = send(packet(session, "Ping", HttpRequest.BodyPublishers.noBody()).build());
-				if (ping.statusCode() != 200) {
-					throw failure(ping);
-				}
+			if (host != null && !reachable(session)) {
+				session = new UploadSession(id.trim(), version, null, null, -1); // the origin, as after BITS's host-id fallback
 			}
+			transitions.checkpoint(job, file.index(), 0, size, session.validator(), false);
 			return session;
+		}
+
+		/** A Ping to the server's host id: whether it answers there. */
+		private boolean reachable(UploadSession session) throws Stopped, InterruptedException {
+			try {
+				return send(packet(session, "Ping", HttpRequest.BodyPublishers.noBody()).build()).statusCode() == 200;
+			} catch (TransferFailure e) {
+				log.info("job {}: the server's host id {} does not answer ({}); the upload goes to {}", job, session.host(), e.getMessage(), file.remote());
+				return false;
+			}
 		}
 
 		private HttpRequest.Builder packet(UploadSession session, String type, HttpRequest.BodyPublisher body) throws TransferFailure {
@@ -347,8 +397,8 @@ final class BitsUploader {
 			HttpRequest.Builder b = HttpRequest.newBuilder(Transports.withoutFragment(to)).method(METHOD, body).timeout(timeout)
 					.version(HttpClient.Version.HTTP_1_1) // the protocol is HTTP/1.1's ([MC-BUP] 2.2.1)
 					.header("BITS-Packet-Type", type);
-			// the server named its host id for the rest of the session: the job's credentials go there as to itself
-			settings.authorize(b, to, host == null ? file.remote() : to);
+			// a host id is another origin, as a redirect's: the job's credentials and headers go to the origin it named only
+			settings.authorize(b, to, file.remote());
 			return b;
 		}
 
@@ -363,6 +413,80 @@ final class BitsUploader {
 					throw changed(file); // shorter than when the upload began
 				}
 			}
+		}
+	}
+
+	/**
+	 * A reply's body, written to its file as it comes, by the client's threads: a 206 after the bytes held, or a 200 from
+	 * byte 0; anything else is not written. What went wrong is kept for the run to throw.
+	 */
+	private static final class ReplyBody implements HttpResponse.BodyHandler<Void> {
+		private final FileChannel channel;
+		private final long have;
+		private final long limit;
+		private final java.util.concurrent.atomic.AtomicLong at = new java.util.concurrent.atomic.AtomicLong();
+		volatile long length = -1;
+		volatile TransferFailure refused;
+		volatile IOException written;
+
+		ReplyBody(FileChannel channel, long have, long limit) {
+			this.channel = channel;
+			this.have = have;
+			this.limit = limit;
+			at.set(have);
+		}
+
+		long position() {
+			return at.get();
+		}
+
+		@Override
+		public HttpResponse.BodySubscriber<Void> apply(HttpResponse.ResponseInfo info) {
+			try {
+				if (info.statusCode() == 206 && have > 0) {
+					String range = info.headers().firstValue("Content-Range").orElse("");
+					if (!range.startsWith("bytes " + have + "-")) {
+						refused = TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INVALID_SERVER_RESPONSE,
+								"the reply's range starts elsewhere: " + range, null, null);
+						return HttpResponse.BodySubscribers.replacing(null);
+					}
+					length = ResponsePlan.contentRangeTotal(info.headers());
+				} else if (info.statusCode() == 200) {
+					channel.truncate(0);
+					at.set(0);
+					length = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+				} else {
+					return HttpResponse.BodySubscribers.replacing(null);
+				}
+			} catch (IOException e) {
+				written = e;
+				return HttpResponse.BodySubscribers.replacing(null);
+			}
+			if (limit > 0 && length > limit) {
+				refused = TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED,
+						"the reply has " + length + " bytes, more than the job's maximum download size " + limit, null);
+				return HttpResponse.BodySubscribers.replacing(null);
+			}
+			return HttpResponse.BodySubscribers.ofByteArrayConsumer(chunk -> chunk.ifPresent(bytes -> {
+				if (written != null || refused != null) {
+					return;
+				}
+				if (limit > 0 && at.get() + bytes.length > limit) {
+					refused = TransferFailure.fatal(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED,
+							"the reply is longer than the job's maximum download size " + limit, null);
+					return;
+				}
+				try {
+					java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+					long p = at.get();
+					while (b.hasRemaining()) {
+						p += channel.write(b, p);
+					}
+					at.set(p);
+				} catch (IOException e) {
+					written = e;
+				}
+			}));
 		}
 	}
 
@@ -412,7 +536,7 @@ final class BitsUploader {
 		HttpRequest.Builder b = HttpRequest.newBuilder(Transports.withoutFragment(to)).method(METHOD, HttpRequest.BodyPublishers.noBody())
 				.timeout(timeout).version(HttpClient.Version.HTTP_1_1).header("BITS-Packet-Type", type).header("BITS-Session-Id", session.id());
 		RequestSettings settings = RequestSettings.of(job, file.index());
-		settings.authorize(b, to, session.host() == null ? file.remote() : to);
+		settings.authorize(b, to, file.remote());
 		return clients.client(settings.proxy()).send(b.build(), HttpResponse.BodyHandlers.discarding());
 	}
 
@@ -428,7 +552,8 @@ final class BitsUploader {
 		}
 	}
 
-	private Path source(Path local) throws TransferFailure {
+	/** The file to upload, opened by its real path under the roots. */
+	static Path source(List<Path> roots, Path local) throws TransferFailure {
 		try {
 			// checked when opened, by real path: a link placed under a root after the file was added leads nowhere else
 			return FileRoots.openable(roots, local);
@@ -441,7 +566,7 @@ final class BitsUploader {
 		}
 	}
 
-	private static TransferFailure changed(FileRecord file) {
+	static TransferFailure changed(FileRecord file) {
 		return TransferFailure.fatal(ErrorContext.LOCAL_FILE, ErrorCodes.BG_E_LOCAL_FILE_CHANGED,
 				file.local() + " changed while it was uploaded; create the job again to upload it as it is now", null);
 	}

@@ -115,8 +115,10 @@ public class Scheduler implements TransferControl {
 		HttpDownloader downloader = new HttpDownloader(clients, transitions, Duration.ofMillis(config.read_timeout_ms()), config.max_redirects());
 		Throttle throttle = config.background_bandwidth() > 0 ? new Throttle(config.background_bandwidth()) : Throttle.UNLIMITED;
 		List<Path> roots = FileRoots.of(config.file_roots());
-		BitsUploader uploader = new BitsUploader(clients, transitions, Duration.ofMillis(config.read_timeout_ms()), roots, workers, log);
-		transports = new Transports(transitions, downloader, uploader, new FileCopier(transitions, roots), throttle, workers);
+		Duration readTimeout = Duration.ofMillis(config.read_timeout_ms());
+		Uploaders uploaders = new Uploaders(transitions, new BitsUploader(clients, transitions, readTimeout, roots, workers, log),
+				new TusUploader(clients, transitions, readTimeout, roots, workers, log));
+		transports = new Transports(transitions, downloader, uploaders, new FileCopier(transitions, roots), throttle, workers);
 		backgroundSlots = Math.max(1, config.background_concurrency());
 		foregroundSlots = Math.max(1, config.foreground_concurrency());
 		fetchAhead = Math.min(MAX_FETCH_AHEAD, Math.max(0, config.fetch_ahead()));

@@ -11,13 +11,13 @@ import bits.engine.model.FileRecord;
 final class Transports {
 	private final JobTransitions transitions;
 	private final HttpDownloader http;
-	private final BitsUploader uploads;
+	private final Uploaders uploads;
 	private final FileCopier files;
 	private final Throttle background;
 	private final Executor syncer;
 
 	/** @param syncer runs the checkpoints' syncs beside the transfers */
-	Transports(JobTransitions transitions, HttpDownloader http, BitsUploader uploads, FileCopier files, Throttle background, Executor syncer) {
+	Transports(JobTransitions transitions, HttpDownloader http, Uploaders uploads, FileCopier files, Throttle background, Executor syncer) {
 		this.syncer = syncer;
 		this.uploads = uploads;
 		this.transitions = transitions;
@@ -36,7 +36,7 @@ final class Transports {
 		return java.net.URI.create(s.substring(0, s.length() - fragment.length() - 1));
 	}
 
-	BitsUploader uploads() {
+	Uploaders uploads() {
 		return uploads;
 	}
 

@@ -108,7 +108,7 @@ final class ApplicationNotification {
 				if (reply.length > MAX_REPLY) {
 					throw new Failure(500, ErrorCodes.BG_E_TOO_LARGE, "the server application's reply is larger than " + MAX_REPLY + " bytes");
 				}
-				return new Answer(reply, null, placed);
+				return new Answer(reply.length == 0 ? null : reply, null, placed); // an empty answer is no reply: a simple upload's
 			}
 		} catch (HttpTimeoutException e) {
 			throw new Failure(408, ErrorCodes.E_TIMEOUT, "the server application " + url + " did not answer within " + timeout.toSeconds() + " s");

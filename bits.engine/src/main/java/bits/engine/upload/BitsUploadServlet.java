@@ -34,9 +34,11 @@ final class BitsUploadServlet extends HttpServlet {
 	private static final String REPLY = "/" + UploadSessions.AREA + "/";
 
 	private final transient UploadEndpoint endpoint;
+	private final transient TusProtocol tus;
 
 	BitsUploadServlet(UploadEndpoint endpoint) {
 		this.endpoint = endpoint;
+		this.tus = new TusProtocol(endpoint);
 	}
 
 	/** An answer that ends a request: the status, and the error to report in the Ack. */
@@ -73,10 +75,12 @@ final class BitsUploadServlet extends HttpServlet {
 		}
 		if (METHOD.equals(method)) {
 			packet(request, response, owner.get());
+		} else if (TusProtocol.handles(request)) {
+			tus.serve(request, response, owner.get());
 		} else if (("GET".equals(method) || "HEAD".equals(method)) && path(request).startsWith(REPLY)) {
 			ReplyDownload.serve(request, response, endpoint.sessions().reply(replyId(path(request)), owner.get()), "GET".equals(method));
 		} else {
-			response.setHeader("Allow", METHOD + ", GET, HEAD");
+			response.setHeader("Allow", METHOD + ", GET, HEAD, and tus's OPTIONS, POST, PATCH, DELETE");
 			response.sendError(405);
 		}
 	}
@@ -97,7 +101,13 @@ final class BitsUploadServlet extends HttpServlet {
 			case "ping" -> ack(response, null);
 			case "create-session" -> create(request, response, owner);
 			case "fragment" -> fragment(request, response, owner, open(request, owner), count);
-			case "close-session" -> close(request, response, owner, open(request, owner));
+			case "close-session" -> {
+				if (closedBefore(request, owner)) {
+					ack(response, request.getHeader("BITS-Session-Id").trim()); // its first Ack was lost: answered again
+				} else {
+					close(request, response, owner, open(request, owner));
+				}
+			}
 			case "cancel-session" -> cancel(response, owner, open(request, owner));
 			default -> throw new Refusal(400, ErrorCodes.E_INVALIDARG, "unknown BITS-Packet-Type '" + type + "'");
 			}
@@ -189,17 +199,13 @@ final class BitsUploadServlet extends HttpServlet {
 		ack(response, sessionId(r.id()));
 	}
 
-	/** Hands the whole upload to the endpoint's listener or server application, if it has one, and keeps its answer. */
+	/** Hands the whole upload to the endpoint's listener or server application, if it has one, once, and keeps its answer. */
 	private SessionRecord answer(HttpServletRequest request, SessionRecord r) throws Refusal {
+		URI url = URI.create(request.getRequestURL().toString());
 		try {
-			Optional<ApplicationNotification.Answer> answer = endpoint.answer(r, URI.create(request.getRequestURL().toString()));
-			if (answer.isEmpty()) {
-				return r;
-			}
-			ApplicationNotification.Answer a = answer.get();
-			return call(() -> endpoint.sessions().answer(r.id(), r.owner(), a.reply(), a.replyUrl(), a.placed()));
-		} catch (Refusal e) {
-			throw e;
+			return endpoint.sessions().answerOnce(r.id(), r.owner(), whole -> endpoint.answer(whole, url).orElse(null));
+		} catch (SessionException e) {
+			throw refusal(e);
 		} catch (ApplicationNotification.Failure e) {
 			endpoint.log().warn("the server application of endpoint {} refused {}: {}", endpoint.name(), r.name(), e.getMessage());
 			throw new Refusal(e.status, e.code, CONTEXT_REMOTE_APPLICATION, e.getMessage());
@@ -211,6 +217,20 @@ final class BitsUploadServlet extends HttpServlet {
 		} catch (Exception e) {
 			endpoint.log().warn("the upload listener of endpoint {} failed on {}: {}", endpoint.name(), r.name(), e.toString());
 			throw new Refusal(500, E_FAIL, CONTEXT_REMOTE_APPLICATION, "the upload listener failed: " + e);
+		}
+	}
+
+	/** @return whether the session the request names is one of the caller's that was closed */
+	private boolean closedBefore(HttpServletRequest request, String owner) {
+		String header = request.getHeader("BITS-Session-Id");
+		if (header == null) {
+			return false;
+		}
+		try {
+			String id = UUID.fromString(header.trim().replaceFirst("^\\{", "").replaceFirst("\\}$", "").toLowerCase(Locale.ROOT)).toString();
+			return endpoint.sessions().find(id, owner).isEmpty() && endpoint.sessions().wasClosed(id, owner);
+		} catch (IllegalArgumentException e) {
+			return false;
 		}
 	}
 
@@ -248,12 +268,15 @@ final class BitsUploadServlet extends HttpServlet {
 		return switch (e.reason()) {
 		case NOT_FOUND -> new Refusal(500, ErrorCodes.BG_E_SESSION_NOT_FOUND, e.getMessage());
 		case OFFSET -> new Refusal(416, 0, e.getMessage());
-		case LENGTH_CHANGED, BEYOND_LENGTH, BAD_REQUEST, BAD_NAME, INCOMPLETE, INTERRUPTED -> new Refusal(400, ErrorCodes.E_INVALIDARG, e.getMessage());
+		case LENGTH_CHANGED, BEYOND_LENGTH, BAD_REQUEST, BAD_NAME, INCOMPLETE -> new Refusal(400, ErrorCodes.E_INVALIDARG, e.getMessage());
+		// the body broke off: what came is kept, and a client still there may go on (5xx: transient)
+		case INTERRUPTED -> new Refusal(500, ErrorCodes.E_CONNECTION_ERROR, e.getMessage());
 		case TOO_LARGE -> new Refusal(500, ErrorCodes.BG_E_TOO_LARGE, e.getMessage());
 		case EXISTS -> new Refusal(403, ErrorCodes.E_ACCESSDENIED, e.getMessage());
 		case TOO_MANY -> new Refusal(503, TOO_MANY_SESSIONS, e.getMessage());
 		case DISK_FULL -> new Refusal(500, ERROR_DISK_FULL, e.getMessage());
 		case GONE -> new Refusal(404, 0, e.getMessage());
+		case CHECKSUM -> new Refusal(400, ErrorCodes.E_INVALIDARG, e.getMessage());
 		case IO -> new Refusal(500, E_FAIL, e.getMessage());
 		};
 	}

@@ -195,7 +195,7 @@ public class UploadEndpoint {
 			Path destination = sessions.root().resolve(r.name());
 			UploadReply reply = l.uploaded(new WholeUpload(config.name(), url, r.name(), destination, sessions.data(r), r.length(), r.owner()));
 			UploadReply given = reply == null ? UploadReply.none() : reply;
-			return Optional.of(new ApplicationNotification.Answer(given.data(), null, given.placed()));
+			return Optional.of(new ApplicationNotification.Answer(given.hasReply() ? given.data() : null, null, given.placed()));
 		} finally {
 			context.ungetService(ref.get());
 		}

@@ -34,6 +34,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -58,6 +59,7 @@ public final class UploadSessions {
 	static final String RECORD = "session.json";
 	static final String DATA = "data";
 	static final String REPLY = "reply";
+	static final String CLOSED = ".closed";
 	private static final ObjectMapper JSON = JsonMapper.builder().build();
 	private static final LinkOption[] NOFOLLOW = { LinkOption.NOFOLLOW_LINKS };
 	private static final int BUFFER = 256 << 10;
@@ -143,7 +145,7 @@ public final class UploadSessions {
 	 * @throws SessionException BAD_NAME, TOO_LARGE, EXISTS (when the endpoint does not overwrite), TOO_MANY, IO
 	 */
 	public SessionRecord create(String protocol, String name, String owner, long length, Map<String, String> metadata) throws SessionException {
-		expire();
+		maybeExpire();
 		Rules r = rules;
 		Path destination = UploadNames.destination(root, name);
 		if (r.maxBytes() > 0 && length > r.maxBytes()) {
@@ -197,6 +199,17 @@ public final class UploadSessions {
 	 *         came are kept), DISK_FULL, IO
 	 */
 	public SessionRecord write(String id, String owner, long offset, long total, long count, InputStream body) throws SessionException {
+		return write(id, owner, offset, total, count, body, null);
+	}
+
+	/**
+	 * As {@link #write(String, String, long, long, long, InputStream)}, with a check over the request's bytes (a
+	 * checksum), or null for none: with one, a request is kept only if its body came whole and {@code accepted} says so
+	 * once it is read; otherwise nothing of it counts.
+	 */
+	public SessionRecord write(String id, String owner, long offset, long total, long count, InputStream body, BooleanSupplier accepted)
+			throws SessionException {
+		maybeExpire();
 		Slot s = locked(id, owner);
 		try {
 			SessionRecord r = s.record;
@@ -220,15 +233,27 @@ public final class UploadSessions {
 			long skip = r.received() - offset;
 			long room = length >= 0 ? length - r.received() : max > 0 ? max - r.received() : Long.MAX_VALUE;
 			long wanted = count >= 0 ? count - skip : room;
-			return receive(s, r, length, skip, wanted, count < 0, body);
+			return receive(s, r, length, skip, wanted, count < 0, body, accepted);
 		} finally {
 			s.lock.unlock();
 		}
 	}
 
-	private SessionRecord receive(Slot s, SessionRecord r, long length, long skip, long wanted, boolean toEnd, InputStream body) throws SessionException {
+	private SessionRecord receive(Slot s, SessionRecord r, long length, long skip, long wanted, boolean toEnd, InputStream body,
+			BooleanSupplier accepted) throws SessionException {
 		long written = 0;
 		SessionException refused = null;
+		try {
+			long held = Files.size(dataFile(r));
+			if (held < r.received()) {
+				throw new NoSuchFileException(dataFile(r) + " has " + held + " bytes, fewer than the " + r.received() + " received");
+			}
+		} catch (NoSuchFileException e) { // deleted or cut short outside the engine: never filled with zeros
+			forget(s);
+			throw new SessionException(GONE, "the uploaded data of " + r.name() + " is gone from the server: " + e.getMessage());
+		} catch (IOException e) {
+			throw failure(e, "cannot read the upload " + r.name());
+		}
 		try (TemporaryFiles.Opened data = TemporaryFiles.open(dataFile(r), r.dataKey())) {
 			FileChannel c = data.channel();
 			if (c.size() != r.received()) {
@@ -264,6 +289,10 @@ public final class UploadSessions {
 			} else if (refused == null && !toEnd && written < wanted) {
 				refused = new SessionException(INTERRUPTED, "the request's body ended after " + (skip + written) + " of " + (skip + wanted) + " bytes");
 			}
+			if (accepted != null && (refused != null || !accepted.getAsBoolean())) {
+				c.truncate(r.received()); // bytes no check vouches for
+				throw refused != null ? refused : new SessionException(SessionException.Reason.CHECKSUM, "the request's checksum does not match its bytes");
+			}
 			if (written > 0) {
 				c.force(false); // before the record counts them
 			}
@@ -295,14 +324,21 @@ public final class UploadSessions {
 			}
 			Path destination = UploadNames.destination(root, r.name());
 			if (!r.placed()) {
-				forget(s); // the listener took what it wanted
+				closed(s); // the listener took what it wanted
 				return destination;
 			}
 			Path data = dataFile(r);
 			try {
-				if (Files.notExists(data, NOFOLLOW) && Files.isRegularFile(destination, NOFOLLOW) && Files.size(destination) == r.length()) {
-					forget(s);
+				if (r.dataKey() != null && r.dataKey().equals(TemporaryFiles.identityOf(destination))) {
+					// a close cut off by a crash after the rename, or after the link and before the unlink: in place
+					Files.deleteIfExists(data);
+					DurableFiles.syncDirectory(data.getParent());
+					closed(s);
 					return destination;
+				}
+				if (Files.notExists(data, NOFOLLOW)) {
+					forget(s); // nothing left to close
+					throw new SessionException(GONE, "the uploaded data of " + r.name() + " was deleted on the server");
 				}
 				TemporaryFiles.checkOurs(data, r.dataKey());
 				if (Files.size(data) < r.length()) {
@@ -321,15 +357,12 @@ public final class UploadSessions {
 				DurableFiles.syncDirectory(destination.getParent());
 			} catch (FileAlreadyExistsException e) {
 				throw new SessionException(EXISTS, r.name() + " exists, and this endpoint does not overwrite");
-			} catch (NoSuchFileException e) {
-				forget(s); // nothing left to close
-				throw new SessionException(GONE, "the uploaded data of " + r.name() + " was deleted on the server");
 			} catch (AtomicMoveNotSupportedException e) {
 				throw new SessionException(IO, "cannot rename the upload atomically onto " + r.name() + " (another file system?)");
 			} catch (IOException e) {
 				throw failure(e, "cannot move the upload onto " + r.name());
 			}
-			forget(s);
+			closed(s);
 			return destination;
 		} finally {
 			s.lock.unlock();
@@ -362,6 +395,42 @@ public final class UploadSessions {
 					DurableFiles.replace(area.resolve(r.id()).resolve(REPLY), reply);
 				}
 				SessionRecord after = r.answered(reply != null, placed, replyUrl, clock.getAsLong());
+				save(after);
+				s.record = after;
+				return after;
+			} catch (IOException e) {
+				throw failure(e, "cannot store the reply of " + r.name());
+			}
+		} finally {
+			s.lock.unlock();
+		}
+	}
+
+	/** Who answers a whole upload: the answer, or null if nobody does. */
+	public interface Answering {
+		ApplicationNotification.Answer answer(SessionRecord r) throws Exception;
+	}
+
+	/**
+	 * Asks for the answer to a whole upload once: under the session's lock, so that concurrent requests (a last fragment
+	 * sent again while its answer is awaited) neither ask twice nor race; a session already answered is returned as it is.
+	 */
+	public SessionRecord answerOnce(String id, String owner, Answering answering) throws Exception {
+		Slot s = locked(id, owner);
+		try {
+			SessionRecord r = s.record;
+			if (r.answered() || !r.whole()) {
+				return r;
+			}
+			ApplicationNotification.Answer a = answering.answer(r);
+			if (a == null) {
+				return r;
+			}
+			try {
+				if (a.reply() != null) {
+					DurableFiles.replace(area.resolve(r.id()).resolve(REPLY), a.reply());
+				}
+				SessionRecord after = r.answered(a.reply() != null, a.placed(), a.replyUrl(), clock.getAsLong());
 				save(after);
 				s.record = after;
 				return after;
@@ -407,6 +476,15 @@ public final class UploadSessions {
 				}
 			}
 		}
+		for (Map.Entry<String, Closed> c : closedSessions.entrySet()) {
+			if (now - c.getValue().at() > timeout && closedSessions.remove(c.getKey(), c.getValue())) {
+				try {
+					Files.deleteIfExists(area.resolve(c.getKey() + CLOSED));
+				} catch (IOException e) {
+					// read again at the next start, and dropped then
+				}
+			}
+		}
 		return dropped;
 	}
 
@@ -440,7 +518,8 @@ public final class UploadSessions {
 		SessionRecord r = s.record;
 		Path dir = area.resolve(r.id());
 		try {
-			TemporaryFiles.delete(dir.resolve(DATA), r.dataKey());
+			// the area is the engine's alone (0700): its names are unlinked whatever they hold, which never follows a link
+			Files.deleteIfExists(dir.resolve(DATA));
 			Files.deleteIfExists(dir.resolve(REPLY));
 			Files.deleteIfExists(dir.resolve(RECORD + ".next"));
 			Files.deleteIfExists(dir.resolve(RECORD));
@@ -453,9 +532,50 @@ public final class UploadSessions {
 		slots.remove(r.id(), s);
 	}
 
+	/** A session that was closed: a repeated Close-Session (its Ack lost) is answered as the first one was. */
+	private record Closed(String owner, long at) {
+	}
+
+	private final Map<String, Closed> closedSessions = new ConcurrentHashMap<>();
+	private volatile long lastExpiry;
+
+	/** Ends a closed session, keeping a note of it until the session timeout. Under the slot's lock. */
+	private void closed(Slot s) throws SessionException {
+		SessionRecord r = s.record;
+		long now = clock.getAsLong();
+		try {
+			DurableFiles.replace(area.resolve(r.id() + CLOSED), r.owner().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+		} catch (IOException e) {
+			throw failure(e, "cannot note the close of " + r.id());
+		}
+		closedSessions.put(r.id(), new Closed(r.owner(), now));
+		forget(s);
+	}
+
+	/** @return whether the caller's session {@code id} was closed within the session timeout */
+	public boolean wasClosed(String id, String owner) {
+		Closed c = id == null ? null : closedSessions.get(id);
+		return c != null && c.owner().equals(owner);
+	}
+
+	/** Expires sessions at most once a minute, from any request: an idle endpoint keeps nothing past its timeout for long. */
+	private void maybeExpire() {
+		long now = clock.getAsLong();
+		if (now - lastExpiry > 60_000) {
+			lastExpiry = now;
+			expire();
+		}
+	}
+
 	private void load() throws IOException {
 		try (DirectoryStream<Path> dirs = Files.newDirectoryStream(area)) {
 			for (Path dir : dirs) {
+				String fileName = dir.getFileName().toString();
+				if (fileName.endsWith(CLOSED) && Files.isRegularFile(dir, NOFOLLOW)) {
+					String owner = new String(Files.readAllBytes(dir), java.nio.charset.StandardCharsets.UTF_8);
+					closedSessions.put(fileName.substring(0, fileName.length() - CLOSED.length()), new Closed(owner, Files.getLastModifiedTime(dir).toMillis()));
+					continue;
+				}
 				if (!Files.isDirectory(dir, NOFOLLOW)) {
 					continue;
 				}
@@ -465,6 +585,8 @@ public final class UploadSessions {
 					if (r.id().equals(dir.getFileName().toString())) {
 						slots.put(r.id(), new Slot(r));
 					}
+				} catch (com.fasterxml.jackson.core.JacksonException e) {
+					continue; // an unreadable record: that session is left as it is, and the endpoint serves the others
 				} catch (NoSuchFileException e) {
 					// a crash while creating it: no client was told its id
 					TemporaryFiles.delete(dir.resolve(DATA), null);

@@ -48,6 +48,7 @@ import bits.api.TransferException;
 import bits.api.TransferJob;
 import bits.api.TransferManager;
 import bits.api.UploadListener;
+import bits.api.UploadProtocol;
 import bits.api.UploadReply;
 
 /**
@@ -106,9 +107,10 @@ class UploadClientIT {
 		});
 	}
 
+	/** @return the server's open sessions (not the notes of closed ones) */
 	static List<Path> sessions() throws Exception {
 		try (Stream<Path> s = Files.list(received.resolve(".bits-sessions"))) {
-			return s.toList();
+			return s.filter(Files::isDirectory).toList();
 		}
 	}
 
@@ -164,10 +166,13 @@ class UploadClientIT {
 	void aSessionTheServerLostIsCreatedAnew() throws Exception { // U1: 0x8020001F -> Create-Session
 		Path source = sources.resolve("lost.bin");
 		Files.write(source, randomBytes(24 << 20, 4));
+		List<Path> before = sessions();
 		TransferJob job = upload("lost", source, url("lost.bin"), JobPriority.NORMAL);
 		await("a first fragment acknowledged", () -> job.getProgress().bytesTransferred() > 0);
 		job.suspend();
-		String session = "{" + sessions().get(0).getFileName() + "}";
+		List<Path> now = new java.util.ArrayList<>(sessions());
+		now.removeAll(before);
+		String session = "{" + now.get(0).getFileName() + "}";
 		assertEquals(200, UploadServerIT.send(api, "BITS_POST /in/lost.bin HTTP/1.1\r\nHost: h\r\nBITS-Packet-Type: Cancel-Session\r\nBITS-Session-Id: " + session
 				+ "\r\nContent-Length: 0\r\n" + UploadServerIT.auth(token) + "\r\n", new byte[0]).status(), "the server drops the session");
 		job.resume();
@@ -194,12 +199,13 @@ class UploadClientIT {
 	void cancelDropsTheServersSession() throws Exception { // U1: Cancel-Session
 		Path source = sources.resolve("cancelled.bin");
 		Files.write(source, randomBytes(24 << 20, 6));
+		List<Path> before = sessions();
 		TransferJob job = upload("cancelled", source, url("cancelled.bin"), JobPriority.NORMAL);
 		await("a first fragment acknowledged", () -> job.getProgress().bytesTransferred() > 0);
 		job.cancel();
 		await("the server's session gone", () -> {
 			try {
-				return sessions().isEmpty();
+				return sessions().equals(before);
 			} catch (Exception e) {
 				return false;
 			}
@@ -288,6 +294,48 @@ class UploadClientIT {
 		awaitState(job, JobState.ERROR);
 		assertEquals(ErrorCodes.BG_E_INVALID_SERVER_RESPONSE, job.getError().orElseThrow().code(), job.getError().toString());
 		assertEquals(Path.of(System.getProperty("java.io.tmpdir")).getRoot(), job.getReplyFileName().orElseThrow().getRoot(), "the engine's own reply file");
+	}
+
+	@Test
+	void tusToTheEnginesOwnEndpointCutOffEveryFewMegabytesIsWholeAtItsLastByte() throws Exception { // U5, both sides
+		Path source = sources.resolve("tus.bin");
+		Files.write(source, randomBytes(20 << 20, 12));
+		try (FaultProxy proxy = new FaultProxy(0, api.getPort())) {
+			proxy.always(new FaultProxy.Fault(FaultProxy.Fault.Kind.RESET_REQUEST, 3 << 20));
+			TransferJob job = manager.createJob("tus", JobType.UPLOAD, j -> {
+				j.addFile(URI.create("http://127.0.0.1:" + proxy.port() + "/in/"), source); // tus: the creation URL
+				j.setUploadProtocol(UploadProtocol.TUS);
+				j.setPriority(JobPriority.FOREGROUND);
+				j.setCredentials(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "anyone", token));
+				j.setPlainHttpAuthenticationAllowed(true);
+				j.setMinimumRetryDelay(Duration.ZERO);
+				j.resume();
+			});
+			awaitState(job, JobState.TRANSFERRED);
+			assertTrue(proxy.connections > 5, "cut off again and again: " + proxy.connections + " connections");
+			assertEquals(sha256(source), sha256(received.resolve("tus.bin")), "whole at the server at its last byte, named by its metadata");
+			assertEquals(CompleteResult.COMPLETE, job.complete(), "nothing to close in tus");
+		}
+		assertEquals(List.of(), sessions());
+	}
+
+	@Test
+	void discoveryAsksTheServerWhichProtocolItSpeaks() throws Exception { // U5: OPTIONS
+		Path source = sources.resolve("discovered.bin");
+		Files.write(source, randomBytes(100_000, 13));
+		TransferJob job = manager.createJob("discovered", JobType.UPLOAD, j -> {
+			j.addFile(url(""), source);
+			j.setUploadProtocol(UploadProtocol.DISCOVER);
+			j.setPriority(JobPriority.FOREGROUND);
+			j.setCredentials(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "anyone", token));
+			j.setPlainHttpAuthenticationAllowed(true);
+			j.resume();
+		});
+		awaitState(job, JobState.TRANSFERRED);
+		assertEquals(sha256(source), sha256(received.resolve("discovered.bin")), "tus: the file is whole before complete()");
+		job.complete();
+		TransferJob reply = manager.createJob("reply by tus", JobType.UPLOAD_REPLY);
+		assertEquals(ErrorCodes.E_INVALIDARG, assertThrows(TransferException.class, () -> reply.setUploadProtocol(UploadProtocol.TUS)).getCode());
 	}
 
 	@Test

@@ -458,6 +458,53 @@ class UploadServerIT {
 	}
 
 	@Test
+	void aCloseSessionRepeatedAfterItsAckWasLostIsAnsweredAgain() throws Exception { // U3: Close-Session is idempotent
+		byte[] body = randomBytes(1000, 3);
+		String path = "/upload/twice.bin";
+		String session = create(path);
+		assertAck(fragment(path, session, body, 0, 1000, 1000), 200);
+		assertAck(packet(path, "Close-Session", session, "", new byte[0], token), 200);
+		assertAck(packet(path, "Close-Session", session, "", new byte[0], token), 200);
+		assertError(packet(path, "Close-Session", session, "", new byte[0], other), 500, "0x8020001F", "0x5");
+		assertArrayEquals(body, Files.readAllBytes(plain.resolve("twice.bin")));
+	}
+
+	@Test
+	void tusChecksCreationOffsetsAndChecksums() throws Exception { // U5, on the wire
+		byte[] file = randomBytes(3000, 31);
+		String name = Base64.getEncoder().encodeToString("tus-wire.bin".getBytes(StandardCharsets.UTF_8));
+		Response options = send("OPTIONS /upload/ HTTP/1.1\r\nHost: h\r\n" + auth(token) + "\r\n", new byte[0]);
+		assertEquals(204, options.status());
+		assertEquals("1.0.0", options.header("Tus-Version"));
+		assertTrue(options.header("Tus-Extension").contains("creation") && options.header("Tus-Extension").contains("checksum"));
+		Response created = send("POST /upload/ HTTP/1.1\r\nHost: h\r\nTus-Resumable: 1.0.0\r\nUpload-Length: 3000\r\nUpload-Metadata: filename " + name
+				+ "\r\nContent-Length: 0\r\n" + auth(token) + "\r\n", new byte[0]);
+		assertEquals(201, created.status(), created.toString());
+		String at = URI.create(created.header("Location")).getRawPath();
+		String sha1 = Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1").digest(Arrays.copyOf(file, 1000)));
+		String wrong = Base64.getEncoder().encodeToString(new byte[20]);
+		Response mismatch = send("PATCH " + at + " HTTP/1.1\r\nHost: h\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
+				+ "Upload-Offset: 0\r\nUpload-Checksum: sha1 " + wrong + "\r\nContent-Length: 1000\r\n" + auth(token) + "\r\n", Arrays.copyOf(file, 1000));
+		assertEquals(460, mismatch.status(), "Checksum Mismatch");
+		Response head = send("HEAD " + at + " HTTP/1.1\r\nHost: h\r\nTus-Resumable: 1.0.0\r\n" + auth(token) + "\r\n", new byte[0]);
+		assertEquals("0", head.header("Upload-Offset"), "nothing of a mismatched PATCH kept");
+		Response first = send("PATCH " + at + " HTTP/1.1\r\nHost: h\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
+				+ "Upload-Offset: 0\r\nUpload-Checksum: sha1 " + sha1 + "\r\nContent-Length: 1000\r\n" + auth(token) + "\r\n", Arrays.copyOf(file, 1000));
+		assertEquals(204, first.status(), first.toString());
+		assertEquals("1000", first.header("Upload-Offset"));
+		Response conflict = send("PATCH " + at + " HTTP/1.1\r\nHost: h\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
+				+ "Upload-Offset: 500\r\nContent-Length: 10\r\n" + auth(token) + "\r\n", new byte[10]);
+		assertEquals(409, conflict.status());
+		assertEquals(412, send("HEAD " + at + " HTTP/1.1\r\nHost: h\r\nTus-Resumable: 0.2.2\r\n" + auth(token) + "\r\n", new byte[0]).status());
+		assertEquals(404, send("HEAD " + at + " HTTP/1.1\r\nHost: h\r\nTus-Resumable: 1.0.0\r\n" + auth(other) + "\r\n", new byte[0]).status(),
+				"another owner's upload is not there");
+		Response last = send("PATCH " + at + " HTTP/1.1\r\nHost: h\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n"
+				+ "Upload-Offset: 1000\r\nContent-Length: 2000\r\n" + auth(token) + "\r\n", Arrays.copyOfRange(file, 1000, 3000));
+		assertEquals(204, last.status());
+		assertArrayEquals(file, Files.readAllBytes(plain.resolve("tus-wire.bin")), "in place at its last byte, named by its metadata");
+	}
+
+	@Test
 	void aFullDiskIsReportedAsSuch() throws Exception { // U3: 500, ERROR_DISK_FULL
 		assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root (CI runs as root)");
 		Path small = Files.createDirectories(tmp.resolve("small"));
