@@ -3,7 +3,8 @@
 # packages (a JDK 17+, Maven, nginx and openssl for the OSGi tests; Chromium and Node.js for the browser test, PageTest;
 # an SSH client for KarafTest, which drives Karaf's console; PostgreSQL's server for the PostgreSQL store's tests, which
 # start their own server with initdb and pg_ctl on a loopback port),
-# playwright-core from npm (cnf/src/test/page, by its package-lock.json), then builds and runs every test. The last
+# playwright-core from npm (cnf/src/test/page) and the tus peers TusPeersTest runs (cnf/src/test/tus), each by its
+# package-lock.json, then builds and runs every test. The last
 # line is "N passed, N failed, N skipped" over unit, OSGi and distribution tests together; the exit status is Maven's
 # if the build failed, else the summary's.
 # mvn install runs the OSGi suite on Felix and on Equinox, the distribution's tests (the crash suite's 10 random
@@ -36,6 +37,8 @@ echo "node $(node --version), $(/usr/bin/chromium --version 2>/dev/null || echo 
 
 # the browser test's driver, exactly as locked (no browser download: it drives Debian's Chromium)
 (cd cnf/src/test/page && npm ci --no-audit --no-fund)
+# the independent tus 1.0 peers (@tus/server, @tus/file-store, tus-js-client), exactly as locked (TusPeersTest)
+(cd cnf/src/test/tus && npm ci --no-audit --no-fund)
 
 status=0
 mvn -B clean install || status=$?
