@@ -118,6 +118,10 @@ final class BitsUploader {
 		private final String version;
 		private int fragment = FIRST_FRAGMENT;
 		private int newSessions;
+		/** BITS-Host-Id-Fallback-Timeout: after this long without an answer from the host id, the origin is used; 0 never. */
+		private long fallbackNanos;
+		/** When the host id last answered. */
+		private long hostAnswered = System.nanoTime();
 
 		Run(UUID job, JobType type, FileRecord file, JobRun run, RequestSettings settings, Throttle throttle, FileChannel in, long size,
 				String version) {
@@ -182,8 +186,24 @@ final class BitsUploader {
 				probe = false;
 				read(buffer, offset, length);
 				throttle.acquire(length);
-				HttpResponse<Void> r = send(packet(session, "Fragment", HttpRequest.BodyPublishers.ofByteArray(buffer, 0, length))
-						.header("Content-Range", "bytes " + offset + "-" + (offset + length - 1) + "/" + size).build());
+				HttpResponse<Void> r;
+				try {
+					r = send(packet(session, "Fragment", HttpRequest.BodyPublishers.ofByteArray(buffer, 0, length))
+							.header("Content-Range", "bytes " + offset + "-" + (offset + length - 1) + "/" + size).build());
+					hostAnswered = System.nanoTime();
+				} catch (TransferFailure f) {
+					if (session.host() == null || f.context != ErrorContext.GENERAL_TRANSPORT || fallbackNanos == 0
+							|| System.nanoTime() - hostAnswered < fallbackNanos) {
+						throw f;
+					}
+					// the host id has not answered for its fallback timeout: the origin again, as BITS does
+					log.info("job {}: the server's host id {} has not answered for {} s; the upload goes to {}", job, session.host(),
+							fallbackNanos / 1_000_000_000L, file.remote());
+					session = new UploadSession(session.id(), session.version(), null, session.reply(), session.replyLength());
+					transitions.checkpoint(job, file.index(), offset, size, session.validator(), false);
+					probe = true; // the origin's offset may differ
+					continue;
+				}
 				int status = r.statusCode();
 				if (status == 200 || status == 416) {
 					long next = received(r, status == 200 ? offset + length : -1);
@@ -370,6 +390,8 @@ final class BitsUploader {
 						"the server's Create-Session Ack names protocol " + protocol + " and session '" + id + "'", null, null);
 			}
 			String host = r.headers().firstValue("BITS-Host-Id").map(String::trim).filter(h -> h.matches("[A-Za-z0-9.\\-\\[\\]:]+")).orElse(null);
+			fallbackNanos = r.headers().firstValueAsLong("BITS-Host-Id-Fallback-Timeout").stream().filter(t -> t > 0 && t < 0xFFFFFFFFL)
+					.map(t -> t * 1_000_000_000L).findFirst().orElse(0);
 			UploadSession session = new UploadSession(id.trim(), version, host, null, -1);
 			if (host != null && !reachable(session)) {
 				session = new UploadSession(id.trim(), version, null, null, -1); // the origin, as after BITS's host-id fallback

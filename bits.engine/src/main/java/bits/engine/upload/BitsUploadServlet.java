@@ -73,6 +73,14 @@ final class BitsUploadServlet extends HttpServlet {
 			}
 			return;
 		}
+		if (!endpoint.enabled()) { // as IIS answers when BITS uploads are disabled for the virtual directory ([MC-BUP] <22>)
+			if (METHOD.equals(method)) {
+				refuse(response, request.getHeader("BITS-Session-Id"), new Refusal(501, ErrorCodes.E_ACCESSDENIED, "uploads are disabled here"));
+			} else {
+				response.sendError(501, "uploads are disabled here");
+			}
+			return;
+		}
 		if (METHOD.equals(method)) {
 			packet(request, response, owner.get());
 		} else if (TusProtocol.handles(request)) {

@@ -153,6 +153,10 @@ public class UploadEndpoint {
 		return config.name();
 	}
 
+	boolean enabled() {
+		return config.enabled();
+	}
+
 	String hostId() {
 		return config.host_id().trim();
 	}

@@ -23,6 +23,9 @@ public @interface UploadEndpointConfig {
 			+ " directory " + UploadSessions.AREA)
 	String directory();
 
+	@AttributeDefinition(name = "Enabled", description = "Whether the endpoint takes uploads (BITSUploadEnabled); a disabled one answers 501")
+	boolean enabled() default true;
+
 	@AttributeDefinition(name = "Largest upload (bytes)", description = "0 for no limit")
 	long max_bytes() default 0;
 

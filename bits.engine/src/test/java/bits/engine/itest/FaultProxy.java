@@ -40,6 +40,8 @@ final class FaultProxy implements AutoCloseable {
 	private final ServerSocket server;
 	private final int target;
 	private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
+	/** Every byte the clients sent, in the order read: the requests, for a test to read back. */
+	private final java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
 	private final List<Socket> sockets = new ArrayList<>();
 	private volatile boolean open = true;
 	volatile int connections;
@@ -94,8 +96,8 @@ final class FaultProxy implements AutoCloseable {
 					fault = always;
 				}
 				boolean request = fault != null && (fault.kind() == Fault.Kind.STRIP_RANGE || fault.kind() == Fault.Kind.RESET_REQUEST);
-				pump(client, upstream, request ? fault : null);
-				pump(upstream, client, request ? null : fault);
+				pump(client, upstream, request ? fault : null, sent);
+				pump(upstream, client, request ? null : fault, null);
 			} catch (IOException e) {
 				// closed
 			}
@@ -103,7 +105,23 @@ final class FaultProxy implements AutoCloseable {
 	}
 
 	/** Copies one direction, from {@code from} to {@code to}, applying the fault to what {@code to} receives. */
-	private static void pump(Socket from, Socket to, Fault fault) {
+	/** @return the heads of the requests the clients sent (their bodies skipped by Content-Length), in order */
+	List<String> requestHeads() {
+		String all;
+		synchronized (sent) {
+			all = sent.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+		}
+		List<String> heads = new ArrayList<>();
+		for (int at = 0, end; (end = all.indexOf("\r\n\r\n", at)) >= 0;) {
+			String head = all.substring(at, end);
+			heads.add(head);
+			java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?im)^Content-Length:\\s*(\\d+)").matcher(head);
+			at = end + 4 + (m.find() ? Integer.parseInt(m.group(1)) : 0);
+		}
+		return heads;
+	}
+
+	private static void pump(Socket from, Socket to, Fault fault, java.io.ByteArrayOutputStream record) {
 		Thread t = new Thread(() -> {
 			byte[] buffer = new byte[16384];
 			long sent = 0;
@@ -111,6 +129,11 @@ final class FaultProxy implements AutoCloseable {
 				OutputStream out = to.getOutputStream();
 				int n;
 				while ((n = in.read(buffer)) > 0) {
+					if (record != null) {
+						synchronized (record) {
+							record.write(buffer, 0, n);
+						}
+					}
 					if (fault != null && fault.kind() == Fault.Kind.STRIP_RANGE) {
 						// requests are small: each read holds whole header lines
 						String text = new String(buffer, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -145,6 +168,11 @@ final class FaultProxy implements AutoCloseable {
 								Thread.sleep(500);
 							}
 							while ((n = in.read(buffer)) > 0) {
+					if (record != null) {
+						synchronized (record) {
+							record.write(buffer, 0, n);
+						}
+					}
 								for (int i = 0; i < n; i++) {
 									out.write(buffer[i]);
 									out.flush();

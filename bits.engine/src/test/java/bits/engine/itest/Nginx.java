@@ -36,6 +36,14 @@ public final class Nginx implements AutoCloseable {
 	}
 
 	public static Nginx start(Path base) throws Exception {
+		return start(base, 0);
+	}
+
+	/**
+	 * As {@link #start(Path)}, and with {@code upstream} > 0 a reverse proxy to that loopback port at
+	 * {@code /upstream-1m/} that takes request bodies of at most 1 MiB (413 beyond).
+	 */
+	public static Nginx start(Path base, int upstream) throws Exception {
 		Path prefix = Files.createDirectories(base.resolve("nginx"));
 		Path root = Files.createDirectories(base.resolve("www"));
 		Files.createDirectories(root.resolve("files"));
@@ -86,6 +94,7 @@ public final class Nginx implements AutoCloseable {
 				    location /forbidden/ { return 403; }
 				    location = /loop { return 302 /loop; }
 				    location = /redirect { return 302 /files/a.bin; }
+				    %11$s
 				    location /auth/ {
 				      alias %2$s/files/;
 				      if ($http_authorization != "Basic dXNlcjpzM2NyZXQ=") { return 401; }
@@ -115,7 +124,8 @@ public final class Nginx implements AutoCloseable {
 				  }
 				}
 				""".formatted(prefix, root, port, tlsPort, tls.resolve("trusted.pem"), tls.resolve("trusted.key"), untrustedPort,
-				tls.resolve("untrusted.pem"), tls.resolve("untrusted.key"), proxyPort);
+				tls.resolve("untrusted.pem"), tls.resolve("untrusted.key"), proxyPort,
+				upstream > 0 ? "location /upstream-1m/ { proxy_pass http://127.0.0.1:" + upstream + "/; client_max_body_size 1m; }" : "");
 		Path confFile = prefix.resolve("nginx.conf");
 		Files.writeString(confFile, conf);
 		Process p = new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", confFile.toString())

@@ -339,6 +339,75 @@ class UploadClientIT {
 	}
 
 	@Test
+	void theClientsPacketsAreTheSpecsOwn() throws Exception { // U1, [MC-BUP] 4.1: what our client sends, read off the wire
+		Path source = sources.resolve("rfc2119.txt");
+		Files.write(source, randomBytes(4892, 2119));
+		try (FaultProxy recorder = new FaultProxy(0, api.getPort())) {
+			TransferJob job = upload("rfc2119", source, URI.create("http://127.0.0.1:" + recorder.port() + "/in/2000mb-rfc2119.txt"), JobPriority.FOREGROUND);
+			awaitState(job, JobState.TRANSFERRED);
+			job.complete();
+			List<String> heads = recorder.requestHeads();
+			assertEquals(3, heads.size(), "Create-Session, one Fragment, Close-Session: " + heads);
+			assertPacket(heads.get(0), "Create-Session", "BITS-Supported-Protocols: {7df0354d-249b-430f-820d-3d2a9bef4931}", "Content-Name: rfc2119.txt",
+					"Content-Length: 0");
+			String session = header(heads.get(1), "BITS-Session-Id");
+			assertTrue(session.matches("\\{[0-9A-F-]{36}\\}"), session);
+			assertPacket(heads.get(1), "Fragment", "Content-Range: bytes 0-4891/4892", "Content-Length: 4892");
+			assertPacket(heads.get(2), "Close-Session", "BITS-Session-Id: " + session, "Content-Length: 0");
+		}
+		assertEquals(sha256(source), sha256(received.resolve("2000mb-rfc2119.txt")));
+	}
+
+	static void assertPacket(String head, String type, String... lines) {
+		assertTrue(head.startsWith("BITS_POST /in/2000mb-rfc2119.txt HTTP/1.1\r\n"), head);
+		List<String> have = List.of(head.split("\r\n")).stream().map(l -> l.toLowerCase(java.util.Locale.ROOT)).toList();
+		assertTrue(have.contains(("BITS-Packet-Type: " + type).toLowerCase(java.util.Locale.ROOT)), head);
+		for (String l : lines) {
+			assertTrue(have.contains(l.toLowerCase(java.util.Locale.ROOT)), l + " in " + head);
+		}
+	}
+
+	static String header(String head, String name) {
+		return List.of(head.split("\r\n")).stream().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith(name.toLowerCase(java.util.Locale.ROOT) + ":"))
+				.map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("");
+	}
+
+	@Test
+	void aServerThatRefusesLargeBodiesGetsSmallerFragments() throws Exception { // U1: 413 -> smaller fragments
+		Path source = sources.resolve("small-fragments.bin");
+		Files.write(source, randomBytes(3 << 20, 14));
+		try (Nginx nginx = Nginx.start(tmp.resolve("nginx-413"), api.getPort())) {
+			TransferJob job = upload("413", source, nginx.uri("/upstream-1m/in/small-fragments.bin"), JobPriority.FOREGROUND);
+			awaitState(job, JobState.TRANSFERRED);
+			job.complete();
+			long refused = Files.readAllLines(tmp.resolve("nginx-413/nginx/access.log")).stream().filter(l -> l.contains(" 413 ")).count();
+			assertEquals(3, refused, "8, 4 and 2 MiB refused by nginx's 1 MiB limit, then 1 MiB fragments");
+		}
+		assertEquals(sha256(source), sha256(received.resolve("small-fragments.bin")));
+	}
+
+	@Test
+	void aHostIdThatDoesNotAnswerIsLeftForTheOrigin() throws Exception { // U1: BITS-Host-Id, Ping, fallback
+		ConfigurationAdmin admin = FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext()
+				.getService(FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext().getServiceReference(ConfigurationAdmin.class));
+		Configuration farm = admin.getFactoryConfiguration("bits.upload", "client-farm", "?");
+		// another loopback address, where nothing listens: the Ping there is refused at once
+		farm.update(new Hashtable<>(Map.of("name", "client-farm", "path", "/farm", "directory", received.toString(), "host.id", "127.0.0.2",
+				"host.id.fallback.timeout.seconds", 1L)));
+		try {
+			await("the farm endpoint", () -> UploadServerIT.ping(api, token, "/farm/x").status() == 200);
+			Path source = sources.resolve("farm.bin");
+			Files.write(source, randomBytes(200_000, 15));
+			TransferJob job = upload("farm", source, url("").resolve("/farm/farm.bin"), JobPriority.FOREGROUND);
+			awaitState(job, JobState.TRANSFERRED);
+			job.complete();
+			assertEquals(sha256(source), sha256(received.resolve("farm.bin")));
+		} finally {
+			farm.delete();
+		}
+	}
+
+	@Test
 	void anEmptyFileIsRefusedForNoFragmentCanCarryIt() throws Exception { // U1
 		Path source = Files.createFile(sources.resolve("empty.bin"));
 		TransferJob job = upload("empty", source, url("empty.bin"), JobPriority.FOREGROUND);

@@ -458,6 +458,19 @@ class UploadServerIT {
 	}
 
 	@Test
+	void aDisabledEndpointAnswers501() throws Exception { // U3: the error table's "uploads are disabled"
+		Path off = Files.createDirectories(tmp.resolve("off"));
+		endpoint("off", Map.of("name", "off", "path", "/off", "directory", off.toString(), "enabled", false));
+		try {
+			await("the disabled endpoint", () -> ping("/off/x").status() == 501);
+			assertError(packet("/off/x.bin", "Create-Session", null, "BITS-Supported-Protocols: " + PROTOCOL + "\r\n", new byte[0], token), 501, "0x80070005", "0x5");
+		} finally {
+			Configuration c = configurations.remove(configurations.size() - 1);
+			c.delete();
+		}
+	}
+
+	@Test
 	void aCloseSessionRepeatedAfterItsAckWasLostIsAnsweredAgain() throws Exception { // U3: Close-Session is idempotent
 		byte[] body = randomBytes(1000, 3);
 		String path = "/upload/twice.bin";
