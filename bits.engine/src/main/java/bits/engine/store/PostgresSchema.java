@@ -63,8 +63,8 @@ final class PostgresSchema {
 					// the claims' order (SPEC C2): a claim reads the first entries instead of sorting the queue
 					"CREATE INDEX job_claim_order ON job ((" + PRIORITY_ORDER + "), turn) WHERE state = 'QUEUED' AND claimed_by IS NULL" },
 			new String[] { // 5: where an upload-reply job puts the server's reply (SPEC U2)
-					"ALTER TABLE job ADD COLUMN reply_file TEXT",
-					// how an upload job speaks to its server (SPEC U5)
+					"ALTER TABLE job ADD COLUMN reply_file TEXT" },
+			new String[] { // 6: how an upload job speaks to its server (SPEC U5)
 					"ALTER TABLE job ADD COLUMN upload_protocol TEXT NOT NULL DEFAULT 'BITS'" });
 
 	/**

@@ -68,8 +68,8 @@ final class Schema {
 					"ALTER TABLE job ADD COLUMN callback_engine TEXT", "ALTER TABLE job ADD COLUMN pinned_to TEXT",
 					"ALTER TABLE job ADD COLUMN pinned_request TEXT" },
 			new String[] { // 8: where an upload-reply job puts the server's reply (SPEC U2)
-					"ALTER TABLE job ADD COLUMN reply_file TEXT",
-					// how an upload job speaks to its server (SPEC U5)
+					"ALTER TABLE job ADD COLUMN reply_file TEXT" },
+			new String[] { // 9: how an upload job speaks to its server (SPEC U5)
 					"ALTER TABLE job ADD COLUMN upload_protocol TEXT NOT NULL DEFAULT 'BITS'" });
 
 	/**

@@ -211,7 +211,7 @@ final class BitsUploader {
 						throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INVALID_SERVER_RESPONSE,
 								"the server says it holds " + next + " bytes of a file of " + size, null, null);
 					}
-					if (next <= offset && (status == 416 || next < offset + length && next != size)) {
+					if (status == 416 ? next == offset : next <= offset) {
 						// a 416 at the offset it asks for, or a 200 that took nothing: no progress would ever be made
 						throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INVALID_SERVER_RESPONSE,
 								"the server answered the fragment at " + offset + " with HTTP " + status + " and offset " + next, null, null);

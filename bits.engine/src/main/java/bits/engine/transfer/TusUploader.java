@@ -44,7 +44,9 @@ import bits.engine.model.TusUpload;
 final class TusUploader {
 	static final String VERSION = "1.0.0";
 	static final int CHUNK = 8 << 20;
-	private static final Duration LEAST_TIMEOUT = Duration.ofMinutes(2);
+	/** As for BITS: the last PATCH's answer waits for the server's application, up to 5 minutes. */
+	private static final Duration LEAST_TIMEOUT = Duration.ofMinutes(6);
+	private static final int MIN_CHUNK = 64 << 10;
 	private static final int MAX_NEW_UPLOADS = 3;
 
 	private final HttpClients clients;
@@ -90,6 +92,9 @@ final class TusUploader {
 			long offset = -1;
 			if (upload != null) {
 				offset = offset(client, settings, file, upload, run);
+				if (offset > size) {
+					throw BitsUploader.changed(file); // the server holds more than the file has: not this version of it
+				}
 				if (offset > transitions.file(job, file.index()).bytesTransferred()) { // what a cut-off PATCH left there counts
 					transitions.checkpoint(job, file.index(), offset, size, upload.validator(), offset == size);
 				}
@@ -105,11 +110,12 @@ final class TusUploader {
 				return;
 			}
 			byte[] buffer = new byte[(int) Math.min(CHUNK, size)];
+			int chunk = CHUNK;
 			while (offset < size) {
 				if (run.stopRequested()) {
 					throw new Stopped();
 				}
-				int length = (int) Math.min(CHUNK, size - offset);
+				int length = (int) Math.min(chunk, size - offset);
 				ByteBuffer b = ByteBuffer.wrap(buffer, 0, length);
 				while (b.hasRemaining()) {
 					if (in.read(b, offset + b.position()) < 0) {
@@ -143,6 +149,11 @@ final class TusUploader {
 				} else if (status == 404 || status == 410) {
 					upload = create(client, settings, file, size, version, run, ++created);
 					offset = 0;
+				} else if (status == 413 && chunk > MIN_CHUNK) {
+					chunk = Math.max(MIN_CHUNK, chunk / 2); // a body too large for the server (or a proxy before it): smaller PATCHes
+				} else if (status == 423) {
+					throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.httpError(423),
+							"the tus server has the upload locked (423): another request to it is under way", ResponsePlan.retryAfter(r.headers()).orElse(null), null);
 				} else if (status == 460) {
 					throw TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR,
 							"the tus server found the bytes at " + offset + " changed on their way (460 Checksum Mismatch)", null, null);
@@ -204,8 +215,14 @@ final class TusUploader {
 		if (r.statusCode() != 200 && r.statusCode() != 204) {
 			throw ResponsePlan.httpStatus(r.statusCode(), r.headers());
 		}
-		return r.headers().firstValueAsLong("Upload-Offset").orElseThrow(() -> TransferFailure.transientError(ErrorContext.REMOTE_FILE,
+		long offset = r.headers().firstValueAsLong("Upload-Offset").orElseThrow(() -> TransferFailure.transientError(ErrorContext.REMOTE_FILE,
 				ErrorCodes.BG_E_INVALID_SERVER_RESPONSE, "the tus server's HEAD has no Upload-Offset", null, null));
+		OptionalLong length = r.headers().firstValueAsLong("Upload-Length");
+		if (offset < 0 || length.isPresent() && offset > length.getAsLong()) {
+			throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INVALID_SERVER_RESPONSE,
+					"the tus server's HEAD says Upload-Offset " + offset + " of Upload-Length " + length, null, null);
+		}
+		return offset;
 	}
 
 	/** Termination, in the background: the server drops the upload; a failure only costs its disk space. */

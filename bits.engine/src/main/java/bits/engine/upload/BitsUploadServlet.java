@@ -28,6 +28,8 @@ final class BitsUploadServlet extends HttpServlet {
 	static final int E_FAIL = 0x80004005;
 	/** ERROR_CONNECTION_COUNT_LIMIT: as many sessions as allowed. */
 	static final int TOO_MANY_SESSIONS = 0x800704D6;
+	/** ERROR_BUSY: the session is in use by a request that takes long. */
+	static final int ERROR_BUSY = 0x800700AA;
 	static final int CONTEXT_SERVER = 0x5;
 	static final int CONTEXT_REMOTE_APPLICATION = 0x7;
 	private static final Pattern CONTENT_RANGE = Pattern.compile("(?i)bytes\\s+(\\d{1,18})-(\\d{1,18})/(\\d{1,18})");
@@ -176,6 +178,9 @@ final class BitsUploadServlet extends HttpServlet {
 					response.setHeader("BITS-Received-Content-Range", Long.toString(e.expected()));
 					throw new Refusal(416, 0, e.getMessage());
 				}
+				if (e.reason() == SessionException.Reason.GONE) { // its data deleted on the server: a new session, from byte 0
+					throw new Refusal(500, ErrorCodes.BG_E_SESSION_NOT_FOUND, e.getMessage());
+				}
 				throw refusal(e);
 			}
 		}
@@ -285,6 +290,7 @@ final class BitsUploadServlet extends HttpServlet {
 		case DISK_FULL -> new Refusal(500, ERROR_DISK_FULL, e.getMessage());
 		case GONE -> new Refusal(404, 0, e.getMessage());
 		case CHECKSUM -> new Refusal(400, ErrorCodes.E_INVALIDARG, e.getMessage());
+		case BUSY -> new Refusal(503, ERROR_BUSY, e.getMessage());
 		case IO -> new Refusal(500, E_FAIL, e.getMessage());
 		};
 	}

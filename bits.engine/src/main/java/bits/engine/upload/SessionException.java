@@ -30,6 +30,8 @@ public final class SessionException extends Exception {
 		DISK_FULL,
 		/** The body ended before its announced length: the bytes that came are kept. */
 		INTERRUPTED,
+		/** Another request to the session has held it too long (a listener that does not answer, say): try again later. */
+		BUSY,
 		/** The request's checksum does not match its bytes, which are not kept. */
 		CHECKSUM,
 		/** The session's data is gone from the disk (deleted by someone else). */

@@ -73,8 +73,33 @@ final class TusProtocol {
 				response.sendError(404, "no upload at " + path);
 				return;
 			}
-			SessionRecord r = endpoint.sessions().find(id, owner).filter(s -> s.protocol().equals("tus"))
-					.orElseThrow(() -> new SessionException(SessionException.Reason.NOT_FOUND, "no upload " + id));
+			Optional<SessionRecord> open = endpoint.sessions().find(id, owner).filter(s -> s.protocol().equals("tus"));
+			long closed = endpoint.sessions().closedLength(id, owner);
+			if (open.isEmpty() && closed >= 0 && (method.equals("HEAD") || method.equals("PATCH"))) {
+				// whole and in place: a client whose last answer was lost learns so, rather than uploading it again
+				response.setHeader("Upload-Offset", Long.toString(closed));
+				response.setHeader("Upload-Length", Long.toString(closed));
+				response.setHeader("Cache-Control", "no-store");
+				if (method.equals("HEAD")) {
+					response.setStatus(200);
+				} else {
+					response.sendError(409, "the upload is whole");
+				}
+				return;
+			}
+			SessionRecord r = open.orElseThrow(() -> new SessionException(SessionException.Reason.NOT_FOUND, "no upload " + id));
+			if (r.whole() && (method.equals("HEAD") || method.equals("PATCH"))) {
+				finish(request, r); // whole, but its hand-over failed before: again now, and only then is it told whole
+				response.setHeader("Upload-Offset", Long.toString(r.length()));
+				response.setHeader("Upload-Length", Long.toString(r.length()));
+				response.setHeader("Cache-Control", "no-store");
+				if (method.equals("HEAD")) {
+					response.setStatus(200);
+				} else {
+					response.sendError(409, "the upload is whole");
+				}
+				return;
+			}
 			switch (method) {
 			case "HEAD" -> head(response, r);
 			case "PATCH" -> patch(request, response, owner, r);
@@ -177,10 +202,10 @@ final class TusProtocol {
 			byte[] want = expected;
 			after = endpoint.sessions().write(r.id(), owner, offset, -1, count, body, d == null ? null : () -> MessageDigest.isEqual(d.digest(), want));
 		}
-		response.setHeader("Upload-Offset", Long.toString(after.received()));
 		if (after.whole()) {
-			finish(request, after);
+			finish(request, after); // before the answer: a client told the upload is whole finds it in place
 		}
+		response.setHeader("Upload-Offset", Long.toString(after.received()));
 		response.setStatus(204);
 	}
 
@@ -205,9 +230,11 @@ final class TusProtocol {
 		int status = switch (e.reason()) {
 		case NOT_FOUND -> 404;
 		case OFFSET -> 409;
-		case LENGTH_CHANGED, BEYOND_LENGTH, BAD_REQUEST, BAD_NAME, INCOMPLETE, INTERRUPTED -> 400;
+		case LENGTH_CHANGED, BEYOND_LENGTH, BAD_REQUEST, BAD_NAME, INCOMPLETE -> 400;
+		case INTERRUPTED -> 500; // what came is kept: a client still there goes on from HEAD's offset
 		case TOO_LARGE -> 413;
-		case EXISTS -> 409;
+		case EXISTS -> 403; // not 409, which tus clients take for an offset to ask again
+		case BUSY -> 423;
 		case TOO_MANY -> 503;
 		case CHECKSUM -> CHECKSUM_MISMATCH;
 		case DISK_FULL, IO -> 500;

@@ -33,6 +33,9 @@ final class UploadNames {
 			if (s.isEmpty() || s.equals(".") || s.equals("..")) {
 				return "the file name '" + name + "' has an empty, '.' or '..' segment";
 			}
+			if (s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) {
+				return "the file name '" + name + "' has a segment longer than 255 bytes, more than a file system takes";
+			}
 		}
 		if (segments[0].equals(UploadSessions.AREA)) {
 			return "the file name '" + name + "' is in the server's own directory " + UploadSessions.AREA;

@@ -60,6 +60,8 @@ public final class UploadSessions {
 	static final String DATA = "data";
 	static final String REPLY = "reply";
 	static final String CLOSED = ".closed";
+	/** How long a request waits for the one before it on the same session (a slow body, a listener's answer). */
+	static final int LOCK_WAIT_SECONDS = 60;
 	private static final ObjectMapper JSON = JsonMapper.builder().build();
 	private static final LinkOption[] NOFOLLOW = { LinkOption.NOFOLLOW_LINKS };
 	private static final int BUFFER = 256 << 10;
@@ -501,7 +503,9 @@ public final class UploadSessions {
 			throw new SessionException(NOT_FOUND, "no upload session " + id);
 		}
 		try {
-			s.lock.lockInterruptibly();
+			if (!s.lock.tryLock(LOCK_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+				throw new SessionException(SessionException.Reason.BUSY, "another request to the session has held it for " + LOCK_WAIT_SECONDS + " s");
+			}
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 			throw new SessionException(IO, "interrupted while waiting for the session's previous request");
@@ -533,7 +537,7 @@ public final class UploadSessions {
 	}
 
 	/** A session that was closed: a repeated Close-Session (its Ack lost) is answered as the first one was. */
-	private record Closed(String owner, long at) {
+	private record Closed(String owner, long at, long length) {
 	}
 
 	private final Map<String, Closed> closedSessions = new ConcurrentHashMap<>();
@@ -544,18 +548,23 @@ public final class UploadSessions {
 		SessionRecord r = s.record;
 		long now = clock.getAsLong();
 		try {
-			DurableFiles.replace(area.resolve(r.id() + CLOSED), r.owner().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+			DurableFiles.replace(area.resolve(r.id() + CLOSED), (r.owner() + "\n" + r.length()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
 		} catch (IOException e) {
 			throw failure(e, "cannot note the close of " + r.id());
 		}
-		closedSessions.put(r.id(), new Closed(r.owner(), now));
+		closedSessions.put(r.id(), new Closed(r.owner(), now, r.length()));
 		forget(s);
 	}
 
 	/** @return whether the caller's session {@code id} was closed within the session timeout */
 	public boolean wasClosed(String id, String owner) {
+		return closedLength(id, owner) >= 0;
+	}
+
+	/** @return the length of the caller's session {@code id} if it was closed within the session timeout, else -1 */
+	public long closedLength(String id, String owner) {
 		Closed c = id == null ? null : closedSessions.get(id);
-		return c != null && c.owner().equals(owner);
+		return c != null && c.owner().equals(owner) ? c.length() : -1;
 	}
 
 	/** Expires sessions at most once a minute, from any request: an idle endpoint keeps nothing past its timeout for long. */
@@ -572,8 +581,10 @@ public final class UploadSessions {
 			for (Path dir : dirs) {
 				String fileName = dir.getFileName().toString();
 				if (fileName.endsWith(CLOSED) && Files.isRegularFile(dir, NOFOLLOW)) {
-					String owner = new String(Files.readAllBytes(dir), java.nio.charset.StandardCharsets.UTF_8);
-					closedSessions.put(fileName.substring(0, fileName.length() - CLOSED.length()), new Closed(owner, Files.getLastModifiedTime(dir).toMillis()));
+					String[] note = new String(Files.readAllBytes(dir), java.nio.charset.StandardCharsets.UTF_8).split("\n");
+					long length = note.length > 1 && note[1].matches("\\d+") ? Long.parseLong(note[1]) : 0;
+					closedSessions.put(fileName.substring(0, fileName.length() - CLOSED.length()),
+							new Closed(note[0], Files.getLastModifiedTime(dir).toMillis(), length));
 					continue;
 				}
 				if (!Files.isDirectory(dir, NOFOLLOW)) {

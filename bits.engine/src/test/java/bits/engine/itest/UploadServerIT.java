@@ -515,6 +515,9 @@ class UploadServerIT {
 				+ "Upload-Offset: 1000\r\nContent-Length: 2000\r\n" + auth(token) + "\r\n", Arrays.copyOfRange(file, 1000, 3000));
 		assertEquals(204, last.status());
 		assertArrayEquals(file, Files.readAllBytes(plain.resolve("tus-wire.bin")), "in place at its last byte, named by its metadata");
+		Response after = send("HEAD " + at + " HTTP/1.1\r\nHost: h\r\nTus-Resumable: 1.0.0\r\n" + auth(token) + "\r\n", new byte[0]);
+		assertEquals(200, after.status(), "a client whose last answer was lost is told the upload is whole, not to start again");
+		assertEquals("3000", after.header("Upload-Offset"));
 	}
 
 	@Test
