@@ -31,6 +31,8 @@ final class BitsUploadServlet extends HttpServlet {
 	/** ERROR_BUSY: the session is in use by a request that takes long. */
 	static final int ERROR_BUSY = 0x800700AA;
 	static final int CONTEXT_SERVER = 0x5;
+	/** The longest header value a packet may carry ([MC-BUP] 2.2.1; Windows refuses longer ones). */
+	static final int MAX_HEADER = 4096;
 	static final int CONTEXT_REMOTE_APPLICATION = 0x7;
 	private static final Pattern CONTENT_RANGE = Pattern.compile("(?i)bytes\\s+(\\d{1,18})-(\\d{1,18})/(\\d{1,18})");
 	private static final String REPLY = "/" + UploadSessions.AREA + "/";
@@ -104,6 +106,12 @@ final class BitsUploadServlet extends HttpServlet {
 				throw new Refusal(411, ErrorCodes.E_INVALIDARG, "no Content-Length");
 			}
 			long count = number(length, "Content-Length");
+			for (String name : java.util.Collections.list(request.getHeaderNames())) {
+				String value = request.getHeader(name);
+				if (value != null && value.length() > MAX_HEADER) { // [MC-BUP] 2.2.1: a header's value is at most 4 KB
+					throw new Refusal(400, ErrorCodes.E_INVALIDARG, "header " + name + " is longer than " + MAX_HEADER + " characters");
+				}
+			}
 			if (!type.equals("fragment") && count != 0) {
 				throw new Refusal(400, ErrorCodes.E_INVALIDARG, "a " + type + " packet has no body (Content-Length " + length + ")");
 			}

@@ -105,7 +105,7 @@ class ManagerIT {
 		assertCode(ErrorCodes.E_INVALIDARG, () -> job.setDisplayName(null));
 		assertCode(ErrorCodes.BG_E_STRING_TOO_LONG, () -> manager.createJob("y".repeat(257)));
 		assertCode(ErrorCodes.E_INVALIDARG, () -> manager.createJob(null));
-		assertCode(ErrorCodes.E_NOTIMPL, () -> manager.createJob("up", bits.api.JobType.UPLOAD));
+		assertCode(ErrorCodes.E_INVALIDARG, () -> manager.createJob("up", null)); // uploads are jobs too since issue 18 (UploadClientIT)
 		assertCode(ErrorCodes.BG_E_NOT_FOUND, () -> manager.getJob(UUID.randomUUID()));
 
 		assertEquals(1, job.getFiles().size());

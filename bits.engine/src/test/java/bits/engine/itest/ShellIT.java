@@ -175,9 +175,10 @@ class ShellIT extends WithNginx {
 		int jobs = manager.listJobs(JobScope.ALL_OWNERS).size();
 		assertError("priority 'URGENT' is not one of", () -> run("bits:create --priority URGENT x"));
 		assertError("job type 'PUSH' is not one of", () -> run("bits:create --type PUSH x"));
-		TransferException upload = assertThrows(TransferException.class, () -> run("bits:create --type UPLOAD x"));
-		assertEquals(ErrorCodes.E_NOTIMPL, upload.getCode());
 		assertEquals(jobs, manager.listJobs(JobScope.ALL_OWNERS).size(), "nothing created");
+		TransferJob upload = manager.getJob(java.util.UUID.fromString(String.valueOf(run("bits:create --type upload up"))), JobScope.ALL_OWNERS);
+		assertEquals(bits.api.JobType.UPLOAD, upload.getType(), "the type in any case, as bitsadmin /create /upload");
+		upload.cancel();
 	}
 
 	@Test

@@ -324,6 +324,7 @@ class UploadServerIT {
 		assertError(packet(path, "Create-Session", null, "BITS-Supported-Protocols: {00000000-0000-0000-0000-000000000000}\r\n", new byte[0], token),
 				400, "0x80070057", "0x5");
 		assertError(packet(path, "Create-Session", null, "", new byte[0], token), 400, "0x80070057", "0x5");
+		assertError(packet(path, "Ping", null, "Content-Name: " + "x".repeat(4097) + "\r\n", new byte[0], token), 400, "0x80070057", "0x5");
 		String session = create(path);
 		assertError(packet(path, "Fragment", session, "Content-Range: bytes 0-9\r\n", new byte[10], token), 400, "0x80070057", "0x5");
 		assertError(packet(path, "Fragment", session, "Content-Range: bytes 0-19/100\r\n", new byte[10], token), 400, "0x80070057", "0x5");
