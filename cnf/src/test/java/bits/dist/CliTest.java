@@ -200,14 +200,9 @@ class CliTest {
 		Files.createDirectories(tmp.resolve("store/config"));
 		Files.writeString(tmp.resolve("store/config/bits.engine.cfg"), "file.roots=" + sources + "\n");
 		Path received = Files.createDirectories(tmp.resolve("received"));
-		Path server = tmp.resolve("server");
-		Path serverConfig = Files.createDirectories(server.resolve("config"));
-		Files.writeString(serverConfig.resolve("bits.upload-in.cfg"), "name=in\npath=/in\ndirectory=" + received + "\n");
-		try (EngineProcess receiver = new EngineProcess(server, serverConfig, server.resolve("framework"), tmp.resolve("server.log"))) {
-			receiver.await(() -> Files.exists(server.resolve("api-address")) && Files.isDirectory(received.resolve(".bits-sessions")));
-			String api = Files.readString(server.resolve("api-address")).trim();
-			String url = api.substring(0, api.indexOf("/bits/api")) + "/in/u.bin";
-			String token = Files.readAllLines(server.resolve("api-tokens")).stream().filter(l -> l.endsWith(" *")).findFirst().orElseThrow().split(" ")[0];
+		try (EngineProcess.UploadEndpoint receiver = EngineProcess.UploadEndpoint.start(tmp.resolve("server"), received, tmp.resolve("server.log"))) {
+			String url = receiver.url("u.bin");
+			String token = receiver.token();
 
 			Result refused = bits("transfer", "--upload", url, source.toString());
 			assertEquals(1, refused.status(), "no credentials: the server's 401");

@@ -33,6 +33,35 @@ final class EngineProcess implements AutoCloseable {
 		in = process.getOutputStream();
 	}
 
+	/**
+	 * An engine serving one upload endpoint, {@code /in}, into {@code received}, started and waited for.
+	 *
+	 * @param engine the engine, closed with the endpoint
+	 * @param base the service's base URL ({@code http://127.0.0.1:PORT})
+	 * @param token the API token of its owner {@code *}, which the endpoint takes as credentials
+	 */
+	record UploadEndpoint(EngineProcess engine, String base, String token) implements AutoCloseable {
+		static UploadEndpoint start(Path server, Path received, Path log) throws Exception {
+			Path config = Files.createDirectories(server.resolve("config"));
+			Files.writeString(config.resolve("bits.upload-in.cfg"), "name=in\npath=/in\ndirectory=" + received + "\n");
+			EngineProcess engine = new EngineProcess(server, config, server.resolve("framework"), log);
+			engine.await(() -> Files.exists(server.resolve("api-address")) && Files.isDirectory(received.resolve(".bits-sessions")));
+			String api = Files.readString(server.resolve("api-address")).trim();
+			String token = Files.readAllLines(server.resolve("api-tokens")).stream().filter(l -> l.endsWith(" *")).findFirst().orElseThrow().split(" ")[0];
+			return new UploadEndpoint(engine, api.substring(0, api.indexOf("/bits/api")), token);
+		}
+
+		/** @return the URL of {@code name} at the endpoint */
+		String url(String name) {
+			return base + "/in/" + name;
+		}
+
+		@Override
+		public void close() throws Exception {
+			engine.close();
+		}
+	}
+
 	void send(String... commands) throws IOException {
 		for (String c : commands) {
 			in.write((c + "\n").getBytes(StandardCharsets.UTF_8));

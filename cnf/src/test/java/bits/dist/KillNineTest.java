@@ -58,8 +58,8 @@ class KillNineTest {
 			assertFalse(Files.exists(dest), "no destination before complete()");
 
 			// issue 6: the command line finishes a job a crash left behind
-			String log = wrapper(store, tmp.resolve("wait.log"), "wait", "kill");
-			log += wrapper(store, tmp.resolve("complete.log"), "complete", "kill");
+			String log = BitsWrapper.run(store, tmp.resolve("wait.log"), "wait", "kill");
+			log += BitsWrapper.run(store, tmp.resolve("complete.log"), "complete", "kill");
 
 			assertTrue(Files.exists(dest), "completed: " + log);
 			assertEquals(sha256(data), sha256(Files.readAllBytes(dest)));
@@ -82,19 +82,6 @@ class KillNineTest {
 		List<String> cmd = new ArrayList<>(List.of(java, "-Dbits.store.directory=" + store, "-Dfelix.fileinstall.dir=" + store.resolveSibling("config"), "-Dlaunch.storage.dir=" + store.resolveSibling("framework"),
 				"-Dgosh.args=--nointeractive -c \"" + commands + "\"", "-jar", System.getProperty("bits.jar")));
 		return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-	}
-
-	/** Runs {@code ./bits --store STORE ARGS} and expects exit status 0; returns its output. */
-	private static String wrapper(Path store, Path log, String... args) throws Exception {
-		List<String> cmd = new ArrayList<>(List.of("sh", System.getProperty("bits.wrapper"), "--store", store.toString()));
-		cmd.addAll(List.of(args));
-		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-		pb.environment().put("BITS_NO_BUILD", "1");
-		Process p = pb.start();
-		assertTrue(p.waitFor(120, TimeUnit.SECONDS), "./bits " + List.of(args) + " did not end");
-		String output = Files.readString(log);
-		assertEquals(0, p.exitValue(), "./bits " + List.of(args) + ": " + output);
-		return output;
 	}
 
 	private static long temporarySize(Path dir) throws IOException {

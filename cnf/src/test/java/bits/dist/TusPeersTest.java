@@ -39,14 +39,9 @@ class TusPeersTest {
 		new Random(21).nextBytes(data);
 		Path source = Files.write(tmp.resolve("from-js.bin"), data);
 		Path received = Files.createDirectories(tmp.resolve("received"));
-		Path server = tmp.resolve("server");
-		Path config = Files.createDirectories(server.resolve("config"));
-		Files.writeString(config.resolve("bits.upload-in.cfg"), "name=in\npath=/in\ndirectory=" + received + "\n");
-		try (EngineProcess receiver = new EngineProcess(server, config, server.resolve("framework"), tmp.resolve("server.log"))) {
-			receiver.await(() -> Files.exists(server.resolve("api-address")) && Files.isDirectory(received.resolve(".bits-sessions")));
-			String api = Files.readString(server.resolve("api-address")).trim();
-			String endpoint = api.substring(0, api.indexOf("/bits/api")) + "/in/";
-			String token = Files.readAllLines(server.resolve("api-tokens")).stream().filter(l -> l.endsWith(" *")).findFirst().orElseThrow().split(" ")[0];
+		try (EngineProcess.UploadEndpoint receiver = EngineProcess.UploadEndpoint.start(tmp.resolve("server"), received, tmp.resolve("server.log"))) {
+			String endpoint = receiver.url("");
+			String token = receiver.token();
 
 			String stopped = node("tus-upload.mjs", source.toString(), endpoint, token, Integer.toString(2 << 20));
 			assertTrue(stopped.startsWith("stopped http"), stopped);
@@ -79,8 +74,8 @@ class TusPeersTest {
 			long killAt = (16L << 20) + new Random().nextInt(8 << 20);
 			first.await(() -> stored(store) >= killAt, () -> "no upload: " + first.log());
 			first.kill();
-			String log = wrapper(client, tmp.resolve("wait.log"), "wait", "t");
-			log += wrapper(client, tmp.resolve("complete.log"), "complete", "t");
+			String log = BitsWrapper.run(client, tmp.resolve("wait.log"), "wait", "t");
+			log += BitsWrapper.run(client, tmp.resolve("complete.log"), "complete", "t");
 			List<Path> files = uploads(store);
 			assertEquals(1, files.size(), "one upload, resumed, not a second one: " + files + " " + log);
 			assertEquals(sha256(data), sha256(Files.readAllBytes(files.get(0))));
@@ -131,18 +126,6 @@ class TusPeersTest {
 		} catch (Exception e) {
 			return 0;
 		}
-	}
-
-	private static String wrapper(Path store, Path log, String... args) throws Exception {
-		List<String> cmd = new ArrayList<>(List.of("sh", System.getProperty("bits.wrapper"), "--store", store.toString()));
-		cmd.addAll(List.of(args));
-		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-		pb.environment().put("BITS_NO_BUILD", "1");
-		Process p = pb.start();
-		assertTrue(p.waitFor(180, TimeUnit.SECONDS), "./bits " + List.of(args) + " did not end");
-		String output = Files.readString(log);
-		assertEquals(0, p.exitValue(), "./bits " + List.of(args) + ": " + output);
-		return output;
 	}
 
 	private static String sha256(byte[] data) throws Exception {

@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -35,36 +33,28 @@ class UploadKillNineTest {
 		Path sources = Files.createDirectories(tmp.resolve("sources"));
 		Path source = Files.write(sources.resolve("up.bin"), data);
 		Path received = Files.createDirectories(tmp.resolve("received"));
-		Path server = tmp.resolve("server");
-		Path serverConfig = Files.createDirectories(server.resolve("config"));
-		Files.writeString(serverConfig.resolve("bits.upload-in.cfg"), "name=in\npath=/in\ndirectory=" + received + "\n");
 		Path client = tmp.resolve("client");
 		Path clientConfig = Files.createDirectories(client.resolve("config"));
 		// 8 MiB/s for a NORMAL job: one 8 MiB fragment a second, so the kill comes mid-upload
 		Files.writeString(clientConfig.resolve("bits.engine.cfg"), "file.roots=" + sources + "\nbackground.bandwidth=8388608\n");
 
-		try (EngineProcess receiver = new EngineProcess(server, serverConfig, server.resolve("framework"), tmp.resolve("server.log"))) {
-			receiver.await(() -> Files.exists(server.resolve("api-address")));
-			String api = Files.readString(server.resolve("api-address")).trim();
-			String base = api.substring(0, api.indexOf("/bits/api"));
-			String token = Files.readAllLines(server.resolve("api-tokens")).stream().filter(l -> l.endsWith(" *")).findFirst().orElseThrow().split(" ")[0];
+		try (EngineProcess.UploadEndpoint receiver = EngineProcess.UploadEndpoint.start(tmp.resolve("server"), received, tmp.resolve("server.log"))) {
 			Path sessions = received.resolve(".bits-sessions");
-			receiver.await(() -> Files.isDirectory(sessions), () -> "the endpoint: " + receiver.log());
 
 			// its framework where ./bits keeps it: the secrets key that seals the header is in the engine's data area
 			EngineProcess first = new EngineProcess(client, clientConfig, client.resolve("framework"), tmp.resolve("first.log"));
-			first.send("bits:create --type upload up", "bits:addfile up " + base + "/in/up.bin " + source,
-					"bits:setcustomheaders up \"Authorization: Bearer " + token + "\"", "bits:resume up");
+			first.send("bits:create --type upload up", "bits:addfile up " + receiver.url("up.bin") + " " + source,
+					"bits:setcustomheaders up \"Authorization: Bearer " + receiver.token() + "\"", "bits:resume up");
 			long killAt = (16L << 20) + new Random().nextInt(16 << 20);
-			first.await(() -> received(sessions) >= killAt, () -> "no upload: " + first.log() + receiver.log());
+			first.await(() -> received(sessions) >= killAt, () -> "no upload: " + first.log() + receiver.engine().log());
 			List<Path> before = list(sessions);
 			first.kill();
 			assertEquals(1, before.size(), "one session");
 			long atKill = received(sessions);
 			assertFalse(Files.exists(received.resolve("up.bin")), "nothing in place before complete()");
 
-			String log = wrapper(client, tmp.resolve("wait.log"), "wait", "up");
-			log += wrapper(client, tmp.resolve("complete.log"), "complete", "up");
+			String log = BitsWrapper.run(client, tmp.resolve("wait.log"), "wait", "up");
+			log += BitsWrapper.run(client, tmp.resolve("complete.log"), "complete", "up");
 			assertTrue(Files.exists(received.resolve("up.bin")), "completed: " + log);
 			assertEquals(sha256(data), sha256(Files.readAllBytes(received.resolve("up.bin"))));
 			assertEquals(List.of(), list(sessions), "Close-Session ended the session");
@@ -92,19 +82,6 @@ class UploadKillNineTest {
 		try (Stream<Path> s = Files.list(dir)) {
 			return s.filter(Files::isDirectory).toList();
 		}
-	}
-
-	/** Runs {@code ./bits --store STORE ARGS} and expects exit status 0; returns its output. */
-	private static String wrapper(Path store, Path log, String... args) throws Exception {
-		List<String> cmd = new ArrayList<>(List.of("sh", System.getProperty("bits.wrapper"), "--store", store.toString()));
-		cmd.addAll(List.of(args));
-		ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-		pb.environment().put("BITS_NO_BUILD", "1");
-		Process p = pb.start();
-		assertTrue(p.waitFor(180, TimeUnit.SECONDS), "./bits " + List.of(args) + " did not end");
-		String output = Files.readString(log);
-		assertEquals(0, p.exitValue(), "./bits " + List.of(args) + ": " + output);
-		return output;
 	}
 
 	private static String sha256(byte[] data) throws Exception {

@@ -9,22 +9,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 import org.osgi.service.log.Logger;
@@ -34,9 +25,7 @@ import bits.api.ErrorContext;
 import bits.api.JobType;
 import bits.api.TransferException;
 import bits.engine.files.DurableFiles;
-import bits.engine.files.FileRoots;
 import bits.engine.files.TemporaryFiles;
-import bits.engine.files.UnsafeFileException;
 import bits.engine.jobs.JobTransitions;
 import bits.engine.model.FileRecord;
 import bits.engine.model.JobRecord;
@@ -85,21 +74,17 @@ final class BitsUploader {
 
 	void upload(UUID job, FileRecord file, JobRun run, Throttle throttle) throws TransferFailure, Stopped, InterruptedException {
 		RequestSettings settings = RequestSettings.of(transitions.job(job).orElseThrow(Stopped::new), file.index());
-		Path source = source(roots, file.local());
-		try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-			BasicFileAttributes a = Files.readAttributes(source, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-			long size = in.size();
-			if (size == 0) {
+		try (UploadSource source = UploadSource.open(roots, file)) {
+			if (source.size() == 0) {
 				throw TransferFailure.fatal(ErrorContext.LOCAL_FILE, ErrorCodes.E_INVALIDARG,
 						file.local() + " is empty: the BITS upload protocol sends a file in fragments of at least one byte", null);
 			}
-			String version = size + "@" + a.lastModifiedTime().toMillis();
 			Optional<UploadSession> kept = UploadSession.of(transitions.file(job, file.index()).validator());
-			if (kept.isPresent() && !kept.get().version().equals(version)) {
-				throw changed(file);
+			if (kept.isPresent() && !kept.get().version().equals(source.version())) {
+				throw source.changed();
 			}
 			JobType type = transitions.job(job).orElseThrow(Stopped::new).type();
-			new Run(job, type, file, run, settings, throttle, in, size, version).upload(kept.orElse(null));
+			new Run(job, type, file, run, settings, throttle, source).upload(kept.orElse(null));
 		} catch (IOException e) {
 			throw TransferFailure.fatal(ErrorContext.LOCAL_FILE, ErrorCodes.E_ACCESSDENIED, "cannot read " + file.local() + ": " + e, e);
 		}
@@ -113,7 +98,7 @@ final class BitsUploader {
 		private final JobRun run;
 		private final RequestSettings settings;
 		private final Throttle throttle;
-		private final FileChannel in;
+		private final UploadSource source;
 		private final long size;
 		private final String version;
 		private int fragment = FIRST_FRAGMENT;
@@ -123,17 +108,16 @@ final class BitsUploader {
 		/** When the host id last answered. */
 		private long hostAnswered = System.nanoTime();
 
-		Run(UUID job, JobType type, FileRecord file, JobRun run, RequestSettings settings, Throttle throttle, FileChannel in, long size,
-				String version) {
+		Run(UUID job, JobType type, FileRecord file, JobRun run, RequestSettings settings, Throttle throttle, UploadSource source) {
 			this.job = job;
 			this.type = type;
 			this.file = file;
 			this.run = run;
 			this.settings = settings;
 			this.throttle = throttle;
-			this.in = in;
-			this.size = size;
-			this.version = version;
+			this.source = source;
+			this.size = source.size();
+			this.version = source.version();
 		}
 
 		void upload(UploadSession kept) throws TransferFailure, Stopped, InterruptedException, IOException {
@@ -184,7 +168,7 @@ final class BitsUploader {
 				}
 				int length = probe ? 1 : (int) Math.min(fragment, size - offset);
 				probe = false;
-				read(buffer, offset, length);
+				source.read(buffer, offset, length);
 				throttle.acquire(length);
 				HttpResponse<Void> r;
 				try {
@@ -248,7 +232,7 @@ final class BitsUploader {
 		 * @return the session with its reply, or null if the server lost the session
 		 */
 		private UploadSession askForReply(UploadSession session, byte[] buffer) throws TransferFailure, Stopped, InterruptedException, IOException {
-			read(buffer, size - 1, 1);
+			source.read(buffer, size - 1, 1);
 			HttpResponse<Void> r = send(packet(session, "Fragment", HttpRequest.BodyPublishers.ofByteArray(buffer, 0, 1))
 					.header("Content-Range", "bytes " + (size - 1) + "-" + (size - 1) + "/" + size).build());
 			if (r.statusCode() != 200 && error(r.headers()) == ErrorCodes.BG_E_SESSION_NOT_FOUND) {
@@ -338,32 +322,8 @@ final class BitsUploader {
 		 */
 		private <T> HttpResponse<T> sendFor(HttpRequest request, HttpResponse.BodyHandler<T> handler, LongSupplier progress)
 				throws TransferFailure, Stopped, InterruptedException {
-			CompletableFuture<HttpResponse<T>> f = clients.client(settings.proxy()).sendAsync(request, handler);
-			long seen = progress == null ? 0 : progress.getAsLong();
-			long since = System.nanoTime();
-			while (true) {
-				try {
-					return f.get(200, TimeUnit.MILLISECONDS);
-				} catch (TimeoutException e) {
-					if (run.stopRequested()) {
-						f.cancel(true);
-						throw new Stopped();
-					}
-					if (progress != null) {
-						long now = progress.getAsLong();
-						if (now != seen) {
-							seen = now;
-							since = System.nanoTime();
-						} else if (System.nanoTime() - since > timeout.toNanos()) {
-							f.cancel(true);
-							throw TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_TIMEOUT,
-									"no data for " + timeout.toSeconds() + " s", null, null);
-						}
-					}
-				} catch (ExecutionException e) {
-					throw HttpDownloader.failure(e.getCause());
-				}
-			}
+			return Awaiting.packet(clients.client(settings.proxy()).sendAsync(request, handler), run,
+					progress == null ? null : Awaiting.noProgressFor(progress, timeout), timeout);
 		}
 
 		/** Create-Session: the new session, kept with the job before any fragment is sent. */
@@ -426,15 +386,6 @@ final class BitsUploader {
 
 		private HttpResponse<Void> send(HttpRequest request) throws TransferFailure, Stopped, InterruptedException {
 			return sendFor(request, HttpResponse.BodyHandlers.discarding());
-		}
-
-		private void read(byte[] buffer, long offset, int length) throws IOException, TransferFailure {
-			ByteBuffer b = ByteBuffer.wrap(buffer, 0, length);
-			while (b.hasRemaining()) {
-				if (in.read(b, offset + b.position()) < 0) {
-					throw changed(file); // shorter than when the upload began
-				}
-			}
 		}
 	}
 
@@ -575,24 +526,6 @@ final class BitsUploader {
 	}
 
 	/** The file to upload, opened by its real path under the roots. */
-	static Path source(List<Path> roots, Path local) throws TransferFailure {
-		try {
-			// checked when opened, by real path: a link placed under a root after the file was added leads nowhere else
-			return FileRoots.openable(roots, local);
-		} catch (UnsafeFileException e) {
-			throw TransferFailure.fatal(ErrorContext.LOCAL_FILE, ErrorCodes.E_ACCESSDENIED, "the file to upload is refused: " + e.getMessage(), e);
-		} catch (NoSuchFileException e) {
-			throw TransferFailure.fatal(ErrorContext.LOCAL_FILE, ErrorCodes.E_FILE_NOT_FOUND, "the file to upload, " + local + ", does not exist", e);
-		} catch (IOException e) {
-			throw TransferFailure.fatal(ErrorContext.LOCAL_FILE, ErrorCodes.E_ACCESSDENIED, "cannot read " + local + ": " + e, e);
-		}
-	}
-
-	static TransferFailure changed(FileRecord file) {
-		return TransferFailure.fatal(ErrorContext.LOCAL_FILE, ErrorCodes.BG_E_LOCAL_FILE_CHANGED,
-				file.local() + " changed while it was uploaded; create the job again to upload it as it is now", null);
-	}
-
 	private static void ack(HttpResponse<Void> r) throws TransferFailure {
 		if (!"ack".equalsIgnoreCase(r.headers().firstValue("BITS-Packet-Type").orElse("").trim())) {
 			throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INVALID_SERVER_RESPONSE,

@@ -15,8 +15,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLException;
 
@@ -147,39 +145,23 @@ final class HttpDownloader {
 	private HttpResponse<Void> await(CompletableFuture<HttpResponse<Void>> future, Exchange exchange, DataSink sink, JobRun run)
 			throws TransferFailure, Stopped, InterruptedException {
 		long timeout = readTimeout.toNanos();
-		while (true) {
-			try {
-				return future.get(200, TimeUnit.MILLISECONDS);
-			} catch (TimeoutException e) {
-				Throwable reason = null;
-				if (run.stopRequested()) {
-					reason = new Stopped();
-				} else if (exchange.bodyStarted() && System.nanoTime() - sink.lastActivityNanos() > timeout) {
-					reason = TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_TIMEOUT,
-							"no data for " + readTimeout.toSeconds() + " s", null, null);
-				}
-				if (reason != null) {
-					boolean receiving = exchange.abort(reason);
-					future.cancel(true);
-					if (receiving) {
-						sink.checkpoint(false);
-					}
-					if (reason instanceof Stopped s) {
-						throw s;
-					}
-					throw (TransferFailure) reason;
-				}
-			} catch (ExecutionException e) {
-				ResponsePlan decided = exchange.plan();
-				if (decided != null && decided.kind() != ResponsePlan.Kind.WRITE && !exchange.bodyStarted()) {
-					return null; // the headers said all (a redirect, an error): the body was cut off, which HTTP/2 reports as a failure
-				}
-				TransferFailure f = failure(e.getCause());
-				if (exchange.bodyStarted() && f.context == ErrorContext.GENERAL_TRANSPORT) {
-					sink.checkpoint(false); // the bytes that did arrive are good: resume after them
-				}
-				throw f;
+		try {
+			return Awaiting.response(future, run, () -> exchange.bodyStarted() && System.nanoTime() - sink.lastActivityNanos() > timeout,
+					readTimeout, reason -> {
+						if (exchange.abort(reason)) {
+							sink.checkpoint(false); // the bytes that did arrive are good
+						}
+					});
+		} catch (ExecutionException e) {
+			ResponsePlan decided = exchange.plan();
+			if (decided != null && decided.kind() != ResponsePlan.Kind.WRITE && !exchange.bodyStarted()) {
+				return null; // the headers said all (a redirect, an error): the body was cut off, which HTTP/2 reports as a failure
 			}
+			TransferFailure f = failure(e.getCause());
+			if (exchange.bodyStarted() && f.context == ErrorContext.GENERAL_TRANSPORT) {
+				sink.checkpoint(false); // the bytes that did arrive are good: resume after them
+			}
+			throw f;
 		}
 	}
 

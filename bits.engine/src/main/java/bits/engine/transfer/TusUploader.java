@@ -5,25 +5,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.osgi.service.log.Logger;
 
@@ -77,15 +67,13 @@ final class TusUploader {
 
 	void upload(UUID job, FileRecord file, JobRun run, Throttle throttle) throws TransferFailure, Stopped, InterruptedException {
 		RequestSettings settings = RequestSettings.of(transitions.job(job).orElseThrow(Stopped::new), file.index());
-		Path source = BitsUploader.source(roots, file.local());
 		HttpClient client = clients.client(settings.proxy());
-		try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-			BasicFileAttributes a = Files.readAttributes(source, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-			long size = in.size();
-			String version = size + "@" + a.lastModifiedTime().toMillis();
+		try (UploadSource source = UploadSource.open(roots, file)) {
+			long size = source.size();
+			String version = source.version();
 			Optional<TusUpload> kept = TusUpload.of(transitions.file(job, file.index()).validator());
 			if (kept.isPresent() && !kept.get().version().equals(version)) {
-				throw BitsUploader.changed(file);
+				throw source.changed();
 			}
 			transitions.sizeAnnounced(job, file.index(), size);
 			TusUpload upload = kept.orElse(null);
@@ -93,7 +81,7 @@ final class TusUploader {
 			if (upload != null) {
 				offset = offset(client, settings, file, upload, run);
 				if (offset > size) {
-					throw BitsUploader.changed(file); // the server holds more than the file has: not this version of it
+					throw source.changed(); // the server holds more than the file has: not this version of it
 				}
 				if (offset > transitions.file(job, file.index()).bytesTransferred()) { // what a cut-off PATCH left there counts
 					transitions.checkpoint(job, file.index(), offset, size, upload.validator(), offset == size);
@@ -116,12 +104,7 @@ final class TusUploader {
 					throw new Stopped();
 				}
 				int length = (int) Math.min(chunk, size - offset);
-				ByteBuffer b = ByteBuffer.wrap(buffer, 0, length);
-				while (b.hasRemaining()) {
-					if (in.read(b, offset + b.position()) < 0) {
-						throw BitsUploader.changed(file);
-					}
-				}
+				source.read(buffer, offset, length);
 				throttle.acquire(length);
 				URI at = URI.create(upload.location());
 				HttpRequest.Builder patch = HttpRequest.newBuilder(at).method("PATCH", HttpRequest.BodyPublishers.ofByteArray(buffer, 0, length))
@@ -163,8 +146,6 @@ final class TusUploader {
 				transitions.received(job, file.index(), offset);
 				transitions.checkpoint(job, file.index(), offset, size, upload.validator(), offset == size);
 			}
-		} catch (IOException e) {
-			throw TransferFailure.fatal(ErrorContext.LOCAL_FILE, ErrorCodes.E_ACCESSDENIED, "cannot read " + file.local() + ": " + e, e);
 		}
 	}
 
@@ -249,19 +230,7 @@ final class TusUploader {
 		}));
 	}
 
-	private static HttpResponse<Void> send(HttpClient client, HttpRequest request, JobRun run) throws TransferFailure, Stopped, InterruptedException {
-		CompletableFuture<HttpResponse<Void>> f = client.sendAsync(request, HttpResponse.BodyHandlers.discarding());
-		while (true) {
-			try {
-				return f.get(200, TimeUnit.MILLISECONDS);
-			} catch (TimeoutException e) {
-				if (run.stopRequested()) {
-					f.cancel(true);
-					throw new Stopped();
-				}
-			} catch (ExecutionException e) {
-				throw HttpDownloader.failure(e.getCause());
-			}
-		}
+	private HttpResponse<Void> send(HttpClient client, HttpRequest request, JobRun run) throws TransferFailure, Stopped, InterruptedException {
+		return Awaiting.packet(client.sendAsync(request, HttpResponse.BodyHandlers.discarding()), run, null, timeout);
 	}
 }

@@ -243,15 +243,21 @@ final class BitsUploadServlet extends HttpServlet {
 
 	/** @return whether the session the request names is one of the caller's that was closed */
 	private boolean closedBefore(HttpServletRequest request, String owner) {
-		String header = request.getHeader("BITS-Session-Id");
-		if (header == null) {
-			return false;
-		}
+		Optional<String> id = namedSession(request);
+		return id.isPresent() && endpoint.sessions().find(id.get(), owner).isEmpty() && endpoint.sessions().wasClosed(id.get(), owner);
+	}
+
+	/** @return the session id the request's {@code BITS-Session-Id} names; empty if it names none */
+	private static Optional<String> namedSession(HttpServletRequest request) {
+		return Optional.ofNullable(request.getHeader("BITS-Session-Id")).flatMap(BitsUploadServlet::sessionIdOf);
+	}
+
+	/** @return the session id {@code braced} names as a GUID ({@code {ID}}, braces and case aside); empty if it is none */
+	private static Optional<String> sessionIdOf(String braced) {
 		try {
-			String id = UUID.fromString(header.trim().replaceFirst("^\\{", "").replaceFirst("\\}$", "").toLowerCase(Locale.ROOT)).toString();
-			return endpoint.sessions().find(id, owner).isEmpty() && endpoint.sessions().wasClosed(id, owner);
+			return Optional.of(UUID.fromString(braced.trim().replaceFirst("^\\{", "").replaceFirst("\\}$", "").toLowerCase(Locale.ROOT)).toString());
 		} catch (IllegalArgumentException e) {
-			return false;
+			return Optional.empty();
 		}
 	}
 
@@ -261,14 +267,9 @@ final class BitsUploadServlet extends HttpServlet {
 		if (header == null) {
 			throw new Refusal(400, ErrorCodes.E_INVALIDARG, "no BITS-Session-Id");
 		}
-		String id = header.trim().replaceFirst("^\\{", "").replaceFirst("\\}$", "").toLowerCase(Locale.ROOT);
-		try {
-			id = UUID.fromString(id).toString();
-		} catch (IllegalArgumentException e) {
-			throw new Refusal(500, ErrorCodes.BG_E_SESSION_NOT_FOUND, "no session " + header);
-		}
 		String name = name(request);
-		return endpoint.sessions().find(id, owner).filter(r -> r.name().equals(name) && r.protocol().equals("bits"))
+		return namedSession(request).flatMap(id -> endpoint.sessions().find(id, owner))
+				.filter(r -> r.name().equals(name) && r.protocol().equals("bits"))
 				.orElseThrow(() -> new Refusal(500, ErrorCodes.BG_E_SESSION_NOT_FOUND, "no session " + header + " for " + name));
 	}
 
@@ -367,11 +368,6 @@ final class BitsUploadServlet extends HttpServlet {
 		if (!rest.endsWith("/reply")) {
 			return null;
 		}
-		String id = rest.substring(0, rest.length() - "/reply".length()).replaceFirst("^\\{", "").replaceFirst("\\}$", "");
-		try {
-			return UUID.fromString(id).toString();
-		} catch (IllegalArgumentException e) {
-			return null;
-		}
+		return sessionIdOf(rest.substring(0, rest.length() - "/reply".length())).orElse(null);
 	}
 }

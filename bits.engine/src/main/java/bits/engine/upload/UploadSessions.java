@@ -381,40 +381,14 @@ public final class UploadSessions {
 		}
 	}
 
-	/**
-	 * Records the answer to a whole upload: its reply data (an upload-reply's reply), read until the session ends, and
-	 * whether closing puts the file in place.
-	 *
-	 * @param reply the reply data, or null for none
-	 * @param replyUrl where the reply is instead, or null
-	 */
-	public SessionRecord answer(String id, String owner, byte[] reply, String replyUrl, boolean placed) throws SessionException {
-		Slot s = locked(id, owner);
-		try {
-			SessionRecord r = s.record;
-			try {
-				if (reply != null) {
-					DurableFiles.replace(area.resolve(r.id()).resolve(REPLY), reply);
-				}
-				SessionRecord after = r.answered(reply != null, placed, replyUrl, clock.getAsLong());
-				save(after);
-				s.record = after;
-				return after;
-			} catch (IOException e) {
-				throw failure(e, "cannot store the reply of " + r.name());
-			}
-		} finally {
-			s.lock.unlock();
-		}
-	}
-
 	/** Who answers a whole upload: the answer, or null if nobody does. */
 	public interface Answering {
 		ApplicationNotification.Answer answer(SessionRecord r) throws Exception;
 	}
 
 	/**
-	 * Asks for the answer to a whole upload once: under the session's lock, so that concurrent requests (a last fragment
+	 * Asks for the answer to a whole upload once (its reply data, an upload-reply's reply, kept until the session ends;
+	 * whether closing puts the file in place): under the session's lock, so that concurrent requests (a last fragment
 	 * sent again while its answer is awaited) neither ask twice nor race; a session already answered is returned as it is.
 	 */
 	public SessionRecord answerOnce(String id, String owner, Answering answering) throws Exception {

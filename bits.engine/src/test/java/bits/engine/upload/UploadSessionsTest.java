@@ -196,7 +196,11 @@ class UploadSessionsTest {
 	void anAnswerKeepsItsReplyUntilTheSessionEndsAndMayKeepTheFileFromItsPlace() throws Exception {
 		String id = sessions.create("bits", "answered.bin", "alice", -1, Map.of()).id();
 		send(id, 0, 100_000);
-		sessions.answer(id, "alice", "thanks".getBytes(), null, false);
+		sessions.answerOnce(id, "alice", whole -> new ApplicationNotification.Answer("thanks".getBytes(), null, false));
+		assertEquals("thanks", Files.readString(sessions.reply(id, "alice").orElseThrow()));
+		sessions.answerOnce(id, "alice", whole -> {
+			throw new AssertionError("asked again");
+		});
 		assertEquals("thanks", Files.readString(sessions.reply(id, "alice").orElseThrow()));
 		assertTrue(sessions.reply(id, "bob").isEmpty());
 		sessions.close(id, "alice");
