@@ -269,6 +269,9 @@ final class JobHandle implements TransferJob {
 		if (whole) {
 			return new FileProgress(length, Math.max(0, length), true);
 		}
+		if (table.pinnedElsewhere(r)) { // being received on that engine's disk: this one knows what its store says
+			return new FileProgress(length, 0, false);
+		}
 		try {
 			return new FileProgress(length, Files.size(ReplyFiles.temporary(table.storeDirectory(), r.id())), false);
 		} catch (IOException e) {
@@ -281,6 +284,10 @@ final class JobHandle implements TransferJob {
 		JobRecord r = job.record();
 		if (r.type() != JobType.UPLOAD_REPLY) {
 			throw new TransferException(BG_E_INVALID_STATE, "job " + getId() + " is a " + r.type() + " job: only upload-reply jobs have a reply");
+		}
+		if (table.pinnedElsewhere(r)) {
+			throw new TransferException(BG_E_INVALID_STATE, "the reply of job " + getId() + " is on the disk of engine '" + r.pinnedTo()
+					+ "', which received it: read it there");
 		}
 		Path reply;
 		try {

@@ -1283,7 +1283,12 @@ public class JobTable {
 
 	/** @return whether the job's files are on another engine's disk: that engine completes or cancels it (SPEC C4) */
 	private boolean pinnedElsewhere(JobSlot slot) {
-		String pinned = slot.record().pinnedTo();
+		return pinnedElsewhere(slot.record());
+	}
+
+	/** @return whether the job's files, and an upload-reply's reply, are on another engine's disk (SPEC C4) */
+	boolean pinnedElsewhere(JobRecord job) {
+		String pinned = job.pinnedTo();
 		return queue != null && pinned != null && !pinned.equals(queue.name());
 	}
 

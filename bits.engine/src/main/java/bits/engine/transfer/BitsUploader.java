@@ -103,10 +103,6 @@ final class BitsUploader {
 		private final String version;
 		private int fragment = FIRST_FRAGMENT;
 		private int newSessions;
-		/** BITS-Host-Id-Fallback-Timeout: after this long without an answer from the host id, the origin is used; 0 never. */
-		private long fallbackNanos;
-		/** When the host id last answered. */
-		private long hostAnswered = System.nanoTime();
 
 		Run(UUID job, JobType type, FileRecord file, JobRun run, RequestSettings settings, Throttle throttle, UploadSource source) {
 			this.job = job;
@@ -174,16 +170,17 @@ final class BitsUploader {
 				try {
 					r = send(packet(session, "Fragment", HttpRequest.BodyPublishers.ofByteArray(buffer, 0, length))
 							.header("Content-Range", "bytes " + offset + "-" + (offset + length - 1) + "/" + size).build());
-					hostAnswered = System.nanoTime();
+					if (session.host() != null) {
+						session = session.hostAnsweredAt(System.currentTimeMillis()); // kept with the fragment's checkpoint
+					}
 				} catch (TransferFailure f) {
-					if (session.host() == null || f.context != ErrorContext.GENERAL_TRANSPORT || fallbackNanos == 0
-							|| System.nanoTime() - hostAnswered < fallbackNanos) {
-						throw f;
+					if (f.context != ErrorContext.GENERAL_TRANSPORT || !session.hostFallenBack(System.currentTimeMillis())) {
+						throw f; // a retry of the job tries the host id again, until its fallback timeout has passed
 					}
 					// the host id has not answered for its fallback timeout: the origin again, as BITS does
 					log.info("job {}: the server's host id {} has not answered for {} s; the upload goes to {}", job, session.host(),
-							fallbackNanos / 1_000_000_000L, file.remote());
-					session = new UploadSession(session.id(), session.version(), null, session.reply(), session.replyLength());
+							session.fallbackSeconds(), file.remote());
+					session = session.atOrigin();
 					transitions.checkpoint(job, file.index(), offset, size, session.validator(), false);
 					probe = true; // the origin's offset may differ
 					continue;
@@ -350,11 +347,11 @@ final class BitsUploader {
 						"the server's Create-Session Ack names protocol " + protocol + " and session '" + id + "'", null, null);
 			}
 			String host = r.headers().firstValue("BITS-Host-Id").map(String::trim).filter(h -> h.matches("[A-Za-z0-9.\\-\\[\\]:]+")).orElse(null);
-			fallbackNanos = r.headers().firstValueAsLong("BITS-Host-Id-Fallback-Timeout").stream().filter(t -> t > 0 && t < 0xFFFFFFFFL)
-					.map(t -> t * 1_000_000_000L).findFirst().orElse(0);
-			UploadSession session = new UploadSession(id.trim(), version, host, null, -1);
+			long fallback = r.headers().firstValueAsLong("BITS-Host-Id-Fallback-Timeout").stream().filter(t -> t > 0 && t < 0xFFFFFFFFL)
+					.findFirst().orElse(0);
+			UploadSession session = new UploadSession(id.trim(), version, host, null, -1, fallback, System.currentTimeMillis());
 			if (host != null && !reachable(session)) {
-				session = new UploadSession(id.trim(), version, null, null, -1); // the origin, as after BITS's host-id fallback
+				session = session.atOrigin(); // as after BITS's host-id fallback
 			}
 			transitions.checkpoint(job, file.index(), 0, size, session.validator(), false);
 			return session;

@@ -89,6 +89,9 @@ public class UploadEndpoint {
 			}
 			servlet = null;
 		}
+		if (sessions != null) {
+			sessions.flush(); // a clean stop: what was acknowledged is kept
+		}
 	}
 
 	private synchronized void open(UploadEndpointConfig settings) throws IOException {

@@ -25,6 +25,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -49,9 +51,12 @@ import bits.engine.files.UnsafeFileException;
  * bytes in order, durably, from any number of requests, and then move it into place or drop it.
  * <p>
  * Each session lives in {@code DIRECTORY/}{@value #AREA}{@code /ID/}: its record ({@code session.json}) and its data,
- * on the destination's file system so that closing is one atomic rename. A request's bytes are synced before its
- * record counts them, so what a session says it received survives a crash; bytes written past that are cut off when
- * the session is next written to. Requests to one session are served one at a time.
+ * on the destination's file system so that closing is one atomic rename. The record on disk counts only synced bytes,
+ * so what it says survives a crash; bytes written past that are cut off when the session is next written to. The
+ * bytes are synced, and the record written, every {@value #SYNC_BYTES} bytes and at the last byte, not per request: a
+ * sync per 8 MiB fragment left the client idle for most of an upload. After a crash a session may so hold less than
+ * it acknowledged; both protocols resume from the offset the server answers, and the last byte is always synced
+ * before it is acknowledged. Requests to one session are served one at a time.
  */
 public final class UploadSessions {
 	/** The directory, inside the endpoint's, that holds the sessions. */
@@ -62,6 +67,8 @@ public final class UploadSessions {
 	static final String CLOSED = ".closed";
 	/** How long a request waits for the one before it on the same session (a slow body, a listener's answer). */
 	static final int LOCK_WAIT_SECONDS = 60;
+	/** The unsynced bytes a session may hold: what a crash may make its client send again. */
+	static final long SYNC_BYTES = 64L << 20;
 	private static final ObjectMapper JSON = JsonMapper.builder().build();
 	private static final LinkOption[] NOFOLLOW = { LinkOption.NOFOLLOW_LINKS };
 	private static final int BUFFER = 256 << 10;
@@ -80,10 +87,13 @@ public final class UploadSessions {
 	private static final class Slot {
 		final ReentrantLock lock = new ReentrantLock();
 		volatile SessionRecord record;
+		/** The record as it is on disk: its bytes are synced. Under lock. */
+		SessionRecord saved;
 		boolean gone; // under lock
 
 		Slot(SessionRecord record) {
 			this.record = record;
+			this.saved = record;
 		}
 	}
 
@@ -295,11 +305,15 @@ public final class UploadSessions {
 				c.truncate(r.received()); // bytes no check vouches for
 				throw refused != null ? refused : new SessionException(SessionException.Reason.CHECKSUM, "the request's checksum does not match its bytes");
 			}
-			if (written > 0) {
-				c.force(false); // before the record counts them
-			}
 			SessionRecord after = r.with(length, r.received() + written, clock.getAsLong());
-			save(after);
+			SessionRecord saved = s.saved;
+			if (after.whole() || after.length() != saved.length() || after.received() - saved.received() >= SYNC_BYTES) {
+				if (after.received() != saved.received()) {
+					c.force(false); // before the record counts them
+				}
+				save(after);
+				s.saved = after;
+			}
 			s.record = after;
 			if (refused != null) {
 				throw refused;
@@ -407,7 +421,8 @@ public final class UploadSessions {
 					DurableFiles.replace(area.resolve(r.id()).resolve(REPLY), a.reply());
 				}
 				SessionRecord after = r.answered(a.reply() != null, a.placed(), a.replyUrl(), clock.getAsLong());
-				save(after);
+				save(after); // whole: its bytes were synced at the last one
+				s.saved = after;
 				s.record = after;
 				return after;
 			} catch (IOException e) {
@@ -415,6 +430,37 @@ public final class UploadSessions {
 			}
 		} finally {
 			s.lock.unlock();
+		}
+	}
+
+	/**
+	 * Syncs the bytes every session received and writes its record, so that after a clean stop no client sends any
+	 * again; a session in use for longer than a request may wait is left as its record says.
+	 */
+	public void flush() {
+		for (Slot s : slots.values()) {
+			try {
+				if (!s.lock.tryLock(LOCK_WAIT_SECONDS, TimeUnit.SECONDS)) {
+					continue;
+				}
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			try {
+				SessionRecord r = s.record;
+				if (!s.gone && r != s.saved) {
+					try (FileChannel c = FileChannel.open(dataFile(r), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+						c.force(false);
+					}
+					save(r);
+					s.saved = r;
+				}
+			} catch (IOException e) {
+				// the record on disk still counts synced bytes only: the client sends the others again
+			} finally {
+				s.lock.unlock();
+			}
 		}
 	}
 

@@ -47,7 +47,12 @@ final class FaultProxy implements AutoCloseable {
 	volatile int connections;
 
 	FaultProxy(int port, int target) throws IOException {
-		this.server = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+		this(InetAddress.getLoopbackAddress(), port, target);
+	}
+
+	/** @param bind the loopback address to listen on (127.0.0.2 is another host, for a BITS host id) */
+	FaultProxy(InetAddress bind, int port, int target) throws IOException {
+		this.server = new ServerSocket(port, 50, bind);
 		this.target = target;
 		Thread t = new Thread(this::accept, "fault-proxy");
 		t.setDaemon(true);

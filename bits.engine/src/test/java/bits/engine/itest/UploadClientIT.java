@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -402,6 +403,31 @@ class UploadClientIT {
 			awaitState(job, JobState.TRANSFERRED);
 			job.complete();
 			assertEquals(sha256(source), sha256(received.resolve("farm.bin")));
+		} finally {
+			farm.delete();
+		}
+	}
+
+	@Test
+	void aHostIdThatStopsAnsweringIsLeftAfterItsFallbackTimeoutAcrossRetries() throws Exception { // U1: BITS-Host-Id-Fallback-Timeout
+		ConfigurationAdmin admin = FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext()
+				.getService(FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext().getServiceReference(ConfigurationAdmin.class));
+		Configuration farm = admin.getFactoryConfiguration("bits.upload", "client-farm2", "?");
+		// the host id is another loopback address, on the service's port: a proxy to it that answers, then is gone
+		try (FaultProxy host = new FaultProxy(InetAddress.getByName("127.0.0.2"), api.getPort(), api.getPort())) {
+			farm.update(new Hashtable<>(Map.of("name", "client-farm2", "path", "/farm2", "directory", received.toString(), "host.id", "127.0.0.2",
+					"host.id.fallback.timeout.seconds", 2L)));
+			await("the farm endpoint", () -> UploadServerIT.ping(api, token, "/farm2/x").status() == 200);
+			Path source = sources.resolve("farm2.bin");
+			Files.write(source, randomBytes(40 << 20, 16));
+			TransferJob job = upload("farm2", source, url("").resolve("/farm2/farm2.bin"), JobPriority.NORMAL); // 8 MiB/s
+			await("a fragment at the host id", () -> job.getProgress().bytesTransferred() > 0);
+			assertTrue(host.connections > 0, "the upload went to the host id");
+			host.close();
+			// each failure is retried at once (no minimum retry delay) in a new run: the timeout must outlive them
+			awaitState(job, JobState.TRANSFERRED);
+			job.complete();
+			assertEquals(sha256(source), sha256(received.resolve("farm2.bin")));
 		} finally {
 			farm.delete();
 		}

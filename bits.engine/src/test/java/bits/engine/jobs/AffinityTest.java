@@ -27,7 +27,11 @@ class AffinityTest {
 	private static final Affinity ON_B = new Affinity(List.of(Path.of("/shared")), "b");
 
 	private static JobRecord job() {
-		return JobRecord.created(UUID.randomUUID(), "o", JobType.DOWNLOAD,
+		return job(JobType.DOWNLOAD);
+	}
+
+	private static JobRecord job(JobType type) {
+		return JobRecord.created(UUID.randomUUID(), "o", type,
 				JobSettings.defaults("o", TransferJob.DEFAULT_MINIMUM_RETRY_DELAY, TransferJob.DEFAULT_NO_PROGRESS_TIMEOUT), Instant.now());
 	}
 
@@ -55,5 +59,11 @@ class AffinityTest {
 		TransferException e = assertThrows(TransferException.class, () -> ON_B.pin(pinned, List.of(file("https://h/y", "/home/b/y"))));
 		assertEquals(ErrorCodes.E_INVALIDARG, e.getCode());
 		assertTrue(e.getMessage().contains("pinned to engine 'a'") && e.getMessage().contains("store.shared.roots"), e.getMessage());
+	}
+
+	@Test
+	void anUploadReplyJobIsPinnedToTheEngineItsReplyComesTo() { // SPEC C4, U2: the reply is received in this engine's data area
+		assertEquals("a", ON_A.pin(job(JobType.UPLOAD_REPLY), List.of(file("https://h/x", "/shared/in/x"))));
+		assertNull(ON_A.pin(job(JobType.UPLOAD), List.of(file("https://h/x", "/shared/in/x"))), "an upload has no reply");
 	}
 }

@@ -123,6 +123,31 @@ class UploadSessionsTest {
 	}
 
 	@Test
+	void theRecordCountsSyncedBytesOnlyAndAResumeAfterACrashStartsThere() throws Exception { // U3, U1: the server's offset
+		String id = sessions.create("bits", "s.bin", "alice", -1, Map.of()).id();
+		send(id, 0, 30_000); // the first to give the length: written
+		assertEquals(60_000, send(id, 30_000, 60_000).received(), "acknowledged");
+		sessions = UploadSessions.open(dir, sessions.rules(), now::get); // as after a crash: the record is read again
+		assertEquals(30_000, sessions.find(id, "alice").orElseThrow().received(), "fewer than " + UploadSessions.SYNC_BYTES + " since the last sync");
+		SessionException gap = assertThrows(SessionException.class, () -> send(id, 60_000, 100_000));
+		assertEquals(Reason.OFFSET, gap.reason());
+		assertEquals(30_000, gap.expected(), "the client is told where to go on");
+		assertTrue(send(id, 30_000, 100_000).whole());
+		sessions.close(id, "alice");
+		assertArrayEquals(file, Files.readAllBytes(dir.resolve("s.bin")));
+	}
+
+	@Test
+	void aCleanStopKeepsEveryAcknowledgedByte() throws Exception {
+		String id = sessions.create("bits", "f.bin", "alice", -1, Map.of()).id();
+		send(id, 0, 30_000);
+		send(id, 30_000, 60_000);
+		sessions.flush();
+		sessions = UploadSessions.open(dir, sessions.rules(), now::get);
+		assertEquals(60_000, sessions.find(id, "alice").orElseThrow().received());
+	}
+
+	@Test
 	void aCloseRepeatedAfterACrashThatFollowedTheMoveSucceeds() throws Exception {
 		String id = sessions.create("bits", "c.bin", "alice", -1, Map.of()).id();
 		send(id, 0, 100_000);
