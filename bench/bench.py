@@ -461,7 +461,7 @@ def upload(nginx, work, table, runs, size, opts):
     finally:
         service.stop()
     gib = size / (1 << 30)
-    table.add("UPLOAD", f"bits upload job of {gib:g} GiB to the engine's own upload endpoint (8 MiB fragments, each synced), closed",
+    table.add("UPLOAD", f"bits upload job of {gib:g} GiB to the engine's own upload endpoint (8 MiB fragments, synced every 64 MiB and at the end), closed",
               *res["bits"], *res["curl+fsync"], note="peer: curl -T to nginx WebDAV PUT, then fsync; CPU: the bits engine is client and server")
     table.add("UPLOAD", "curl -T to nginx WebDAV PUT + fsync", *res["curl+fsync"])
     table.add("UPLOAD", "curl -T to nginx WebDAV PUT (no sync, reference)", *res["curl"])
