@@ -407,8 +407,8 @@ class ResetProxy:
 
 
 def upload(nginx, work, table, runs, size, opts):
-    """SPEC U1/U3: an upload job to the engine's own upload endpoint (the BITS upload protocol, each fragment synced at the
-    server, Close-Session renaming it into place), beside curl -T to nginx's WebDAV PUT (nothing synced) in the same run."""
+    """SPEC U1/U3: an upload job to the engine's own upload endpoint (the BITS upload protocol, synced at the server every
+    64 MiB and at the last byte, Close-Session renaming it into place), beside curl -T to nginx's WebDAV PUT (nothing synced) in the same run."""
     src_dir = os.path.join(work, "up-src")
     os.makedirs(src_dir, exist_ok=True)
     src = os.path.join(src_dir, "up.bin")

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -34,53 +35,27 @@ import bits.engine.itest.Nginx;
  * needs a terminal).
  */
 class EquinoxRecipeTest {
+	/** Shared by the tests: the target's bundles are resolved once. */
 	@TempDir
-	Path tmp;
+	static Path tmp;
+	private static List<Artifact> target;
+	private static Path plugins;
 
 	private record Artifact(String groupId, String artifactId, String version) {
 	}
 
 	@Test
 	void theTargetPlatformsBundlesStartBitsOnEquinoxAndItsConsoleRunsTheCommands() throws Exception {
-		List<Artifact> target = mavenLocations(Path.of(Maven.property("bits.equinox.target")));
+		resolveTarget();
 		assertTrue(target.contains(new Artifact("io.github.bitsosgi", "bits.engine", Maven.property("bits.version"))), "the target names this build's engine: " + target);
 		assertTrue(target.contains(new Artifact("io.github.bitsosgi", "bits.api", Maven.property("bits.api.version"))), "the target names this build's API: " + target);
 
-		// the artifacts, each by its coordinates, as a Maven target location takes them
-		Path project = Files.createDirectories(tmp.resolve("resolve"));
-		Files.writeString(project.resolve("pom.xml"), """
-				<project xmlns="http://maven.apache.org/POM/4.0.0">
-				  <modelVersion>4.0.0</modelVersion>
-				  <groupId>com.example</groupId><artifactId>rcp-target</artifactId><version>1.0.0</version><packaging>pom</packaging>
-				  <dependencies>%s</dependencies>
-				</project>
-				""".formatted(target.stream().map(a -> "<dependency><groupId>%s</groupId><artifactId>%s</artifactId><version>%s</version></dependency>"
-				.formatted(a.groupId, a.artifactId, a.version)).collect(Collectors.joining("\n"))));
-		Path plugins = tmp.resolve("plugins");
-		Maven.run(project, "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies", "-DexcludeTransitive=true",
-				"-DoutputDirectory=" + plugins);
-
-		// an Eclipse launch's configuration: every bundle but the framework started
-		Path framework = plugins.resolve("org.eclipse.osgi-" + version(target, "org.eclipse.osgi") + ".jar");
-		List<String> bundles = new ArrayList<>();
-		try (var jars = Files.list(plugins)) {
-			jars.filter(j -> !j.equals(framework)).sorted().forEach(j -> bundles.add("reference:" + j.toUri() + "@start"));
-		}
-		Path configuration = Files.createDirectories(tmp.resolve("configuration"));
-		Files.writeString(configuration.resolve("config.ini"), "osgi.bundles=" + String.join(",", bundles) + "\n"
-				+ "osgi.bundles.defaultStartLevel=4\neclipse.ignoreApp=true\nosgi.noShutdown=true\n"
-				// Equinox's console takes stdin; Gogo's own shell (which it requires) must not read it too
-				+ "gosh.args=--nointeractive\n");
-		Path store = tmp.resolve("store");
-		Path log = tmp.resolve("equinox.log");
+		Path configuration = configuration("recipe", "");
+		Path store = tmp.resolve("recipe-store");
+		Path log = tmp.resolve("recipe.log");
 		int port = Nginx.freePort();
-		String java = ProcessHandle.current().info().command().orElse("java");
-		// Equinox's console on a telnet port of the loopback: its console on stdin needs a terminal
-		Process equinox = new ProcessBuilder(java, "-Dbits.store.directory=" + store, "-jar", framework.toString(), "-configuration",
-				configuration.toString(), "-console", "127.0.0.1:" + port, "-consoleLog").redirectErrorStream(true).redirectOutput(log.toFile())
-				.start();
+		Process equinox = launch(configuration, store, port, log);
 		try {
-			await(equinox, () -> Files.exists(store.resolve("bits.lock")), () -> "the engine opened no store: " + read(log));
 			String out;
 			try (TelnetConsole console = connect(equinox, port, log)) {
 				await(equinox, () -> console.text().contains("g! "), () -> "no console prompt: " + console.text() + read(log));
@@ -100,6 +75,112 @@ class EquinoxRecipeTest {
 			equinox.destroyForcibly();
 			equinox.waitFor(30, TimeUnit.SECONDS);
 		}
+	}
+
+	/**
+	 * Issue 18 (SPEC U1) on Equinox: an upload job in an RCP-style launch, to an upload endpoint of the distribution;
+	 * Equinox killed with SIGKILL mid-upload and launched again goes on in the same session from the server's offset,
+	 * and the file at the server is byte-identical.
+	 */
+	@Test
+	void anUploadJobOnEquinoxKilledMidUploadGoesOnInItsSession() throws Exception {
+		resolveTarget();
+		byte[] data = new byte[64 << 20];
+		new Random(18).nextBytes(data);
+		Path sources = Files.createDirectories(tmp.resolve("up-sources"));
+		Path source = Files.write(sources.resolve("rcp.bin"), data);
+		Path received = Files.createDirectories(tmp.resolve("up-received"));
+		Path sessions = received.resolve(".bits-sessions");
+		// the engine's configuration as an RCP application ships it: ConfigAdmin's own store, seeded (felix.cm.dir);
+		// 8 MiB/s for a NORMAL job, so that the kill comes mid-upload
+		Path cm = Files.createDirectories(tmp.resolve("up-cm/bits"));
+		Files.writeString(cm.resolve("engine.config"), "service.pid=\"bits.engine\"\nfile.roots=[\"" + sources + "\"]\n"
+				+ "background.bandwidth=L\"8388608\"\n");
+		Path configuration = configuration("up", "felix.cm.dir=" + tmp.resolve("up-cm") + "\n");
+		Path store = tmp.resolve("up-store");
+		try (EngineProcess.UploadEndpoint receiver = EngineProcess.UploadEndpoint.start(tmp.resolve("up-server"), received, tmp.resolve("up-server.log"))) {
+			int port = Nginx.freePort();
+			Path log = tmp.resolve("up-1.log");
+			Process first = launch(configuration, store, port, log);
+			long atKill;
+			try (TelnetConsole console = connect(first, port, log)) {
+				await(first, () -> console.text().contains("g! "), () -> "no console prompt: " + console.text() + read(log));
+				run(first, console, "bits:create --type upload up", "bits:addfile up " + receiver.url("rcp.bin") + " " + source,
+						"bits:setcustomheaders up \"Authorization: Bearer " + receiver.token() + "\"", "bits:resume up");
+				long killAt = (16L << 20) + new Random().nextInt(16 << 20);
+				await(first, () -> UploadKillNineTest.received(sessions) >= killAt, () -> "no upload: " + console.text() + read(log));
+				first.destroyForcibly(); // SIGKILL
+				assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+				atKill = UploadKillNineTest.received(sessions);
+			}
+			List<Path> before = UploadKillNineTest.list(sessions);
+			assertEquals(1, before.size(), "one session");
+			assertFalse(Files.exists(received.resolve("rcp.bin")), "nothing in place before complete()");
+
+			Path log2 = tmp.resolve("up-2.log");
+			Process second = launch(configuration, store, port, log2);
+			try (TelnetConsole console = connect(second, port, log2)) {
+				await(second, () -> console.text().contains("g! "), () -> "no console prompt: " + console.text() + read(log2));
+				String out = run(second, console, "bits:wait up", "bits:complete up");
+				assertTrue(Files.exists(received.resolve("rcp.bin")), "completed: " + out + read(log2));
+			} finally {
+				second.destroyForcibly();
+				second.waitFor(30, TimeUnit.SECONDS);
+			}
+			assertEquals(UploadKillNineTest.sha256(data), UploadKillNineTest.sha256(Files.readAllBytes(received.resolve("rcp.bin"))));
+			assertEquals(List.of(), UploadKillNineTest.list(sessions), "Close-Session ended the session, the one from before the kill");
+			System.out.println("U1 on Equinox: killed with " + atKill + " of " + data.length + " bytes at the server; session "
+					+ before.get(0).getFileName() + " went on to the end");
+		}
+	}
+
+	/** The target's Maven locations, each artifact by its coordinates, as PDE's m2e location resolves them (once). */
+	private static synchronized void resolveTarget() throws Exception {
+		if (plugins != null) {
+			return;
+		}
+		target = mavenLocations(Path.of(Maven.property("bits.equinox.target")));
+		Path project = Files.createDirectories(tmp.resolve("resolve"));
+		Files.writeString(project.resolve("pom.xml"), """
+				<project xmlns="http://maven.apache.org/POM/4.0.0">
+				  <modelVersion>4.0.0</modelVersion>
+				  <groupId>com.example</groupId><artifactId>rcp-target</artifactId><version>1.0.0</version><packaging>pom</packaging>
+				  <dependencies>%s</dependencies>
+				</project>
+				""".formatted(target.stream().map(a -> "<dependency><groupId>%s</groupId><artifactId>%s</artifactId><version>%s</version></dependency>"
+				.formatted(a.groupId, a.artifactId, a.version)).collect(Collectors.joining("\n"))));
+		Path resolved = tmp.resolve("plugins");
+		Maven.run(project, "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies", "-DexcludeTransitive=true",
+				"-DoutputDirectory=" + resolved);
+		plugins = resolved;
+	}
+
+	private static Path framework() {
+		return plugins.resolve("org.eclipse.osgi-" + version(target, "org.eclipse.osgi") + ".jar");
+	}
+
+	/** An Eclipse launch's configuration area: every bundle but the framework started; {@code extra} lines added. */
+	private static Path configuration(String name, String extra) throws IOException {
+		List<String> bundles = new ArrayList<>();
+		try (var jars = Files.list(plugins)) {
+			jars.filter(j -> !j.equals(framework())).sorted().forEach(j -> bundles.add("reference:" + j.toUri() + "@start"));
+		}
+		Path configuration = Files.createDirectories(tmp.resolve(name + "-configuration"));
+		Files.writeString(configuration.resolve("config.ini"), "osgi.bundles=" + String.join(",", bundles) + "\n"
+				+ "osgi.bundles.defaultStartLevel=4\neclipse.ignoreApp=true\nosgi.noShutdown=true\n"
+				// Equinox's console takes stdin; Gogo's own shell (which it requires) must not read it too
+				+ "gosh.args=--nointeractive\n" + extra);
+		return configuration;
+	}
+
+	/** Equinox with its console on a telnet port of the loopback (its console on stdin needs a terminal), on {@code store}. */
+	private static Process launch(Path configuration, Path store, int port, Path log) throws Exception {
+		String java = ProcessHandle.current().info().command().orElse("java");
+		Process equinox = new ProcessBuilder(java, "-Dbits.store.directory=" + store, "-jar", framework().toString(), "-configuration",
+				configuration.toString(), "-console", "127.0.0.1:" + port, "-consoleLog").redirectErrorStream(true).redirectOutput(log.toFile())
+				.start();
+		await(equinox, () -> Files.exists(store.resolve("bits.lock")), () -> "the engine opened no store: " + read(log));
+		return equinox;
 	}
 
 	private static TelnetConsole connect(Process equinox, int port, Path log) throws Exception {

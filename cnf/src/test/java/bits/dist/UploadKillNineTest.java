@@ -64,7 +64,7 @@ class UploadKillNineTest {
 	}
 
 	/** @return the bytes the server holds in its one session, 0 if none */
-	private static long received(Path sessions) {
+	static long received(Path sessions) {
 		try {
 			long n = 0;
 			for (Path s : list(sessions)) {
@@ -78,13 +78,13 @@ class UploadKillNineTest {
 	}
 
 	/** @return the sessions open in {@code dir} (not the notes of closed ones) */
-	private static List<Path> list(Path dir) throws Exception {
+	static List<Path> list(Path dir) throws Exception {
 		try (Stream<Path> s = Files.list(dir)) {
 			return s.filter(Files::isDirectory).toList();
 		}
 	}
 
-	private static String sha256(byte[] data) throws Exception {
+	static String sha256(byte[] data) throws Exception {
 		return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
 	}
 }

@@ -359,8 +359,44 @@ class UploadClientIT {
 		assertEquals(sha256(source), sha256(received.resolve("2000mb-rfc2119.txt")));
 	}
 
+	@Test
+	void theClientsUploadReplyPacketsAreTheSpecsOwn() throws Exception { // U2, [MC-BUP] 4.2: what our client sends, off the wire
+		byte[] reply = randomBytes(10240, 4243);
+		var registration = FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext().registerService(UploadListener.class,
+				upload -> UploadReply.of(reply), new Hashtable<>(Map.of(UploadListener.ENDPOINT, "client-it")));
+		Path source = sources.resolve("rfc2119-reply.txt");
+		Files.write(source, randomBytes(4892, 2120));
+		try (FaultProxy recorder = new FaultProxy(0, api.getPort())) {
+			TransferJob job = manager.createJob("4.2", JobType.UPLOAD_REPLY, j -> {
+				j.addFile(URI.create("http://127.0.0.1:" + recorder.port() + "/in/2100mb-rfc2119.txt"), source);
+				j.setPriority(JobPriority.FOREGROUND);
+				j.setCredentials(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "anyone", token));
+				j.setPlainHttpAuthenticationAllowed(true);
+				j.resume();
+			});
+			awaitState(job, JobState.TRANSFERRED);
+			assertArrayEquals(reply, job.getReplyData());
+			job.complete();
+			List<String> heads = recorder.requestHeads();
+			assertEquals(4, heads.size(), "Create-Session, one Fragment, the reply's GET, Close-Session: " + heads);
+			assertPacketTo("/in/2100mb-rfc2119.txt", heads.get(0), "Create-Session", "BITS-Supported-Protocols: {7df0354d-249b-430f-820d-3d2a9bef4931}", "Content-Length: 0");
+			String session = header(heads.get(1), "BITS-Session-Id");
+			assertPacketTo("/in/2100mb-rfc2119.txt", heads.get(1), "Fragment", "Content-Range: bytes 0-4891/4892", "Content-Length: 4892");
+			assertTrue(heads.get(2).startsWith("GET /in/.bits-sessions/%7B" + session.substring(1, session.length() - 1) + "%7D/reply HTTP/1.1\r\n"),
+					"the reply, from the URL the last Ack named: " + heads.get(2));
+			assertPacketTo("/in/2100mb-rfc2119.txt", heads.get(3), "Close-Session", "BITS-Session-Id: " + session, "Content-Length: 0");
+		} finally {
+			registration.unregister();
+		}
+		assertEquals(sha256(source), sha256(received.resolve("2100mb-rfc2119.txt")));
+	}
+
 	static void assertPacket(String head, String type, String... lines) {
-		assertTrue(head.startsWith("BITS_POST /in/2000mb-rfc2119.txt HTTP/1.1\r\n"), head);
+		assertPacketTo("/in/2000mb-rfc2119.txt", head, type, lines);
+	}
+
+	static void assertPacketTo(String path, String head, String type, String... lines) {
+		assertTrue(head.startsWith("BITS_POST " + path + " HTTP/1.1\r\n"), head);
 		List<String> have = List.of(head.split("\r\n")).stream().map(l -> l.toLowerCase(java.util.Locale.ROOT)).toList();
 		assertTrue(have.contains(("BITS-Packet-Type: " + type).toLowerCase(java.util.Locale.ROOT)), head);
 		for (String l : lines) {
