@@ -541,6 +541,50 @@ class ClusterTest {
 	}
 
 	@Test
+	void anUploadReplyJobIsPinnedToTheEngineItsReplyComesToAndCompletedThereFromAnyEngine() throws Exception { // C4, C6, U2
+		url = postgres.newDatabase();
+		Path shared = Files.createDirectories(tmp.resolve("shared"));
+		Path received = Files.createDirectories(tmp.resolve("received"));
+		byte[] data = new byte[3 << 20];
+		new Random(18).nextBytes(data);
+		Path question = Files.write(shared.resolve("question.bin"), data);
+		Map<String, String> common = Map.of("store.shared.roots", shared.toString(), "file.roots", shared.toString());
+		Map<String, String> onA = new HashMap<>(common);
+		onA.put("engine.name", "a");
+		Map<String, String> onB = new HashMap<>(common);
+		onB.put("engine.name", "b");
+		try (Nginx nginx = Nginx.start(tmp); EngineProcess b = engine("b", onB); EngineProcess a = engine("a", onA)) {
+			String[] apiA = api(a, "a");
+			String[] apiB = api(b, "b");
+			await("two members", Duration.ofSeconds(60), sql("SELECT count(*) FROM bits_engine", 2));
+			// a's upload endpoint, whose server application (outside OSGi, here nginx) answers with the reply
+			Files.writeString(tmp.resolve("a/config/bits.upload-in.cfg"), "name=in\npath=/in\ndirectory=" + received + "\nnotification.url="
+					+ nginx.uri("/reply-app") + "\n");
+			a.await(() -> Files.isDirectory(received.resolve(".bits-sessions")));
+			String endpoint = apiA[0].substring(0, apiA[0].indexOf("/bits/api")) + "/in/question.bin";
+			HttpResponse<String> created = call(apiA, "POST", "/jobs", Map.of("type", "UPLOAD_REPLY", "displayName", "question", "priority", "FOREGROUND",
+					"files", List.of(Map.of("remote", endpoint, "local", question.toString())), "customHeaders",
+					Map.of("Authorization", "Bearer " + apiA[1]), "resume", true));
+			assertEquals(201, created.statusCode(), created.body());
+			String id = JSON.readTree(created.body()).get("id").asText();
+			// its file is on a shared root, but its reply comes to a's disk
+			assertEquals(1, count("SELECT count(*) FROM job WHERE id = '" + id + "' AND pinned_to = 'a'"), rows("SELECT id, pinned_to FROM job"));
+			await("the upload-reply job TRANSFERRED", Duration.ofSeconds(60), sql("SELECT count(*) FROM job WHERE id = '" + id + "' AND state = 'TRANSFERRED'", 1));
+
+			HttpResponse<String> done = call(apiB, "POST", "/jobs/" + id + "/complete", null); // through b: a puts the reply in place
+			assertEquals(200, done.statusCode(), done.body());
+			assertEquals("ACKNOWLEDGED", JSON.readTree(done.body()).get("state").asText(), done.body());
+			List<Path> replies;
+			try (var found = Files.walk(tmp.resolve("a"))) {
+				replies = found.filter(f -> f.getFileName().toString().equals(id + ".reply")).toList();
+			}
+			assertEquals(1, replies.size(), "the reply file, in a's store: " + replies);
+			assertEquals("the application's reply", Files.readString(replies.get(0)));
+			assertArrayEquals(data, Files.readAllBytes(received.resolve("question.bin")), "closed: in place at the server");
+		}
+	}
+
+	@Test
 	void anEnginePausedPastItsLeaseIsFencedAndNothingCompletesTwice() throws Exception { // C3
 		url = postgres.newDatabase();
 		byte[] data = new byte[5 << 20];

@@ -45,10 +45,15 @@ final class EngineProcess implements AutoCloseable {
 			Path config = Files.createDirectories(server.resolve("config"));
 			Files.writeString(config.resolve("bits.upload-in.cfg"), "name=in\npath=/in\ndirectory=" + received + "\n");
 			EngineProcess engine = new EngineProcess(server, config, server.resolve("framework"), log);
-			engine.await(() -> Files.exists(server.resolve("api-address")) && Files.isDirectory(received.resolve(".bits-sessions")));
-			String api = Files.readString(server.resolve("api-address")).trim();
-			String token = Files.readAllLines(server.resolve("api-tokens")).stream().filter(l -> l.endsWith(" *")).findFirst().orElseThrow().split(" ")[0];
-			return new UploadEndpoint(engine, api.substring(0, api.indexOf("/bits/api")), token);
+			try {
+				engine.await(() -> Files.exists(server.resolve("api-address")) && Files.isDirectory(received.resolve(".bits-sessions")));
+				String api = Files.readString(server.resolve("api-address")).trim();
+				String token = Files.readAllLines(server.resolve("api-tokens")).stream().filter(l -> l.endsWith(" *")).findFirst().orElseThrow().split(" ")[0];
+				return new UploadEndpoint(engine, api.substring(0, api.indexOf("/bits/api")), token);
+			} catch (Exception | AssertionError e) {
+				engine.kill(); // no engine left behind by a test that failed here
+				throw e;
+			}
 		}
 
 		/** @return the URL of {@code name} at the endpoint */

@@ -179,7 +179,9 @@ class EquinoxRecipeTest {
 		Process equinox = new ProcessBuilder(java, "-Dbits.store.directory=" + store, "-jar", framework().toString(), "-configuration",
 				configuration.toString(), "-console", "127.0.0.1:" + port, "-consoleLog").redirectErrorStream(true).redirectOutput(log.toFile())
 				.start();
-		await(equinox, () -> Files.exists(store.resolve("bits.lock")), () -> "the engine opened no store: " + read(log));
+		// the store's lock holds this process's pid once its engine has the store (a killed one's lock file stays)
+		await(equinox, () -> read(store.resolve("bits.lock")).trim().equals(Long.toString(equinox.pid())),
+				() -> "the engine opened no store: " + read(log));
 		return equinox;
 	}
 

@@ -1195,6 +1195,11 @@ public class JobTable {
 	CompleteResult complete(JobSlot slot) {
 		refuseWhileCreating(slot, "complete");
 		if (slot.record().type() != JobType.DOWNLOAD) {
+			if (pinnedElsewhere(slot)) { // an upload-reply's reply is on that engine's disk, put in place there
+				refuseUnlessTransferred(slot.record());
+				requests.ask(slot, PinnedRequest.COMPLETE);
+				return CompleteResult.COMPLETE;
+			}
 			return completeUpload(slot);
 		}
 		if (pinnedElsewhere(slot)) {
@@ -1247,10 +1252,7 @@ public class JobTable {
 	 */
 	private CompleteResult completeUpload(JobSlot slot) {
 		JobRecord job = slot.record();
-		if (job.state() != JobState.TRANSFERRED) {
-			throw new TransferException(BG_E_INVALID_STATE, "upload job " + job.id() + " is " + job.state()
-					+ ": it completes once TRANSFERRED (every byte acknowledged by the server); cancel it otherwise");
-		}
+		refuseUnlessTransferred(job);
 		if (job.type() == JobType.UPLOAD_REPLY) {
 			placeReply(job); // first: a failure leaves the server's session open, for complete() to try again
 		}
@@ -1265,6 +1267,13 @@ public class JobTable {
 		control.jobsChanged();
 		notifier.jobChanged(ended);
 		return CompleteResult.COMPLETE;
+	}
+
+	private static void refuseUnlessTransferred(JobRecord job) {
+		if (job.state() != JobState.TRANSFERRED) {
+			throw new TransferException(BG_E_INVALID_STATE, "upload job " + job.id() + " is " + job.state()
+					+ ": it completes once TRANSFERRED (every byte acknowledged by the server); cancel it otherwise");
+		}
 	}
 
 	/** Puts an upload-reply job's whole reply at its reply file (SPEC U2); again after a crash, it finds it there. */

@@ -69,8 +69,11 @@ final class Awaiting {
 			} catch (TimeoutException e) {
 				Exception reason = run.stopRequested() ? new Stopped() : stalled != null && stalled.getAsBoolean() ? stalled(timeout) : null;
 				if (reason != null) {
-					ending.end(reason);
-					exchange.cancel(true);
+					try {
+						ending.end(reason);
+					} finally {
+						exchange.cancel(true);
+					}
 					if (reason instanceof Stopped s) {
 						throw s;
 					}

@@ -522,7 +522,6 @@ final class BitsUploader {
 		}
 	}
 
-	/** The file to upload, opened by its real path under the roots. */
 	private static void ack(HttpResponse<Void> r) throws TransferFailure {
 		if (!"ack".equalsIgnoreCase(r.headers().firstValue("BITS-Packet-Type").orElse("").trim())) {
 			throw TransferFailure.transientError(ErrorContext.REMOTE_FILE, ErrorCodes.BG_E_INVALID_SERVER_RESPONSE,

@@ -10,7 +10,7 @@ import java.util.Map;
  * @param name the destination, relative to the endpoint's directory
  * @param owner whom the session belongs to (the authenticated caller)
  * @param length the upload's total length, or -1 while the client has not said
- * @param received the bytes received and durable, from the start of the file
+ * @param received the bytes received, from the start of the file; in the record on disk, the bytes synced
  * @param created when the session was created, in ms since the epoch
  * @param touched when the session last processed a request, in ms since the epoch (it expires from there)
  * @param dataKey the identity of the data file the server created (see {@code TemporaryFiles})

@@ -25,7 +25,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -53,10 +52,10 @@ import bits.engine.files.UnsafeFileException;
  * Each session lives in {@code DIRECTORY/}{@value #AREA}{@code /ID/}: its record ({@code session.json}) and its data,
  * on the destination's file system so that closing is one atomic rename. The record on disk counts only synced bytes,
  * so what it says survives a crash; bytes written past that are cut off when the session is next written to. The
- * bytes are synced, and the record written, every {@value #SYNC_BYTES} bytes and at the last byte, not per request: a
- * sync per 8 MiB fragment left the client idle for most of an upload. After a crash a session may so hold less than
- * it acknowledged; both protocols resume from the offset the server answers, and the last byte is always synced
- * before it is acknowledged. Requests to one session are served one at a time.
+ * bytes are synced, and the record written, every {@value #SYNC_BYTES} bytes, at the last byte (before it is
+ * acknowledged) and at a clean stop, not per request, so that a request does not wait for the disk. After a crash of
+ * the engine or the machine a session may so hold less than it acknowledged; both protocols resume from the offset the
+ * server answers. Requests to one session are served one at a time.
  */
 public final class UploadSessions {
 	/** The directory, inside the endpoint's, that holds the sessions. */
@@ -435,12 +434,12 @@ public final class UploadSessions {
 
 	/**
 	 * Syncs the bytes every session received and writes its record, so that after a clean stop no client sends any
-	 * again; a session in use for longer than a request may wait is left as its record says.
+	 * again; a session still in use a second later is left as its record says (synced bytes only).
 	 */
 	public void flush() {
 		for (Slot s : slots.values()) {
 			try {
-				if (!s.lock.tryLock(LOCK_WAIT_SECONDS, TimeUnit.SECONDS)) {
+				if (!s.lock.tryLock(1, TimeUnit.SECONDS)) {
 					continue;
 				}
 			} catch (InterruptedException e) {
@@ -450,8 +449,8 @@ public final class UploadSessions {
 			try {
 				SessionRecord r = s.record;
 				if (!s.gone && r != s.saved) {
-					try (FileChannel c = FileChannel.open(dataFile(r), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-						c.force(false);
+					try (TemporaryFiles.Opened data = TemporaryFiles.open(dataFile(r), r.dataKey())) {
+						data.channel().force(false);
 					}
 					save(r);
 					s.saved = r;
@@ -612,7 +611,10 @@ public final class UploadSessions {
 				}
 				Path record = dir.resolve(RECORD);
 				try {
-					SessionRecord r = JSON.readValue(Files.readAllBytes(record), SessionRecord.class);
+					SessionRecord read = JSON.readValue(Files.readAllBytes(record), SessionRecord.class);
+					// the record is written every SYNC_BYTES: the data's last write tells when the session was last used
+					long written = Files.exists(dir.resolve(DATA), NOFOLLOW) ? Files.getLastModifiedTime(dir.resolve(DATA), NOFOLLOW).toMillis() : 0;
+					SessionRecord r = written > read.touched() ? read.with(read.length(), read.received(), written) : read;
 					if (r.id().equals(dir.getFileName().toString())) {
 						slots.put(r.id(), new Slot(r));
 					}

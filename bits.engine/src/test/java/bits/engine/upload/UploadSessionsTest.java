@@ -138,6 +138,20 @@ class UploadSessionsTest {
 	}
 
 	@Test
+	void theRecordIsWrittenOnceTheBytesSinceTheLastAddUpToSyncBytes() throws Exception { // U3
+		long total = 100L << 20;
+		int step = 8 << 20;
+		byte[] zeros = new byte[step];
+		String id = sessions.create("bits", "big.bin", "alice", -1, Map.of()).id();
+		for (long at = 0; at < 80L << 20; at += step) {
+			sessions.write(id, "alice", at, total, step, new ByteArrayInputStream(zeros));
+		}
+		sessions = UploadSessions.open(dir, sessions.rules(), now::get);
+		// written when the first request gave the length, then once SYNC_BYTES more had come, not since
+		assertEquals(step + UploadSessions.SYNC_BYTES, sessions.find(id, "alice").orElseThrow().received());
+	}
+
+	@Test
 	void aCleanStopKeepsEveryAcknowledgedByte() throws Exception {
 		String id = sessions.create("bits", "f.bin", "alice", -1, Map.of()).id();
 		send(id, 0, 30_000);
