@@ -42,11 +42,21 @@ final class EngineProcess implements AutoCloseable {
 	 */
 	record UploadEndpoint(EngineProcess engine, String base, String token) implements AutoCloseable {
 		static UploadEndpoint start(Path server, Path received, Path log) throws Exception {
+			return start(server, received, log, 0);
+		}
+
+		/** @param port the service's port, to start it again at the same URLs; 0 for any */
+		static UploadEndpoint start(Path server, Path received, Path log, int port) throws Exception {
 			Path config = Files.createDirectories(server.resolve("config"));
+			if (port > 0) {
+				Files.writeString(config.resolve("org.apache.felix.http.cfg"), "org.osgi.service.http.port=" + port + "\n");
+			}
 			Files.writeString(config.resolve("bits.upload-in.cfg"), "name=in\npath=/in\ndirectory=" + received + "\n");
 			EngineProcess engine = new EngineProcess(server, config, server.resolve("framework"), log);
 			try {
-				engine.await(() -> Files.exists(server.resolve("api-address")) && Files.isDirectory(received.resolve(".bits-sessions")));
+				// with a port configured, the service may first come up on another, and move
+				engine.await(() -> Files.exists(server.resolve("api-address")) && Files.isDirectory(received.resolve(".bits-sessions"))
+						&& (port == 0 || read(server.resolve("api-address")).contains("127.0.0.1:" + port + "/")));
 				String api = Files.readString(server.resolve("api-address")).trim();
 				String token = Files.readAllLines(server.resolve("api-tokens")).stream().filter(l -> l.endsWith(" *")).findFirst().orElseThrow().split(" ")[0];
 				return new UploadEndpoint(engine, api.substring(0, api.indexOf("/bits/api")), token);
@@ -64,6 +74,14 @@ final class EngineProcess implements AutoCloseable {
 		@Override
 		public void close() throws Exception {
 			engine.close();
+		}
+	}
+
+	private static String read(Path file) {
+		try {
+			return Files.readString(file);
+		} catch (IOException e) {
+			return "";
 		}
 	}
 

@@ -15,6 +15,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import bits.engine.itest.Nginx;
+
 /**
  * SPEC U1 and U3 end to end, in two distribution JVMs: one engine uploads a file to another's upload endpoint, is
  * killed with SIGKILL mid-upload, and {@code ./bits wait} and {@code ./bits complete} on its store finish the upload in
@@ -60,6 +62,44 @@ class UploadKillNineTest {
 			assertEquals(List.of(), list(sessions), "Close-Session ended the session");
 			System.out.println("U1: killed with " + atKill + " of " + SIZE + " bytes at the server; session " + before.get(0).getFileName()
 					+ " went on to the end");
+		}
+	}
+
+	@Test
+	void aKilledServerGoesOnInTheSameSessionFromTheBytesItKept() throws Exception { // U3: the record counts synced bytes only
+		byte[] data = new byte[SIZE];
+		new Random(8).nextBytes(data);
+		Path sources = Files.createDirectories(tmp.resolve("sources"));
+		Path source = Files.write(sources.resolve("up.bin"), data);
+		Path received = Files.createDirectories(tmp.resolve("received"));
+		Path sessions = received.resolve(".bits-sessions");
+		Path client = tmp.resolve("client");
+		Path clientConfig = Files.createDirectories(client.resolve("config"));
+		Files.writeString(clientConfig.resolve("bits.engine.cfg"), "file.roots=" + sources + "\nbackground.bandwidth=8388608\n");
+		Path server = tmp.resolve("server");
+		int port = Nginx.freePort();
+		EngineProcess.UploadEndpoint receiver = EngineProcess.UploadEndpoint.start(server, received, tmp.resolve("server-1.log"), port);
+		try (EngineProcess uploader = new EngineProcess(client, clientConfig, client.resolve("framework"), tmp.resolve("client.log"))) {
+			// retried every second while the server is down (a failure without progress waits the minimum retry delay)
+			uploader.send("bits:create --type upload up", "bits:addfile up " + receiver.url("up.bin") + " " + source,
+					"bits:setcustomheaders up \"Authorization: Bearer " + receiver.token() + "\"", "bits:setminretrydelay up 1", "bits:resume up");
+			long killAt = (16L << 20) + new Random().nextInt(16 << 20);
+			uploader.await(() -> received(sessions) >= killAt, () -> "no upload: " + uploader.log());
+			List<Path> before = list(sessions);
+			receiver.engine().kill();
+			long atKill = received(sessions);
+			long kept = new com.fasterxml.jackson.databind.ObjectMapper().readTree(before.get(0).resolve("session.json").toFile()).get("received").asLong();
+			assertTrue(kept < atKill, "the record counts synced bytes only: " + kept + " of " + atKill + " written");
+			receiver = EngineProcess.UploadEndpoint.start(server, received, tmp.resolve("server-2.log"), port);
+			uploader.send("bits:wait up", "bits:complete up");
+			uploader.await(() -> Files.exists(received.resolve("up.bin")), () -> "not completed: " + uploader.log());
+			assertEquals(sha256(data), sha256(Files.readAllBytes(received.resolve("up.bin"))));
+			assertEquals(1, before.size(), "one session");
+			assertEquals(List.of(), list(sessions), "Close-Session ended the session, the one from before the kill");
+			System.out.println("U3: the server killed with " + atKill + " of " + SIZE + " bytes received, its record counting " + kept + "; session "
+					+ before.get(0).getFileName() + " went on from there");
+		} finally {
+			receiver.close();
 		}
 	}
 
