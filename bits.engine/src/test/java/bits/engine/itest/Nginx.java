@@ -94,6 +94,7 @@ public final class Nginx implements AutoCloseable {
 				    location /forbidden/ { return 403; }
 				    location = /loop { return 302 /loop; }
 				    location = /redirect { return 302 /files/a.bin; }
+				    location /bits-error/ { add_header BITS-Packet-Type Ack always; add_header BITS-Error 0x80070005 always; add_header BITS-Error-Context 0x7 always; return 403; }
 				    location = /reply-app { client_max_body_size 0; add_header BITS-Copy-File-To-Destination true always; return 200 "the application's reply"; }
 				    %11$s
 				    location /auth/ {

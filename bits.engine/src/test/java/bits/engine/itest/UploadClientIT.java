@@ -41,6 +41,7 @@ import bits.api.Credentials;
 import bits.api.ErrorCodes;
 import bits.api.ErrorContext;
 import bits.api.FileProgress;
+import bits.api.JobError;
 import bits.api.JobPriority;
 import bits.api.JobScope;
 import bits.api.JobState;
@@ -466,6 +467,19 @@ class UploadClientIT {
 			assertEquals(sha256(source), sha256(received.resolve("farm2.bin")));
 		} finally {
 			farm.delete();
+		}
+	}
+
+	@Test
+	void theServersBitsErrorAndItsContextAreTheJobsError() throws Exception { // U1: BITS-Error, the spec's spelling of BITS-Error-Code
+		Path source = sources.resolve("refused.bin");
+		Files.write(source, randomBytes(1000, 17));
+		try (Nginx nginx = Nginx.start(tmp.resolve("nginx-bits-error"), api.getPort())) {
+			TransferJob job = upload("refused", source, nginx.uri("/bits-error/refused.bin"), JobPriority.FOREGROUND);
+			awaitState(job, JobState.ERROR);
+			JobError error = job.getError().orElseThrow();
+			assertEquals(ErrorCodes.E_ACCESSDENIED, error.code(), error.toString());
+			assertEquals(ErrorContext.REMOTE_APPLICATION, error.context(), "context 0x7: the server application's");
 		}
 	}
 
