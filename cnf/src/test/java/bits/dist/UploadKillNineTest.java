@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,25 +29,42 @@ class UploadKillNineTest {
 	@TempDir
 	Path tmp;
 
-	@Test
-	void aKilledClientGoesOnInItsSessionFromTheServersOffset() throws Exception {
-		byte[] data = new byte[SIZE];
+	private byte[] data;
+	private Path source;
+	private Path received;
+	private Path sessions;
+	/** The uploading engine's store, and its configuration directory. */
+	private Path client;
+	private Path clientConfig;
+
+	@BeforeEach
+	void files() throws Exception {
+		data = new byte[SIZE];
 		new Random(7).nextBytes(data);
 		Path sources = Files.createDirectories(tmp.resolve("sources"));
-		Path source = Files.write(sources.resolve("up.bin"), data);
-		Path received = Files.createDirectories(tmp.resolve("received"));
-		Path client = tmp.resolve("client");
-		Path clientConfig = Files.createDirectories(client.resolve("config"));
+		source = Files.write(sources.resolve("up.bin"), data);
+		received = Files.createDirectories(tmp.resolve("received"));
+		sessions = received.resolve(".bits-sessions");
+		client = tmp.resolve("client");
+		clientConfig = Files.createDirectories(client.resolve("config"));
 		// 8 MiB/s for a NORMAL job: one 8 MiB fragment a second, so the kill comes mid-upload
 		Files.writeString(clientConfig.resolve("bits.engine.cfg"), "file.roots=" + sources + "\nbackground.bandwidth=8388608\n");
+	}
 
+	/** Starts the uploading engine (its framework where ./bits keeps it: the key that seals the header is in its data area) and the upload job "up". */
+	private EngineProcess uploader(EngineProcess.UploadEndpoint receiver, String log, String... more) throws Exception {
+		EngineProcess engine = new EngineProcess(client, clientConfig, client.resolve("framework"), tmp.resolve(log));
+		engine.send("bits:create --type upload up", "bits:addfile up " + receiver.url("up.bin") + " " + source,
+				"bits:setcustomheaders up \"Authorization: Bearer " + receiver.token() + "\"");
+		engine.send(more);
+		engine.send("bits:resume up");
+		return engine;
+	}
+
+	@Test
+	void aKilledClientGoesOnInItsSessionFromTheServersOffset() throws Exception {
 		try (EngineProcess.UploadEndpoint receiver = EngineProcess.UploadEndpoint.start(tmp.resolve("server"), received, tmp.resolve("server.log"))) {
-			Path sessions = received.resolve(".bits-sessions");
-
-			// its framework where ./bits keeps it: the secrets key that seals the header is in the engine's data area
-			EngineProcess first = new EngineProcess(client, clientConfig, client.resolve("framework"), tmp.resolve("first.log"));
-			first.send("bits:create --type upload up", "bits:addfile up " + receiver.url("up.bin") + " " + source,
-					"bits:setcustomheaders up \"Authorization: Bearer " + receiver.token() + "\"", "bits:resume up");
+			EngineProcess first = uploader(receiver, "first.log");
 			long killAt = (16L << 20) + new Random().nextInt(16 << 20);
 			first.await(() -> received(sessions) >= killAt, () -> "no upload: " + first.log() + receiver.engine().log());
 			List<Path> before = list(sessions);
@@ -67,22 +85,11 @@ class UploadKillNineTest {
 
 	@Test
 	void aKilledServerGoesOnInTheSameSessionFromTheBytesItKept() throws Exception { // U3: the record counts synced bytes only
-		byte[] data = new byte[SIZE];
-		new Random(8).nextBytes(data);
-		Path sources = Files.createDirectories(tmp.resolve("sources"));
-		Path source = Files.write(sources.resolve("up.bin"), data);
-		Path received = Files.createDirectories(tmp.resolve("received"));
-		Path sessions = received.resolve(".bits-sessions");
-		Path client = tmp.resolve("client");
-		Path clientConfig = Files.createDirectories(client.resolve("config"));
-		Files.writeString(clientConfig.resolve("bits.engine.cfg"), "file.roots=" + sources + "\nbackground.bandwidth=8388608\n");
 		Path server = tmp.resolve("server");
 		int port = Nginx.freePort();
 		EngineProcess.UploadEndpoint receiver = EngineProcess.UploadEndpoint.start(server, received, tmp.resolve("server-1.log"), port);
-		try (EngineProcess uploader = new EngineProcess(client, clientConfig, client.resolve("framework"), tmp.resolve("client.log"))) {
-			// retried every second while the server is down (a failure without progress waits the minimum retry delay)
-			uploader.send("bits:create --type upload up", "bits:addfile up " + receiver.url("up.bin") + " " + source,
-					"bits:setcustomheaders up \"Authorization: Bearer " + receiver.token() + "\"", "bits:setminretrydelay up 1", "bits:resume up");
+		// retried every second while the server is down (a failure without progress waits the minimum retry delay)
+		try (EngineProcess uploader = uploader(receiver, "client.log", "bits:setminretrydelay up 1")) {
 			long killAt = (16L << 20) + new Random().nextInt(16 << 20);
 			uploader.await(() -> received(sessions) >= killAt, () -> "no upload: " + uploader.log());
 			List<Path> before = list(sessions);

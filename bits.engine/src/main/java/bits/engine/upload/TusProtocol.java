@@ -77,27 +77,13 @@ final class TusProtocol {
 			long closed = endpoint.sessions().closedLength(id, owner);
 			if (open.isEmpty() && closed >= 0 && (method.equals("HEAD") || method.equals("PATCH"))) {
 				// whole and in place: a client whose last answer was lost learns so, rather than uploading it again
-				response.setHeader("Upload-Offset", Long.toString(closed));
-				response.setHeader("Upload-Length", Long.toString(closed));
-				response.setHeader("Cache-Control", "no-store");
-				if (method.equals("HEAD")) {
-					response.setStatus(200);
-				} else {
-					response.sendError(409, "the upload is whole");
-				}
+				whole(response, method, closed);
 				return;
 			}
 			SessionRecord r = open.orElseThrow(() -> new SessionException(SessionException.Reason.NOT_FOUND, "no upload " + id));
 			if (r.whole() && (method.equals("HEAD") || method.equals("PATCH"))) {
 				finish(request, r); // whole, but its hand-over failed before: again now, and only then is it told whole
-				response.setHeader("Upload-Offset", Long.toString(r.length()));
-				response.setHeader("Upload-Length", Long.toString(r.length()));
-				response.setHeader("Cache-Control", "no-store");
-				if (method.equals("HEAD")) {
-					response.setStatus(200);
-				} else {
-					response.sendError(409, "the upload is whole");
-				}
+				whole(response, method, r.length());
 				return;
 			}
 			switch (method) {
@@ -277,5 +263,17 @@ final class TusProtocol {
 	private static String base(HttpServletRequest request) {
 		StringBuffer url = request.getRequestURL();
 		return url.substring(0, url.length() - request.getRequestURI().length()) + request.getContextPath() + request.getServletPath();
+	}
+
+	/** The answer to a HEAD or PATCH of an upload that is whole: its length as its offset (a PATCH has nothing to add). */
+	private static void whole(HttpServletResponse response, String method, long length) throws IOException {
+		response.setHeader("Upload-Offset", Long.toString(length));
+		response.setHeader("Upload-Length", Long.toString(length));
+		response.setHeader("Cache-Control", "no-store");
+		if (method.equals("HEAD")) {
+			response.setStatus(200);
+		} else {
+			response.sendError(409, "the upload is whole");
+		}
 	}
 }

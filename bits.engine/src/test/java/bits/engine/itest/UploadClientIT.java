@@ -76,11 +76,19 @@ class UploadClientIT {
 		manager = engine.manager();
 		api = engine.api();
 		token = engine.token("uploads");
+		endpoint = startEndpoint("client-it", "/in", Map.of());
+	}
+
+	/** @return an upload endpoint at {@code path} into {@code received}, with {@code more} settings, once it answers */
+	static Configuration startEndpoint(String name, String path, Map<String, Object> more) throws Exception {
 		ConfigurationAdmin admin = FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext()
 				.getService(FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext().getServiceReference(ConfigurationAdmin.class));
-		endpoint = admin.getFactoryConfiguration("bits.upload", "client-it", "?");
-		endpoint.update(new Hashtable<>(Map.of("name", "client-it", "path", "/in", "directory", received.toString())));
-		await("the upload endpoint", () -> UploadServerIT.ping(api, token, "/in/x").status() == 200);
+		Configuration c = admin.getFactoryConfiguration("bits.upload", name, "?");
+		Hashtable<String, Object> settings = new Hashtable<>(more);
+		settings.putAll(Map.of("name", name, "path", path, "directory", received.toString()));
+		c.update(settings);
+		await("the upload endpoint " + path, () -> UploadServerIT.ping(api, token, path + "/x").status() == 200);
+		return c;
 	}
 
 	@AfterAll
@@ -106,6 +114,20 @@ class UploadClientIT {
 			job.setPlainHttpAuthenticationAllowed(true); // loopback in a test; over a network, https
 			job.setMinimumRetryDelay(Duration.ZERO);
 			job.resume();
+		});
+	}
+
+	/** @return an upload-reply job of {@code source} to {@code to}, resumed; its reply to {@code replyFile}, or null for the default */
+	static TransferJob uploadReply(String name, Path source, URI to, Path replyFile) {
+		return manager.createJob(name, JobType.UPLOAD_REPLY, j -> {
+			j.addFile(to, source);
+			if (replyFile != null) {
+				j.setReplyFileName(replyFile);
+			}
+			j.setPriority(JobPriority.FOREGROUND);
+			j.setCredentials(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "anyone", token));
+			j.setPlainHttpAuthenticationAllowed(true);
+			j.resume();
 		});
 	}
 
@@ -259,14 +281,7 @@ class UploadClientIT {
 			Path source = sources.resolve("question.bin");
 			Files.write(source, randomBytes(5 << 20, 10));
 			Path replyFile = tmp.resolve("answer.bin");
-			TransferJob job = manager.createJob("upload-reply", JobType.UPLOAD_REPLY, j -> {
-				j.addFile(url("question.bin"), source);
-				j.setReplyFileName(replyFile);
-				j.setPriority(JobPriority.FOREGROUND);
-				j.setCredentials(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "anyone", token));
-				j.setPlainHttpAuthenticationAllowed(true);
-				j.resume();
-			});
+			TransferJob job = uploadReply("upload-reply", source, url("question.bin"), replyFile);
 			assertEquals(ErrorCodes.BG_E_INVALID_STATE, assertThrows(TransferException.class, job::getReplyData).getCode(), "no reply yet");
 			awaitState(job, JobState.TRANSFERRED);
 			assertEquals(new FileProgress(reply.length, reply.length, true), job.getReplyProgress());
@@ -286,13 +301,7 @@ class UploadClientIT {
 	void anUploadReplyToAServerWithoutAReplyIsAnError() throws Exception { // U2: no BITS-Reply-URL in the last Ack
 		Path source = sources.resolve("unanswered.bin");
 		Files.write(source, randomBytes(1000, 11));
-		TransferJob job = manager.createJob("unanswered", JobType.UPLOAD_REPLY, j -> {
-			j.addFile(url("unanswered.bin"), source);
-			j.setPriority(JobPriority.FOREGROUND);
-			j.setCredentials(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "anyone", token));
-			j.setPlainHttpAuthenticationAllowed(true);
-			j.resume();
-		});
+		TransferJob job = uploadReply("unanswered", source, url("unanswered.bin"), null);
 		awaitState(job, JobState.ERROR);
 		assertEquals(ErrorCodes.BG_E_INVALID_SERVER_RESPONSE, job.getError().orElseThrow().code(), job.getError().toString());
 		assertEquals(Path.of(System.getProperty("java.io.tmpdir")).getRoot(), job.getReplyFileName().orElseThrow().getRoot(), "the engine's own reply file");
@@ -368,13 +377,7 @@ class UploadClientIT {
 		Path source = sources.resolve("rfc2119-reply.txt");
 		Files.write(source, randomBytes(4892, 2120));
 		try (FaultProxy recorder = new FaultProxy(0, api.getPort())) {
-			TransferJob job = manager.createJob("4.2", JobType.UPLOAD_REPLY, j -> {
-				j.addFile(URI.create("http://127.0.0.1:" + recorder.port() + "/in/2100mb-rfc2119.txt"), source);
-				j.setPriority(JobPriority.FOREGROUND);
-				j.setCredentials(new Credentials(AuthTarget.SERVER, AuthScheme.BASIC, "anyone", token));
-				j.setPlainHttpAuthenticationAllowed(true);
-				j.resume();
-			});
+			TransferJob job = uploadReply("4.2", source, URI.create("http://127.0.0.1:" + recorder.port() + "/in/2100mb-rfc2119.txt"), null);
 			awaitState(job, JobState.TRANSFERRED);
 			assertArrayEquals(reply, job.getReplyData());
 			job.complete();
@@ -426,14 +429,9 @@ class UploadClientIT {
 
 	@Test
 	void aHostIdThatDoesNotAnswerIsLeftForTheOrigin() throws Exception { // U1: BITS-Host-Id, Ping, fallback
-		ConfigurationAdmin admin = FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext()
-				.getService(FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext().getServiceReference(ConfigurationAdmin.class));
-		Configuration farm = admin.getFactoryConfiguration("bits.upload", "client-farm", "?");
 		// another loopback address, where nothing listens: the Ping there is refused at once
-		farm.update(new Hashtable<>(Map.of("name", "client-farm", "path", "/farm", "directory", received.toString(), "host.id", "127.0.0.2",
-				"host.id.fallback.timeout.seconds", 1L)));
+		Configuration farm = startEndpoint("client-farm", "/farm", Map.of("host.id", "127.0.0.2", "host.id.fallback.timeout.seconds", 1L));
 		try {
-			await("the farm endpoint", () -> UploadServerIT.ping(api, token, "/farm/x").status() == 200);
 			Path source = sources.resolve("farm.bin");
 			Files.write(source, randomBytes(200_000, 15));
 			TransferJob job = upload("farm", source, url("").resolve("/farm/farm.bin"), JobPriority.FOREGROUND);
@@ -447,14 +445,10 @@ class UploadClientIT {
 
 	@Test
 	void aHostIdThatStopsAnsweringIsLeftAfterItsFallbackTimeoutAcrossRetries() throws Exception { // U1: BITS-Host-Id-Fallback-Timeout
-		ConfigurationAdmin admin = FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext()
-				.getService(FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext().getServiceReference(ConfigurationAdmin.class));
-		Configuration farm = admin.getFactoryConfiguration("bits.upload", "client-farm2", "?");
 		// the host id is another loopback address, on the service's port: a proxy to it that answers, then is gone
+		Configuration farm = null;
 		try (FaultProxy host = new FaultProxy(InetAddress.getByName("127.0.0.2"), api.getPort(), api.getPort())) {
-			farm.update(new Hashtable<>(Map.of("name", "client-farm2", "path", "/farm2", "directory", received.toString(), "host.id", "127.0.0.2",
-					"host.id.fallback.timeout.seconds", 2L)));
-			await("the farm endpoint", () -> UploadServerIT.ping(api, token, "/farm2/x").status() == 200);
+			farm = startEndpoint("client-farm2", "/farm2", Map.of("host.id", "127.0.0.2", "host.id.fallback.timeout.seconds", 2L));
 			Path source = sources.resolve("farm2.bin");
 			Files.write(source, randomBytes(40 << 20, 16));
 			TransferJob job = upload("farm2", source, url("").resolve("/farm2/farm2.bin"), JobPriority.NORMAL); // 8 MiB/s
@@ -466,7 +460,9 @@ class UploadClientIT {
 			job.complete();
 			assertEquals(sha256(source), sha256(received.resolve("farm2.bin")));
 		} finally {
-			farm.delete();
+			if (farm != null) {
+				farm.delete();
+			}
 		}
 	}
 
