@@ -122,6 +122,7 @@ public class JobTable {
 	private BundleContext context;
 	private volatile TransferControl control = TransferControl.NONE;
 	private final Notifiers notifier = new Notifiers();
+	private volatile ChangeFeed feed; // the notifiers, told of the changes in commit order
 	private final ThreadLocal<Batch> batch = new ThreadLocal<>();
 	private ScheduledExecutorService chores;
 	private Acknowledgements acknowledgements;
@@ -130,6 +131,7 @@ public class JobTable {
 	@Activate
 	void activate(BundleContext context, EngineConfig config) {
 		this.context = context;
+		feed = new ChangeFeed(notifier, log);
 		context.addBundleListener(callbacks);
 		limits = new Limits(config);
 		sharedRoots = FileRoots.of(config.store_shared_roots());
@@ -630,6 +632,7 @@ public class JobTable {
 				stop = run != null && !(r.running() && run.equals(r.claimed()));
 			}
 			lock.notifyAll(); // awaitLetGo, PinnedRequest
+			feed.stored(after);
 		}
 		JobRecord changed = after;
 		if (stop) { // on a thread of its own: a transfer may take up to its read timeout to let go of its files
@@ -643,7 +646,7 @@ public class JobTable {
 			stopper.start();
 		}
 		Runnable tell = () -> {
-			notifier.jobChanged(changed);
+			feed.tell();
 			control.jobsChanged();
 		};
 		if (Thread.holdsLock(lock)) {
@@ -714,7 +717,7 @@ public class JobTable {
 	/**
 	 * Under the lock: the command computes the change; if it changed anything, one transaction persists it, and the
 	 * new record becomes current. Then, without the lock: the commit is made durable before the caller goes on, and
-	 * the notifiers are told.
+	 * the notifiers are told, after every change committed before it ({@link ChangeFeed}).
 	 */
 	private <T> T write(JobSlot slot, boolean modification, boolean refuseFinal, Claim fence, Command<T> command) {
 		for (int attempt = 1;; attempt++) {
@@ -738,6 +741,7 @@ public class JobTable {
 		T result;
 		JobRecord before;
 		JobRecord after;
+		ChangeFeed.Entry told = null;
 		synchronized (lock) {
 			before = slot.record();
 			if (before.state().isFinal()) {
@@ -769,10 +773,16 @@ public class JobTable {
 			after = persisted[0];
 			slot.set(after);
 			lock.notifyAll(); // awaitLetGo, PinnedRequest
+			if (modification || !after.notices().equals(before.notices())) { // a new notification is the dispatcher's to deliver
+				told = feed.committed(after);
+			}
 		}
-		store.sync();
-		if (modification || !after.notices().equals(before.notices())) { // a new notification is the dispatcher's to deliver
-			notifier.jobChanged(after);
+		try {
+			store.sync();
+		} finally {
+			if (told != null) { // even if the sync failed: the change is committed, and must not hold back the ones after it
+				feed.durable(told);
+			}
 		}
 		return result;
 	}
@@ -865,7 +875,7 @@ public class JobTable {
 		}
 		creations.commit(new Creation(slot, job, l));
 		if (set) { // as a batch on a job that exists tells of its change
-			notifier.jobChanged(job);
+			feed.tell(job);
 			control.jobsChanged();
 		}
 		return slot;
@@ -1059,7 +1069,7 @@ public class JobTable {
 			callbacks.set(slot.record().id(), callback, caller);
 		}
 		if (!repeated) { // the dispatcher learns of the new route (a pending notice may wait for a registrant, N7)
-			notifier.jobChanged(slot.record());
+			feed.tell(slot.record());
 		} // else the write told it, with the repeat
 	}
 
@@ -1189,7 +1199,7 @@ public class JobTable {
 				log.warn("the reply being received for job {} is left in place: {}", ended.id(), e.getMessage());
 			}
 		}
-		notifier.jobChanged(ended);
+		feed.tell(ended);
 	}
 
 	CompleteResult complete(JobSlot slot) {
@@ -1240,7 +1250,7 @@ public class JobTable {
 				ended = remove(slot, JobState.ACKNOWLEDGED);
 			}
 			control.jobsChanged();
-			notifier.jobChanged(ended);
+			feed.tell(ended);
 			return result;
 		}
 	}
@@ -1265,7 +1275,7 @@ public class JobTable {
 			ended = remove(slot, JobState.ACKNOWLEDGED);
 		}
 		control.jobsChanged();
-		notifier.jobChanged(ended);
+		feed.tell(ended);
 		return CompleteResult.COMPLETE;
 	}
 
@@ -1327,7 +1337,7 @@ public class JobTable {
 		}
 		try {
 			JobRecord ended = remove(s, JobState.CANCELLED);
-			notifier.jobChanged(ended);
+			feed.tell(ended);
 			return ended;
 		} catch (TransferException e) {
 			return null; // ended meanwhile

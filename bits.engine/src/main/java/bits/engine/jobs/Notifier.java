@@ -9,8 +9,9 @@ public interface Notifier {
 	};
 
 	/**
-	 * The job changed: its state, progress, properties, or its pending notifications. Called after the change is
-	 * committed, on the thread that made it: it must not block.
+	 * The job changed: its state, progress, properties, or its pending notifications. Called once the change is
+	 * durable, for one change at a time in the order they were committed, on the thread that made it or on another
+	 * that made a later one: it must not block.
 	 *
 	 * @param job the job as the change left it (final when the change ended it)
 	 */

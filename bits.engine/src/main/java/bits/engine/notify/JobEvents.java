@@ -4,6 +4,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -23,8 +26,9 @@ import bits.engine.model.JobRecord;
  * job's state changes (e.g. {@code bits/job/TRANSFERRED}) and {@code bits/job/MODIFIED} for other changes, with the
  * job's id, owner, state, name and progress, and its error if it has one ({@code job.error.context},
  * {@code job.error.code}, {@code job.error.description}: a transient error retried at once is seen here, if nowhere
- * else). Optional: without an EventAdmin this component simply stays inactive. Like all EventAdmin events these are
- * fire-and-forget; the callbacks are the durable channel.
+ * else). A handler receives a job's events in the order of its changes. Optional: without an EventAdmin this
+ * component simply stays inactive. Like all EventAdmin events these are fire-and-forget; the callbacks are the
+ * durable channel.
  */
 @Component(service = {}, immediate = true)
 public class JobEvents implements Notifier {
@@ -38,6 +42,15 @@ public class JobEvents implements Notifier {
 	private EventAdmin events;
 
 	private final Map<UUID, JobState> states = new ConcurrentHashMap<>();
+	/**
+	 * EventAdmin keeps the order of the events one thread posts, not of those posted by several: the table tells of
+	 * its changes in order, on whichever thread made them, and this one thread posts them in that order.
+	 */
+	private final ExecutorService poster = Executors.newSingleThreadExecutor(r -> {
+		Thread t = new Thread(r, "bits-job-events");
+		t.setDaemon(true);
+		return t;
+	});
 
 	@Activate
 	void activate() {
@@ -47,6 +60,7 @@ public class JobEvents implements Notifier {
 	@Deactivate
 	void deactivate() {
 		table.detachNotifier(this);
+		poster.shutdown();
 	}
 
 	@Override
@@ -66,6 +80,11 @@ public class JobEvents implements Notifier {
 			p.put("job.error.description", job.error().description());
 		}
 		JobState before = state.isFinal() ? states.remove(job.id()) : states.put(job.id(), state);
-		events.postEvent(new Event(TOPIC + (state == before ? "MODIFIED" : state.name()), p));
+		Event event = new Event(TOPIC + (state == before ? "MODIFIED" : state.name()), p);
+		try {
+			poster.execute(() -> events.postEvent(event));
+		} catch (RejectedExecutionException e) {
+			// deactivated while the table told of a change: nobody is to hear it
+		}
 	}
 }
