@@ -162,7 +162,9 @@ class UploadServerIT {
 					headers.put(l.substring(0, l.indexOf(':')).trim().toLowerCase(Locale.ROOT), l.substring(l.indexOf(':') + 1).trim());
 				}
 			}
-			int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+			// an answer to HEAD names the length a GET's body would have, and has none (RFC 9112 6.3): Jetty's error
+			// page for a HEAD (the 404 below) once did, and this read waited for a body that never comes
+			int length = head.startsWith("HEAD ") ? 0 : Integer.parseInt(headers.getOrDefault("content-length", "0"));
 			return new Response(status, headers, in.readNBytes(length));
 		}
 	}
