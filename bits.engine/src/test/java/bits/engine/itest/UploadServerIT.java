@@ -163,7 +163,7 @@ class UploadServerIT {
 				}
 			}
 			// an answer to HEAD names the length a GET's body would have, and has none (RFC 9112 6.3): Jetty's error
-			// page for a HEAD (the 404 below) once did, and this read waited for a body that never comes
+			// page for a HEAD (a 404 in tusChecksCreationOffsetsAndChecksums) once did, and this read waited for a body
 			int length = head.startsWith("HEAD ") ? 0 : Integer.parseInt(headers.getOrDefault("content-length", "0"));
 			return new Response(status, headers, in.readNBytes(length));
 		}
