@@ -64,6 +64,8 @@ public class OneShot {
 	private ServiceReference<TransferCommands> transfers;
 	@Reference
 	private ServiceReference<WaitCommand> waits;
+	@Reference
+	private ServiceReference<ReplyCommands> replies;
 
 	@Activate
 	void activate(BundleContext context) {
