@@ -571,6 +571,16 @@ class ClusterTest {
 			assertEquals(1, count("SELECT count(*) FROM job WHERE id = '" + id + "' AND pinned_to = 'a'"), rows("SELECT id, pinned_to FROM job"));
 			await("the upload-reply job TRANSFERRED", Duration.ofSeconds(60), sql("SELECT count(*) FROM job WHERE id = '" + id + "' AND state = 'TRANSFERRED'", 1));
 
+			// asked through b, the reply file is the one a puts it in, in a's store (bitsadmin /getreplyfilename)
+			HttpResponse<String> asked = call(apiB, "POST", "/shell", Map.of("line", "bits:getreplyfilename " + id));
+			assertEquals(200, asked.statusCode(), asked.body());
+			StringBuilder named = new StringBuilder();
+			for (String frame : asked.body().split("\n")) {
+				if (!frame.isBlank() && JSON.readTree(frame).has("out")) {
+					named.append(JSON.readTree(frame).get("out").asText());
+				}
+			}
+			assertTrue(asked.body().contains("\"exit\":0"), asked.body());
 			HttpResponse<String> done = call(apiB, "POST", "/jobs/" + id + "/complete", null); // through b: a puts the reply in place
 			assertEquals(200, done.statusCode(), done.body());
 			assertEquals("ACKNOWLEDGED", JSON.readTree(done.body()).get("state").asText(), done.body());
@@ -579,6 +589,7 @@ class ClusterTest {
 				replies = found.filter(f -> f.getFileName().toString().equals(id + ".reply")).toList();
 			}
 			assertEquals(1, replies.size(), "the reply file, in a's store: " + replies);
+			assertEquals(replies.get(0).toString(), named.toString().strip(), "the reply file b named");
 			assertEquals("the application's reply", Files.readString(replies.get(0)));
 			assertArrayEquals(data, Files.readAllBytes(received.resolve("question.bin")), "closed: in place at the server");
 		}

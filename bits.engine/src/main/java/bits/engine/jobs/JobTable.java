@@ -1117,11 +1117,11 @@ public class JobTable {
 			}
 			added = new FileAdder(limits, index::taken).check(job, specs); // refused now, before anything is applied
 			if (!batched) {
-				write(slot, true, true, null, new AddedFiles(added, affinity()));
+				write(slot, true, true, null, new AddedFiles(added, affinity(), storeDirectory));
 			}
 		}
 		if (batched) {
-			open.commands.add(new AddedFiles(added, affinity()));
+			open.commands.add(new AddedFiles(added, affinity(), storeDirectory));
 		} else {
 			control.jobsChanged();
 		}
@@ -1135,15 +1135,20 @@ public class JobTable {
 
 	/**
 	 * Files added; a TRANSFERRED job has more to transfer: back to the queue, like BITS. Engines sharing a store: a job
-	 * with files on this engine's disk is pinned to it.
+	 * with files on this engine's disk is pinned to it, and an upload-reply job that names no reply file gets this
+	 * engine's default one, its reply coming to this engine's store: every engine then names the same file.
 	 */
-	private record AddedFiles(List<FileRecord> files, Affinity affinity) implements Command<Void> {
+	private record AddedFiles(List<FileRecord> files, Affinity affinity, Path store) implements Command<Void> {
 		@Override
 		public Void apply(Change c) {
 			if (affinity != null) {
 				String pinned = affinity.pin(c.job(), files);
 				if (!Objects.equals(pinned, c.job().pinnedTo())) {
 					c.set(b -> b.pinnedTo(pinned));
+				}
+				if (c.job().type() == JobType.UPLOAD_REPLY && c.job().settings().replyFile() == null) {
+					Path reply = ReplyFiles.defaultFile(store, c.job().id());
+					c.settings(b -> b.replyFile(reply));
 				}
 			}
 			c.addFiles(files);
