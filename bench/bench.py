@@ -17,7 +17,7 @@ Every bits run is a cold `java -jar cnf/target/bits.jar` process (JVM and framew
 Runs alternate between the contenders. Writes bench/results/latest.md.
 """
 import argparse
-import glob, json, hashlib, os, platform, pwd, random, resource, select, shutil, signal, socket, statistics, struct, subprocess, sys, threading, time
+import glob, json, hashlib, os, platform, pwd, random, resource, select, shlex, shutil, signal, socket, statistics, struct, subprocess, sys, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(ROOT, "cnf", "target", "bits.jar")
@@ -321,8 +321,8 @@ def p2(nginx, work, table, runs, count, opts, pg_cfg=None):
                 with open(cfg, "w") as f:
                     for i in range(count):
                         f.write(f'url = "{nginx.url(f"p2/f{i}.bin")}"\noutput = "{out}/f{i}.bin"\n')
-                if name == "curl + fsync":  # durable as bits makes them: each file synced (fdatasync) once fetched
-                    w, c = timed(["sh", "-c", f'curl -s -K "{cfg}" && sync -d "{out}"/*'])
+                if name == "curl + fsync":  # each file's data synced (fdatasync) after all are fetched; no directory sync: a lower bound
+                    w, c = timed(["sh", "-c", f'curl -s -K {shlex.quote(cfg)} && sync -d {shlex.quote(out)}/*'])
                 else:
                     w, c = timed(["curl", "-s", "-K", cfg] if name == "curl" else ["curl", "-s", "-Z", "--parallel-max", "8", "-K", cfg])
             else:
@@ -348,7 +348,7 @@ def p2(nginx, work, table, runs, count, opts, pg_cfg=None):
         table.add("P2", f"bits service, one job of {count} x 64 KiB, the jobs in PostgreSQL (SPEC C1)", *res["bits pg"], *res["curl"],
                   note=f"peer: curl -K list, sequential; SQLite's median in this run {med(res['bits'][0]):.2f} s")
     table.add("P2", f"bits service, one job of {count} x 64 KiB, against curl + fsync", *res["bits"], *res["curl + fsync"],
-              note="peer: curl -K list, sequential, then sync -d of each file (bits makes each file durable before TRANSFERRED); no goal")
+              note="peer: curl -K list, sequential, then sync -d (fdatasync) of each file, no directory sync: a lower bound for a durable peer (bits makes each file durable before TRANSFERRED); no goal")
     table.add("P2", f"curl, {count} x 64 KiB sequential", *res["curl"])
     table.add("P2", f"curl, {count} x 64 KiB sequential, then each file synced", *res["curl + fsync"])
     table.add("P2", f"curl -Z --parallel-max 8, {count} x 64 KiB", *res["curl -Z"])

@@ -589,7 +589,7 @@ class ClusterTest {
 				replies = found.filter(f -> f.getFileName().toString().equals(id + ".reply")).toList();
 			}
 			assertEquals(1, replies.size(), "the reply file, in a's store: " + replies);
-			assertEquals(replies.get(0).toString(), named.toString().strip(), "the reply file b named");
+			assertEquals(replies.get(0), Path.of(named.toString().strip()), "the reply file b named");
 			assertEquals("the application's reply", Files.readString(replies.get(0)));
 			assertArrayEquals(data, Files.readAllBytes(received.resolve("question.bin")), "closed: in place at the server");
 		}

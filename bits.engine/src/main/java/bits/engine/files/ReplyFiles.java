@@ -37,6 +37,11 @@ public final class ReplyFiles {
 		return store.resolve(DIRECTORY).resolve(job + ".reply");
 	}
 
+	/** @return where the reply goes: the file the job names, else the default one in {@code store} */
+	public static Path replyFile(Path named, Path store, UUID job) {
+		return named != null ? named : defaultFile(store, job);
+	}
+
 	/**
 	 * Puts a whole reply at its reply file: renamed when on the same file system, else copied beside it under a new
 	 * name, synced, and renamed onto it. The reply file is either its old content or the whole reply.

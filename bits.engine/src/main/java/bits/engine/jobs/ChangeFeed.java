@@ -1,5 +1,6 @@
 package bits.engine.jobs;
 
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,14 +29,15 @@ final class ChangeFeed {
 		}
 	}
 
-	private final Notifier notifier;
+	private final List<Notifier> notifiers;
 	private final Logger log;
 	private final Queue<Entry> queue = new ConcurrentLinkedQueue<>();
 	/** Not a reentrant lock: a notifier that changed a job on this thread would otherwise tell it out of turn. */
 	private final AtomicBoolean telling = new AtomicBoolean();
 
-	ChangeFeed(Notifier notifier, Logger log) {
-		this.notifier = notifier;
+	/** @param notifiers who is told, each in turn: a list that may change meanwhile (copy on write) */
+	ChangeFeed(List<Notifier> notifiers, Logger log) {
+		this.notifiers = notifiers;
 		this.log = log;
 	}
 
@@ -70,10 +72,14 @@ final class ChangeFeed {
 			try {
 				for (Entry e = queue.peek(); e != null && e.durable; e = queue.peek()) {
 					queue.poll();
-					try {
-						notifier.jobChanged(e.job);
-					} catch (RuntimeException x) { // one notifier's fault must not silence the others or stop the feed
-						log.error("a notifier failed on job {}: {}", e.job.id(), x.toString(), x);
+					for (Notifier n : notifiers) {
+						try {
+							n.jobChanged(e.job);
+						} catch (VirtualMachineError x) {
+							throw x;
+						} catch (Throwable x) { // one notifier's fault (a listener's bundle gone) must not silence the others or stop the feed
+							log.error("a notifier failed on job {}: {}", e.job.id(), x.toString(), x);
+						}
 					}
 				}
 			} finally {

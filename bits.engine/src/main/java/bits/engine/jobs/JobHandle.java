@@ -255,7 +255,7 @@ final class JobHandle implements TransferJob {
 		if (r.type() != JobType.UPLOAD_REPLY) {
 			return Optional.empty();
 		}
-		return Optional.of(r.settings().replyFile() != null ? r.settings().replyFile() : ReplyFiles.defaultFile(table.storeDirectory(), r.id()));
+		return Optional.of(ReplyFiles.replyFile(r.settings().replyFile(), table.storeDirectory(), r.id()));
 	}
 
 	@Override

@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -121,7 +122,7 @@ public class JobTable {
 	private final LiveBytes live = new LiveBytes();
 	private BundleContext context;
 	private volatile TransferControl control = TransferControl.NONE;
-	private final Notifiers notifier = new Notifiers();
+	private final List<Notifier> notifiers = new CopyOnWriteArrayList<>();
 	private volatile ChangeFeed feed; // the notifiers, told of the changes in commit order
 	private final ThreadLocal<Batch> batch = new ThreadLocal<>();
 	private ScheduledExecutorService chores;
@@ -131,7 +132,7 @@ public class JobTable {
 	@Activate
 	void activate(BundleContext context, EngineConfig config) {
 		this.context = context;
-		feed = new ChangeFeed(notifier, log);
+		feed = new ChangeFeed(notifiers, log);
 		context.addBundleListener(callbacks);
 		limits = new Limits(config);
 		sharedRoots = FileRoots.of(config.store_shared_roots());
@@ -251,11 +252,11 @@ public class JobTable {
 
 	/** Lets a notifier (the dispatcher, the EventAdmin bridge) be told of changes. */
 	public void attachNotifier(Notifier n) {
-		notifier.add(n);
+		notifiers.add(n);
 	}
 
 	public void detachNotifier(Notifier n) {
-		notifier.remove(n);
+		notifiers.remove(n);
 	}
 
 	/** @return every job as it is now, oldest first */
@@ -873,9 +874,8 @@ public class JobTable {
 			job = change.created();
 			set = !commands.isEmpty();
 		}
-		creations.commit(new Creation(slot, job, l));
-		if (set) { // as a batch on a job that exists tells of its change
-			feed.tell(job);
+		creations.commit(new Creation(slot, job, l, set)); // as a batch on a job that exists, a setup tells of its change
+		if (set) {
 			control.jobsChanged();
 		}
 		return slot;
@@ -886,11 +886,14 @@ public class JobTable {
 		final JobSlot slot;
 		final JobRecord job;
 		final Limits limits;
+		final boolean tell;
+		ChangeFeed.Entry told; // recorded as it entered the table, told once the group is durable
 
-		Creation(JobSlot slot, JobRecord job, Limits limits) {
+		Creation(JobSlot slot, JobRecord job, Limits limits, boolean tell) {
 			this.slot = slot;
 			this.job = job;
 			this.limits = limits;
+			this.tell = tell;
 		}
 	}
 
@@ -899,6 +902,18 @@ public class JobTable {
 	 * quota, its destinations: another create may have taken one since its files were checked) and refused alone.
 	 */
 	private void storeCreated(List<Creation> group) {
+		try {
+			storeCreatedOnce(group);
+		} finally { // even if the sync failed: what entered the table is committed, and must not hold back later changes
+			for (Creation c : group) {
+				if (c.told != null) {
+					feed.durable(c.told);
+				}
+			}
+		}
+	}
+
+	private void storeCreatedOnce(List<Creation> group) {
 		synchronized (lock) {
 			List<Creation> admitted = new ArrayList<>();
 			Map<String, Integer> owned = new HashMap<>();
@@ -949,6 +964,9 @@ public class JobTable {
 	private void entered(Creation c) {
 		enter(c.slot);
 		c.slot.set(c.job);
+		if (c.tell) {
+			c.told = feed.committed(c.job);
+		}
 	}
 
 	/** @param owner the caller, or {@code null} for every owner */
@@ -1047,6 +1065,7 @@ public class JobTable {
 	void setCallback(JobSlot slot, TransferCallback callback, Bundle caller) {
 		refuseWhileCreating(slot, "setNotifyCallback");
 		boolean repeated;
+		ChangeFeed.Entry told = null;
 		synchronized (lock) { // the registration and the repeat together: a delivery sees both or neither
 			if (slot.record().state().isFinal()) {
 				throw new TransferException(BG_E_INVALID_STATE, "job " + slot.record().id() + " is " + slot.record().state() + ", a final state");
@@ -1067,10 +1086,13 @@ public class JobTable {
 				return repeat != null;
 			}));
 			callbacks.set(slot.record().id(), callback, caller);
+			if (!repeated) { // the dispatcher learns of the new route (a pending notice may wait for a registrant, N7)
+				told = feed.committed(slot.record());
+			} // else the write told it, with the repeat
 		}
-		if (!repeated) { // the dispatcher learns of the new route (a pending notice may wait for a registrant, N7)
-			feed.tell(slot.record());
-		} // else the write told it, with the repeat
+		if (told != null) {
+			feed.durable(told);
+		}
 	}
 
 	/** @return the handler ids the engine knows */
@@ -1293,7 +1315,7 @@ public class JobTable {
 
 	/** Puts an upload-reply job's whole reply at its reply file (SPEC U2); again after a crash, it finds it there. */
 	private void placeReply(JobRecord job) {
-		Path replyFile = job.settings().replyFile() != null ? job.settings().replyFile() : ReplyFiles.defaultFile(storeDirectory, job.id());
+		Path replyFile = ReplyFiles.replyFile(job.settings().replyFile(), storeDirectory, job.id());
 		try {
 			Path received = ReplyFiles.temporary(storeDirectory, job.id());
 			if (Files.notExists(received, LinkOption.NOFOLLOW_LINKS) && Files.isRegularFile(replyFile)) {

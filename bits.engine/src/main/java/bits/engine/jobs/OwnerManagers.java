@@ -57,8 +57,9 @@ public class OwnerManagers {
 
 	/**
 	 * Tells {@code listener} of every change of any owner's job (state, progress, properties; also the change that ends
-	 * a job, which then shows its final state) until the returned handle is closed. It is called on the thread that
-	 * made the change, after the change is committed: it must not block.
+	 * a job, which then shows its final state) until the returned handle is closed. It is called once the change is
+	 * durable, one change at a time in the order they were committed, on the thread that made it or on another: it
+	 * must not block.
 	 */
 	public Listening listen(Consumer<TransferJob> listener) {
 		Bundle engine = context.getBundle();

@@ -60,7 +60,7 @@ public class JobEvents implements Notifier {
 	@Deactivate
 	void deactivate() {
 		table.detachNotifier(this);
-		poster.shutdown();
+		poster.shutdownNow(); // events not yet posted are dropped, as EventAdmin's own queue would drop them
 	}
 
 	@Override
@@ -82,7 +82,13 @@ public class JobEvents implements Notifier {
 		JobState before = state.isFinal() ? states.remove(job.id()) : states.put(job.id(), state);
 		Event event = new Event(TOPIC + (state == before ? "MODIFIED" : state.name()), p);
 		try {
-			poster.execute(() -> events.postEvent(event));
+			poster.execute(() -> {
+				try {
+					events.postEvent(event);
+				} catch (IllegalStateException e) {
+					// the EventAdmin went away meanwhile
+				}
+			});
 		} catch (RejectedExecutionException e) {
 			// deactivated while the table told of a change: nobody is to hear it
 		}

@@ -10,7 +10,9 @@ import org.osgi.service.component.annotations.Reference;
 
 import bits.api.ErrorCodes;
 import bits.api.FileProgress;
+import bits.api.JobType;
 import bits.api.TransferException;
+import bits.api.TransferJob;
 import bits.api.TransferManager;
 
 /**
@@ -55,7 +57,11 @@ public class ReplyCommands {
 		if (Usage.helped(this, "getreplyprogress", job)) {
 			return null;
 		}
-		FileProgress p = JobRefs.resolve(manager, job).getReplyProgress();
+		TransferJob j = JobRefs.resolve(manager, job);
+		if (j.getType() != JobType.UPLOAD_REPLY) {
+			throw new TransferException(ErrorCodes.E_INVALIDARG, "job " + job + " is not an upload-reply job: it has no reply");
+		}
+		FileProgress p = j.getReplyProgress();
 		return p.bytesTransferred() + " of " + p.bytesTotal() + (p.completed() ? " whole" : "");
 	}
 

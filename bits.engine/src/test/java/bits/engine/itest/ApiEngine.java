@@ -16,6 +16,7 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
 
 import bits.api.TransferManager;
 
@@ -76,6 +77,28 @@ record ApiEngine(Path store, TransferManager manager, URI api, String admin) {
 				}
 			});
 			return String.valueOf(result[0]).trim();
+		}
+	}
+
+	/**
+	 * Runs a {@code bits:} command line once its function is registered, as the console does; @return what the command
+	 * returned; what the command throws is thrown
+	 */
+	static Object execute(String line) throws Exception {
+		BundleContext context = FrameworkUtil.getBundle(ApiEngine.class).getBundleContext();
+		String function = line.split(" ", 2)[0].replaceFirst("^bits:", "");
+		await("the command bits:" + function, () -> context.getServiceReference(CommandProcessor.class) != null && registered(context, function));
+		CommandProcessor processor = context.getService(context.getServiceReference(CommandProcessor.class));
+		try (CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]), System.out, System.err)) {
+			return session.execute(line);
+		}
+	}
+
+	private static boolean registered(BundleContext context, String function) {
+		try {
+			return context.getServiceReferences((String) null, "(&(osgi.command.scope=bits)(osgi.command.function=" + function + "))") != null;
+		} catch (InvalidSyntaxException e) {
+			throw new IllegalArgumentException(e);
 		}
 	}
 

@@ -58,7 +58,7 @@ class ShellHygieneIT {
 	void openSession() throws Exception {
 		context = FrameworkUtil.getBundle(ShellHygieneIT.class).getBundleContext();
 		manager = Engine.configured();
-		Engine.await("the bits: commands", () -> context.getServiceReference(CommandProcessor.class) != null && functions().size() >= 28);
+		Engine.await("the bits: commands", () -> context.getServiceReference(CommandProcessor.class) != null && functions().size() >= 35); // every bits: function the engine registers
 		CommandProcessor processor = context.getService(context.getServiceReference(CommandProcessor.class));
 		out = new ByteArrayOutputStream();
 		session = processor.createSession(new ByteArrayInputStream(new byte[0]), new PrintStream(out, true), new PrintStream(out, true));

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -30,11 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
-import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
@@ -295,9 +290,9 @@ class UploadClientIT {
 			assertEquals(replyFile, job.getReplyFileName().orElseThrow());
 			// the same through the shell, as bitsadmin's /getreplyprogress, /getreplydata and /getreplyfilename
 			String id = job.getId().toString();
-			assertEquals(reply.length + " of " + reply.length + " whole", shell("bits:getreplyprogress " + id));
-			assertEquals(HexFormat.of().formatHex(reply), shell("bits:getreplydata " + id));
-			assertEquals(replyFile.toString(), shell("bits:getreplyfilename " + id));
+			assertEquals(reply.length + " of " + reply.length + " whole", ApiEngine.execute("bits:getreplyprogress " + id));
+			assertEquals(HexFormat.of().formatHex(reply), ApiEngine.execute("bits:getreplydata " + id));
+			assertEquals(replyFile.toString(), ApiEngine.execute("bits:getreplyfilename " + id));
 			assertFalse(Files.exists(replyFile), "the reply file is made by complete()");
 			job.complete();
 			assertArrayEquals(reply, Files.readAllBytes(replyFile));
@@ -317,34 +312,13 @@ class UploadClientIT {
 		assertEquals(ErrorCodes.BG_E_INVALID_SERVER_RESPONSE, job.getError().orElseThrow().code(), job.getError().toString());
 		assertEquals(Path.of(System.getProperty("java.io.tmpdir")).getRoot(), job.getReplyFileName().orElseThrow().getRoot(), "the engine's own reply file");
 		String id = job.getId().toString();
-		assertEquals("0 of -1", shell("bits:getreplyprogress " + id), "no reply, nor its length");
+		assertEquals("0 of -1", ApiEngine.execute("bits:getreplyprogress " + id), "no reply, nor its length");
 		Path named = tmp.resolve("named.reply");
-		shell("bits:setreplyfilename " + id + " '" + named + "'"); // bitsadmin /setreplyfilename: in ERROR, before TRANSFERRED
+		ApiEngine.execute("bits:setreplyfilename " + id + " '" + named + "'"); // bitsadmin /setreplyfilename: in ERROR, before TRANSFERRED
 		assertEquals(named, job.getReplyFileName().orElseThrow());
-		assertEquals(named.toString(), shell("bits:getreplyfilename " + id));
+		assertEquals(named.toString(), ApiEngine.execute("bits:getreplyfilename " + id));
 		assertEquals(ErrorCodes.BG_E_INVALID_STATE,
-				assertThrows(TransferException.class, () -> shell("bits:getreplydata " + id)).getCode(), "no reply to print");
-	}
-
-	/** A bits: command line in a Gogo session of its own, as the console runs it; @return what the command returned */
-	private static Object shell(String line) throws Exception {
-		BundleContext context = FrameworkUtil.getBundle(UploadClientIT.class).getBundleContext();
-		await(() -> "the bits:getreplydata command", () -> replyCommands(context) && context.getServiceReference(CommandProcessor.class) != null);
-		CommandProcessor processor = context.getService(context.getServiceReference(CommandProcessor.class));
-		CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]), System.out, System.err);
-		try {
-			return session.execute(line);
-		} finally {
-			session.close();
-		}
-	}
-
-	private static boolean replyCommands(BundleContext context) {
-		try {
-			return context.getServiceReferences((String) null, "(osgi.command.function=getreplydata)") != null;
-		} catch (InvalidSyntaxException e) {
-			throw new IllegalStateException(e);
-		}
+				assertThrows(TransferException.class, () -> ApiEngine.execute("bits:getreplydata " + id)).getCode(), "no reply to print");
 	}
 
 	@Test

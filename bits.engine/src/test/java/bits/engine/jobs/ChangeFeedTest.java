@@ -41,7 +41,7 @@ class ChangeFeedTest {
 	@Test
 	void aChangeNotYetDurableHoldsBackTheOnesCommittedAfterIt() {
 		List<Long> told = new ArrayList<>();
-		ChangeFeed feed = new ChangeFeed(job -> told.add(n(job)), QUIET);
+		ChangeFeed feed = new ChangeFeed(List.of(job -> told.add(n(job))), QUIET);
 		feed.stored(job(0));
 		ChangeFeed.Entry first = feed.committed(job(1));
 		feed.tell(job(2)); // durable before the one committed before it: it waits for it
@@ -54,18 +54,17 @@ class ChangeFeedTest {
 
 	@Test
 	void aNotifierThatFailsStopsNeitherTheOthersNorTheFeed() {
-		List<Long> told = new ArrayList<>();
-		Notifiers notifiers = new Notifiers();
-		notifiers.add(job -> {
-			told.add(n(job));
+		List<String> told = new ArrayList<>();
+		Notifier faulty = job -> {
+			told.add("faulty " + n(job));
 			if (n(job) == 1) {
-				throw new IllegalStateException("a faulty notifier");
+				throw new NoClassDefFoundError("a listener whose bundle is gone");
 			}
-		});
-		ChangeFeed feed = new ChangeFeed(notifiers, QUIET);
+		};
+		ChangeFeed feed = new ChangeFeed(List.of(faulty, job -> told.add("other " + n(job))), QUIET);
 		feed.tell(job(1));
 		feed.tell(job(2));
-		assertEquals(List.of(1L, 2L), told);
+		assertEquals(List.of("faulty 1", "other 1", "faulty 2", "other 2"), told);
 	}
 
 	@Test
@@ -75,13 +74,13 @@ class ChangeFeedTest {
 		List<Long> told = new ArrayList<>();
 		AtomicInteger telling = new AtomicInteger();
 		AtomicInteger overlaps = new AtomicInteger();
-		ChangeFeed feed = new ChangeFeed(job -> {
+		ChangeFeed feed = new ChangeFeed(List.of(job -> {
 			if (telling.incrementAndGet() > 1) {
 				overlaps.incrementAndGet();
 			}
 			told.add(n(job)); // unsynchronized on purpose: the feed tells one change at a time
 			telling.decrementAndGet();
-		}, QUIET);
+		}), QUIET);
 		Object lock = new Object();
 		long[] next = new long[1];
 		ExecutorService pool = Executors.newFixedThreadPool(writers);
