@@ -127,6 +127,12 @@ public class ApiServlet extends HttpServlet {
 			Caller caller = tokens.authenticate(request.getHeader("Authorization"));
 			JobResources resources = new JobResources(managers, caller);
 			Object body = route(request, response, resources);
+			if (body instanceof byte[] bytes) { // an upload-reply job's reply, as the server sent it
+				response.setContentType("application/octet-stream");
+				response.setContentLength(bytes.length);
+				response.getOutputStream().write(bytes);
+				return;
+			}
 			Json.send(response, response.getStatus(), body); // 200, or what the resource set
 		} catch (ApiException e) {
 			Json.fail(response, e, context);
@@ -161,6 +167,9 @@ public class ApiServlet extends HttpServlet {
 		} else if (p.length == 3 && p[0].equals("jobs")) {
 			if (method.equals("GET") && p[2].equals("files")) {
 				return resources.files(p[1]);
+			}
+			if (method.equals("GET") && p[2].equals("reply")) {
+				return resources.reply(p[1]);
 			}
 			if (method.equals("POST") && !p[2].equals("files")) {
 				return resources.act(p[1], p[2]);

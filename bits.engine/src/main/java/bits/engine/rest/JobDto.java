@@ -13,7 +13,7 @@ record JobDto(String id, String displayName, String owner, String state, String 
 		int filesTransferred, int filesTotal, String created, String modified, String transferred, JobErrorDto error, String handlerId,
 		JobErrorDto notificationError, String type, String description, List<String> notifyFlags, boolean liveCallback,
 		long minimumRetryDelaySeconds, long noProgressTimeoutSeconds, long minimumNotificationIntervalMillis, String redirectPolicy,
-		long maxDownloadSize, List<String> customHeaderNames, boolean serverCredentials, boolean proxyCredentials) {
+		long maxDownloadSize, List<String> customHeaderNames, boolean serverCredentials, boolean proxyCredentials, ReplyDto reply) {
 
 	static JobDto of(TransferJob j) {
 		var p = j.getProgress();
@@ -25,6 +25,6 @@ record JobDto(String id, String displayName, String owner, String state, String 
 				j.getNotifyFlags().stream().map(Enum::name).sorted().toList(), j.getNotifyCallback().isPresent(),
 				j.getMinimumRetryDelay().toSeconds(), j.getNoProgressTimeout().toSeconds(), j.getMinimumNotificationInterval().toMillis(),
 				j.getRedirectPolicy().name(), j.getMaxDownloadSize(), j.getCustomHeaders().keySet().stream().sorted().toList(),
-				j.hasCredentials(AuthTarget.SERVER), j.hasCredentials(AuthTarget.PROXY));
+				j.hasCredentials(AuthTarget.SERVER), j.hasCredentials(AuthTarget.PROXY), ReplyDto.of(j));
 	}
 }

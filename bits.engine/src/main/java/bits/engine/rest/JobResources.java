@@ -75,6 +75,11 @@ final class JobResources {
 		return job(id).getFiles().stream().map(FileDto::of).toList();
 	}
 
+	/** @return an upload-reply job's whole reply, up to 1 MiB (BITS GetReplyData) */
+	byte[] reply(String id) {
+		return job(id).getReplyData();
+	}
+
 	JobDto act(String id, String action) {
 		TransferJob job = job(id);
 		switch (action) {
@@ -150,6 +155,7 @@ final class JobResources {
 		set(r.maxDownloadSize(), job::setMaxDownloadSize);
 		set(r.redirectPolicy(), job::setRedirectPolicy);
 		set(r.uploadProtocol(), job::setUploadProtocol);
+		set(r.replyFile(), f -> job.setReplyFileName(Path.of(f)));
 		// an empty handler id clears it
 		set(r.handlerId(), id -> job.setHandlerId(id.isEmpty() ? null : id));
 		if (!files.isEmpty()) {

@@ -271,7 +271,7 @@ class RestIT {
 				checked.add(method + " " + path + " " + r.statusCode());
 			}
 		}
-		assertEquals(12, checked.size(), checked.toString());
+		assertEquals(13, checked.size(), checked.toString());
 	}
 
 	/** The required fields of the schema (and of its items) are in the value. */

@@ -67,6 +67,7 @@ class UploadClientIT {
 	static TransferManager manager;
 	static URI api;
 	static String token;
+	static String admin;
 	static Configuration endpoint;
 
 	@BeforeAll
@@ -77,6 +78,7 @@ class UploadClientIT {
 		manager = engine.manager();
 		api = engine.api();
 		token = engine.token("uploads");
+		admin = engine.admin();
 		endpoint = startEndpoint("client-it", "/in", Map.of());
 	}
 
@@ -293,6 +295,15 @@ class UploadClientIT {
 			assertEquals(reply.length + " of " + reply.length + " whole", ApiEngine.execute("bits:getreplyprogress " + id));
 			assertEquals(HexFormat.of().formatHex(reply), ApiEngine.execute("bits:getreplydata " + id));
 			assertEquals(replyFile.toString(), ApiEngine.execute("bits:getreplyfilename " + id));
+			// and through the REST API: the job shows its reply, GET .../reply gives it
+			HttpResponse<byte[]> data = rest("GET", "/jobs/" + id + "/reply", null);
+			assertEquals(200, data.statusCode());
+			assertEquals("application/octet-stream", data.headers().firstValue("Content-Type").orElse(""));
+			assertArrayEquals(reply, data.body());
+			var shown = new ObjectMapper().readTree(rest("GET", "/jobs/" + id, null).body()).get("reply");
+			assertEquals(replyFile.toString(), shown.get("file").asText(), shown.toString());
+			assertEquals(reply.length, shown.get("bytesTotal").asLong(), shown.toString());
+			assertTrue(shown.get("completed").asBoolean(), shown.toString());
 			assertFalse(Files.exists(replyFile), "the reply file is made by complete()");
 			job.complete();
 			assertArrayEquals(reply, Files.readAllBytes(replyFile));
@@ -319,6 +330,21 @@ class UploadClientIT {
 		assertEquals(named.toString(), ApiEngine.execute("bits:getreplyfilename " + id));
 		assertEquals(ErrorCodes.BG_E_INVALID_STATE,
 				assertThrows(TransferException.class, () -> ApiEngine.execute("bits:getreplydata " + id)).getCode(), "no reply to print");
+		Path patched = tmp.resolve("patched.reply");
+		HttpResponse<byte[]> set = rest("PATCH", "/jobs/" + id, "{\"replyFile\": \"" + patched + "\"}");
+		assertEquals(200, set.statusCode(), new String(set.body()));
+		assertEquals(patched, job.getReplyFileName().orElseThrow());
+		assertEquals(409, rest("GET", "/jobs/" + id + "/reply", null).statusCode(), "no reply to give");
+	}
+
+	/** A request to the REST API with the admin token; @return the answer */
+	private static HttpResponse<byte[]> rest(String method, String path, String json) throws Exception {
+		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", "Bearer " + admin);
+		b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+		if (json != null) {
+			b.header("Content-Type", "application/json");
+		}
+		return ApiEngine.client().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
 	}
 
 	@Test
