@@ -30,8 +30,7 @@ public class ReplyCommands {
 		if (Usage.helped(this, "getreplyfilename", job)) {
 			return null;
 		}
-		return JobRefs.resolve(manager, job).getReplyFileName().map(Object::toString)
-				.orElseThrow(() -> new TransferException(ErrorCodes.E_INVALIDARG, "job " + job + " is not an upload-reply job: it has no reply"));
+		return replyJob(job).getReplyFileName().orElseThrow().toString();
 	}
 
 	@Descriptor("set where complete() puts an upload-reply job's reply, until it is TRANSFERRED (bitsadmin /setreplyfilename)")
@@ -57,12 +56,17 @@ public class ReplyCommands {
 		if (Usage.helped(this, "getreplyprogress", job)) {
 			return null;
 		}
+		FileProgress p = replyJob(job).getReplyProgress();
+		return p.bytesTransferred() + " of " + p.bytesTotal() + (p.completed() ? " whole" : "");
+	}
+
+	/** @return the upload-reply job {@code job} names; another job is a bad argument: it has no reply */
+	private TransferJob replyJob(String job) {
 		TransferJob j = JobRefs.resolve(manager, job);
 		if (j.getType() != JobType.UPLOAD_REPLY) {
 			throw new TransferException(ErrorCodes.E_INVALIDARG, "job " + job + " is not an upload-reply job: it has no reply");
 		}
-		FileProgress p = j.getReplyProgress();
-		return p.bytesTransferred() + " of " + p.bytesTotal() + (p.completed() ? " whole" : "");
+		return j;
 	}
 
 	/** Gogo's fallback when no method of a function takes the words (argv[0] is the function): see {@link Usage}. */

@@ -139,10 +139,15 @@ final class TusProtocol {
 	}
 
 	private static void head(HttpServletResponse response, SessionRecord r) {
-		response.setHeader("Upload-Offset", Long.toString(r.received()));
-		response.setHeader("Upload-Length", Long.toString(r.length()));
-		response.setHeader("Cache-Control", "no-store");
+		offsets(response, r.received(), r.length());
 		response.setStatus(200);
+	}
+
+	/** What a HEAD tells: the upload's offset and length, never from a cache. */
+	private static void offsets(HttpServletResponse response, long offset, long length) {
+		response.setHeader("Upload-Offset", Long.toString(offset));
+		response.setHeader("Upload-Length", Long.toString(length));
+		response.setHeader("Cache-Control", "no-store");
 	}
 
 	/** Appends the request's body at {@code Upload-Offset}, which must be where the upload's bytes end. */
@@ -267,9 +272,7 @@ final class TusProtocol {
 
 	/** The answer to a HEAD or PATCH of an upload that is whole: its length as its offset (a PATCH has nothing to add). */
 	private static void whole(HttpServletResponse response, String method, long length) throws IOException {
-		response.setHeader("Upload-Offset", Long.toString(length));
-		response.setHeader("Upload-Length", Long.toString(length));
-		response.setHeader("Cache-Control", "no-store");
+		offsets(response, length, length);
 		if (method.equals("HEAD")) {
 			response.setStatus(200);
 		} else {
