@@ -19,8 +19,10 @@ final class Progress {
 	private static final long LINE_EVERY_NANOS = 5_000_000_000L;
 	private static final long RATE_WINDOW_NANOS = 3_000_000_000L;
 	private static final int WIDTH = 24;
-	private static final long POLL_MILLIS = 100;
-	private static final int SHOW_EVERY_POLLS = 3;
+	/** How often a waiting command reads its jobs' states (in memory): a one-shot ./bits transfer ends this soon after its job. */
+	private static final long POLL_MILLIS = 10;
+	/** How often the progress is shown. */
+	private static final int SHOW_EVERY_POLLS = 30;
 
 	private final PrintStream err;
 	private final boolean bar;

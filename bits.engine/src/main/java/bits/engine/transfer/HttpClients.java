@@ -65,6 +65,48 @@ final class HttpClients {
 		});
 	}
 
+	/**
+	 * Ends the clients' connections and their selector threads, once no transfer uses them (the engine stops). Until
+	 * then each client keeps a thread blocked in the kernel, which costs every exit of the JVM 0.3 s: {@code
+	 * System.exit} waits that long for threads in native code (JDK 17's HotSpot). JDK 21 and later have {@code
+	 * HttpClient.shutdownNow()}; on JDK 17 the selector thread, which the client names after its id, ends its loop and
+	 * shuts the client down when interrupted.
+	 */
+	void close() {
+		clients.values().forEach(HttpClients::shutdown);
+		clients.clear();
+	}
+
+	static void shutdown(HttpClient client) {
+		try {
+			HttpClient.class.getMethod("shutdownNow").invoke(client);
+			return;
+		} catch (NoSuchMethodException e) {
+			// JDK 17: below
+		} catch (ReflectiveOperationException e) {
+			throw new IllegalStateException(e);
+		}
+		String name = selectorThread(client.toString());
+		if (name == null) {
+			return; // not the JDK's client as we know it: its thread ends when the client is collected
+		}
+		for (Thread t : Thread.getAllStackTraces().keySet()) {
+			if (t.getName().equals(name)) {
+				t.interrupt();
+			}
+		}
+	}
+
+	/** @return the name of the selector thread of the client whose toString() is {@code described}, "...(ID)" */
+	static String selectorThread(String described) {
+		int open = described.lastIndexOf('(');
+		if (open < 0 || !described.endsWith(")")) {
+			return null;
+		}
+		String id = described.substring(open + 1, described.length() - 1);
+		return id.chars().allMatch(Character::isDigit) && !id.isEmpty() ? "HttpClient-" + id + "-SelectorManager" : null;
+	}
+
 	/** BITS's OVERRIDE proxy usage: the listed proxies, except for hosts matching the bypass list. */
 	private static final class ListSelector extends ProxySelector {
 		private final List<Proxy> proxies = new ArrayList<>();

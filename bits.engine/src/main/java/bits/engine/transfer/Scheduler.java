@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -59,6 +60,8 @@ public class Scheduler implements TransferControl {
 	private Transports transports;
 	private ExecutorService workers;
 	private ExecutorService http;
+	/** Every set of clients configured, each closed when the engine stops: transfers of a former setting may still use one. */
+	private final List<HttpClients> made = new CopyOnWriteArrayList<>();
 	private Thread planner;
 	private volatile boolean active;
 	private boolean dirty = true;
@@ -112,6 +115,7 @@ public class Scheduler implements TransferControl {
 	private void configure(EngineConfig config) throws IOException, GeneralSecurityException {
 		HttpClients clients = new HttpClients(http, Duration.ofMillis(config.connect_timeout_ms()), config.trust_store(),
 				config.trust_store_password());
+		made.add(clients);
 		HttpDownloader downloader = new HttpDownloader(clients, transitions, Duration.ofMillis(config.read_timeout_ms()), config.max_redirects());
 		Throttle throttle = config.background_bandwidth() > 0 ? new Throttle(config.background_bandwidth()) : Throttle.UNLIMITED;
 		List<Path> roots = FileRoots.of(config.file_roots());
@@ -138,6 +142,7 @@ public class Scheduler implements TransferControl {
 		planner.join(10_000);
 		workers.shutdown();
 		workers.awaitTermination(30, TimeUnit.SECONDS);
+		made.forEach(HttpClients::close);
 		http.shutdownNow();
 	}
 
