@@ -119,9 +119,10 @@ final class PostgresQueue implements SharedQueue {
 		return transaction(c -> {
 			List<UUID> taken = new ArrayList<>();
 			try (PreparedStatement s = c.prepareStatement("WITH dead AS (DELETE FROM bits_engine WHERE heartbeat < now() - lease_ms * interval '1 millisecond'"
-					+ " RETURNING id) UPDATE job " + RELEASE + " WHERE claimed_by IN (SELECT id FROM dead)"
+					// only claimed jobs, through index job_claimed: every engine runs this every second, whatever the table holds
+					+ " RETURNING id) UPDATE job " + RELEASE + " WHERE claimed_by IS NOT NULL AND (claimed_by IN (SELECT id FROM dead)"
 					// claims of members that are gone altogether (removed by hand, or by an older engine's takeover)
-					+ " OR (claimed_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bits_engine e WHERE e.id = job.claimed_by))"
+					+ " OR NOT EXISTS (SELECT 1 FROM bits_engine e WHERE e.id = job.claimed_by))"
 					+ " RETURNING id, version")) {
 				try (ResultSet r = s.executeQuery()) {
 					while (r.next()) {
