@@ -349,9 +349,33 @@ def p2(nginx, work, table, runs, count, opts, pg_cfg=None):
                   note=f"peer: curl -K list, sequential; SQLite's median in this run {med(res['bits'][0]):.2f} s")
     table.add("P2", f"bits service, one job of {count} x 64 KiB, against curl + fsync", *res["bits"], *res["curl + fsync"],
               note="peer: curl -K list, sequential, then sync -d (fdatasync) of each file, no directory sync: a lower bound for a durable peer (bits makes each file durable before TRANSFERRED); no goal")
+    clients(work, table, nginx, count, runs, out, res)
     table.add("P2", f"curl, {count} x 64 KiB sequential", *res["curl"])
     table.add("P2", f"curl, {count} x 64 KiB sequential, then each file synced", *res["curl + fsync"])
     table.add("P2", f"curl -Z --parallel-max 8, {count} x 64 KiB", *res["curl -Z"])
+
+
+def clients(work, table, nginx, count, runs, out, res):
+    """P2's files fetched by each of the JDK's HTTP clients alone, one JVM warmed by 3 rounds (bench/Clients.java), to
+    tell the engine's cost per file from its client's; with and without a sync of each file, against curl's rows of
+    the same run."""
+    lst = os.path.join(work, "p2-clients.txt")
+    with open(lst, "w") as f:
+        for i in range(count):
+            f.write(f'{nginx.url(f"p2/f{i}.bin")} f{i}.bin\n')
+    names = {"httpclient": "java.net.http.HttpClient (HTTP/1.1; what the engine uses)", "urlconnection": "java.net.HttpURLConnection"}
+    for client, label in names.items():
+        for sync in ("nosync", "sync"):
+            shutil.rmtree(out, ignore_errors=True)
+            os.makedirs(out)
+            said = subprocess.run([JAVA, os.path.join(ROOT, "bench", "Clients.java"), lst, out, client, sync, "3", str(runs)],
+                                  check=True, capture_output=True, text=True).stdout
+            rounds = [l.split()[1:] for l in said.splitlines() if l.startswith("round ")]
+            walls, cpus = [float(w) for w, _ in rounds], [float(c) for _, c in rounds]
+            print(f"  P2 {client} {sync}: {', '.join(f'{w:.2f}' for w in walls)} s", flush=True)
+            peer = res["curl + fsync"] if sync == "sync" else res["curl"]
+            table.add("P2", f"{label} alone, {count} x 64 KiB to files one after another{', each synced' if sync == 'sync' else ''}, warm JVM",
+                      walls, cpus, *peer, note=f"peer: curl{' + fsync' if sync == 'sync' else ''} of the same run; no goal: where the engine's time per file goes")
 
 
 class ResetProxy:
