@@ -14,12 +14,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Flow;
 
 /**
  * P2's clients without the engine: the JDK's two HTTP clients fetch P2's files one after the other into files, in one
  * JVM warmed by a few rounds, so that the engine's figure can be told apart from its client's. Each round writes
- * every file anew; with "sync" each file is synced (force) before the next, as bits makes each file durable.
+ * every file anew; with "sync" each file's data is synced (force(false), fdatasync) before the next, as bits makes each
+ * file durable. Run with -Djdk.httpclient.bufsize=262144, the receive buffer the engine gives the JDK's client.
  * Usage (source launch): java bench/Clients.java LIST OUT_DIR httpclient|urlconnection sync|nosync WARMUP ROUNDS
  * (LIST: "URL NAME" lines); prints one "round WALL_S CPU_S" line per measured round.
  */
@@ -38,16 +40,26 @@ public class Clients {
 		HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 		var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 		for (int r = 0; r < warmup + rounds; r++) {
+			for (String[] f : files) { // as curl's directory is emptied before each of its runs
+				Files.deleteIfExists(out.resolve(f[1]));
+			}
 			long wall = System.nanoTime();
 			long cpu = os.getProcessCpuTime();
 			for (String[] f : files) {
 				Path dest = out.resolve(f[1]);
-				Files.deleteIfExists(dest);
 				try (FileChannel channel = FileChannel.open(dest, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
 					if (jdkClient) { // the body's buffers written as they come, as the engine's subscriber does
-						client.send(HttpRequest.newBuilder(URI.create(f[0])).build(), HttpResponse.BodyHandlers.fromSubscriber(new ToChannel(channel)));
+						int status = client.send(HttpRequest.newBuilder(URI.create(f[0])).build(), HttpResponse.BodyHandlers.fromSubscriber(new ToChannel(channel)))
+								.statusCode();
+						if (status != 200) {
+							throw new IOException(f[0] + ": HTTP " + status);
+						}
 					} else {
-						try (InputStream in = ((HttpURLConnection) URI.create(f[0]).toURL().openConnection()).getInputStream()) {
+						HttpURLConnection connection = (HttpURLConnection) URI.create(f[0]).toURL().openConnection();
+						if (connection.getResponseCode() != 200) {
+							throw new IOException(f[0] + ": HTTP " + connection.getResponseCode());
+						}
+						try (InputStream in = connection.getInputStream()) {
 							byte[] buffer = new byte[64 << 10];
 							for (int n; (n = in.read(buffer)) > 0;) {
 								channel.write(ByteBuffer.wrap(buffer, 0, n));
@@ -55,12 +67,12 @@ public class Clients {
 						}
 					}
 					if (sync) {
-						channel.force(true);
+						channel.force(false); // the data, as the engine syncs a file (and sync -d after curl)
 					}
 				}
 			}
 			if (r >= warmup) {
-				System.out.printf("round %.4f %.4f%n", (System.nanoTime() - wall) / 1e9, (os.getProcessCpuTime() - cpu) / 1e9);
+				System.out.printf(Locale.ROOT, "round %.4f %.4f%n", (System.nanoTime() - wall) / 1e9, (os.getProcessCpuTime() - cpu) / 1e9);
 			}
 		}
 	}

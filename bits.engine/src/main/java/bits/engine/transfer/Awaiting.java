@@ -2,8 +2,8 @@ package bits.engine.transfer;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
@@ -61,7 +61,7 @@ final class Awaiting {
 	 * @param stalled asked at each wake; {@code null} when only the request's own timeout applies
 	 * @throws ExecutionException the exchange's own failure, for the caller to read
 	 */
-	static <T> HttpResponse<T> response(CompletableFuture<HttpResponse<T>> exchange, JobRun run, BooleanSupplier stalled, Duration timeout,
+	static <T> HttpResponse<T> response(Future<HttpResponse<T>> exchange, JobRun run, BooleanSupplier stalled, Duration timeout,
 			Ending ending) throws ExecutionException, TransferFailure, Stopped, InterruptedException {
 		while (true) {
 			try {
@@ -84,7 +84,7 @@ final class Awaiting {
 	}
 
 	/** {@link #response} for an upload's packet: the exchange's failure as the job's. */
-	static <T> HttpResponse<T> packet(CompletableFuture<HttpResponse<T>> exchange, JobRun run, BooleanSupplier stalled, Duration timeout)
+	static <T> HttpResponse<T> packet(Future<HttpResponse<T>> exchange, JobRun run, BooleanSupplier stalled, Duration timeout)
 			throws TransferFailure, Stopped, InterruptedException {
 		try {
 			return response(exchange, run, stalled, timeout, reason -> {

@@ -319,7 +319,7 @@ final class BitsUploader {
 		 */
 		private <T> HttpResponse<T> sendFor(HttpRequest request, HttpResponse.BodyHandler<T> handler, LongSupplier progress)
 				throws TransferFailure, Stopped, InterruptedException {
-			return Awaiting.packet(clients.client(settings.proxy()).sendAsync(request, handler), run,
+			return Awaiting.packet(clients.send(settings.proxy(), request, handler), run,
 					progress == null ? null : Awaiting.noProgressFor(progress, timeout), timeout);
 		}
 

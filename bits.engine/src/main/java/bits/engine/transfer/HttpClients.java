@@ -8,6 +8,8 @@ import java.net.ProxySelector;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -19,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -38,6 +42,7 @@ final class HttpClients {
 	private final ExecutorService executor;
 	private final SSLContext tls;
 	private final Duration connectTimeout;
+	private volatile boolean closed;
 
 	HttpClients(ExecutorService executor, Duration connectTimeout, String trustStore, String password) throws IOException, GeneralSecurityException {
 		this.executor = executor;
@@ -46,6 +51,9 @@ final class HttpClients {
 	}
 
 	HttpClient client(ProxySettings proxy) {
+		if (closed) {
+			throw new IllegalStateException("the engine is stopping: its HTTP clients are closed");
+		}
 		return clients.computeIfAbsent(proxy, p -> {
 			HttpClient.Builder b = HttpClient.newBuilder()
 					.version(HttpClient.Version.HTTP_2) // over TLS when the server offers it (ALPN); plain http: see HttpDownloader
@@ -66,45 +74,30 @@ final class HttpClients {
 	}
 
 	/**
-	 * Ends the clients' connections and their selector threads, once no transfer uses them (the engine stops). Until
-	 * then each client keeps a thread blocked in the kernel, which costs every exit of the JVM 0.3 s: {@code
-	 * System.exit} waits that long for threads in native code (JDK 17's HotSpot). JDK 21 and later have {@code
-	 * HttpClient.shutdownNow()}; on JDK 17 the selector thread, which the client names after its id, ends its loop and
-	 * shuts the client down when interrupted.
+	 * Sends a request on one of the engine's HTTP threads, for the caller to wait on ({@link Awaiting}) and cancel:
+	 * cancelling interrupts the client's {@code send}, which then aborts the exchange. Not {@code sendAsync}: given an
+	 * executor of its own, the JDK's client completes every response on {@code CompletableFuture}'s default executor,
+	 * which on a machine of one or two cores starts a new thread for each (a thread made and ended per small file).
+	 */
+	<T> Future<HttpResponse<T>> send(ProxySettings proxy, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+		return send(client(proxy), request, handler);
+	}
+
+	/** {@link #send(ProxySettings, HttpRequest, HttpResponse.BodyHandler)} with a client of these. */
+	<T> Future<HttpResponse<T>> send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+		FutureTask<HttpResponse<T>> exchange = new FutureTask<>(() -> client.send(request, handler));
+		executor.execute(exchange);
+		return exchange;
+	}
+
+	/**
+	 * Ends the clients (their connections and selector threads, see {@link ClientShutdown}) when the engine stops; a
+	 * client asked for afterwards is refused.
 	 */
 	void close() {
-		clients.values().forEach(HttpClients::shutdown);
+		closed = true;
+		ClientShutdown.shutdown(List.copyOf(clients.values()));
 		clients.clear();
-	}
-
-	static void shutdown(HttpClient client) {
-		try {
-			HttpClient.class.getMethod("shutdownNow").invoke(client);
-			return;
-		} catch (NoSuchMethodException e) {
-			// JDK 17: below
-		} catch (ReflectiveOperationException e) {
-			throw new IllegalStateException(e);
-		}
-		String name = selectorThread(client.toString());
-		if (name == null) {
-			return; // not the JDK's client as we know it: its thread ends when the client is collected
-		}
-		for (Thread t : Thread.getAllStackTraces().keySet()) {
-			if (t.getName().equals(name)) {
-				t.interrupt();
-			}
-		}
-	}
-
-	/** @return the name of the selector thread of the client whose toString() is {@code described}, "...(ID)" */
-	static String selectorThread(String described) {
-		int open = described.lastIndexOf('(');
-		if (open < 0 || !described.endsWith(")")) {
-			return null;
-		}
-		String id = described.substring(open + 1, described.length() - 1);
-		return id.chars().allMatch(Character::isDigit) && !id.isEmpty() ? "HttpClient-" + id + "-SelectorManager" : null;
 	}
 
 	/** BITS's OVERRIDE proxy usage: the listed proxies, except for hosts matching the bypass list. */

@@ -13,8 +13,8 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 import javax.net.ssl.SSLException;
 
@@ -63,7 +63,7 @@ final class HttpDownloader {
 			HttpRequest request = request(uri, offset, storedValidator, settings, file.remote());
 			Exchange exchange = new Exchange(sink, transitions, job, offset, storedValidator, storedTotal, settings.background(),
 					settings.sizeLimit());
-			await(clients.client(settings.proxy()).sendAsync(request, exchange), exchange, sink, run);
+			await(clients.send(settings.proxy(), request, exchange), exchange, sink, run);
 			ResponsePlan plan = exchange.plan();
 			switch (plan.kind()) {
 			case WRITE -> {
@@ -142,7 +142,7 @@ final class HttpDownloader {
 	}
 
 	/** Waits for the exchange, watching for a stop request and for a body that stalls past the read timeout. */
-	private HttpResponse<Void> await(CompletableFuture<HttpResponse<Void>> future, Exchange exchange, DataSink sink, JobRun run)
+	private HttpResponse<Void> await(Future<HttpResponse<Void>> future, Exchange exchange, DataSink sink, JobRun run)
 			throws TransferFailure, Stopped, InterruptedException {
 		long timeout = readTimeout.toNanos();
 		try {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -13,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.WeakHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -60,8 +61,11 @@ public class Scheduler implements TransferControl {
 	private Transports transports;
 	private ExecutorService workers;
 	private ExecutorService http;
-	/** Every set of clients configured, each closed when the engine stops: transfers of a former setting may still use one. */
-	private final List<HttpClients> made = new CopyOnWriteArrayList<>();
+	/**
+	 * The sets of clients configured and not yet collected, closed when the engine stops: transfers of a former setting
+	 * may still use one, and one no run holds any more is left to the collector.
+	 */
+	private final Set<HttpClients> made = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 	private Thread planner;
 	private volatile boolean active;
 	private boolean dirty = true;
@@ -141,9 +145,23 @@ public class Scheduler implements TransferControl {
 		}
 		planner.join(10_000);
 		workers.shutdown();
-		workers.awaitTermination(30, TimeUnit.SECONDS);
-		made.forEach(HttpClients::close);
-		http.shutdownNow();
+		try {
+			if (workers.awaitTermination(30, TimeUnit.SECONDS)) {
+				closeClients(); // not under a transfer that did not stop: the JVM's exit then waits for their threads instead
+			} else {
+				log.warn("transfers still running 30 s after the engine was asked to stop");
+			}
+		} finally {
+			http.shutdownNow();
+		}
+	}
+
+	private void closeClients() {
+		List<HttpClients> all;
+		synchronized (made) {
+			all = List.copyOf(made);
+		}
+		all.forEach(HttpClients::close);
 	}
 
 	@Override

@@ -231,6 +231,6 @@ final class TusUploader {
 	}
 
 	private HttpResponse<Void> send(HttpClient client, HttpRequest request, JobRun run) throws TransferFailure, Stopped, InterruptedException {
-		return Awaiting.packet(client.sendAsync(request, HttpResponse.BodyHandlers.discarding()), run, null, timeout);
+		return Awaiting.packet(clients.send(client, request, HttpResponse.BodyHandlers.discarding()), run, null, timeout);
 	}
 }

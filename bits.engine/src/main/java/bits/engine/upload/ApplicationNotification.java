@@ -11,9 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 import bits.api.ErrorCodes;
+import bits.engine.transfer.ClientShutdown;
 
 /**
  * Hands a whole upload to a server application outside OSGi, as a BITS server does with its notification URL
@@ -57,13 +59,28 @@ final class ApplicationNotification {
 	private final URI url;
 	private final Type type;
 	private final Duration timeout;
-	private final HttpClient client;
+	/** Made at the first notification: until then no thread of it waits in the kernel (see {@link ClientShutdown}). */
+	private HttpClient client;
 
 	ApplicationNotification(URI url, Type type, Duration timeout) {
 		this.url = url;
 		this.type = type;
 		this.timeout = timeout;
-		this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+	}
+
+	private synchronized HttpClient client() {
+		if (client == null) {
+			client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+		}
+		return client;
+	}
+
+	/** Ends the client, if one was made, when its endpoint closes. */
+	synchronized void close() {
+		if (client != null) {
+			ClientShutdown.shutdown(List.of(client));
+			client = null;
+		}
 	}
 
 	/**
@@ -83,7 +100,7 @@ final class ApplicationNotification {
 						.header("BITS-Response-DataFile-Name", replyFile.toString()).header("BITS-Response-DataEntity-Name", replyFile.toString())
 						.POST(HttpRequest.BodyPublishers.noBody());
 			}
-			HttpResponse<InputStream> r = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+			HttpResponse<InputStream> r = client().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
 			try (InputStream body = r.body()) {
 				int status = r.statusCode();
 				if (status < 200 || status > 299) {

@@ -92,6 +92,10 @@ public class UploadEndpoint {
 		if (sessions != null) {
 			sessions.flush(); // a clean stop: what was acknowledged is kept
 		}
+		ApplicationNotification app = application;
+		if (app != null) {
+			app.close();
+		}
 	}
 
 	private synchronized void open(UploadEndpointConfig settings) throws IOException {
