@@ -1,6 +1,5 @@
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -15,6 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 
 /**
@@ -49,7 +50,7 @@ public class Clients {
 				Path dest = out.resolve(f[1]);
 				try (FileChannel channel = FileChannel.open(dest, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
 					if (jdkClient) { // the body's buffers written as they come, as the engine's subscriber does
-						int status = client.send(HttpRequest.newBuilder(URI.create(f[0])).build(), HttpResponse.BodyHandlers.fromSubscriber(new ToChannel(channel)))
+						int status = client.send(HttpRequest.newBuilder(URI.create(f[0])).build(), info -> new ToChannel(channel))
 								.statusCode();
 						if (status != 200) {
 							throw new IOException(f[0] + ": HTTP " + status);
@@ -77,13 +78,23 @@ public class Clients {
 		}
 	}
 
-	/** Writes a body's buffers to a channel as they arrive. */
-	private static final class ToChannel implements Flow.Subscriber<List<ByteBuffer>> {
+	/**
+	 * Writes a body's buffers to a channel as they arrive, and completes the body itself, as the engine's subscriber
+	 * does: the JDK's fromSubscriber adapter completes on CompletableFuture's default executor, a new thread per
+	 * response on a machine of one or two cores.
+	 */
+	private static final class ToChannel implements HttpResponse.BodySubscriber<Void> {
 		private final FileChannel channel;
+		private final CompletableFuture<Void> body = new CompletableFuture<>();
 		private Flow.Subscription subscription;
 
 		ToChannel(FileChannel channel) {
 			this.channel = channel;
+		}
+
+		@Override
+		public CompletionStage<Void> getBody() {
+			return body;
 		}
 
 		@Override
@@ -98,16 +109,18 @@ public class Clients {
 				channel.write(buffers.toArray(new ByteBuffer[0]));
 			} catch (IOException e) {
 				subscription.cancel();
-				throw new UncheckedIOException(e);
+				body.completeExceptionally(e);
 			}
 		}
 
 		@Override
 		public void onError(Throwable t) {
+			body.completeExceptionally(t);
 		}
 
 		@Override
 		public void onComplete() {
+			body.complete(null);
 		}
 	}
 }

@@ -66,6 +66,9 @@ final class Awaiting {
 		while (true) {
 			try {
 				return exchange.get(WAKE_MILLIS, TimeUnit.MILLISECONDS);
+			} catch (InterruptedException e) {
+				exchange.cancel(true); // nobody waits for it any more
+				throw e;
 			} catch (TimeoutException e) {
 				Exception reason = run.stopRequested() ? new Stopped() : stalled != null && stalled.getAsBoolean() ? stalled(timeout) : null;
 				if (reason != null) {

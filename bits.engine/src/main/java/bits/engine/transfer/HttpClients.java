@@ -75,9 +75,11 @@ final class HttpClients {
 
 	/**
 	 * Sends a request on one of the engine's HTTP threads, for the caller to wait on ({@link Awaiting}) and cancel:
-	 * cancelling interrupts the client's {@code send}, which then aborts the exchange. Not {@code sendAsync}: given an
-	 * executor of its own, the JDK's client completes every response on {@code CompletableFuture}'s default executor,
-	 * which on a machine of one or two cores starts a new thread for each (a thread made and ended per small file).
+	 * cancelling interrupts the client's {@code send}, which then aborts the exchange. Not {@code sendAsync}: the JDK's
+	 * client completes every response of it on {@code CompletableFuture}'s default executor, which on a machine of one
+	 * or two cores starts a new thread for each (a thread made and ended per small file). The cost: {@code send} writes
+	 * the request on the calling thread, and an interrupt that comes while it does (a stop within the first moments of
+	 * a request) closes that connection, with any other exchange an HTTP/2 connection carried.
 	 */
 	<T> Future<HttpResponse<T>> send(ProxySettings proxy, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
 		return send(client(proxy), request, handler);
@@ -85,6 +87,9 @@ final class HttpClients {
 
 	/** {@link #send(ProxySettings, HttpRequest, HttpResponse.BodyHandler)} with a client of these. */
 	<T> Future<HttpResponse<T>> send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+		if (closed) {
+			throw new IllegalStateException("the engine is stopping: its HTTP clients are closed");
+		}
 		FutureTask<HttpResponse<T>> exchange = new FutureTask<>(() -> client.send(request, handler));
 		executor.execute(exchange);
 		return exchange;

@@ -167,6 +167,9 @@ final class HttpDownloader {
 
 	/** What a failed exchange means for the job: the client's exceptions as BITS errors. */
 	static TransferFailure failure(Throwable t) throws Stopped, InterruptedException {
+		if (t.getClass() == IOException.class && t.getCause() != null) {
+			t = t.getCause(); // the client's send() wraps what it does not copy (an EOF, a closed channel) in a plain IOException
+		}
 		if (t instanceof Stopped s) {
 			throw s;
 		}

@@ -73,7 +73,7 @@ public class Scheduler implements TransferControl {
 	private int foregroundSlots;
 	/** Files a FOREGROUND run fetches ahead of the one in turn. */
 	private int fetchAhead;
-	/** The most files fetched ahead, whatever the configuration says: each is a request, a thread and a file open. */
+	/** The most files fetched ahead, whatever the configuration says: each is a request, two threads and a file open. */
 	private static final int MAX_FETCH_AHEAD = 16;
 	private long sliceNanos;
 

@@ -61,6 +61,7 @@ final class ApplicationNotification {
 	private final Duration timeout;
 	/** Made at the first notification: until then no thread of it waits in the kernel (see {@link ClientShutdown}). */
 	private HttpClient client;
+	private boolean closed;
 
 	ApplicationNotification(URI url, Type type, Duration timeout) {
 		this.url = url;
@@ -68,15 +69,19 @@ final class ApplicationNotification {
 		this.timeout = timeout;
 	}
 
-	private synchronized HttpClient client() {
+	private synchronized HttpClient client() throws IOException {
+		if (closed) {
+			throw new IOException("the upload endpoint is closed");
+		}
 		if (client == null) {
 			client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
 		}
 		return client;
 	}
 
-	/** Ends the client, if one was made, when its endpoint closes. */
+	/** Ends the client, if one was made, when its endpoint closes or replaces it; a notification asked afterwards fails. */
 	synchronized void close() {
+		closed = true;
 		if (client != null) {
 			ClientShutdown.shutdown(List.of(client));
 			client = null;

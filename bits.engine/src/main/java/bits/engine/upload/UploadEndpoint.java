@@ -71,8 +71,12 @@ public class UploadEndpoint {
 		if (before.path().equals(settings.path()) && before.directory().equals(settings.directory())) {
 			ApplicationNotification app = application(settings);
 			sessions.rules(rules(settings));
+			ApplicationNotification replaced = application;
 			application = app;
 			config = settings;
+			if (replaced != null) {
+				replaced.close(); // a notification it was making fails, and the client's retried Close-Session asks the new one
+			}
 		} else {
 			close();
 			open(settings);

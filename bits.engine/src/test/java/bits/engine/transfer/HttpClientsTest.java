@@ -6,12 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +48,33 @@ class HttpClientsTest {
 				assertFalse(selector.isAlive(), selector.getName() + " still runs after close()");
 			}
 			assertThrows(IllegalStateException.class, () -> clients.client(ProxySettings.NO_PROXY));
+		} finally {
+			clients.close();
+			executor.shutdownNow();
+		}
+	}
+
+	@Test
+	void cancellingASentRequestAbortsItsExchange() throws Exception {
+		ExecutorService executor = Executors.newCachedThreadPool();
+		HttpClients clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
+		try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/never")).timeout(Duration.ofMinutes(5))
+					.build();
+			Future<HttpResponse<Void>> exchange = clients.send(ProxySettings.NO_PROXY, request, HttpResponse.BodyHandlers.discarding());
+			try (Socket accepted = server.accept()) { // the request arrives, and is never answered
+				accepted.setSoTimeout(10_000);
+				InputStream in = accepted.getInputStream();
+				byte[] head = new byte[4];
+				assertEquals(4, in.readNBytes(head, 0, 4));
+				assertEquals("GET ", new String(head, StandardCharsets.US_ASCII));
+				exchange.cancel(true); // as Awaiting does at a stop
+				// the client closes the connection: the rest of the request, then the end of the stream
+				while (in.read() >= 0) {
+					// the request's remaining bytes
+				}
+			}
+			assertTrue(exchange.isCancelled());
 		} finally {
 			clients.close();
 			executor.shutdownNow();
