@@ -77,6 +77,11 @@ class PackageRulesTest {
 	}
 
 	@Test
+	void theHttpClientsHousekeepingKnowsNothingOfTheEngine() throws IOException { // used by transfers and upload endpoints alike
+		assertEquals(List.of(), matching("http", Pattern.compile("(?m)^import bits\\.")));
+	}
+
+	@Test
 	void theUploadEndpointsStandBesideTheJobs() throws IOException { // SPEC U3: a server of files, not a client of jobs
 		for (String pkg : List.of("jobs", "store", "transfer", "notify", "handler", "shell", "model")) {
 			assertEquals(List.of(), matching("upload", imports(pkg)), pkg);

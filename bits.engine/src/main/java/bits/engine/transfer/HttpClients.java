@@ -30,6 +30,7 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 import bits.api.ProxySettings;
+import bits.engine.http.ClientShutdown;
 
 /**
  * The JDK HTTP clients of the engine, one per proxy setting, sharing one executor and one TLS context: the JDK's

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Locale;
 
 import bits.api.ErrorCodes;
-import bits.engine.transfer.ClientShutdown;
+import bits.engine.http.ClientShutdown;
 
 /**
  * Hands a whole upload to a server application outside OSGi, as a BITS server does with its notification URL

@@ -25,6 +25,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 import bits.api.ProxySettings;
+import bits.engine.http.ClientShutdown;
 
 /** The engine's HTTP clients end their threads when the engine stops: a thread left in the kernel delays the JVM's exit. */
 class HttpClientsTest {

@@ -1,4 +1,4 @@
-package bits.engine.transfer;
+package bits.engine.http;
 
 import java.net.http.HttpClient;
 import java.util.Collection;
@@ -45,7 +45,7 @@ public final class ClientShutdown {
 	}
 
 	/** @return the name of the selector thread of the client whose toString() is {@code described}, "...(ID)", or null */
-	static String selectorThreadName(String described) {
+	public static String selectorThreadName(String described) {
 		int open = described.lastIndexOf('(');
 		if (open < 0 || !described.endsWith(")")) {
 			return null;
