@@ -637,8 +637,10 @@ class ClusterTest {
 				assertEquals(0, count("SELECT count(*) FROM job"));
 				assertTrue(paused.isAlive(), "the paused engine runs on");
 			} finally {
-				if (a.isAlive()) {
-					a.close();
+				for (EngineProcess e : List.of(a, b)) { // b too: left running, it outlived the test run by minutes
+					if (e.isAlive()) {
+						e.close();
+					}
 				}
 			}
 		}
