@@ -34,9 +34,9 @@ import bits.engine.http.ClientShutdown;
 
 /**
  * The JDK HTTP clients of the engine, one per proxy setting, sharing one executor and one TLS context: the JDK's
- * trust store plus, if configured, the engine's own. Redirects are followed by the downloader, not the client, so
- * that the job's redirect policy applies. HTTP/2 is used where a server offers it in the TLS handshake: the requests
- * of a job's files then share one connection.
+ * trust store plus, if configured, the engine's own; a GET over plain http goes through {@link PlainHttp} instead.
+ * Redirects are followed by the downloader, not the client, so that the job's redirect policy applies. HTTP/2 is used
+ * where a server offers it in the TLS handshake: the requests of a job's files then share one connection.
  */
 final class HttpClients {
 	private final Map<ProxySettings, HttpClient> clients = new ConcurrentHashMap<>();
@@ -83,7 +83,24 @@ final class HttpClients {
 	 * a request) closes that connection, with any other exchange an HTTP/2 connection carried.
 	 */
 	<T> Future<HttpResponse<T>> send(ProxySettings proxy, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+		if (PlainHttp.handles(request)) {
+			if (closed) {
+				throw new IllegalStateException("the engine is stopping: its HTTP clients are closed");
+			}
+			return PlainHttp.send(executor, plainProxy(proxy, request.uri()), connectTimeout, request, handler);
+		}
 		return send(client(proxy), request, handler);
+	}
+
+	/** The proxy a plain http request goes through: the first the setting selects, as the JDK's client takes. */
+	private static Proxy plainProxy(ProxySettings p, URI uri) {
+		ProxySelector selector = switch (p.usage()) {
+		case NO_PROXY -> null;
+		case OVERRIDE -> new ListSelector(p.proxies(), p.bypass());
+		case PRECONFIG -> ProxySelector.getDefault();
+		};
+		List<Proxy> proxies = selector == null ? List.of() : selector.select(uri);
+		return proxies.isEmpty() ? Proxy.NO_PROXY : proxies.get(0);
 	}
 
 	/** {@link #send(ProxySettings, HttpRequest, HttpResponse.BodyHandler)} with a client of these. */

@@ -45,6 +45,7 @@ import bits.engine.model.JobRecord;
 @Component(service = {}, immediate = true, configurationPid = EngineConfig.PID)
 public class Scheduler implements TransferControl {
 	static final String HTTP_BUFFER_PROPERTY = "jdk.httpclient.bufsize";
+	static final String KEPT_CONNECTIONS_PROPERTY = "http.maxConnections";
 	private static final Set<JobPriority> FOREGROUND = EnumSet.of(JobPriority.FOREGROUND);
 	private static final Set<JobPriority> BACKGROUND = EnumSet.of(JobPriority.HIGH, JobPriority.NORMAL, JobPriority.LOW);
 
@@ -84,6 +85,11 @@ public class Scheduler implements TransferControl {
 		// 16 KiB makes a download 2-3x faster (shared/reference/TRANSFER-PERF.md, bench/). A value set by the user wins.
 		if (System.getProperty(HTTP_BUFFER_PROPERTY) == null) {
 			System.setProperty(HTTP_BUFFER_PROPERTY, "262144");
+		}
+		// plain http's connections (PlainHttp) are kept for the next request up to this many per server, 5 by default:
+		// fewer than a few jobs fetching ahead use, and a connection not kept is a new one for the next small file
+		if (System.getProperty(KEPT_CONNECTIONS_PROPERTY) == null) {
+			System.setProperty(KEPT_CONNECTIONS_PROPERTY, "32");
 		}
 		workers = Executors.newCachedThreadPool(threads("bits-transfer-"));
 		http = Executors.newCachedThreadPool(threads("bits-http-"));

@@ -14,13 +14,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -57,25 +60,48 @@ class HttpClientsTest {
 
 	@Test
 	void cancellingASentRequestAbortsItsExchange() throws Exception {
+		// a POST goes through the JDK's client, a plain http GET through PlainHttp: both end their connection
+		for (String method : List.of("POST", "GET")) {
+			ExecutorService executor = Executors.newCachedThreadPool();
+			HttpClients clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
+			try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+				HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/never"))
+						.method(method, method.equals("GET") ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString("x"))
+						.timeout(Duration.ofMinutes(5)).build();
+				Future<HttpResponse<Void>> exchange = clients.send(ProxySettings.NO_PROXY, request, HttpResponse.BodyHandlers.discarding());
+				try (Socket accepted = server.accept()) { // the request arrives, and is never answered
+					accepted.setSoTimeout(10_000);
+					InputStream in = accepted.getInputStream();
+					byte[] head = new byte[4];
+					assertEquals(4, in.readNBytes(head, 0, 4));
+					assertEquals(method.substring(0, 3), new String(head, 0, 3, StandardCharsets.US_ASCII));
+					exchange.cancel(true); // as Awaiting does at a stop
+					// the client closes the connection: the rest of the request, then the end of the stream
+					while (in.read() >= 0) {
+						// the request's remaining bytes
+					}
+				}
+				assertTrue(exchange.isCancelled());
+			} finally {
+				clients.close();
+				executor.shutdownNow();
+			}
+		}
+	}
+
+	@Test
+	void aPlainHttpRequestNotAnsweredInTimeFailsAsTheClientsTimeout() throws Exception {
 		ExecutorService executor = Executors.newCachedThreadPool();
 		HttpClients clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
 		try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-			HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/never")).timeout(Duration.ofMinutes(5))
+			HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/slow")).timeout(Duration.ofMillis(300))
 					.build();
 			Future<HttpResponse<Void>> exchange = clients.send(ProxySettings.NO_PROXY, request, HttpResponse.BodyHandlers.discarding());
-			try (Socket accepted = server.accept()) { // the request arrives, and is never answered
-				accepted.setSoTimeout(10_000);
-				InputStream in = accepted.getInputStream();
-				byte[] head = new byte[4];
-				assertEquals(4, in.readNBytes(head, 0, 4));
-				assertEquals("GET ", new String(head, StandardCharsets.US_ASCII));
-				exchange.cancel(true); // as Awaiting does at a stop
-				// the client closes the connection: the rest of the request, then the end of the stream
-				while (in.read() >= 0) {
-					// the request's remaining bytes
-				}
+			try (Socket accepted = server.accept()) {
+				ExecutionException e = assertThrows(ExecutionException.class, () -> exchange.get(10, TimeUnit.SECONDS));
+				// what HttpDownloader.failure reads as "the server did not answer in time" (E_TIMEOUT), not a broken connection
+				assertTrue(e.getCause() instanceof HttpTimeoutException, e.getCause().toString());
 			}
-			assertTrue(exchange.isCancelled());
 		} finally {
 			clients.close();
 			executor.shutdownNow();

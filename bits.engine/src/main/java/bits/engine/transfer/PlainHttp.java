@@ -1,0 +1,289 @@
+package bits.engine.transfer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Authenticator;
+import java.net.HttpURLConnection;
+import java.net.PasswordAuthentication;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+
+import javax.net.ssl.SSLSession;
+
+/**
+ * A GET over plain http through the JDK's {@link HttpURLConnection}, with the contract of {@link HttpClients#send}: the
+ * same request and body handler, the response's body pushed into the handler's subscriber, the same exceptions (a
+ * connect or response timeout as the client's). Plain http is HTTP/1.1 either way, and this client costs about half
+ * of the JDK's {@code HttpClient} per small request (bench P2, {@code bench/Clients.java}): no selector thread, no
+ * hand-over of every buffer between threads. A stop closes the connection, since a blocking read does not answer an
+ * interrupt.
+ */
+final class PlainHttp {
+	/** Bytes per buffer handed to the subscriber: a read returns what the socket holds, a few such reads fill one. */
+	private static final int BUFFER = 64 << 10;
+	/**
+	 * No credentials but the job's own: the JVM's default authenticator (an RCP application's password dialog) is never
+	 * asked for a job's 401.
+	 */
+	private static final Authenticator NONE = new Authenticator() {
+		@Override
+		protected PasswordAuthentication getPasswordAuthentication() {
+			return null;
+		}
+	};
+
+	private PlainHttp() {
+	}
+
+	/** @return whether {@code request} goes this way: a GET of an http URI */
+	static boolean handles(HttpRequest request) {
+		return "http".equalsIgnoreCase(request.uri().getScheme()) && "GET".equals(request.method());
+	}
+
+	/**
+	 * Sends {@code request} on a thread of {@code executor}.
+	 *
+	 * @param proxy the proxy to go through, or {@link Proxy#NO_PROXY}
+	 * @param connectTimeout how long connecting may take
+	 */
+	static <T> Future<HttpResponse<T>> send(Executor executor, Proxy proxy, Duration connectTimeout, HttpRequest request, BodyHandler<T> handler) {
+		Call<T> call = new Call<>(proxy, connectTimeout, request, handler);
+		Exchange<T> exchange = new Exchange<>(call);
+		executor.execute(exchange);
+		return exchange;
+	}
+
+	/** The future of a call: cancelling it also closes the call's connection, which ends a read that blocks. */
+	private static final class Exchange<T> extends FutureTask<HttpResponse<T>> {
+		private final Call<T> call;
+
+		Exchange(Call<T> call) {
+			super(call::run);
+			this.call = call;
+		}
+
+		@Override
+		public boolean cancel(boolean mayInterruptIfRunning) {
+			boolean cancelled = super.cancel(mayInterruptIfRunning);
+			call.close();
+			return cancelled;
+		}
+	}
+
+	private static final class Call<T> implements Flow.Subscription {
+		private final Proxy proxy;
+		private final Duration connectTimeout;
+		private final HttpRequest request;
+		private final BodyHandler<T> handler;
+		private volatile HttpURLConnection connection;
+		private volatile boolean closed;
+		private boolean finished;
+		private long demand;
+
+		Call(Proxy proxy, Duration connectTimeout, HttpRequest request, BodyHandler<T> handler) {
+			this.proxy = proxy;
+			this.connectTimeout = connectTimeout;
+			this.request = request;
+			this.handler = handler;
+		}
+
+		HttpResponse<T> run() throws IOException, InterruptedException {
+			HttpURLConnection c = (HttpURLConnection) request.uri().toURL().openConnection(proxy);
+			connection = c;
+			if (closed) {
+				throw new IOException("cancelled");
+			}
+			c.setInstanceFollowRedirects(false); // the downloader follows them, under the job's redirect policy
+			c.setUseCaches(false);
+			c.setAuthenticator(NONE);
+			c.setConnectTimeout(millis(connectTimeout));
+			int readTimeout = request.timeout().map(PlainHttp::millis).orElse(0);
+			c.setReadTimeout(readTimeout);
+			c.setRequestProperty("Accept", "*/*"); // not the connection's own list of image types
+			request.headers().map().forEach((name, values) -> values.forEach(v -> c.addRequestProperty(name, v)));
+			try {
+				c.connect();
+			} catch (SocketTimeoutException e) {
+				throw timeout(new HttpConnectTimeoutException("HTTP connect timed out"), e);
+			}
+			int status;
+			try {
+				status = c.getResponseCode();
+			} catch (SocketTimeoutException e) {
+				throw timeout(new HttpTimeoutException("request timed out"), e);
+			}
+			if (status < 0) {
+				throw new IOException("not an HTTP response from " + request.uri());
+			}
+			Map<String, List<String>> fields = new TreeMap<>(String.CASE_INSENSITIVE_ORDER); // one name, however spelt
+			c.getHeaderFields().forEach((name, values) -> {
+				if (name != null) { // the status line
+					fields.computeIfAbsent(name, n -> new ArrayList<>()).addAll(values);
+				}
+			});
+			HttpHeaders headers = HttpHeaders.of(fields, (n, v) -> true);
+			BodySubscriber<T> subscriber = handler.apply(new Info(status, headers));
+			InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+			subscriber.onSubscribe(this);
+			pump(in, subscriber, readTimeout);
+			try {
+				return new Response<>(request, status, headers, subscriber.getBody().toCompletableFuture().get());
+			} catch (ExecutionException e) {
+				// as the JDK client's send: its own IOException as it is, the subscriber's failure (a disk full, a stop)
+				// wrapped in a plain IOException that HttpDownloader.failure looks through
+				if (e.getCause() instanceof IOException io) {
+					throw io;
+				}
+				throw new IOException(e.getCause().getMessage(), e.getCause());
+			}
+		}
+
+		/** Pushes the body into the subscriber as it asks for it, on this thread. */
+		private void pump(InputStream in, BodySubscriber<T> subscriber, int readTimeout) {
+			try {
+				if (in == null) { // an error status without a body
+					synchronized (this) {
+						finished = true;
+					}
+					subscriber.onComplete();
+					return;
+				}
+				try (in) {
+					while (true) {
+						synchronized (this) {
+							if (closed) {
+								return; // the subscriber cancelled: it completed itself
+							}
+							if (demand == 0) {
+								// a subscriber asks from within its onNext; one that asks later wakes this
+								wait(readTimeout == 0 ? 0 : readTimeout);
+								continue;
+							}
+							demand--;
+						}
+						byte[] buffer = new byte[BUFFER];
+						int n = in.read(buffer);
+						if (n < 0) {
+							synchronized (this) {
+								finished = true; // the connection goes back to the cache when the stream closes: close() leaves it
+							}
+							subscriber.onComplete();
+							return;
+						}
+						n += available(in, buffer, n);
+						subscriber.onNext(List.of(ByteBuffer.wrap(buffer, 0, n)));
+					}
+				}
+			} catch (SocketTimeoutException e) {
+				subscriber.onError(Awaiting.stalled(Duration.ofMillis(readTimeout)));
+			} catch (IOException e) {
+				subscriber.onError(closed ? new IOException("cancelled", e) : e);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				subscriber.onError(e);
+			}
+		}
+
+		/** Reads what is there now, up to a full buffer, without waiting for more. */
+		private static int available(InputStream in, byte[] buffer, int from) throws IOException {
+			int at = from;
+			while (at < buffer.length) {
+				int available = in.available();
+				if (available <= 0) {
+					break;
+				}
+				int n = in.read(buffer, at, Math.min(available, buffer.length - at));
+				if (n < 0) {
+					break;
+				}
+				at += n;
+			}
+			return at - from;
+		}
+
+		@Override
+		public synchronized void request(long n) {
+			demand = Math.max(demand, demand + n); // at most Long.MAX_VALUE
+			notifyAll();
+		}
+
+		@Override
+		public void cancel() {
+			close();
+		}
+
+		/** Ends the call: its connection is closed (not kept for another request), which ends a read that blocks. */
+		void close() {
+			synchronized (this) {
+				if (finished) {
+					return;
+				}
+				closed = true;
+				notifyAll();
+			}
+			HttpURLConnection c = connection;
+			if (c != null) {
+				c.disconnect();
+			}
+		}
+
+		private static IOException timeout(IOException e, Throwable cause) {
+			e.initCause(cause);
+			return e;
+		}
+	}
+
+	private static int millis(Duration d) {
+		return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
+	}
+
+	private record Info(int statusCode, HttpHeaders headers) implements HttpResponse.ResponseInfo {
+		@Override
+		public HttpClient.Version version() {
+			return HttpClient.Version.HTTP_1_1;
+		}
+	}
+
+	private record Response<T>(HttpRequest request, int statusCode, HttpHeaders headers, T body) implements HttpResponse<T> {
+		@Override
+		public Optional<HttpResponse<T>> previousResponse() {
+			return Optional.empty();
+		}
+
+		@Override
+		public Optional<SSLSession> sslSession() {
+			return Optional.empty();
+		}
+
+		@Override
+		public URI uri() {
+			return request.uri();
+		}
+
+		@Override
+		public HttpClient.Version version() {
+			return HttpClient.Version.HTTP_1_1;
+		}
+	}
+}
