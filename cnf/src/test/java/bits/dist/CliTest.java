@@ -43,7 +43,11 @@ class CliTest {
 		pb.environment().put("BITS_NO_BUILD", "1");
 		Process p = pb.start();
 		List<String> args = cmd.subList(Math.min(4, cmd.size()), cmd.size());
-		assertTrue(p.waitFor(120, TimeUnit.SECONDS), "./bits " + args + " did not end");
+		if (!p.waitFor(120, TimeUnit.SECONDS)) {
+			String why = "./bits " + args + " did not end in 120 s\n" + stuck(p, tmp.resolve("err.txt"));
+			System.err.println(why); // the whole of it in the build's log, which shows a failure's first line only
+			throw new AssertionError(why);
+		}
 		return new Result(p.exitValue(), Files.readString(tmp.resolve("out.txt"), StandardCharsets.UTF_8),
 				Files.readString(tmp.resolve("err.txt"), StandardCharsets.UTF_8));
 	}
@@ -368,6 +372,24 @@ class CliTest {
 	}
 
 	/** The processes whose command line (/proc/PID/cmdline) contains the text. */
+	/**
+	 * What a run that did not end shows: what it printed on stderr and the threads of its JVM (jcmd), then it is ended;
+	 * a failure of the CI run is otherwise a line without a cause.
+	 */
+	static String stuck(Process p, Path err) throws IOException, InterruptedException {
+		StringBuilder s = new StringBuilder("stderr:\n").append(Files.readString(err, StandardCharsets.UTF_8));
+		for (ProcessHandle h : p.descendants().filter(h -> h.info().command().orElse("").endsWith("/java")).toList()) {
+			Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(h.pid()), "Thread.print")
+					.redirectErrorStream(true).start();
+			String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			jcmd.waitFor(30, TimeUnit.SECONDS);
+			s.append("\nthreads of ").append(h.pid()).append(":\n").append(dump);
+		}
+		p.descendants().forEach(ProcessHandle::destroyForcibly);
+		p.destroyForcibly();
+		return s.toString();
+	}
+
 	private static List<String> commandLinesContaining(String text) throws IOException {
 		List<String> found = new ArrayList<>();
 		try (var procs = Files.list(Path.of("/proc"))) {
