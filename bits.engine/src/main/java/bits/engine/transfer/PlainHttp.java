@@ -37,7 +37,7 @@ import javax.net.ssl.SSLSession;
  * connect or response timeout as the client's). Plain http is HTTP/1.1 either way, and this client costs about half
  * of the JDK's {@code HttpClient} per small request (bench P2, {@code bench/Clients.java}): no selector thread, no
  * hand-over of every buffer between threads. A stop closes the connection, since a blocking read does not answer an
- * interrupt.
+ * interrupt; it returns at once, while a read of the body that blocks ends with the connection's close.
  */
 final class PlainHttp {
 	/** Bytes per buffer handed to the subscriber: a read returns what the socket holds, a few such reads fill one. */
@@ -74,7 +74,7 @@ final class PlainHttp {
 		return exchange;
 	}
 
-	/** The future of a call: cancelling it also closes the call's connection, which ends a read that blocks. */
+	/** The future of a call: cancelling it also ends the call ({@link Call#close}). */
 	private static final class Exchange<T> extends FutureTask<HttpResponse<T>> {
 		private final Call<T> call;
 
@@ -99,6 +99,7 @@ final class PlainHttp {
 		private volatile HttpURLConnection connection;
 		private volatile boolean closed;
 		private boolean finished;
+		private boolean reading;
 		private long demand;
 
 		Call(Proxy proxy, Duration connectTimeout, HttpRequest request, BodyHandler<T> handler) {
@@ -181,9 +182,20 @@ final class PlainHttp {
 								continue;
 							}
 							demand--;
+							reading = true;
 						}
 						byte[] buffer = new byte[BUFFER];
-						int n = in.read(buffer);
+						int n;
+						try {
+							n = in.read(buffer);
+							if (n > 0) {
+								n += available(in, buffer, n);
+							}
+						} finally {
+							if (endRead()) {
+								return;
+							}
+						}
 						if (n < 0) {
 							synchronized (this) {
 								finished = true; // the connection goes back to the cache when the stream closes: close() leaves it
@@ -191,7 +203,6 @@ final class PlainHttp {
 							subscriber.onComplete();
 							return;
 						}
-						n += available(in, buffer, n);
 						subscriber.onNext(List.of(ByteBuffer.wrap(buffer, 0, n)));
 					}
 				}
@@ -203,6 +214,23 @@ final class PlainHttp {
 				Thread.currentThread().interrupt();
 				subscriber.onError(e);
 			}
+		}
+
+		/**
+		 * Ends a read of the body. A {@link #close} that came during the read left the connection to this thread, since
+		 * closing the stream waits for the read (the stream's lock): it is closed now, and nothing more is signalled.
+		 *
+		 * @return whether the call was closed
+		 */
+		private boolean endRead() {
+			synchronized (this) {
+				reading = false;
+				if (!closed) {
+					return false;
+				}
+			}
+			connection.disconnect();
+			return true;
 		}
 
 		/** Reads what is there now, up to a full buffer, without waiting for more. */
@@ -233,14 +261,21 @@ final class PlainHttp {
 			close();
 		}
 
-		/** Ends the call: its connection is closed (not kept for another request), which ends a read that blocks. */
+		/**
+		 * Ends the call at once: its connection is closed (not kept for another request). A read of the body that blocks
+		 * holds the stream's lock, which closing the connection would wait for, up to the read timeout with a server
+		 * that stalls: the reading thread closes it when its read returns, and this returns without waiting.
+		 */
 		void close() {
 			synchronized (this) {
-				if (finished) {
+				if (finished || closed) {
 					return;
 				}
 				closed = true;
 				notifyAll();
+				if (reading) {
+					return;
+				}
 			}
 			HttpURLConnection c = connection;
 			if (c != null) {

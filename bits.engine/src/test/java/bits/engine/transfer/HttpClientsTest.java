@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -14,16 +15,24 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.nio.ByteBuffer;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
@@ -101,6 +110,87 @@ class HttpClientsTest {
 				ExecutionException e = assertThrows(ExecutionException.class, () -> exchange.get(10, TimeUnit.SECONDS));
 				// what HttpDownloader.failure reads as "the server did not answer in time" (E_TIMEOUT), not a broken connection
 				assertTrue(e.getCause() instanceof HttpTimeoutException, e.getCause().toString());
+			}
+		} finally {
+			clients.close();
+			executor.shutdownNow();
+		}
+	}
+
+	@Test
+	void cancellingABodyThatStallsReturnsAtOnceAndItsConnectionClosesWhenTheReadReturns() throws Exception {
+		// a stop (Awaiting, SinkSubscriber.abort) must not wait for a server that sends nothing more: closing the stream
+		// of HttpURLConnection waits for the read that blocks, up to the read timeout (5 min here)
+		ExecutorService executor = Executors.newCachedThreadPool();
+		HttpClients clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
+		try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/stalls"))
+					.timeout(Duration.ofMinutes(5)).build();
+			CountDownLatch arrived = new CountDownLatch(1);
+			AtomicInteger signalsAfterCancel = new AtomicInteger();
+			AtomicBoolean cancelled = new AtomicBoolean();
+			Future<HttpResponse<Void>> exchange = clients.send(ProxySettings.NO_PROXY, request, info -> new BodySubscriber<Void>() {
+				private final CompletableFuture<Void> body = new CompletableFuture<>();
+				private Flow.Subscription subscription;
+
+				@Override
+				public void onSubscribe(Flow.Subscription s) {
+					subscription = s;
+					s.request(1);
+				}
+
+				@Override
+				public void onNext(List<ByteBuffer> items) {
+					signal();
+					arrived.countDown();
+					subscription.request(1);
+				}
+
+				@Override
+				public void onError(Throwable t) {
+					signal();
+					body.completeExceptionally(t);
+				}
+
+				@Override
+				public void onComplete() {
+					signal();
+					body.complete(null);
+				}
+
+				private void signal() {
+					if (cancelled.get()) {
+						signalsAfterCancel.incrementAndGet();
+					}
+				}
+
+				@Override
+				public CompletionStage<Void> getBody() {
+					return body;
+				}
+			});
+			try (Socket accepted = server.accept()) {
+				accepted.setSoTimeout(30_000);
+				InputStream in = accepted.getInputStream();
+				in.readNBytes(4); // the request came
+				OutputStream out = accepted.getOutputStream();
+				out.write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+				out.write(new byte[1024]);
+				out.flush();
+				assertTrue(arrived.await(30, TimeUnit.SECONDS), "the first bytes of the body did not arrive");
+				cancelled.set(true);
+				Thread canceller = new Thread(() -> exchange.cancel(true));
+				canceller.start();
+				canceller.join(30_000);
+				assertFalse(canceller.isAlive(), "cancel() waited for the stalled read");
+				assertTrue(exchange.isCancelled());
+				// the server sends again: the read returns, and its thread closes the connection
+				out.write(new byte[1024]);
+				out.flush();
+				while (in.read() >= 0) {
+					// the rest of the request
+				}
+				assertEquals(0, signalsAfterCancel.get(), "the subscriber was signalled after the cancel");
 			}
 		} finally {
 			clients.close();
