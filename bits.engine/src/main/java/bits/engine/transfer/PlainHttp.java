@@ -22,7 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
@@ -56,9 +58,20 @@ final class PlainHttp {
 	private PlainHttp() {
 	}
 
-	/** @return whether {@code request} goes this way: a GET of an http URI */
+	/**
+	 * The request headers {@link HttpURLConnection} drops without a word (its {@code restrictedHeaders}) and the JDK's
+	 * client sends: a job's custom header of one of these names goes through the client.
+	 */
+	private static final Set<String> DROPPED = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+	static {
+		DROPPED.addAll(List.of("Access-Control-Request-Headers", "Access-Control-Request-Method", "Connection", "Content-Length",
+				"Content-Transfer-Encoding", "Host", "Keep-Alive", "Origin", "Trailer", "Transfer-Encoding", "Upgrade", "Via"));
+	}
+
+	/** @return whether {@code request} goes this way: a GET of an http URI with no header this way would drop */
 	static boolean handles(HttpRequest request) {
-		return "http".equalsIgnoreCase(request.uri().getScheme()) && "GET".equals(request.method());
+		return "http".equalsIgnoreCase(request.uri().getScheme()) && "GET".equals(request.method())
+				&& request.headers().map().keySet().stream().noneMatch(DROPPED::contains);
 	}
 
 	/**
@@ -116,12 +129,14 @@ final class PlainHttp {
 				throw new IOException("cancelled");
 			}
 			c.setInstanceFollowRedirects(false); // the downloader follows them, under the job's redirect policy
-			c.setUseCaches(false);
+			c.setUseCaches(false); // no ResponseCache an application installed answers for the server (the request says no-cache)
 			c.setAuthenticator(NONE);
 			c.setConnectTimeout(millis(connectTimeout));
 			int readTimeout = request.timeout().map(PlainHttp::millis).orElse(0);
 			c.setReadTimeout(readTimeout);
-			c.setRequestProperty("Accept", "*/*"); // not the connection's own list of image types
+			if (request.headers().firstValue("Accept").isEmpty()) {
+				c.setRequestProperty("Accept", "*/*"); // as the JDK's client, not the connection's own list of image types
+			}
 			request.headers().map().forEach((name, values) -> values.forEach(v -> c.addRequestProperty(name, v)));
 			try {
 				c.connect();

@@ -199,6 +199,38 @@ class HttpClientsTest {
 	}
 
 	@Test
+	void aJobsCustomHeadersAreSentAsGivenWhicheverClientSendsThem() throws Exception {
+		// PlainHttp sends a job's Accept instead of its own, and leaves a header HttpURLConnection would drop (Origin) to
+		// the JDK's client
+		ExecutorService executor = Executors.newCachedThreadPool();
+		HttpClients clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
+		try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			for (String header : List.of("Accept: application/json", "Origin: http://example.test")) {
+				String[] h = header.split(": ");
+				HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/h")).header(h[0], h[1])
+						.timeout(Duration.ofSeconds(30)).build();
+				Future<HttpResponse<Void>> exchange = clients.send(ProxySettings.NO_PROXY, request, HttpResponse.BodyHandlers.discarding());
+				try (Socket accepted = server.accept()) {
+					accepted.setSoTimeout(30_000);
+					List<String> lines = new ArrayList<>();
+					var in = new java.io.BufferedReader(new java.io.InputStreamReader(accepted.getInputStream(), StandardCharsets.US_ASCII));
+					for (String line; (line = in.readLine()) != null && !line.isEmpty();) {
+						lines.add(line);
+					}
+					accepted.getOutputStream().write("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+					accepted.getOutputStream().flush();
+					List<String> named = lines.stream().filter(l -> l.regionMatches(true, 0, h[0] + ":", 0, h[0].length() + 1)).toList();
+					assertEquals(List.of(h[1]), named.stream().map(l -> l.substring(h[0].length() + 1).trim()).toList(), lines.toString());
+					assertEquals(204, exchange.get(30, TimeUnit.SECONDS).statusCode());
+				}
+			}
+		} finally {
+			clients.close();
+			executor.shutdownNow();
+		}
+	}
+
+	@Test
 	void theSelectorThreadIsNamedAfterTheClientsId() {
 		assertEquals("HttpClient-12-SelectorManager", ClientShutdown.selectorThreadName("jdk.internal.net.http.HttpClientImpl@1b2c3d(12)"));
 		assertNull(ClientShutdown.selectorThreadName("jdk.internal.net.http.HttpClientImpl@1b2c3d"));
