@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
@@ -96,11 +97,14 @@ final class PlainHttp {
 			this.call = call;
 		}
 
+		/**
+		 * Closes the call, without interrupting its thread: that thread writes the body into the subscriber's file, whose
+		 * channel an interrupt would close, and neither a socket's read nor the call's wait needs one.
+		 */
 		@Override
 		public boolean cancel(boolean mayInterruptIfRunning) {
-			boolean cancelled = super.cancel(mayInterruptIfRunning);
 			call.close();
-			return cancelled;
+			return super.cancel(false);
 		}
 	}
 
@@ -143,12 +147,14 @@ final class PlainHttp {
 			} catch (SocketTimeoutException e) {
 				throw timeout(new HttpConnectTimeoutException("HTTP connect timed out"), e);
 			}
+			closedNow(); // a close while connecting found nothing to close: the request is not sent
 			int status;
 			try {
 				status = c.getResponseCode();
 			} catch (SocketTimeoutException e) {
 				throw timeout(new HttpTimeoutException("request timed out"), e);
 			}
+			closedNow(); // the caller gave up: the response is not handed to it
 			if (status < 0) {
 				throw new IOException("not an HTTP response from " + request.uri());
 			}
@@ -159,12 +165,23 @@ final class PlainHttp {
 				}
 			});
 			HttpHeaders headers = HttpHeaders.of(fields, (n, v) -> true);
-			BodySubscriber<T> subscriber = handler.apply(new Info(status, headers));
-			InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
-			subscriber.onSubscribe(this);
-			pump(in, subscriber, readTimeout);
+			BodySubscriber<T> subscriber;
+			InputStream in;
 			try {
-				return new Response<>(request, status, headers, subscriber.getBody().toCompletableFuture().get());
+				subscriber = handler.apply(new Info(status, headers));
+				in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+				subscriber.onSubscribe(this);
+			} catch (RuntimeException | Error e) { // the handler failed (a failure to record the job): the body is not read
+				close();
+				throw e;
+			}
+			pump(in, subscriber, readTimeout);
+			CompletableFuture<T> body = subscriber.getBody().toCompletableFuture();
+			if (closed && !body.isDone()) {
+				throw new IOException("cancelled"); // closed from outside: the subscriber, never completed, is not waited for
+			}
+			try {
+				return new Response<>(request, status, headers, body.get());
 			} catch (ExecutionException e) {
 				// as the JDK client's send: its own IOException as it is, the subscriber's failure (a disk full, a stop)
 				// wrapped in a plain IOException that HttpDownloader.failure looks through
@@ -172,6 +189,14 @@ final class PlainHttp {
 					throw io;
 				}
 				throw new IOException(e.getCause().getMessage(), e.getCause());
+			}
+		}
+
+		/** Ends the call here if it was closed, and its connection with it. */
+		private void closedNow() throws IOException {
+			if (closed) {
+				connection.disconnect(); // no read runs: this does not wait
+				throw new IOException("cancelled");
 			}
 		}
 
@@ -189,7 +214,7 @@ final class PlainHttp {
 					while (true) {
 						synchronized (this) {
 							if (closed) {
-								return; // the subscriber cancelled: it completed itself
+								return; // by the subscriber, which completed itself, or from outside, which run() does not wait for
 							}
 							if (demand == 0) {
 								// a subscriber asks from within its onNext; one that asks later wakes this

@@ -199,6 +199,64 @@ class HttpClientsTest {
 	}
 
 	@Test
+	void cancellingDoesNotInterruptTheThreadThatWritesTheBody() throws Exception {
+		// PlainHttp's thread runs the subscriber's onNext, which writes the file: an interrupt would close its FileChannel
+		ExecutorService executor = Executors.newCachedThreadPool();
+		HttpClients clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
+		try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/body"))
+					.timeout(Duration.ofMinutes(5)).build();
+			CountDownLatch writing = new CountDownLatch(1);
+			CountDownLatch cancelled = new CountDownLatch(1);
+			CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
+			Future<HttpResponse<Void>> exchange = clients.send(ProxySettings.NO_PROXY, request, info -> new BodySubscriber<Void>() {
+				@Override
+				public void onSubscribe(Flow.Subscription s) {
+					s.request(1);
+				}
+
+				@Override
+				public void onNext(List<ByteBuffer> items) {
+					writing.countDown();
+					try {
+						cancelled.await(30, TimeUnit.SECONDS);
+						interrupted.complete(Thread.currentThread().isInterrupted());
+					} catch (InterruptedException e) {
+						interrupted.complete(true);
+					}
+				}
+
+				@Override
+				public void onError(Throwable t) {
+				}
+
+				@Override
+				public void onComplete() {
+				}
+
+				@Override
+				public CompletionStage<Void> getBody() {
+					return new CompletableFuture<>();
+				}
+			});
+			try (Socket accepted = server.accept()) {
+				accepted.getInputStream().readNBytes(4);
+				OutputStream out = accepted.getOutputStream();
+				out.write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+				out.write(new byte[1024]);
+				out.flush();
+				assertTrue(writing.await(30, TimeUnit.SECONDS), "the body did not arrive");
+				exchange.cancel(true); // as Awaiting does at a stop
+				cancelled.countDown();
+				assertFalse(interrupted.get(30, TimeUnit.SECONDS), "the thread writing the body was interrupted");
+			}
+		} finally {
+			clients.close();
+			executor.shutdownNow();
+		}
+	}
+
+	@Test
 	void aJobsCustomHeadersAreSentAsGivenWhicheverClientSendsThem() throws Exception {
 		// PlainHttp sends a job's Accept instead of its own, and leaves a header HttpURLConnection would drop (Origin) to
 		// the JDK's client
