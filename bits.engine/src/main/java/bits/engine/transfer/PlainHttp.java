@@ -117,6 +117,7 @@ final class PlainHttp {
 		private volatile boolean closed;
 		private boolean finished;
 		private boolean reading;
+		private IllegalArgumentException invalid;
 		private long demand;
 
 		Call(Proxy proxy, Duration connectTimeout, HttpRequest request, BodyHandler<T> handler) {
@@ -212,17 +213,26 @@ final class PlainHttp {
 				}
 				try (in) {
 					while (true) {
+						IllegalArgumentException refused;
 						synchronized (this) {
 							if (closed) {
 								return; // by the subscriber, which completed itself, or from outside, which run() does not wait for
 							}
-							if (demand == 0) {
+							refused = invalid;
+							if (refused == null && demand == 0) {
 								// a subscriber asks from within its onNext; one that asks later wakes this
 								wait(readTimeout == 0 ? 0 : readTimeout);
 								continue;
 							}
-							demand--;
-							reading = true;
+							if (refused == null) {
+								demand--;
+								reading = true;
+							}
+						}
+						if (refused != null) { // as the Flow rules ask: the subscriber's error, and the call ends
+							close();
+							subscriber.onError(refused);
+							return;
 						}
 						byte[] buffer = new byte[BUFFER];
 						int n;
@@ -292,7 +302,11 @@ final class PlainHttp {
 
 		@Override
 		public synchronized void request(long n) {
-			demand = Math.max(demand, demand + n); // at most Long.MAX_VALUE
+			if (n <= 0) {
+				invalid = new IllegalArgumentException("a subscriber asked for " + n + " items: at least 1 (java.util.concurrent.Flow)");
+			} else {
+				demand = Math.max(demand, demand + n); // at most Long.MAX_VALUE
+			}
 			notifyAll();
 		}
 

@@ -257,6 +257,53 @@ class HttpClientsTest {
 	}
 
 	@Test
+	void aSubscriberAskingForNoItemsGetsAnErrorAndTheCallEnds() throws Exception {
+		// java.util.concurrent.Flow: request(n) with n <= 0 signals onError with an IllegalArgumentException
+		ExecutorService executor = Executors.newCachedThreadPool();
+		HttpClients clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
+		try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/zero"))
+					.timeout(Duration.ofMinutes(5)).build();
+			Future<HttpResponse<String>> exchange = clients.send(ProxySettings.NO_PROXY, request,
+					info -> HttpResponse.BodySubscribers.fromSubscriber(new Flow.Subscriber<List<ByteBuffer>>() {
+						@Override
+						public void onSubscribe(Flow.Subscription s) {
+							s.request(0);
+						}
+
+						@Override
+						public void onNext(List<ByteBuffer> item) {
+						}
+
+						@Override
+						public void onError(Throwable t) {
+						}
+
+						@Override
+						public void onComplete() {
+						}
+					}, s -> "done"));
+			try (Socket accepted = server.accept()) {
+				accepted.setSoTimeout(30_000);
+				InputStream in = accepted.getInputStream();
+				in.readNBytes(4);
+				OutputStream out = accepted.getOutputStream();
+				out.write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+				out.flush();
+				ExecutionException e = assertThrows(ExecutionException.class, () -> exchange.get(30, TimeUnit.SECONDS));
+				Throwable cause = e.getCause() instanceof java.io.IOException io && io.getCause() != null ? io.getCause() : e.getCause();
+				assertTrue(cause instanceof IllegalArgumentException, e.getCause().toString());
+				while (in.read() >= 0) {
+					// the call closed its connection
+				}
+			}
+		} finally {
+			clients.close();
+			executor.shutdownNow();
+		}
+	}
+
+	@Test
 	void aJobsCustomHeadersAreSentAsGivenWhicheverClientSendsThem() throws Exception {
 		// PlainHttp sends a job's Accept instead of its own, and leaves a header HttpURLConnection would drop (Origin) to
 		// the JDK's client
