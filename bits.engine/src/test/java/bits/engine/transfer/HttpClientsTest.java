@@ -34,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import bits.api.ProxySettings;
@@ -41,30 +43,38 @@ import bits.engine.http.ClientShutdown;
 
 /** The engine's HTTP clients end their threads when the engine stops: a thread left in the kernel delays the JVM's exit. */
 class HttpClientsTest {
+	private ExecutorService executor;
+	private HttpClients clients;
+
+	@BeforeEach
+	void clients() throws Exception {
+		executor = Executors.newCachedThreadPool();
+		clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
+	}
+
+	@AfterEach
+	void close() {
+		clients.close();
+		executor.shutdownNow();
+	}
+
 	@Test
 	void closeEndsTheSelectorThreadOfEveryClientAndRefusesNewOnes() throws Exception {
-		ExecutorService executor = Executors.newCachedThreadPool();
-		HttpClients clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
-		try {
-			List<Thread> selectors = new ArrayList<>();
-			for (ProxySettings proxy : List.of(ProxySettings.NO_PROXY, ProxySettings.PRECONFIG)) {
-				HttpClient client = clients.client(proxy);
-				String name = ClientShutdown.selectorThreadName(client.toString()); // JDK 17 to 25 name it after the client's id
-				Thread selector = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst()
-						.orElseThrow(() -> new AssertionError("no thread named " + name + " for " + client));
-				assertTrue(selector.isAlive());
-				selectors.add(selector);
-			}
-			clients.close();
-			for (Thread selector : selectors) {
-				selector.join(10_000);
-				assertFalse(selector.isAlive(), selector.getName() + " still runs after close()");
-			}
-			assertThrows(IllegalStateException.class, () -> clients.client(ProxySettings.NO_PROXY));
-		} finally {
-			clients.close();
-			executor.shutdownNow();
+		List<Thread> selectors = new ArrayList<>();
+		for (ProxySettings proxy : List.of(ProxySettings.NO_PROXY, ProxySettings.PRECONFIG)) {
+			HttpClient client = clients.client(proxy);
+			String name = ClientShutdown.selectorThreadName(client.toString()); // JDK 17 to 25 name it after the client's id
+			Thread selector = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst()
+					.orElseThrow(() -> new AssertionError("no thread named " + name + " for " + client));
+			assertTrue(selector.isAlive());
+			selectors.add(selector);
 		}
+		clients.close();
+		for (Thread selector : selectors) {
+			selector.join(10_000);
+			assertFalse(selector.isAlive(), selector.getName() + " still runs after close()");
+		}
+		assertThrows(IllegalStateException.class, () -> clients.client(ProxySettings.NO_PROXY));
 	}
 
 	@Test
@@ -100,8 +110,6 @@ class HttpClientsTest {
 
 	@Test
 	void aPlainHttpRequestNotAnsweredInTimeFailsAsTheClientsTimeout() throws Exception {
-		ExecutorService executor = Executors.newCachedThreadPool();
-		HttpClients clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
 		try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
 			HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/slow")).timeout(Duration.ofMillis(300))
 					.build();
@@ -111,9 +119,6 @@ class HttpClientsTest {
 				// what HttpDownloader.failure reads as "the server did not answer in time" (E_TIMEOUT), not a broken connection
 				assertTrue(e.getCause() instanceof HttpTimeoutException, e.getCause().toString());
 			}
-		} finally {
-			clients.close();
-			executor.shutdownNow();
 		}
 	}
 
@@ -121,8 +126,6 @@ class HttpClientsTest {
 	void cancellingABodyThatStallsReturnsAtOnceAndItsConnectionClosesWhenTheReadReturns() throws Exception {
 		// a stop (Awaiting, SinkSubscriber.abort) must not wait for a server that sends nothing more: closing the stream
 		// of HttpURLConnection waits for the read that blocks, up to the read timeout (5 min here)
-		ExecutorService executor = Executors.newCachedThreadPool();
-		HttpClients clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
 		try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
 			HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/stalls"))
 					.timeout(Duration.ofMinutes(5)).build();
@@ -192,17 +195,12 @@ class HttpClientsTest {
 				}
 				assertEquals(0, signalsAfterCancel.get(), "the subscriber was signalled after the cancel");
 			}
-		} finally {
-			clients.close();
-			executor.shutdownNow();
 		}
 	}
 
 	@Test
 	void cancellingDoesNotInterruptTheThreadThatWritesTheBody() throws Exception {
 		// PlainHttp's thread runs the subscriber's onNext, which writes the file: an interrupt would close its FileChannel
-		ExecutorService executor = Executors.newCachedThreadPool();
-		HttpClients clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
 		try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
 			HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/body"))
 					.timeout(Duration.ofMinutes(5)).build();
@@ -250,17 +248,12 @@ class HttpClientsTest {
 				cancelled.countDown();
 				assertFalse(interrupted.get(30, TimeUnit.SECONDS), "the thread writing the body was interrupted");
 			}
-		} finally {
-			clients.close();
-			executor.shutdownNow();
 		}
 	}
 
 	@Test
 	void aSubscriberAskingForNoItemsGetsAnErrorAndTheCallEnds() throws Exception {
 		// java.util.concurrent.Flow: request(n) with n <= 0 signals onError with an IllegalArgumentException
-		ExecutorService executor = Executors.newCachedThreadPool();
-		HttpClients clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
 		try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
 			HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/zero"))
 					.timeout(Duration.ofMinutes(5)).build();
@@ -297,9 +290,6 @@ class HttpClientsTest {
 					// the call closed its connection
 				}
 			}
-		} finally {
-			clients.close();
-			executor.shutdownNow();
 		}
 	}
 
@@ -307,8 +297,6 @@ class HttpClientsTest {
 	void aJobsCustomHeadersAreSentAsGivenWhicheverClientSendsThem() throws Exception {
 		// PlainHttp sends a job's Accept instead of its own, and leaves a header HttpURLConnection would drop (Origin) to
 		// the JDK's client
-		ExecutorService executor = Executors.newCachedThreadPool();
-		HttpClients clients = new HttpClients(executor, Duration.ofSeconds(5), "", "");
 		try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
 			for (String header : List.of("Accept: application/json", "Origin: http://example.test")) {
 				String[] h = header.split(": ");
@@ -329,9 +317,6 @@ class HttpClientsTest {
 					assertEquals(204, exchange.get(30, TimeUnit.SECONDS).statusCode());
 				}
 			}
-		} finally {
-			clients.close();
-			executor.shutdownNow();
 		}
 	}
 
