@@ -40,7 +40,9 @@ import javax.net.ssl.SSLSession;
  * connect or response timeout as the client's). Plain http is HTTP/1.1 either way, and this client costs about half
  * of the JDK's {@code HttpClient} per small request (bench P2, {@code bench/Clients.java}): no selector thread, no
  * hand-over of every buffer between threads. A stop closes the connection, since a blocking read does not answer an
- * interrupt; it returns at once, while a read of the body that blocks ends with the connection's close.
+ * interrupt; it returns at once, while a read of the body that blocks ends with the connection's close. The connection
+ * offers no way to close its socket under a blocked read: with a server that sends nothing more, the reading thread
+ * (a daemon) and its socket stay until the server's next bytes or the read timeout.
  */
 final class PlainHttp {
 	/** Bytes per buffer handed to the subscriber: a read returns what the socket holds, a few such reads fill one. */
