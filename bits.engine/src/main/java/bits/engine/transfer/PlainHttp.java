@@ -132,9 +132,7 @@ final class PlainHttp {
 		HttpResponse<T> run() throws IOException, InterruptedException {
 			HttpURLConnection c = (HttpURLConnection) request.uri().toURL().openConnection(proxy);
 			connection = c;
-			if (closed) {
-				throw new IOException("cancelled");
-			}
+			closedNow();
 			c.setInstanceFollowRedirects(false); // the downloader follows them, under the job's redirect policy
 			c.setUseCaches(false); // no ResponseCache an application installed answers for the server (the request says no-cache)
 			c.setAuthenticator(NONE);
@@ -221,12 +219,11 @@ final class PlainHttp {
 								return; // by the subscriber, which completed itself, or from outside, which run() does not wait for
 							}
 							refused = invalid;
-							if (refused == null && demand == 0) {
-								// a subscriber asks from within its onNext; one that asks later wakes this
-								wait(readTimeout == 0 ? 0 : readTimeout);
-								continue;
-							}
 							if (refused == null) {
+								if (demand == 0) {
+									wait(readTimeout); // a subscriber asks from within its onNext; one that asks later wakes this
+									continue;
+								}
 								demand--;
 								reading = true;
 							}
