@@ -150,9 +150,19 @@ public class Scheduler implements TransferControl {
 			notifyAll();
 		}
 		planner.join(10_000);
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		// the pool is shut only once the runs ended: a run finishing the file it was on still hands the file's sync
+		// and group commit to the pool, and a refused sync made the job a transient error (retried minutes later)
+		// and dropped the small files completed but not yet recorded
+		synchronized (this) {
+			long left;
+			while (!running.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+				TimeUnit.NANOSECONDS.timedWait(this, left);
+			}
+		}
 		workers.shutdown();
 		try {
-			if (workers.awaitTermination(30, TimeUnit.SECONDS)) {
+			if (workers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
 				closeClients(); // not under a transfer that did not stop: the JVM's exit then waits for their threads instead
 			} else {
 				log.warn("transfers still running 30 s after the engine was asked to stop");

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -182,5 +183,30 @@ class TransferIT extends WithNginx {
 		reloaded.complete();
 		assertEquals(sha256(big), sha256(d));
 		assertTrue(nginx.requests("/slow/big.bin").stream().anyMatch(l -> l.contains(" 206 \"bytes=")));
+	}
+
+	@Test
+	void aRestartWhileAFileIsOnTheWireKeepsTheFilesCompletedBeforeIt() throws Exception { // J7
+		Files.write(nginx.root.resolve("files/kept-first.bin"), a);
+		try (FaultProxy proxy = new FaultProxy(0, nginx.port)) {
+			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.STALL, 0)); // the second file's response never comes
+			TransferJob job = manager.createJob("restart mid-job");
+			Path first = dest("kept-first.bin");
+			Path second = dest("kept-second.bin");
+			job.addFiles(List.of(new FileSpec(nginx.uri("/files/kept-first.bin"), first),
+					new FileSpec(URI.create("http://127.0.0.1:" + proxy.port() + "/files/b.bin"), second)));
+			job.resume();
+			await("the second file requested", () -> proxy.connections == 1);
+			// the first file is whole, its small-file sync pending in the job's group: the stop of the engine must still
+			// record it, though the engine is shutting down
+			manager = Engine.restart();
+			TransferJob reloaded = manager.getJob(job.getId());
+			reloaded.setPriority(JobPriority.FOREGROUND);
+			awaitState(reloaded, JobState.TRANSFERRED); // resumed by itself, not left a transient error to retry later
+			assertEquals(1, nginx.requests("/files/kept-first.bin").size(), "the completed first file is not fetched again");
+			reloaded.complete();
+			assertEquals(sha256(a), sha256(first));
+			assertEquals(sha256(b), sha256(second));
+		}
 	}
 }
