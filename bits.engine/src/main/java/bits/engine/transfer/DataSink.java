@@ -93,9 +93,14 @@ final class DataSink implements AutoCloseable {
 		transitions.sizeKnown(job, file.index(), total);
 	}
 
-	/** Positions the file at {@code offset}, dropping anything after it: unrecorded data, or all of it for 0. */
+	/**
+	 * Positions the file at {@code offset}, dropping anything after it: unrecorded data, or all of it for 0. At the
+	 * position it is at, the file goes on as it is (a download resumed in place after an interruption): what it holds
+	 * beyond its last checkpoint stays unrecorded until the next one.
+	 */
 	void startAt(long offset, long total, String validator) throws TransferFailure {
 		awaitSync(); // no background sync may record an old position after this
+		boolean goesOn = offset > 0 && offset == position;
 		try {
 			channel.truncate(offset);
 			channel.position(offset);
@@ -106,8 +111,10 @@ final class DataSink implements AutoCloseable {
 			transitions.restartFile(job, file.index());
 		}
 		this.position = offset;
-		this.checkpointed = offset;
-		this.synced = offset;
+		if (!goesOn) {
+			this.checkpointed = offset;
+			this.synced = offset;
+		}
 		this.total = total;
 		this.validator = validator;
 		transitions.received(job, file.index(), offset);
@@ -120,6 +127,11 @@ final class DataSink implements AutoCloseable {
 
 	long position() {
 		return position;
+	}
+
+	/** @return whether the file holds data beyond its last checkpoint, which a checkpoint would record */
+	boolean unrecorded() {
+		return position > checkpointed;
 	}
 
 	long lastActivityNanos() {

@@ -31,6 +31,11 @@ import bits.engine.model.FileRecord;
  */
 final class HttpDownloader {
 	private static final int MAX_RESTARTS = 3;
+	/**
+	 * The most interruptions in a row that one download resumes in place; the next one is the job's (recorded, and
+	 * retried by the run as SPEC J8 says), so that a server that cuts every response short is still seen.
+	 */
+	static final int MAX_RESUMES_IN_PLACE = 100;
 
 	private final HttpClients clients;
 	private final JobTransitions transitions;
@@ -59,18 +64,36 @@ final class HttpDownloader {
 		URI uri = file.remote();
 		int redirects = 0;
 		int restarts = 0;
+		int resumes = 0;
 		while (true) {
 			HttpRequest request = request(uri, offset, storedValidator, settings, file.remote());
 			Exchange exchange = new Exchange(sink, transitions, job, offset, storedValidator, storedTotal, settings.background(),
 					settings.sizeLimit());
-			await(clients.send(settings.proxy(), request, exchange), exchange, sink, run);
+			try {
+				await(clients.send(settings.proxy(), request, exchange), exchange, sink, run);
+			} catch (CutOff c) {
+				if (resumesInPlace(exchange.plan(), sink, ++resumes)) {
+					offset = sink.position();
+					storedValidator = exchange.plan().validator();
+					storedTotal = exchange.plan().total();
+					continue;
+				}
+				throw recorded(c.failure, sink);
+			} catch (TransferFailure f) {
+				throw recorded(f, sink);
+			}
 			ResponsePlan plan = exchange.plan();
 			switch (plan.kind()) {
 			case WRITE -> {
 				if (plan.total() >= 0 && sink.position() != plan.total()) {
-					sink.checkpoint(false); // what did arrive is good: the next try resumes after it, and counts it (SPEC J8)
-					throw TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR,
-							"the response ended after " + sink.position() + " of " + plan.total() + " bytes", null, null);
+					if (resumesInPlace(plan, sink, ++resumes)) {
+						offset = sink.position();
+						storedValidator = plan.validator();
+						storedTotal = plan.total();
+						continue;
+					}
+					throw recorded(TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR,
+							"the response ended after " + sink.position() + " of " + plan.total() + " bytes", null, null), sink);
 				}
 				sink.finish(run.group());
 				return;
@@ -96,9 +119,42 @@ final class HttpDownloader {
 				if (plan.total() >= 0) {
 					sink.sizeKnown(plan.total());
 				}
-				throw plan.failure();
+				throw recorded(plan.failure(), sink);
 			}
 			}
+		}
+	}
+
+	/**
+	 * Whether a response cut off after it brought data is followed at once by a request for the rest, on the same
+	 * temporary file, without a checkpoint or a change of the job's state (SPEC J8: an interruption after progress is
+	 * retried at once): the sync and the two recorded states would cost more than the reconnection. Only with a
+	 * validator, which the request for the rest sends in If-Range (J6).
+	 */
+	private static boolean resumesInPlace(ResponsePlan plan, DataSink sink, int resumes) {
+		return plan != null && plan.kind() == ResponsePlan.Kind.WRITE && plan.validator() != null && sink.position() > plan.offset()
+				&& resumes <= MAX_RESUMES_IN_PLACE;
+	}
+
+	/**
+	 * @return {@code f}, once the bytes that did arrive are recorded: the next try resumes after them and counts them as
+	 *         progress (SPEC J8); a local failure records nothing, as the file is what failed
+	 */
+	private static TransferFailure recorded(TransferFailure f, DataSink sink) throws TransferFailure {
+		if (f.context != ErrorContext.LOCAL_FILE && sink.unrecorded()) {
+			sink.checkpoint(false);
+		}
+		return f;
+	}
+
+	/** A response cut off by the transport once its body had begun: the download may go on from where it stopped. */
+	private static final class CutOff extends Exception {
+		private static final long serialVersionUID = 1L;
+		final transient TransferFailure failure;
+
+		CutOff(TransferFailure failure) {
+			super(failure.getMessage(), null, false, false);
+			this.failure = failure;
 		}
 	}
 
@@ -143,13 +199,14 @@ final class HttpDownloader {
 
 	/** Waits for the exchange, watching for a stop request and for a body that stalls past the read timeout. */
 	private HttpResponse<Void> await(Future<HttpResponse<Void>> future, Exchange exchange, DataSink sink, JobRun run)
-			throws TransferFailure, Stopped, InterruptedException {
+			throws TransferFailure, CutOff, Stopped, InterruptedException {
 		long timeout = readTimeout.toNanos();
 		try {
 			return Awaiting.response(future, run, () -> exchange.bodyStarted() && System.nanoTime() - sink.lastActivityNanos() > timeout,
 					readTimeout, reason -> {
-						if (exchange.abort(reason)) {
-							sink.checkpoint(false); // the bytes that did arrive are good
+						// the body stops now: the bytes that did arrive, of this response or one cut off before, are good
+						if (exchange.abort(reason) || sink.unrecorded()) {
+							sink.checkpoint(false);
 						}
 					});
 		} catch (ExecutionException e) {
@@ -158,8 +215,9 @@ final class HttpDownloader {
 				return null; // the headers said all (a redirect, an error): the body was cut off, which HTTP/2 reports as a failure
 			}
 			TransferFailure f = failure(e.getCause());
-			if (exchange.bodyStarted() && f.context == ErrorContext.GENERAL_TRANSPORT) {
-				sink.checkpoint(false); // the bytes that did arrive are good: resume after them
+			// a stall is not resumed in place: it cost a read timeout already, and shows as the job's transient error
+			if (exchange.bodyStarted() && f.context == ErrorContext.GENERAL_TRANSPORT && f.code != ErrorCodes.E_TIMEOUT) {
+				throw new CutOff(f);
 			}
 			throw f;
 		}

@@ -273,7 +273,9 @@ class ShellIT extends WithNginx {
 		java.nio.file.Files.write(nginx.root.resolve("files/cut.bin"), data);
 		try (FaultProxy proxy = new FaultProxy(0, nginx.port)) {
 			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.RESET, 1 << 20)); // the first response is cut mid-body
-			// the retry at once (J8) too: the next waits 1 s, long enough for the progress line to show the transient error
+			// the resume in place and the retry at once (J8) too: the next waits 1 s, long enough for the progress line to
+			// show the transient error
+			proxy.nextTryFailsBeforeAnyByte();
 			proxy.nextTryFailsBeforeAnyByte();
 			Path target = dest("cut.bin");
 			run("bits:transfer cut http://127.0.0.1:" + proxy.port() + "/files/cut.bin " + target);
