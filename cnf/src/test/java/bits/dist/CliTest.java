@@ -342,15 +342,7 @@ class CliTest {
 		pb.environment().put("BITS_NO_BUILD", "1");
 		Process wrapper = pb.start();
 		try {
-			Path lock = tmp.resolve("store/bits.lock"); // the engine's pid, once it has the store
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-			ProcessHandle jvm = null;
-			while (jvm == null) {
-				assertTrue(wrapper.isAlive() && System.nanoTime() < deadline, "the engine did not start: " + Files.readString(tmp.resolve("err.txt")));
-				String pid = Files.exists(lock) ? Files.readString(lock).strip() : "";
-				jvm = wrapper.descendants().filter(h -> Long.toString(h.pid()).equals(pid)).findFirst().orElse(null);
-				wrapper.waitFor(20, TimeUnit.MILLISECONDS);
-			}
+			ProcessHandle jvm = engineOf(wrapper);
 			String cmdline = new String(Files.readAllBytes(Path.of("/proc/" + jvm.pid() + "/cmdline")), StandardCharsets.UTF_8);
 			assertTrue(cmdline.contains("-jar"), cmdline);
 			assertTrue(!cmdline.contains("argument-in-env") && !cmdline.contains("bits:wait"), cmdline.replace('\0', ' '));
@@ -361,6 +353,48 @@ class CliTest {
 		} finally {
 			wrapper.descendants().forEach(ProcessHandle::destroy); // SIGTERM: the JVM's shutdown hook stops the framework
 			assertTrue(wrapper.waitFor(60, TimeUnit.SECONDS));
+		}
+	}
+
+	@Test
+	void theSqliteDriversLibraryIsLoadedFromTheStoresCopy() throws Exception {
+		assertEquals(0, bits("create", "library").status());
+		ProcessBuilder pb = new ProcessBuilder(command("wait", "library")).redirectOutput(tmp.resolve("out.txt").toFile())
+				.redirectError(tmp.resolve("err.txt").toFile());
+		pb.environment().put("BITS_NO_BUILD", "1");
+		Process wrapper = pb.start();
+		try {
+			ProcessHandle jvm = engineOf(wrapper);
+			// the driver's own way writes the library to /tmp and runs uname at every start (SqliteLibrary)
+			List<String> mapped = List.of();
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+			while (mapped.isEmpty()) { // the store's lock comes before the driver loads its library
+				assertTrue(jvm.isAlive() && System.nanoTime() < deadline, "no SQLite library loaded: " + Files.readString(tmp.resolve("err.txt")));
+				mapped = Files.readAllLines(Path.of("/proc/" + jvm.pid() + "/maps")).stream().filter(l -> l.contains("sqlitejdbc"))
+						.map(l -> l.substring(l.indexOf('/'))).distinct().toList();
+				wrapper.waitFor(20, TimeUnit.MILLISECONDS);
+			}
+			Path store = tmp.resolve("store").toRealPath();
+			assertEquals(1, mapped.size(), mapped.toString());
+			assertTrue(mapped.get(0).startsWith(store.resolve("native/sqlite-jdbc-").toString()), mapped + " is not in " + store);
+		} finally {
+			wrapper.descendants().forEach(ProcessHandle::destroy);
+			assertTrue(wrapper.waitFor(60, TimeUnit.SECONDS));
+		}
+	}
+
+	/** @return the engine JVM that {@code wrapper} started, once it holds the store (its pid in the store's lock file) */
+	private ProcessHandle engineOf(Process wrapper) throws IOException, InterruptedException {
+		Path lock = tmp.resolve("store/bits.lock");
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+		while (true) {
+			assertTrue(wrapper.isAlive() && System.nanoTime() < deadline, "the engine did not start: " + Files.readString(tmp.resolve("err.txt")));
+			String pid = Files.exists(lock) ? Files.readString(lock).strip() : "";
+			ProcessHandle jvm = wrapper.descendants().filter(h -> Long.toString(h.pid()).equals(pid)).findFirst().orElse(null);
+			if (jvm != null) {
+				return jvm;
+			}
+			wrapper.waitFor(20, TimeUnit.MILLISECONDS);
 		}
 	}
 

@@ -72,6 +72,7 @@ import bits.engine.store.JobStore;
 import bits.engine.store.JobStores;
 import bits.engine.store.Secrets;
 import bits.engine.store.SharedQueue;
+import bits.engine.store.SqliteLibrary;
 import bits.engine.store.StaleRecordException;
 import bits.engine.store.StoreException;
 
@@ -139,6 +140,13 @@ public class JobTable {
 		Path dir = Housekeeping.storeDirectory(context, config);
 		keyFile = keyFile(context, config);
 		storeUrl = config.store_url();
+		if (storeUrl.isBlank() && "store".equals(context.getProperty(SqliteLibrary.PROPERTY))) {
+			try {
+				SqliteLibrary.keepIn(dir);
+			} catch (IOException | RuntimeException e) {
+				log.warn("the SQLite driver's library is not kept in {}: the driver extracts it itself ({})", dir, e.toString());
+			}
+		}
 		JobStore opened = JobStores.open(storeUrl, config.store_user(), config.store_password(), dir, Secrets.open(keyFile),
 				Duration.ofSeconds(Math.max(2, config.store_lease_s())), config.engine_name().strip());
 		JobStore.Loaded loaded;
