@@ -32,7 +32,7 @@ import bits.engine.model.FileRecord;
 final class HttpDownloader {
 	private static final int MAX_RESTARTS = 3;
 	/**
-	 * The most interruptions in a row that one download resumes in place; the next one is the job's (recorded, and
+	 * The most interruptions that one download (one try of the job) resumes in place; the next one is the job's (recorded, and
 	 * retried by the run as SPEC J8 says), so that a server that cuts every response short is still seen.
 	 */
 	static final int MAX_RESUMES_IN_PLACE = 100;
@@ -72,10 +72,15 @@ final class HttpDownloader {
 			try {
 				await(clients.send(settings.proxy(), request, exchange), exchange, sink, run);
 			} catch (CutOff c) {
+				// the body's thread may still be in a write when the exchange is seen to fail (HTTP/2 on JDK 17 fails it
+				// without waiting): this waits for that write, after which nothing more is written
+				exchange.abort(c.failure);
 				if (resumesInPlace(exchange.plan(), sink, ++resumes)) {
 					offset = sink.position();
 					storedValidator = exchange.plan().validator();
 					storedTotal = exchange.plan().total();
+					uri = file.remote(); // as a new try would: a redirect's target may have been for one request only
+					redirects = 0;
 					continue;
 				}
 				throw recorded(c.failure, sink);
@@ -90,6 +95,8 @@ final class HttpDownloader {
 						offset = sink.position();
 						storedValidator = plan.validator();
 						storedTotal = plan.total();
+						uri = file.remote();
+						redirects = 0;
 						continue;
 					}
 					throw recorded(TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR,
@@ -216,7 +223,7 @@ final class HttpDownloader {
 			}
 			TransferFailure f = failure(e.getCause());
 			// a stall is not resumed in place: it cost a read timeout already, and shows as the job's transient error
-			if (exchange.bodyStarted() && f.context == ErrorContext.GENERAL_TRANSPORT && f.code != ErrorCodes.E_TIMEOUT) {
+			if (exchange.bodyStarted() && f.transientFailure && f.context == ErrorContext.GENERAL_TRANSPORT && f.code != ErrorCodes.E_TIMEOUT) {
 				throw new CutOff(f);
 			}
 			throw f;

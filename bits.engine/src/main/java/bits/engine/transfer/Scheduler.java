@@ -154,13 +154,16 @@ public class Scheduler implements TransferControl {
 		// the pool is shut only once the runs ended: a run finishing the file it was on still hands the file's sync
 		// and group commit to the pool, and a refused sync made the job a transient error (retried minutes later)
 		// and dropped the small files completed but not yet recorded
-		synchronized (this) {
-			long left;
-			while (!running.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
-				TimeUnit.NANOSECONDS.timedWait(this, left);
+		try {
+			synchronized (this) {
+				long left;
+				while (!running.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+					TimeUnit.NANOSECONDS.timedWait(this, left);
+				}
 			}
+		} finally {
+			workers.shutdown();
 		}
-		workers.shutdown();
 		try {
 			if (workers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
 				closeClients(); // not under a transfer that did not stop: the JVM's exit then waits for their threads instead
@@ -349,9 +352,6 @@ public class Scheduler implements TransferControl {
 				synchronized (this) {
 					for (JobRecord job : jobs) {
 						start(job, job.settings().priority());
-						if (!active) { // stopping meanwhile: the run gives the job back to the queue at once
-							running.get(job.id()).stop(JobRun.Stop.YIELD);
-						}
 					}
 				}
 			}
@@ -379,6 +379,9 @@ public class Scheduler implements TransferControl {
 	private void start(JobRecord job, JobPriority priority) {
 		JobRun run = new JobRun(job.id(), priority, job.type(), transports, transitions, this, log, priority.isBackground() ? 0 : fetchAhead, workers);
 		running.put(job.id(), run);
+		if (!active) { // stopping meanwhile: the run gives the job back to the queue at once, and the stop need not wait for it
+			run.stop(JobRun.Stop.YIELD);
+		}
 		workers.execute(run);
 	}
 

@@ -168,6 +168,26 @@ class FaultIT extends WithNginx {
 		assertTrue(rangeStart(requests.get(requests.size() - 1)) > 0, "the last try resumed after what had arrived: " + requests);
 	}
 
+	@Test
+	void aResumeInPlaceStartsFromTheFilesOwnUriAsANewTryWould() throws Exception { // J8
+		int before = nginx.requests("/same-origin").size();
+		try (FaultProxy proxy = new FaultProxy(0, nginx.port)) {
+			// the file redirects (a signed or one-time link would too); every connection ends after 256 KiB
+			proxy.always(new FaultProxy.Fault(FaultProxy.Fault.Kind.CLOSE, 256 << 10));
+			TransferJob job = manager.createJob("redirected");
+			job.setPriority(JobPriority.FOREGROUND);
+			job.setMinimumRetryDelay(Duration.ofHours(1));
+			job.addFile(URI.create("http://127.0.0.1:" + proxy.port() + "/same-origin"), dest("redirected.bin"));
+			job.resume();
+			awaitState(job, JobState.TRANSFERRED);
+			job.complete();
+		}
+		assertEquals(sha256(nginx.root.resolve("files/a.bin")), sha256(dest("redirected.bin")));
+		List<String> asked = nginx.requests("/same-origin");
+		// 1 MiB in pieces under 256 KiB: at least four requests of the file's URI, each redirected anew
+		assertTrue(asked.size() - before >= 4, "the file's own URI asked again at each resume: " + asked.subList(before, asked.size()));
+	}
+
 	/** @return where the request logged in {@code line} asked its range to start, or -1 without a range */
 	private static long rangeStart(String line) {
 		java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"bytes=(\\d+)-\"").matcher(line);
