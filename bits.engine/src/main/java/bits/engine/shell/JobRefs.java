@@ -1,6 +1,7 @@
 package bits.engine.shell;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 import bits.api.ErrorCodes;
@@ -24,7 +25,8 @@ final class JobRefs {
 			// a prefix or a display name
 		}
 		List<TransferJob> all = manager.listJobs(JobScope.ALL_OWNERS);
-		List<TransferJob> matches = all.stream().filter(j -> j.getId().toString().startsWith(ref.toLowerCase())).toList();
+		String prefix = ref.toLowerCase(Locale.ROOT); // once, not for each job: a shell creating many jobs names each by it
+		List<TransferJob> matches = all.stream().filter(j -> j.getId().toString().startsWith(prefix)).toList();
 		if (matches.isEmpty()) {
 			matches = all.stream().filter(j -> j.getDisplayName().equals(ref)).toList();
 		}
