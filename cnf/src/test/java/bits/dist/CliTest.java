@@ -335,12 +335,7 @@ class CliTest {
 
 	@Test
 	void theCommandsArgumentsAreNotInTheJvmsCommandLine() throws Exception {
-		assertEquals(0, bits("create", "argument-in-env").status());
-		// waits as long as the job stays SUSPENDED: the JVM runs until it is stopped
-		ProcessBuilder pb = new ProcessBuilder(command("wait", "argument-in-env")).redirectOutput(tmp.resolve("out.txt").toFile())
-				.redirectError(tmp.resolve("err.txt").toFile());
-		pb.environment().put("BITS_NO_BUILD", "1");
-		Process wrapper = pb.start();
+		Process wrapper = waitingOn("argument-in-env");
 		try {
 			ProcessHandle jvm = engineOf(wrapper);
 			String cmdline = new String(Files.readAllBytes(Path.of("/proc/" + jvm.pid() + "/cmdline")), StandardCharsets.UTF_8);
@@ -351,18 +346,13 @@ class CliTest {
 			assertEquals(1, busy.status());
 			assertEquals("bits: store " + tmp.resolve("store").toRealPath() + " is in use by process " + jvm.pid(), busy.err().strip());
 		} finally {
-			wrapper.descendants().forEach(ProcessHandle::destroy); // SIGTERM: the JVM's shutdown hook stops the framework
-			assertTrue(wrapper.waitFor(60, TimeUnit.SECONDS));
+			stop(wrapper);
 		}
 	}
 
 	@Test
 	void theSqliteDriversLibraryIsLoadedFromTheStoresCopy() throws Exception {
-		assertEquals(0, bits("create", "library").status());
-		ProcessBuilder pb = new ProcessBuilder(command("wait", "library")).redirectOutput(tmp.resolve("out.txt").toFile())
-				.redirectError(tmp.resolve("err.txt").toFile());
-		pb.environment().put("BITS_NO_BUILD", "1");
-		Process wrapper = pb.start();
+		Process wrapper = waitingOn("library");
 		try {
 			ProcessHandle jvm = engineOf(wrapper);
 			// the driver's own way writes the library to /tmp and runs uname at every start (SqliteLibrary)
@@ -378,9 +368,26 @@ class CliTest {
 			assertEquals(1, mapped.size(), mapped.toString());
 			assertTrue(mapped.get(0).startsWith(store.resolve("native/sqlite-jdbc-").toString()), mapped + " is not in " + store);
 		} finally {
-			wrapper.descendants().forEach(ProcessHandle::destroy);
-			assertTrue(wrapper.waitFor(60, TimeUnit.SECONDS));
+			stop(wrapper);
 		}
+	}
+
+	/**
+	 * @return {@code ./bits wait} of a new job, which waits as long as the job stays SUSPENDED: its JVM runs until
+	 *         {@link #stop}ped
+	 */
+	private Process waitingOn(String job) throws IOException, InterruptedException {
+		assertEquals(0, bits("create", job).status());
+		ProcessBuilder pb = new ProcessBuilder(command("wait", job)).redirectOutput(tmp.resolve("out.txt").toFile())
+				.redirectError(tmp.resolve("err.txt").toFile());
+		pb.environment().put("BITS_NO_BUILD", "1");
+		return pb.start();
+	}
+
+	/** Stops what {@code wrapper} started: SIGTERM, on which the JVM's shutdown hook stops the framework. */
+	private static void stop(Process wrapper) throws InterruptedException {
+		wrapper.descendants().forEach(ProcessHandle::destroy);
+		assertTrue(wrapper.waitFor(60, TimeUnit.SECONDS));
 	}
 
 	/** @return the engine JVM that {@code wrapper} started, once it holds the store (its pid in the store's lock file) */

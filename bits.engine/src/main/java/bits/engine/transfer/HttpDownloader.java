@@ -69,39 +69,35 @@ final class HttpDownloader {
 			HttpRequest request = request(uri, offset, storedValidator, settings, file.remote());
 			Exchange exchange = new Exchange(sink, transitions, job, offset, storedValidator, storedTotal, settings.background(),
 					settings.sizeLimit());
+			TransferFailure cutOff = null;
 			try {
 				await(clients.send(settings.proxy(), request, exchange), exchange, sink, run);
 			} catch (CutOff c) {
 				// the body's thread may still be in a write when the exchange is seen to fail (HTTP/2 on JDK 17 fails it
 				// without waiting): this waits for that write, after which nothing more is written
 				exchange.abort(c.failure);
-				if (resumesInPlace(exchange.plan(), sink, ++resumes)) {
-					offset = sink.position();
-					storedValidator = exchange.plan().validator();
-					storedTotal = exchange.plan().total();
-					uri = file.remote(); // as a new try would: a redirect's target may have been for one request only
-					redirects = 0;
-					continue;
-				}
-				throw recorded(c.failure, sink);
+				cutOff = c.failure;
 			} catch (TransferFailure f) {
 				throw recorded(f, sink);
 			}
 			ResponsePlan plan = exchange.plan();
+			if (cutOff == null && plan.kind() == ResponsePlan.Kind.WRITE && plan.total() >= 0 && sink.position() != plan.total()) {
+				cutOff = TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR,
+						"the response ended after " + sink.position() + " of " + plan.total() + " bytes", null, null);
+			}
+			if (cutOff != null) {
+				if (!resumesInPlace(plan, sink, ++resumes)) {
+					throw recorded(cutOff, sink);
+				}
+				offset = sink.position();
+				storedValidator = plan.validator();
+				storedTotal = plan.total();
+				uri = file.remote(); // as a new try would: a redirect's target may have been for one request only
+				redirects = 0;
+				continue;
+			}
 			switch (plan.kind()) {
 			case WRITE -> {
-				if (plan.total() >= 0 && sink.position() != plan.total()) {
-					if (resumesInPlace(plan, sink, ++resumes)) {
-						offset = sink.position();
-						storedValidator = plan.validator();
-						storedTotal = plan.total();
-						uri = file.remote();
-						redirects = 0;
-						continue;
-					}
-					throw recorded(TransferFailure.transientError(ErrorContext.GENERAL_TRANSPORT, ErrorCodes.E_CONNECTION_ERROR,
-							"the response ended after " + sink.position() + " of " + plan.total() + " bytes", null, null), sink);
-				}
 				sink.finish(run.group());
 				return;
 			}

@@ -86,8 +86,13 @@ class FaultIT extends WithNginx {
 		awaitError(job, JobState.ERROR, ErrorContext.REMOTE_FILE, ErrorCodes.httpError(503));
 	}
 
-	/** The states the job named {@code name} passes, by its EventAdmin events, while {@code body} runs. */
-	private static List<String> statesOf(String name, Body body) throws Exception {
+	/**
+	 * A FOREGROUND job named {@code name} of one file from {@code uri}, transferred and completed; its minimum retry
+	 * delay of an hour is longer than any wait here: only a retry at once or a back-off gets there.
+	 *
+	 * @return the states it passed, by its EventAdmin events
+	 */
+	private static List<String> transferred(String name, URI uri) throws Exception {
 		List<String> states = Collections.synchronizedList(new ArrayList<>());
 		Dictionary<String, Object> topics = new Hashtable<>();
 		topics.put(EventConstants.EVENT_TOPIC, "bits/job/*");
@@ -98,7 +103,13 @@ class FaultIT extends WithNginx {
 					}
 				}, topics);
 		try {
-			body.run();
+			TransferJob job = manager.createJob(name);
+			job.setPriority(JobPriority.FOREGROUND);
+			job.setMinimumRetryDelay(Duration.ofHours(1));
+			job.addFile(uri, dest(name + ".bin"));
+			job.resume();
+			awaitState(job, JobState.TRANSFERRED);
+			job.complete();
 			Engine.await(() -> "TRANSFERRED among " + states, () -> states.contains("TRANSFERRED"));
 		} finally {
 			events.unregister();
@@ -106,17 +117,8 @@ class FaultIT extends WithNginx {
 		return List.copyOf(states);
 	}
 
-	interface Body {
-		void run() throws Exception;
-	}
-
-	private static TransferJob interrupted(String name, FaultProxy proxy) throws Exception {
-		TransferJob job = manager.createJob(name);
-		job.setPriority(JobPriority.FOREGROUND);
-		job.setMinimumRetryDelay(Duration.ofHours(1)); // longer than any wait here: only a retry at once or a back-off gets there
-		job.addFile(URI.create("http://127.0.0.1:" + proxy.port() + "/files/" + name + ".bin"), dest(name + ".bin"));
-		job.resume();
-		return job;
+	private static URI file(FaultProxy proxy, String name) {
+		return URI.create("http://127.0.0.1:" + proxy.port() + "/files/" + name + ".bin");
 	}
 
 	@Test
@@ -127,11 +129,7 @@ class FaultIT extends WithNginx {
 		try (FaultProxy proxy = new FaultProxy(0, nginx.port)) {
 			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.RESET, 1 << 20));
 			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.CLOSE, 2 << 20));
-			states = statesOf("j8", () -> {
-				TransferJob job = interrupted("j8", proxy);
-				awaitState(job, JobState.TRANSFERRED);
-				job.complete();
-			});
+			states = transferred("j8", file(proxy, "j8"));
 		}
 		// each interruption after progress is followed at once by a request for the rest, in the same transfer: the job
 		// stays TRANSFERRING, with no error and no checkpoint in between
@@ -152,11 +150,7 @@ class FaultIT extends WithNginx {
 		try (FaultProxy proxy = new FaultProxy(0, nginx.port)) {
 			proxy.next(new FaultProxy.Fault(FaultProxy.Fault.Kind.RESET, 1 << 20));
 			proxy.nextTryFailsBeforeAnyByte(); // the resume in place
-			states = statesOf("j8-nothing", () -> {
-				TransferJob job = interrupted("j8-nothing", proxy);
-				awaitState(job, JobState.TRANSFERRED);
-				job.complete();
-			});
+			states = transferred("j8-nothing", file(proxy, "j8-nothing"));
 		}
 		// the failed resume recorded what had arrived, and shows; that was progress: retried at once, not in an hour.
 		// Engines sharing a store give the claim back with the failure, and the job is queued for any of them
@@ -174,13 +168,7 @@ class FaultIT extends WithNginx {
 		try (FaultProxy proxy = new FaultProxy(0, nginx.port)) {
 			// the file redirects (a signed or one-time link would too); every connection ends after 256 KiB
 			proxy.always(new FaultProxy.Fault(FaultProxy.Fault.Kind.CLOSE, 256 << 10));
-			TransferJob job = manager.createJob("redirected");
-			job.setPriority(JobPriority.FOREGROUND);
-			job.setMinimumRetryDelay(Duration.ofHours(1));
-			job.addFile(URI.create("http://127.0.0.1:" + proxy.port() + "/same-origin"), dest("redirected.bin"));
-			job.resume();
-			awaitState(job, JobState.TRANSFERRED);
-			job.complete();
+			transferred("redirected", URI.create("http://127.0.0.1:" + proxy.port() + "/same-origin"));
 		}
 		assertEquals(sha256(nginx.root.resolve("files/a.bin")), sha256(dest("redirected.bin")));
 		List<String> asked = nginx.requests("/same-origin");
