@@ -291,7 +291,7 @@ public class JobTable {
 
 	/** @return the job's progress, with the bytes received since its last checkpoint */
 	public JobProgress progress(JobRecord job) {
-		return job.progress(i -> live.get(job.id(), i));
+		return job.progress(live.of(job.id()));
 	}
 
 	public JobTransitions transitions() {

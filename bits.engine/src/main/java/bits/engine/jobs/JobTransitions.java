@@ -161,6 +161,9 @@ public final class JobTransitions {
 			}
 			return null;
 		});
+		if (completed) {
+			table.live().reset(job, file); // its record holds all its bytes now: progress need not look at it again
+		}
 	}
 
 	/** The engine created the file's temporary file: its identity is stored with the next record of the file. */
@@ -204,6 +207,9 @@ public final class JobTransitions {
 			completed(c, files);
 			return null;
 		});
+		for (int file : files) {
+			table.live().reset(job, file); // their records hold all their bytes now
+		}
 	}
 
 	private static void completed(Change c, List<Integer> files) {

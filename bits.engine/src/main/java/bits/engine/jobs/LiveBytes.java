@@ -22,6 +22,11 @@ final class LiveBytes {
 		return n == null ? 0 : n;
 	}
 
+	/** @return the job's files with bytes received, by index: a live view */
+	Map<Integer, Long> of(UUID job) {
+		return bytes.getOrDefault(job, Map.of());
+	}
+
 	void reset(UUID job, int file) {
 		Map<Integer, Long> files = bytes.get(job);
 		if (files != null) {

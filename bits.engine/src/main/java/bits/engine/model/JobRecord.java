@@ -1,11 +1,10 @@
 package bits.engine.model;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
-import java.util.function.IntToLongFunction;
 import java.util.function.UnaryOperator;
 
 import bits.api.JobError;
@@ -44,7 +43,7 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 		String pinnedTo, String pinnedRequest) {
 
 	public JobRecord {
-		files = List.copyOf(files);
+		files = FileList.of(files);
 		notices = List.copyOf(notices);
 	}
 
@@ -53,17 +52,12 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 		return new JobRecord(id, owner, type, now, JobState.SUSPENDED, settings, null, null, now, null, now, null, List.of(), List.of(), 0, null, 0, null, null, null);
 	}
 
-	/** @param liveBytes bytes received so far of the file with that index, durable or not */
-	public JobProgress progress(IntToLongFunction liveBytes) {
-		long total = 0;
-		long done = 0;
-		int filesDone = 0;
-		for (FileRecord f : files) {
-			total = total < 0 || f.bytesTotal() < 0 ? JobProgress.SIZE_UNKNOWN : total + f.bytesTotal();
-			done += Math.max(f.bytesTransferred(), liveBytes.applyAsLong(f.index()));
-			filesDone += f.completed() ? 1 : 0;
-		}
-		return new JobProgress(total, done, files.size(), filesDone);
+	/**
+	 * @param liveBytes the bytes received so far of the files being transferred, by index, durable or not (between
+	 *        checkpoints)
+	 */
+	public JobProgress progress(Map<Integer, Long> liveBytes) {
+		return ((FileList) files).progress(liveBytes);
 	}
 
 	public JobTimes times() {
@@ -72,12 +66,7 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 
 	/** @return the first file not yet transferred, or {@code null} */
 	public FileRecord nextFile() {
-		for (FileRecord f : files) {
-			if (!f.completed()) {
-				return f;
-			}
-		}
-		return null;
+		return ((FileList) files).firstIncomplete();
 	}
 
 	/** @return the engine's claim, if one holds the job */
@@ -190,16 +179,12 @@ public record JobRecord(UUID id, String owner, JobType type, Instant created, Jo
 
 		/** Replaces the file with the same index. */
 		public Builder file(FileRecord v) {
-			List<FileRecord> changed = new ArrayList<>(files);
-			changed.set(v.index(), v);
-			files = changed;
+			files = FileList.of(files).with(v);
 			return this;
 		}
 
 		public Builder addFiles(List<FileRecord> v) {
-			List<FileRecord> changed = new ArrayList<>(files);
-			changed.addAll(v);
-			files = changed;
+			files = FileList.of(files).plus(v);
 			return this;
 		}
 
