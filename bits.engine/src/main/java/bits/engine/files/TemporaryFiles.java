@@ -127,7 +127,7 @@ public final class TemporaryFiles {
 	 * those of the file it replaces, else those a new file gets under the process's umask.
 	 */
 	public static void takePermissionsOf(Path temporary, Path destination) throws IOException {
-		if (!Files.getFileStore(temporary).supportsFileAttributeView("posix")) {
+		if (!posix(temporary)) {
 			return;
 		}
 		Set<PosixFilePermission> wanted;
@@ -140,9 +140,17 @@ public final class TemporaryFiles {
 		Files.setPosixFilePermissions(temporary, wanted);
 	}
 
-	private static FileAttribute<?>[] attributes(Path file) throws IOException {
-		Path dir = file.toAbsolutePath().getParent();
-		return Files.getFileStore(dir).supportsFileAttributeView("posix") ? new FileAttribute<?>[] { OWNER_ONLY } : new FileAttribute<?>[0];
+	private static FileAttribute<?>[] attributes(Path file) {
+		return posix(file) ? new FileAttribute<?>[] { OWNER_ONLY } : new FileAttribute<?>[0];
+	}
+
+	/**
+	 * Whether files there have POSIX permissions: asked of the file system, not of {@code Files.getFileStore}, which
+	 * reads the mount table at every call (ten system calls for each small file of a job, twice) and, unless the JDK
+	 * is given an fstypes.properties, answers yes for every kind of mount alike.
+	 */
+	private static boolean posix(Path file) {
+		return file.getFileSystem().supportedFileAttributeViews().contains("posix");
 	}
 
 	/** @return the identity of what {@code file} names, not following a link, or null if nothing does (or it has none) */

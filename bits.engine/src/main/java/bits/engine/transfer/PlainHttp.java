@@ -176,7 +176,7 @@ final class PlainHttp {
 				close();
 				throw e;
 			}
-			pump(in, subscriber, readTimeout);
+			pump(in, subscriber, readTimeout, c.getContentLengthLong());
 			CompletableFuture<T> body = subscriber.getBody().toCompletableFuture();
 			if (closed && !body.isDone()) {
 				throw new IOException("cancelled"); // closed from outside: the subscriber, never completed, is not waited for
@@ -201,8 +201,14 @@ final class PlainHttp {
 			}
 		}
 
-		/** Pushes the body into the subscriber as it asks for it, on this thread. */
-		private void pump(InputStream in, BodySubscriber<T> subscriber, int readTimeout) {
+		/**
+		 * Pushes the body into the subscriber as it asks for it, on this thread.
+		 *
+		 * @param length the body's announced length, or -1: the buffers are no larger than what is still to come, so
+		 *        the read that finds the end of a small file's body takes no buffer of its own
+		 */
+		private void pump(InputStream in, BodySubscriber<T> subscriber, int readTimeout, long length) {
+			long left = length;
 			try {
 				if (in == null) { // an error status without a body
 					synchronized (this) {
@@ -233,7 +239,7 @@ final class PlainHttp {
 							subscriber.onError(refused);
 							return;
 						}
-						byte[] buffer = new byte[BUFFER];
+						byte[] buffer = new byte[left < 0 ? BUFFER : (int) Math.max(1, Math.min(BUFFER, left))];
 						int n;
 						try {
 							n = in.read(buffer);
@@ -251,6 +257,9 @@ final class PlainHttp {
 							}
 							subscriber.onComplete();
 							return;
+						}
+						if (left >= 0) {
+							left = Math.max(0, left - n);
 						}
 						subscriber.onNext(List.of(ByteBuffer.wrap(buffer, 0, n)));
 					}
