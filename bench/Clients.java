@@ -21,7 +21,7 @@ import java.util.concurrent.Flow;
 /**
  * P2's clients without the engine: the JDK's two HTTP clients fetch P2's files one after the other into files, in one
  * JVM warmed by a few rounds, so that the engine's figure can be told apart from its client's. Each round writes
- * every file anew; with "sync" each file's data is synced (force(false), fdatasync) before the next, as bits makes each
+ * every file anew, into a directory of its own; with "sync" each file's data is synced (force(false), fdatasync) before the next, as bits makes each
  * file durable. Run with -Djdk.httpclient.bufsize=262144, the receive buffer the engine gives the JDK's client.
  * Usage (source launch): java bench/Clients.java LIST OUT_DIR httpclient|urlconnection sync|nosync WARMUP ROUNDS
  * (LIST: "URL NAME" lines); prints one "round WALL_S CPU_S" line per measured round.
@@ -41,13 +41,12 @@ public class Clients {
 		HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 		var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 		for (int r = 0; r < warmup + rounds; r++) {
-			for (String[] f : files) { // as curl's directory is emptied before each of its runs
-				Files.deleteIfExists(out.resolve(f[1]));
-			}
+			// a new directory per round, as curl's runs get: no file is deleted while the bench measures (see bench.py's p2)
+			Path round = Files.createDirectories(out.resolve("round-" + r));
 			long wall = System.nanoTime();
 			long cpu = os.getProcessCpuTime();
 			for (String[] f : files) {
-				Path dest = out.resolve(f[1]);
+				Path dest = round.resolve(f[1]);
 				try (FileChannel channel = FileChannel.open(dest, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
 					if (jdkClient) { // the body's buffers written as they come, as the engine's subscriber does
 						int status = client.send(HttpRequest.newBuilder(URI.create(f[0])).build(), info -> new ToChannel(channel))

@@ -306,7 +306,12 @@ def p2(nginx, work, table, runs, count, opts, pg_cfg=None):
     os.makedirs(d, exist_ok=True)
     for i in range(count):
         make_file(os.path.join(d, f"f{i}.bin"), 64 << 10)
-    out = os.path.join(work, "out-p2")
+    # Each run writes into a directory of its own, and the files are deleted only after the last run: ext4 does not
+    # reuse an inode freed less than about 30 s ago, and scans past each such inode when it makes a file, so deleting
+    # 1,000 files before each run made every new file slower run by run (curl's 0.25 s grew to 1.1 s within one P2;
+    # perf: recently_deleted and find_inode_bit took a third of curl's time)
+    outs = os.path.join(work, "out-p2")
+    shutil.rmtree(outs, ignore_errors=True)
     res = {"curl": ([], []), "curl -Z": ([], []), "curl + fsync": ([], []), "bits": ([], []), "bits pg": ([], [])}
     store = os.path.join(work, "store-p2")
     shutil.rmtree(store, ignore_errors=True)
@@ -314,7 +319,7 @@ def p2(nginx, work, table, runs, count, opts, pg_cfg=None):
     on_pg = Service(os.path.join(work, "store-p2-pg"), opts, pg_cfg) if pg_cfg else None
     for r in range(runs):
         for name in ("curl", "curl -Z", "curl + fsync", "bits") + (("bits pg",) if on_pg else ()):
-            shutil.rmtree(out, ignore_errors=True)
+            out = os.path.join(outs, f"{name.replace(' ', '').replace('+', '-')}-{r}")
             os.makedirs(out)
             if name.startswith("curl"):
                 cfg = os.path.join(work, "p2-curl.cfg")
@@ -349,13 +354,14 @@ def p2(nginx, work, table, runs, count, opts, pg_cfg=None):
                   note=f"peer: curl -K list, sequential; SQLite's median in this run {med(res['bits'][0]):.2f} s")
     table.add("P2", f"bits service, one job of {count} x 64 KiB, against curl + fsync", *res["bits"], *res["curl + fsync"],
               note="peer: curl -K list, sequential, then sync -d (fdatasync) of each file, no directory sync: a lower bound for a durable peer (bits makes each file durable before TRANSFERRED); no goal")
-    clients(work, table, nginx, count, runs, out, res)
+    clients(work, table, nginx, count, runs, outs, res)
+    shutil.rmtree(outs, ignore_errors=True)
     table.add("P2", f"curl, {count} x 64 KiB sequential", *res["curl"])
     table.add("P2", f"curl, {count} x 64 KiB sequential, then each file synced", *res["curl + fsync"])
     table.add("P2", f"curl -Z --parallel-max 8, {count} x 64 KiB", *res["curl -Z"])
 
 
-def clients(work, table, nginx, count, runs, out, res):
+def clients(work, table, nginx, count, runs, outs, res):
     """P2's files fetched by each of the JDK's HTTP clients alone, one JVM warmed by 3 rounds (bench/Clients.java), to
     tell the engine's cost per file from its client's; with and without a sync of each file, against curl's rows of
     the same run."""
@@ -366,7 +372,7 @@ def clients(work, table, nginx, count, runs, out, res):
     names = {"httpclient": "java.net.http.HttpClient (HTTP/1.1; what the engine uses)", "urlconnection": "java.net.HttpURLConnection"}
     for client, label in names.items():
         for sync in ("nosync", "sync"):
-            shutil.rmtree(out, ignore_errors=True)
+            out = os.path.join(outs, f"{client}-{sync}")  # its rounds' directories (Clients.java); deleted after the last client
             os.makedirs(out)
             # the receive buffer the engine gives the JDK's client (Scheduler), as a JVM option: read once, at its first use
             run = subprocess.run([JAVA, "-Djdk.httpclient.bufsize=262144", os.path.join(ROOT, "bench", "Clients.java"), lst, out, client, sync,
