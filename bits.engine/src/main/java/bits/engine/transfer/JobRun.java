@@ -299,16 +299,20 @@ final class JobRun implements Runnable {
 		} catch (TransferFailure f) {
 			if (f.context != ErrorContext.LOCAL_FILE) {
 				commitQuietly();
+			} else {
+				group.abandon(); // the disk failed: the files not yet synced are fetched again
 			}
 			log.debug("job {} file {}: {}", job, index, f.getMessage());
 			boolean interrupted = f.context == ErrorContext.GENERAL_TRANSPORT && progressed(savedAtStart, transitions.savedBytes(job), index);
 			return transitions.failed(job, f.toJobError(index), f.transientFailure, f.retryAfter, interrupted);
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
+			group.abandon();
 			transitions.yielded(job);
 		} catch (ClaimLost e) {
 			throw e;
 		} catch (RuntimeException e) {
+			group.abandon();
 			if (JobTransitions.recordingFailure(e).isPresent()) {
 				throw e; // not the transfer's fault: abandoned, and retried soon (run)
 			}
