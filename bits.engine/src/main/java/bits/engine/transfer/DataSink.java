@@ -182,21 +182,31 @@ final class DataSink implements AutoCloseable {
 		}
 	}
 
-	/** The file is whole: a small one joins the job's group commit, a large one is synced and recorded now. */
+	/**
+	 * The file is whole: a small one joins the job's group commit, a large one is synced and recorded now, after the
+	 * small files before it (recorded, and so notified, in order: SPEC N12).
+	 */
 	void finish(GroupCommit group) throws TransferFailure, Stopped, InterruptedException {
 		run.inTurn(file.index(), () -> { // a file fetched ahead completes in order (SPEC N12)
 			if (position < CHECKPOINT_BYTES) {
 				awaitSync();
 				group.add(new GroupCommit.Whole(file.index(), file.temporary(), key), position, validator);
 			} else {
+				group.commit();
 				checkpoint(true);
 			}
 		});
 	}
 
-	/** The file is whole as it is (the server has nothing after what is kept): it completes, in its turn. */
-	void finishAsIs() throws TransferFailure, Stopped, InterruptedException {
-		run.inTurn(file.index(), () -> checkpoint(true));
+	/**
+	 * The file is whole as it is (the server has nothing after what is kept): it completes, in its turn, after the
+	 * small files before it.
+	 */
+	void finishAsIs(GroupCommit group) throws TransferFailure, Stopped, InterruptedException {
+		run.inTurn(file.index(), () -> {
+			group.commit();
+			checkpoint(true);
+		});
 	}
 
 	/** Syncs the data and records the position; {@code completed} marks the file whole. */

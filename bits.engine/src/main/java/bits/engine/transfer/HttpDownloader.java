@@ -103,7 +103,7 @@ final class HttpDownloader {
 			}
 			case COMPLETE -> {
 				sink.startAt(offset, offset, storedValidator);
-				sink.finishAsIs();
+				sink.finishAsIs(run.group());
 				return;
 			}
 			case RESTART -> {

@@ -134,6 +134,36 @@ class FetchAheadIT extends WithNginx {
 		}
 	}
 
+	/**
+	 * Small files before a large one: the large one is recorded whole at once (its own checkpoint), the small ones in a
+	 * group; the group goes first, so that they are still notified in order (SPEC N12).
+	 */
+	@Test
+	void smallFilesBeforeALargeOneAreNotifiedInOrder() throws Exception {
+		Random random = new Random(29);
+		List<FileSpec> files = new ArrayList<>();
+		for (int i = 0; i < 4; i++) {
+			byte[] data = new byte[i == 3 ? 5 << 20 : 4096];
+			random.nextBytes(data);
+			Files.write(nginx.root.resolve("files/mixed-" + i + ".bin"), data);
+			files.add(new FileSpec(nginx.uri("/files/mixed-" + i + ".bin"), dest("mixed-" + i + ".bin")));
+		}
+		TransferJob job = manager.createJob("mixed", JobType.DOWNLOAD, j -> {
+			j.addFiles(files);
+			j.setPriority(JobPriority.FOREGROUND);
+			j.setNotifyFlags(EnumSet.of(NotifyFlag.FILE_TRANSFERRED, NotifyFlag.JOB_TRANSFERRED, NotifyFlag.JOB_ERROR));
+		});
+		Recorder r = new Recorder();
+		job.setNotifyCallback(r);
+		job.resume();
+		await("jobTransferred", () -> r.count("transferred") == 1);
+		assertEquals(List.of("file 0", "file 1", "file 2", "file 3", "transferred"), r.calls, "N12");
+		job.complete();
+		for (int i = 0; i < 4; i++) {
+			assertEquals(Engine.sha256(nginx.root.resolve("files/mixed-" + i + ".bin")), Engine.sha256(dest("mixed-" + i + ".bin")));
+		}
+	}
+
 	@Test
 	void aFileFetchedAheadThatFailedFailsTheJobInItsTurn() throws Exception {
 		TransferJob job = job(manager, "failing", 3, 2);
