@@ -45,7 +45,7 @@ public final class FileList extends AbstractList<FileRecord> implements RandomAc
 			} else {
 				size += f.bytesTotal();
 			}
-			bytes += f.bytesTransferred();
+			bytes += done(f);
 		}
 		firstIncomplete = first;
 		completed = done;
@@ -105,7 +105,7 @@ public final class FileList extends AbstractList<FileRecord> implements RandomAc
 		}
 		return new FileList(a, first, completed + (f.completed() ? 1 : 0) - (old.completed() ? 1 : 0),
 				sizesUnknown + (f.bytesTotal() < 0 ? 1 : 0) - (old.bytesTotal() < 0 ? 1 : 0),
-				sizes + Math.max(f.bytesTotal(), 0) - Math.max(old.bytesTotal(), 0), transferred + f.bytesTransferred() - old.bytesTransferred());
+				sizes + Math.max(f.bytesTotal(), 0) - Math.max(old.bytesTotal(), 0), transferred + done(f) - done(old));
 	}
 
 	/** @return this list with files appended, their indexes following on */
@@ -120,6 +120,14 @@ public final class FileList extends AbstractList<FileRecord> implements RandomAc
 		return new FileList(a);
 	}
 
+	/**
+	 * @return a file's bytes as its record counts them: all of a file whole in its temporary file (also before its
+	 *         group made it durable), else its durable progress
+	 */
+	private static long done(FileRecord f) {
+		return f.completed() && f.bytesTotal() > f.bytesTransferred() ? f.bytesTotal() : f.bytesTransferred();
+	}
+
 	/** @return the first file not yet transferred, or {@code null} */
 	public FileRecord firstIncomplete() {
 		return firstIncomplete < files.length ? files[firstIncomplete] : null;
@@ -127,14 +135,14 @@ public final class FileList extends AbstractList<FileRecord> implements RandomAc
 
 	/**
 	 * @param live the bytes received so far of files being transferred, by index, durable or not: a file counts with
-	 *        the more of these and its durable progress
+	 *        the more of these and its own bytes ({@link #done})
 	 */
 	public JobProgress progress(Map<Integer, Long> live) {
 		long done = transferred;
 		for (Map.Entry<Integer, Long> e : live.entrySet()) {
 			int i = e.getKey();
 			if (i >= 0 && i < files.length) {
-				done += Math.max(0, e.getValue() - files[i].bytesTransferred());
+				done += Math.max(0, e.getValue() - done(files[i]));
 			}
 		}
 		return new JobProgress(sizesUnknown > 0 ? JobProgress.SIZE_UNKNOWN : sizes, done, files.length, completed);

@@ -21,7 +21,7 @@ import bits.engine.jobs.JobTransitions;
  * recorded in order, and one at a time: a group waits for the one before it (the disk is slower than the network). A
  * crash before a group is recorded loses at most two checkpoints' worth of small files (the group on its way and the
  * one filling), which are fetched again (SPEC J7). A group that fails is not transferred after all, nor are the files
- * after it; the failure is the run's at its next file.
+ * after it; the failure is the run's when its next file completes, or at its end.
  */
 final class GroupCommit {
 	private static final int PARALLEL_SYNCS = 8;
@@ -55,19 +55,25 @@ final class GroupCommit {
 		if (bytes >= DataSink.CHECKPOINT_BYTES || System.nanoTime() - since >= DataSink.CHECKPOINT_NANOS) {
 			awaitRecorded(); // one group on its way at a time
 			List<Whole> group = taken();
-			CompletableFuture<Void> synced = sync(group);
+			CompletableFuture<Void> synced;
+			try {
+				synced = sync(group);
+			} catch (RuntimeException e) { // the engine is stopping: its workers take no more
+				transitions.uncompleted(job, indexes(group));
+				throw e;
+			}
+			// a failure leaves the files completed in memory until the run's own thread sees it (awaitRecorded): made
+			// uncompleted here, a file after them would wait for its turn behind them, and never reach the next add
 			recorded = synced.handle((v, failure) -> {
-				List<Integer> indexes = indexes(group);
 				if (failure == null) {
 					try {
-						transitions.groupCompleted(job, indexes);
+						transitions.groupCompleted(job, indexes(group));
 						return null;
 					} catch (RuntimeException e) {
 						failure = e;
 					}
 				}
-				transitions.uncompleted(job, indexes);
-				throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+				throw new GroupFailed(group, failure);
 			});
 		}
 	}
@@ -121,15 +127,25 @@ final class GroupCommit {
 		}
 	}
 
-	/** Waits for the group on its way; its failure is thrown, and the files pending after it are not transferred. */
+	/**
+	 * Waits for the group on its way. If it failed, its files and the files pending after it are not transferred after
+	 * all (fetched again), and its failure is thrown.
+	 */
 	private void awaitRecorded() throws TransferFailure {
 		try {
 			recorded.join();
 		} catch (RuntimeException e) {
 			recorded = CompletableFuture.completedFuture(null); // thrown once
-			transitions.uncompleted(job, indexes(pending));
+			List<Integer> lost = new ArrayList<>();
+			RuntimeException failure = e;
+			if (e.getCause() instanceof GroupFailed g) {
+				lost.addAll(indexes(g.group));
+				failure = g.getCause() instanceof RuntimeException r ? r : new CompletionException(g.getCause());
+			}
+			lost.addAll(indexes(pending));
 			pending.clear();
-			throw unwrapped(e);
+			transitions.uncompleted(job, lost);
+			throw unwrapped(failure);
 		}
 	}
 
@@ -181,6 +197,17 @@ final class GroupCommit {
 			c.force(false);
 		} catch (IOException e) {
 			throw new UncheckedFailure(DataSink.local(e));
+		}
+	}
+
+	/** A group's sync or record failed; its files are still completed in memory. */
+	private static final class GroupFailed extends RuntimeException {
+		private static final long serialVersionUID = 1L;
+		final transient List<Whole> group;
+
+		GroupFailed(List<Whole> group, Throwable cause) {
+			super(cause);
+			this.group = group;
 		}
 	}
 

@@ -310,6 +310,7 @@ final class JobRun implements Runnable {
 			group.abandon();
 			transitions.yielded(job);
 		} catch (ClaimLost e) {
+			group.abandon(); // its record is refused too; nothing of this run is written after the run ends
 			throw e;
 		} catch (RuntimeException e) {
 			group.abandon();

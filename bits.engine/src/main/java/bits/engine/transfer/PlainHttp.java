@@ -258,8 +258,10 @@ final class PlainHttp {
 							subscriber.onComplete();
 							return;
 						}
-						if (left >= 0) {
+						if (left > 0) {
 							left = Math.max(0, left - n);
+						} else if (left == 0) {
+							left = -1; // more than announced (a chunked body with a stray length): full buffers again
 						}
 						subscriber.onNext(List.of(ByteBuffer.wrap(buffer, 0, n)));
 					}

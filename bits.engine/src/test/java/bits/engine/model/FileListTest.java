@@ -27,14 +27,18 @@ class FileListTest {
 		return FileRecord.added(i, URI.create("http://127.0.0.1/f" + i), Path.of("/tmp/f" + i), Path.of("/tmp/.f" + i));
 	}
 
-	/** What the job's progress and next file were before the list kept them: every file counted. */
+	/**
+	 * The job's progress counted file by file: a file counts with the most of its durable bytes, the bytes received
+	 * (live) and, when it is whole in its temporary file, its size.
+	 */
 	private static JobProgress counted(List<FileRecord> files, Map<Integer, Long> live) {
 		long total = 0;
 		long done = 0;
 		int filesDone = 0;
 		for (FileRecord f : files) {
 			total = total < 0 || f.bytesTotal() < 0 ? JobProgress.SIZE_UNKNOWN : total + f.bytesTotal();
-			done += Math.max(f.bytesTransferred(), live.getOrDefault(f.index(), 0L));
+			long whole = f.completed() ? Math.max(f.bytesTotal(), 0) : 0;
+			done += Math.max(whole, Math.max(f.bytesTransferred(), live.getOrDefault(f.index(), 0L)));
 			filesDone += f.completed() ? 1 : 0;
 		}
 		return new JobProgress(total, done, files.size(), filesDone);
