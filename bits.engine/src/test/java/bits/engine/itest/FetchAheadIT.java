@@ -17,7 +17,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import bits.api.ErrorCodes;
+import bits.api.ErrorContext;
 import bits.api.FileSpec;
+import bits.api.JobError;
 import bits.api.JobPriority;
 import bits.api.JobState;
 import bits.api.JobType;
@@ -162,6 +164,43 @@ class FetchAheadIT extends WithNginx {
 		for (int i = 0; i < 4; i++) {
 			assertEquals(Engine.sha256(nginx.root.resolve("files/mixed-" + i + ".bin")), Engine.sha256(dest("mixed-" + i + ".bin")));
 		}
+	}
+
+	/**
+	 * A small file's temporary file replaced while its group waits to be made durable: the group's sync refuses it
+	 * (nothing is read or written through a file the engine did not create), the job fails with an access error when
+	 * the next file completes, and none of the group's files counts as transferred. The files after the group do not
+	 * wait for their turn behind its files for ever. Files 3 and 5 come slowly: the group of files 0-3 is sent when
+	 * file 3 completes (a second has passed), file 5 completes after it failed.
+	 */
+	@Test
+	void aTemporaryFileReplacedBeforeItsGroupIsSyncedFailsTheJob() throws Exception {
+		Random random = new Random(31);
+		List<FileSpec> files = new ArrayList<>();
+		for (int i = 0; i < 8; i++) {
+			byte[] data = new byte[i == 3 ? SLOW_BYTES : i == 5 ? 1 << 20 : 4096];
+			random.nextBytes(data);
+			Files.write(nginx.root.resolve("files/swap-" + i + ".bin"), data);
+			String path = i == 3 || i == 5 ? "/slow/" : "/files/";
+			files.add(new FileSpec(nginx.uri(path + "swap-" + i + ".bin"), dest("swap-" + i + ".bin")));
+		}
+		TransferJob job = manager.createJob("swap", JobType.DOWNLOAD, j -> {
+			j.addFiles(files);
+			j.setPriority(JobPriority.FOREGROUND);
+		});
+		job.resume();
+		await("files 0-2 whole, their group waiting for file 3", () -> job.getProgress().filesTransferred() >= 3);
+		Path temporary = job.getFiles().get(0).getTemporaryPath();
+		// the same bytes in a file the engine did not create; its own file is kept aside, so the new one cannot get its
+		// inode number (its identity)
+		Files.move(temporary, temporary.resolveSibling("aside-" + temporary.getFileName()));
+		Files.write(temporary, Files.readAllBytes(temporary.resolveSibling("aside-" + temporary.getFileName())));
+		awaitState(job, JobState.ERROR);
+		JobError e = job.getError().orElseThrow();
+		assertEquals(ErrorContext.LOCAL_FILE, e.context(), e::toString);
+		assertEquals(ErrorCodes.hex(ErrorCodes.E_ACCESSDENIED), ErrorCodes.hex(e.code()), e::toString);
+		assertTrue(e.description().contains("replaced"), e::toString);
+		assertEquals(0, job.getProgress().filesTransferred(), "the group's files, and those after it, are fetched again");
 	}
 
 	@Test
