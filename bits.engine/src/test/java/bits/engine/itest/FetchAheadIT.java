@@ -5,6 +5,7 @@ import static bits.engine.itest.Engine.awaitState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +13,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,25 +43,43 @@ class FetchAheadIT extends WithNginx {
 		manager = Engine.configured();
 	}
 
-	/** @return the job: file 0 slow, then {@code fast} fast files, of which {@code forbidden} (if >= 0) answers 403 */
-	private TransferJob job(TransferManager m, String name, int fast, int forbidden) throws Exception {
-		Random random = new Random(17);
-		byte[] slow = new byte[SLOW_BYTES];
-		random.nextBytes(slow);
-		Files.write(nginx.root.resolve("files/" + name + "-0.bin"), slow);
-		List<FileSpec> files = new ArrayList<>(List.of(new FileSpec(nginx.uri("/slow/" + name + "-0.bin"), dest(name + "-0.bin"))));
-		for (int i = 1; i <= fast; i++) {
-			byte[] data = new byte[4096 + i];
+	/**
+	 * Writes {@code count} files of random bytes for nginx to serve, {@code name-I.bin} of {@code size(I)} bytes.
+	 *
+	 * @return the files, each from {@code uri(I)} to its destination
+	 */
+	private static List<FileSpec> files(String name, int count, long seed, IntUnaryOperator size, IntFunction<URI> uri) throws Exception {
+		Random random = new Random(seed);
+		List<FileSpec> files = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			byte[] data = new byte[size.applyAsInt(i)];
 			random.nextBytes(data);
 			Files.write(nginx.root.resolve("files/" + name + "-" + i + ".bin"), data);
-			String path = i == forbidden ? "/forbidden/" : "/files/";
-			files.add(new FileSpec(nginx.uri(path + name + "-" + i + ".bin"), dest(name + "-" + i + ".bin")));
+			files.add(new FileSpec(uri.apply(i), dest(name + "-" + i + ".bin")));
 		}
+		return files;
+	}
+
+	/** @return a FOREGROUND job of these files that notifies each file, its transfer and its error */
+	private static TransferJob notifying(TransferManager m, String name, List<FileSpec> files) {
 		return m.createJob(name, JobType.DOWNLOAD, j -> {
 			j.addFiles(files);
 			j.setPriority(JobPriority.FOREGROUND);
 			j.setNotifyFlags(EnumSet.of(NotifyFlag.FILE_TRANSFERRED, NotifyFlag.JOB_TRANSFERRED, NotifyFlag.JOB_ERROR));
 		});
+	}
+
+	/** Asserts that each destination of {@link #files} holds what nginx serves. */
+	private static void assertCompleted(String name, int count) throws Exception {
+		for (int i = 0; i < count; i++) {
+			assertEquals(Engine.sha256(nginx.root.resolve("files/" + name + "-" + i + ".bin")), Engine.sha256(dest(name + "-" + i + ".bin")), "file " + i);
+		}
+	}
+
+	/** @return the job: file 0 slow, then {@code fast} fast files, of which {@code forbidden} (if >= 0) answers 403 */
+	private TransferJob job(TransferManager m, String name, int fast, int forbidden) throws Exception {
+		return notifying(m, name, files(name, fast + 1, 17, i -> i == 0 ? SLOW_BYTES : 4096 + i,
+				i -> nginx.uri((i == 0 ? "/slow/" : i == forbidden ? "/forbidden/" : "/files/") + name + "-" + i + ".bin")));
 	}
 
 	/** @return the indexes of the job's files in the order nginx finished serving them */
@@ -89,9 +110,7 @@ class FetchAheadIT extends WithNginx {
 		assertEquals(List.of(1, 2, 3, 4), served.subList(0, 4).stream().sorted().toList(), "served in the order " + served + ":\n" + log);
 		assertEquals(0, served.get(4), "served in the order " + served + ":\n" + log);
 		job.complete();
-		for (int i = 0; i <= 6; i++) {
-			assertEquals(Engine.sha256(nginx.root.resolve("files/ahead-" + i + ".bin")), Engine.sha256(dest("ahead-" + i + ".bin")));
-		}
+		assertCompleted("ahead", 7);
 	}
 
 	/**
@@ -101,20 +120,8 @@ class FetchAheadIT extends WithNginx {
 	 */
 	@Test
 	void manySmallFilesAreRecordedGroupByGroupAndNotifiedInOrder() throws Exception {
-		Random random = new Random(23);
-		List<FileSpec> files = new ArrayList<>();
 		int count = 160;
-		for (int i = 0; i < count; i++) {
-			byte[] data = new byte[64 << 10];
-			random.nextBytes(data);
-			Files.write(nginx.root.resolve("files/group-" + i + ".bin"), data);
-			files.add(new FileSpec(nginx.uri("/files/group-" + i + ".bin"), dest("group-" + i + ".bin")));
-		}
-		TransferJob job = manager.createJob("groups", JobType.DOWNLOAD, j -> {
-			j.addFiles(files);
-			j.setPriority(JobPriority.FOREGROUND);
-			j.setNotifyFlags(EnumSet.of(NotifyFlag.FILE_TRANSFERRED, NotifyFlag.JOB_TRANSFERRED, NotifyFlag.JOB_ERROR));
-		});
+		TransferJob job = notifying(manager, "groups", files("groups", count, 23, i -> 64 << 10, i -> nginx.uri("/files/groups-" + i + ".bin")));
 		Recorder r = new Recorder();
 		job.setNotifyCallback(r);
 		job.resume();
@@ -131,9 +138,9 @@ class FetchAheadIT extends WithNginx {
 		assertEquals(count, reloaded.getProgress().filesTransferred(), "J7: every file recorded transferred");
 		reloaded.complete();
 		for (int i = 0; i < count; i++) {
-			assertEquals(1, nginx.requests("/files/group-" + i + ".bin").size(), "file " + i + " fetched once");
-			assertEquals(Engine.sha256(nginx.root.resolve("files/group-" + i + ".bin")), Engine.sha256(dest("group-" + i + ".bin")));
+			assertEquals(1, nginx.requests("/files/groups-" + i + ".bin").size(), "file " + i + " fetched once");
 		}
+		assertCompleted("groups", count);
 	}
 
 	/**
@@ -142,28 +149,14 @@ class FetchAheadIT extends WithNginx {
 	 */
 	@Test
 	void smallFilesBeforeALargeOneAreNotifiedInOrder() throws Exception {
-		Random random = new Random(29);
-		List<FileSpec> files = new ArrayList<>();
-		for (int i = 0; i < 4; i++) {
-			byte[] data = new byte[i == 3 ? 5 << 20 : 4096];
-			random.nextBytes(data);
-			Files.write(nginx.root.resolve("files/mixed-" + i + ".bin"), data);
-			files.add(new FileSpec(nginx.uri("/files/mixed-" + i + ".bin"), dest("mixed-" + i + ".bin")));
-		}
-		TransferJob job = manager.createJob("mixed", JobType.DOWNLOAD, j -> {
-			j.addFiles(files);
-			j.setPriority(JobPriority.FOREGROUND);
-			j.setNotifyFlags(EnumSet.of(NotifyFlag.FILE_TRANSFERRED, NotifyFlag.JOB_TRANSFERRED, NotifyFlag.JOB_ERROR));
-		});
+		TransferJob job = notifying(manager, "mixed", files("mixed", 4, 29, i -> i == 3 ? 5 << 20 : 4096, i -> nginx.uri("/files/mixed-" + i + ".bin")));
 		Recorder r = new Recorder();
 		job.setNotifyCallback(r);
 		job.resume();
 		await("jobTransferred", () -> r.count("transferred") == 1);
 		assertEquals(List.of("file 0", "file 1", "file 2", "file 3", "transferred"), r.calls, "N12");
 		job.complete();
-		for (int i = 0; i < 4; i++) {
-			assertEquals(Engine.sha256(nginx.root.resolve("files/mixed-" + i + ".bin")), Engine.sha256(dest("mixed-" + i + ".bin")));
-		}
+		assertCompleted("mixed", 4);
 	}
 
 	/**
@@ -175,19 +168,8 @@ class FetchAheadIT extends WithNginx {
 	 */
 	@Test
 	void aTemporaryFileReplacedBeforeItsGroupIsSyncedFailsTheJob() throws Exception {
-		Random random = new Random(31);
-		List<FileSpec> files = new ArrayList<>();
-		for (int i = 0; i < 8; i++) {
-			byte[] data = new byte[i == 3 ? SLOW_BYTES : i == 5 ? 1 << 20 : 4096];
-			random.nextBytes(data);
-			Files.write(nginx.root.resolve("files/swap-" + i + ".bin"), data);
-			String path = i == 3 || i == 5 ? "/slow/" : "/files/";
-			files.add(new FileSpec(nginx.uri(path + "swap-" + i + ".bin"), dest("swap-" + i + ".bin")));
-		}
-		TransferJob job = manager.createJob("swap", JobType.DOWNLOAD, j -> {
-			j.addFiles(files);
-			j.setPriority(JobPriority.FOREGROUND);
-		});
+		TransferJob job = notifying(manager, "swap", files("swap", 8, 31, i -> i == 3 ? SLOW_BYTES : i == 5 ? 1 << 20 : 4096,
+				i -> nginx.uri((i == 3 || i == 5 ? "/slow/" : "/files/") + "swap-" + i + ".bin")));
 		job.resume();
 		await("files 0-2 whole, their group waiting for file 3", () -> job.getProgress().filesTransferred() >= 3);
 		Path temporary = job.getFiles().get(0).getTemporaryPath();
@@ -220,14 +202,7 @@ class FetchAheadIT extends WithNginx {
 
 	@Test
 	void overHttpsAServerThatOffersHttp2GetsHttp2() throws Exception {
-		Random random = new Random(23);
-		List<FileSpec> files = new ArrayList<>();
-		for (int i = 0; i < 6; i++) {
-			byte[] data = new byte[20_000 + i];
-			random.nextBytes(data);
-			Files.write(nginx.root.resolve("files/h2-" + i + ".bin"), data);
-			files.add(new FileSpec(nginx.https("/files/h2-" + i + ".bin"), dest("h2-" + i + ".bin")));
-		}
+		List<FileSpec> files = files("h2", 6, 23, i -> 20_000 + i, i -> nginx.https("/files/h2-" + i + ".bin"));
 		TransferJob job = manager.createJob("h2", JobType.DOWNLOAD, j -> {
 			j.addFiles(files);
 			j.setPriority(JobPriority.FOREGROUND);
@@ -236,8 +211,8 @@ class FetchAheadIT extends WithNginx {
 		awaitState(job, JobState.TRANSFERRED);
 		job.complete();
 		List<String> served = new ArrayList<>();
+		assertCompleted("h2", 6);
 		for (int i = 0; i < 6; i++) {
-			assertEquals(Engine.sha256(nginx.root.resolve("files/h2-" + i + ".bin")), Engine.sha256(dest("h2-" + i + ".bin")));
 			served.addAll(nginx.tlsRequests("/files/h2-" + i + ".bin"));
 		}
 		assertEquals(6, served.size(), served.toString());
