@@ -291,6 +291,16 @@ def p1(nginx, work, table, runs, size, opts, pg_cfg=None):
         service.stop()
         if on_pg:
             on_pg.stop()
+    # the engine's client and file channel alone (PlainHttp reads the body into a heap buffer and writes it to the
+    # file's channel, as Clients.java does): the floor of the engine's CPU for these bytes, beside curl's
+    lst = os.path.join(work, "p1-client.txt")
+    with open(lst, "w") as f:
+        f.write(f"{url} p1.bin\n")
+    alone = os.path.join(work, "out-p1-client")
+    shutil.rmtree(alone, ignore_errors=True)
+    walls, cpus = client_rounds(lst, alone, "urlconnection", "sync", 1, runs)
+    shutil.rmtree(alone, ignore_errors=True)
+    print(f"  P1 HttpURLConnection alone: {', '.join(f'{w:.2f}' for w in walls)} s, {', '.join(f'{c:.2f}' for c in cpus)} s CPU", flush=True)
     gib = size / (1 << 30)
     table.add("P1", f"bits service, {gib:g} GiB, durable at TRANSFERRED, then complete()", *res["bits"], *res["curl+fsync"],
               note="peer: curl -o + fsync; goal >= 1.0x, CPU <= 1.3x")
@@ -298,6 +308,9 @@ def p1(nginx, work, table, runs, size, opts, pg_cfg=None):
     if on_pg:
         table.add("P1", f"bits service, {gib:g} GiB, the jobs in PostgreSQL (SPEC C1)", *res["bits pg"], *res["curl+fsync"],
                   note=f"peer: curl -o + fsync; SQLite's median in this run {med(res['bits'][0]):.2f} s")
+    table.add("P1", f"java.net.HttpURLConnection alone, {gib:g} GiB to a file, synced, warm JVM", walls, cpus, *res["curl+fsync"],
+              note="peer: curl -o + fsync of the same run; no goal: the JDK's share of the engine's CPU (a 64 KiB heap buffer, "
+                   "as the engine reads a plain http body, written to the file's channel)")
     table.add("P1", "curl -o + fsync", *res["curl+fsync"])
     table.add("P1", "curl -o (no fsync, reference)", *res["curl"])
 
@@ -394,23 +407,29 @@ def clients(work, table, nginx, count, runs, outs, res):
     with open(lst, "w") as f:
         for i in range(count):
             f.write(f'{nginx.url(f"p2/f{i}.bin")} f{i}.bin\n')
-    names = {"httpclient": "java.net.http.HttpClient (HTTP/1.1; what the engine uses)", "urlconnection": "java.net.HttpURLConnection"}
+    names = {"httpclient": "java.net.http.HttpClient (HTTP/1.1; the engine's for https and uploads)",
+             "urlconnection": "java.net.HttpURLConnection (the engine's for a plain http GET)"}
     for client, label in names.items():
         for sync in ("nosync", "sync"):
             out = os.path.join(outs, f"{client}-{sync}")  # its rounds' directories (Clients.java); deleted after the last client
-            os.makedirs(out)
-            # the receive buffer the engine gives the JDK's client (Scheduler), as a JVM option: read once, at its first use
-            run = subprocess.run([JAVA, "-Djdk.httpclient.bufsize=262144", os.path.join(ROOT, "bench", "Clients.java"), lst, out, client, sync,
-                                  "3", str(runs)], capture_output=True, text=True)
-            if run.returncode != 0:
-                raise SystemExit(f"P2 {client} {sync} failed: {run.stderr[-2000:]}")
-            said = run.stdout
-            rounds = [l.split()[1:] for l in said.splitlines() if l.startswith("round ")]
-            walls, cpus = [float(w) for w, _ in rounds], [float(c) for _, c in rounds]
+            walls, cpus = client_rounds(lst, out, client, sync, 3, runs)
             print(f"  P2 {client} {sync}: {', '.join(f'{w:.2f}' for w in walls)} s", flush=True)
             peer = res["curl + fsync"] if sync == "sync" else res["curl"]
             table.add("P2", f"{label} alone, {count} x 64 KiB to files one after another{', each synced' if sync == 'sync' else ''}, warm JVM",
                       walls, cpus, *peer, note=f"peer: curl{' + fsync' if sync == 'sync' else ''} of the same run; no goal: where the engine's time per file goes")
+
+
+def client_rounds(lst, out, client, sync, warmup, rounds):
+    """bench/Clients.java: the list's files fetched by one of the JDK's clients alone, in one JVM, `warmup` rounds and
+    then `rounds` measured ones, each into a directory of its own under `out`; returns the measured walls and CPUs."""
+    os.makedirs(out)
+    # the receive buffer the engine gives the JDK's client (Scheduler), as a JVM option: read once, at its first use
+    run = subprocess.run([JAVA, "-Djdk.httpclient.bufsize=262144", os.path.join(ROOT, "bench", "Clients.java"), lst, out, client, sync,
+                          str(warmup), str(rounds)], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit(f"{client} {sync} failed: {run.stderr[-2000:]}")
+    measured = [l.split()[1:] for l in run.stdout.splitlines() if l.startswith("round ")]
+    return [float(w) for w, _ in measured], [float(c) for _, c in measured]
 
 
 class ResetProxy:

@@ -41,6 +41,11 @@ import bits.engine.http.ClientShutdown;
 final class HttpClients {
 	private final Map<ProxySettings, HttpClient> clients = new ConcurrentHashMap<>();
 	private final ExecutorService executor;
+	/**
+	 * The TLS context with the configured extra trust, or {@code null}: the JDK's default, which each client takes when it
+	 * is built. Not made before then: setting it up takes a tenth of a second, which a one-shot {@code ./bits transfer}
+	 * of a plain http URL (bench P10) never needs.
+	 */
 	private final SSLContext tls;
 	private final Duration connectTimeout;
 	private volatile boolean closed;
@@ -48,7 +53,7 @@ final class HttpClients {
 	HttpClients(ExecutorService executor, Duration connectTimeout, String trustStore, String password) throws IOException, GeneralSecurityException {
 		this.executor = executor;
 		this.connectTimeout = connectTimeout;
-		this.tls = trustStore.isEmpty() ? SSLContext.getDefault() : withExtraTrust(Path.of(trustStore), password.toCharArray());
+		this.tls = trustStore.isEmpty() ? null : withExtraTrust(Path.of(trustStore), password.toCharArray());
 	}
 
 	HttpClient client(ProxySettings proxy) {
@@ -60,8 +65,10 @@ final class HttpClients {
 					.version(HttpClient.Version.HTTP_2) // over TLS when the server offers it (ALPN); plain http: see HttpDownloader
 					.followRedirects(HttpClient.Redirect.NEVER)
 					.connectTimeout(connectTimeout)
-					.executor(executor)
-					.sslContext(tls);
+					.executor(executor);
+			if (tls != null) {
+				b.sslContext(tls);
+			}
 			switch (p.usage()) {
 			case NO_PROXY -> b.proxy(HttpClient.Builder.NO_PROXY);
 			case OVERRIDE -> b.proxy(new ListSelector(p.proxies(), p.bypass()));
