@@ -291,8 +291,8 @@ def p1(nginx, work, table, runs, size, opts, pg_cfg=None):
         service.stop()
         if on_pg:
             on_pg.stop()
-    # the engine's client and file channel alone (PlainHttp reads the body into a heap buffer and writes it to the
-    # file's channel, as Clients.java does): the floor of the engine's CPU for these bytes, beside curl's
+    # the engine's client alone, with a copy loop as simple as can be (Clients.java: a 64 KiB heap buffer written to the
+    # file's channel, one sync at the end), beside curl's: what the JDK's part of these bytes costs without the engine
     lst = os.path.join(work, "p1-client.txt")
     with open(lst, "w") as f:
         f.write(f"{url} p1.bin\n")
@@ -309,8 +309,8 @@ def p1(nginx, work, table, runs, size, opts, pg_cfg=None):
         table.add("P1", f"bits service, {gib:g} GiB, the jobs in PostgreSQL (SPEC C1)", *res["bits pg"], *res["curl+fsync"],
                   note=f"peer: curl -o + fsync; SQLite's median in this run {med(res['bits'][0]):.2f} s")
     table.add("P1", f"java.net.HttpURLConnection alone, {gib:g} GiB to a file, synced, warm JVM", walls, cpus, *res["curl+fsync"],
-              note="peer: curl -o + fsync of the same run; no goal: the JDK's share of the engine's CPU (a 64 KiB heap buffer, "
-                   "as the engine reads a plain http body, written to the file's channel)")
+              note="peer: curl -o + fsync of the same run; no goal: the JDK's client without the engine (a 64 KiB heap buffer "
+                   "written to the file's channel, one sync at the end)")
     table.add("P1", "curl -o + fsync", *res["curl+fsync"])
     table.add("P1", "curl -o (no fsync, reference)", *res["curl"])
 
