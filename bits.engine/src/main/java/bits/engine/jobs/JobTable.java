@@ -276,10 +276,17 @@ public class JobTable {
 		return result;
 	}
 
-	/** @return the jobs QUEUED or in TRANSIENT_ERROR, in the table's order, without a scan of the table */
-	public List<JobRecord> waiting() {
+	/** @return the QUEUED jobs, in the table's order, without a scan of the table */
+	public List<JobRecord> queued() {
 		synchronized (lock) {
-			return waiting.records();
+			return waiting.queued();
+		}
+	}
+
+	/** @return the jobs in TRANSIENT_ERROR, in the table's order, without a scan of the table or the queue */
+	public List<JobRecord> retrying() {
+		synchronized (lock) {
+			return waiting.retrying();
 		}
 	}
 

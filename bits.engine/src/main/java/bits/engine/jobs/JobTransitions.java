@@ -5,7 +5,6 @@ import java.nio.file.Path;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -36,13 +35,7 @@ public final class JobTransitions {
 
 	/** @return the queued jobs, oldest first */
 	public List<JobRecord> queued() {
-		List<JobRecord> result = new ArrayList<>();
-		for (JobRecord j : table.waiting()) {
-			if (j.state() == JobState.QUEUED) {
-				result.add(j);
-			}
-		}
-		return result;
+		return table.queued();
 	}
 
 	/** @return the job as it is now; empty once it is final */
@@ -58,8 +51,8 @@ public final class JobTransitions {
 	 */
 	public Instant promoteDueRetries(Instant now, Set<UUID> running) {
 		Instant next = null;
-		for (JobRecord j : table.waiting()) {
-			Instant at = j.state() == JobState.TRANSIENT_ERROR ? j.retryAt() : null;
+		for (JobRecord j : table.retrying()) {
+			Instant at = j.retryAt();
 			if (at == null || running.contains(j.id())) { // a run that still has it retries it at once, in place
 				continue;
 			}

@@ -255,7 +255,7 @@ public class Scheduler implements TransferControl {
 			try {
 				nextRetry = transitions.promoteDueRetries(Instant.now(), live);
 				if (table.shared()) {
-					claim(transitions.queued());
+					claim();
 				} else {
 					schedule(transitions.queued());
 				}
@@ -330,7 +330,7 @@ public class Scheduler implements TransferControl {
 	 * to an equal one when its time slice is over (the queue then puts it behind those that waited).
 	 */
 
-	private void claim(List<JobRecord> queued) {
+	private void claim() {
 		// the claims' round trips to the database are made without this scheduler's lock, which the job table's
 		// changes take to tell it of new work
 		for (Set<JobPriority> kind : List.of(FOREGROUND, BACKGROUND)) {
@@ -356,6 +356,12 @@ public class Scheduler implements TransferControl {
 				}
 			}
 		}
+		synchronized (this) {
+			if (running.values().stream().noneMatch(r -> r.priority.isBackground())) {
+				return; // nothing on the wire yields: the queue, thousands of jobs in a fleet's table, is not copied at each change
+			}
+		}
+		List<JobRecord> queued = transitions.queued();
 		synchronized (this) {
 			JobPriority best = queued.stream().map(j -> j.settings().priority()).filter(JobPriority::isBackground).min(Comparator.naturalOrder())
 					.orElse(null);
