@@ -45,6 +45,12 @@ class WaitingJobsTest {
 		assertEquals(List.of(a.record(), b.record(), c.record()), waiting.queued());
 		assertEquals(List.of(d.record()), waiting.retrying());
 
+		b.set(b.record().with(x -> x.state(JobState.TRANSIENT_ERROR))); // a second retry: both in the table's order
+		assertEquals(List.of(b.record(), d.record()), waiting.retrying());
+		waiting.forget(d); // left the table while retrying
+		assertEquals(List.of(b.record()), waiting.retrying());
+		b.set(b.record().with(x -> x.state(JobState.QUEUED)));
+
 		c.set(c.record().with(x -> x.state(JobState.CANCELLED)));
 		d.set(d.record().with(x -> x.state(JobState.ERROR)));
 		assertEquals(List.of(a.record(), b.record()), waiting.queued());
