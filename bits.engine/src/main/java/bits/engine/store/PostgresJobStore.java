@@ -17,7 +17,8 @@ import com.zaxxer.hikari.HikariDataSource;
  * The store's PostgreSQL adapter, chosen by {@code store.url}: the same tables as SQLite's, through a pool of
  * connections (HikariCP). A commit is durable when it returns (PostgreSQL's WAL, {@code synchronous_commit}), so
  * {@link #sync} has nothing left to do. Engines share it: each is a member of its {@link SharedQueue}, writes of a
- * job's row are conditional on its version, and every commit announces the jobs it changed.
+ * job's row are conditional on its version, and every commit announces the jobs it changed (a trigger announces each
+ * changed row).
  */
 public final class PostgresJobStore extends JdbcJobStore {
 	/** The advisory lock key of the bits store ("bits" in ASCII): engines that start together migrate one at a time. */
@@ -156,12 +157,21 @@ public final class PostgresJobStore extends JdbcJobStore {
 		w.update("UPDATE job SET turn = nextval('job_turn_seq') WHERE id=?", s -> s.setString(1, job.toString()));
 	}
 
+	/**
+	 * A changed or new row is announced by the database's trigger (schema 7); a deleted one by this, with the final state
+	 * its row no longer holds.
+	 */
 	@Override
 	void announce(JdbcWrites w, Map<UUID, Long> jobs) throws SQLException {
-		PreparedStatement s = w.prepared("SELECT pg_notify('" + CHANNEL + "', ?)");
+		PreparedStatement s = null;
 		for (Map.Entry<UUID, Long> e : jobs.entrySet()) {
-			s.setString(1, e.getKey() + ":" + e.getValue());
-			s.executeQuery().close();
+			if (e.getValue() < 0) {
+				if (s == null) {
+					s = w.prepared("SELECT pg_notify('" + CHANNEL + "', ?)");
+				}
+				s.setString(1, e.getKey() + ":" + e.getValue());
+				s.executeQuery().close();
+			}
 		}
 	}
 

@@ -26,12 +26,24 @@ import bits.engine.model.JobRecord;
 /**
  * The shared queue of engines on one PostgreSQL store: members in table {@code bits_engine}, heartbeats and leases by
  * the database's clock ({@code now()}), claims by one {@code UPDATE ... FOR UPDATE SKIP LOCKED}, takeovers in one
- * statement, and announcements by {@code LISTEN/NOTIFY}.
+ * statement, and announcements by {@code LISTEN/NOTIFY} (a trigger of table {@code job} announces each changed row).
  */
 final class PostgresQueue implements SharedQueue {
 	/** Back to the queue, unclaimed, in a new epoch: the jobs of a member that left or lost its lease. */
 	private static final String RELEASE = "SET claimed_by = NULL, epoch = epoch + 1, version = version + 1,"
 			+ " state = CASE WHEN state IN ('CONNECTING', 'TRANSFERRING') THEN 'QUEUED' ELSE state END";
+
+	/**
+	 * Claims up to a number of queued jobs in one statement (parameters: the priorities, the jobs excluded, this engine's
+	 * name, the number, this engine's id). The order is index job_claim_order's: the first rows of the index, not a sort
+	 * of the whole queue; the picked rows are materialized, so that the LIMIT holds, and found again by their keys, so
+	 * that no plan (a join, whose rows the planner cannot foresee for a LIMIT given later) reads the whole table at every
+	 * claim.
+	 */
+	static final String CLAIM = "WITH picked AS MATERIALIZED (SELECT id FROM job WHERE state = 'QUEUED' AND claimed_by IS NULL"
+			+ " AND priority = ANY (?) AND NOT (id = ANY (?)) AND (pinned_to IS NULL OR pinned_to = ?) ORDER BY " + PostgresSchema.PRIORITY_ORDER
+			+ ", turn LIMIT ? FOR UPDATE SKIP LOCKED) UPDATE job SET state = 'CONNECTING', claimed_by = ?, epoch = epoch + 1,"
+			+ " version = version + 1 WHERE id = ANY (ARRAY(SELECT id FROM picked)) RETURNING id";
 
 	private final PostgresJobStore store;
 	private final PGSimpleDataSource source;
@@ -108,7 +120,7 @@ final class PostgresQueue implements SharedQueue {
 				}
 			}
 			// past the lease (paused, cut off): whatever was not taken over yet goes back to the queue now
-			announce(c, release(c, "claimed_by = ?", engine));
+			release(c, engine);
 			register(c);
 			return false;
 		});
@@ -123,15 +135,14 @@ final class PostgresQueue implements SharedQueue {
 					+ " RETURNING id) UPDATE job " + RELEASE + " WHERE claimed_by IS NOT NULL AND (claimed_by IN (SELECT id FROM dead)"
 					// claims of members that are gone altogether (removed by hand, or by an older engine's takeover)
 					+ " OR NOT EXISTS (SELECT 1 FROM bits_engine e WHERE e.id = job.claimed_by))"
-					+ " RETURNING id, version")) {
+					+ " RETURNING id")) {
 				try (ResultSet r = s.executeQuery()) {
 					while (r.next()) {
 						taken.add(UUID.fromString(r.getString(1)));
-						announce(c, r.getString(1), r.getLong(2));
 					}
 				}
 			}
-			announce(c, forgetCallbacksOfGoneMembers(c));
+			forgetCallbacksOfGoneMembers(c);
 			return taken;
 		});
 	}
@@ -144,12 +155,7 @@ final class PostgresQueue implements SharedQueue {
 		List<UUID> claimed = transaction(c -> {
 			Array wanted = c.createArrayOf("text", priorities.stream().map(Enum::name).toArray());
 			Array skipped = c.createArrayOf("text", excluded.stream().map(UUID::toString).toArray());
-			// the order is index job_claim_order's: the first rows of the index, not a sort of the whole queue; the picked
-			// rows are materialized, so that the LIMIT holds however the planner joins them
-			try (PreparedStatement s = c.prepareStatement("WITH picked AS MATERIALIZED (SELECT id FROM job WHERE state = 'QUEUED' AND claimed_by IS NULL"
-					+ " AND priority = ANY (?) AND NOT (id = ANY (?)) AND (pinned_to IS NULL OR pinned_to = ?) ORDER BY " + PostgresSchema.PRIORITY_ORDER
-					+ ", turn LIMIT ? FOR UPDATE SKIP LOCKED) UPDATE job SET state = 'CONNECTING', claimed_by = ?, epoch = epoch + 1,"
-					+ " version = version + 1 FROM picked WHERE job.id = picked.id RETURNING job.id, job.version")) {
+			try (PreparedStatement s = c.prepareStatement(CLAIM)) {
 				s.setArray(1, wanted);
 				s.setArray(2, skipped);
 				s.setString(3, name);
@@ -158,7 +164,6 @@ final class PostgresQueue implements SharedQueue {
 				List<UUID> ids = new ArrayList<>();
 				try (ResultSet r = s.executeQuery()) {
 					while (r.next()) {
-						announce(c, r.getString(1), r.getLong(2));
 						ids.add(UUID.fromString(r.getString(1)));
 					}
 				}
@@ -243,12 +248,12 @@ final class PostgresQueue implements SharedQueue {
 		}
 		try {
 			transaction(c -> {
-				announce(c, release(c, "claimed_by = ?", engine));
+				release(c, engine);
 				try (PreparedStatement s = c.prepareStatement("DELETE FROM bits_engine WHERE id = ?")) {
 					s.setString(1, engine);
 					s.executeUpdate();
 				}
-				announce(c, forgetCallbacksOfGoneMembers(c));
+				forgetCallbacksOfGoneMembers(c);
 				return null;
 			});
 		} catch (StoreException e) {
@@ -256,46 +261,22 @@ final class PostgresQueue implements SharedQueue {
 		}
 	}
 
-	/** Releases the claims that {@code where} selects; @return the released jobs' ids and versions */
-	private static List<String[]> release(Connection c, String where, String value) throws SQLException {
-		List<String[]> released = new ArrayList<>();
-		try (PreparedStatement s = c.prepareStatement("UPDATE job " + RELEASE + " WHERE " + where + " RETURNING id, version")) {
-			s.setString(1, value);
-			try (ResultSet r = s.executeQuery()) {
-				while (r.next()) {
-					released.add(new String[] { r.getString(1), Long.toString(r.getLong(2)) });
-				}
-			}
+	/** Releases the claims of an engine (the database announces the released jobs). */
+	private static void release(Connection c, String engine) throws SQLException {
+		try (PreparedStatement s = c.prepareStatement("UPDATE job " + RELEASE + " WHERE claimed_by = ?")) {
+			s.setString(1, engine);
+			s.executeUpdate();
 		}
-		return released;
 	}
 
 	/**
 	 * A live callback lives as long as its engine: the jobs whose callback was registered on an engine that is no member
-	 * now notify through their handler id, on any engine (SPEC C5). @return the changed jobs' ids and versions
+	 * now notify through their handler id, on any engine (SPEC C5).
 	 */
-	private static List<String[]> forgetCallbacksOfGoneMembers(Connection c) throws SQLException {
-		List<String[]> changed = new ArrayList<>();
+	private static void forgetCallbacksOfGoneMembers(Connection c) throws SQLException {
 		try (PreparedStatement s = c.prepareStatement("UPDATE job SET callback_engine = NULL, version = version + 1 WHERE callback_engine IS NOT NULL"
-				+ " AND NOT EXISTS (SELECT 1 FROM bits_engine e WHERE e.id = job.callback_engine) RETURNING id, version");
-				ResultSet r = s.executeQuery()) {
-			while (r.next()) {
-				changed.add(new String[] { r.getString(1), Long.toString(r.getLong(2)) });
-			}
-		}
-		return changed;
-	}
-
-	private static void announce(Connection c, List<String[]> jobs) throws SQLException {
-		for (String[] j : jobs) {
-			announce(c, j[0], Long.parseLong(j[1]));
-		}
-	}
-
-	private static void announce(Connection c, String job, long version) throws SQLException {
-		try (PreparedStatement s = c.prepareStatement("SELECT pg_notify('" + PostgresJobStore.CHANNEL + "', ?)")) {
-			s.setString(1, job + ":" + version);
-			s.executeQuery().close();
+				+ " AND NOT EXISTS (SELECT 1 FROM bits_engine e WHERE e.id = job.callback_engine)")) {
+			s.executeUpdate();
 		}
 	}
 

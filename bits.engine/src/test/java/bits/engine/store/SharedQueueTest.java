@@ -271,10 +271,14 @@ class SharedQueueTest {
 			a.transaction(w -> w.deleteJob(j.id()));
 			JobRecord k = queued(a, JobPriority.NORMAL);
 			a.transaction(w -> w.deleteJob(k.id(), JobState.ACKNOWLEDGED));
+			// a claim, and a change made by hand with a SQL client: the database announces every changed row itself
+			JobRecord m = queued(a, JobPriority.NORMAL);
+			assertEquals(m.id(), queue(a).claimNext(EnumSet.allOf(JobPriority.class), Set.of()).orElseThrow().id());
+			a.execute("UPDATE job SET description = 'by hand', version = version + 1 WHERE id = '" + m.id() + "'");
 			long deadline = System.nanoTime() + 10_000_000_000L;
 			List<SharedQueue.Announcement> expected = List.of(new SharedQueue.Announcement(j.id(), 0), new SharedQueue.Announcement(j.id(), 1),
 					new SharedQueue.Announcement(j.id(), SharedQueue.Announcement.CANCELLED), new SharedQueue.Announcement(k.id(),
-							SharedQueue.Announcement.COMPLETED));
+							SharedQueue.Announcement.COMPLETED), new SharedQueue.Announcement(m.id(), 1), new SharedQueue.Announcement(m.id(), 2));
 			while (!heard.containsAll(expected)) {
 				assertTrue(System.nanoTime() < deadline, "heard " + heard);
 				Thread.sleep(20);
@@ -366,5 +370,41 @@ class SharedQueueTest {
 			assertEquals(Set.copyOf(expected.subList(4, 10)), rest.stream().map(JobRecord::id).collect(java.util.stream.Collectors.toSet()));
 			assertEquals(List.of(), queue(a).claim(ALL, Set.of(), 4), "each job claimed once");
 		}
+	}
+
+	@Test
+	void aClaimReadsTheFirstQueuedJobsNotTheWholeQueueOrTable() throws Exception { // C2: a claim costs the same with 100k jobs as with 10
+		try (PostgresJobStore a = engine(); var c = postgres.connect(url.substring(url.lastIndexOf('/') + 1)); var st = c.createStatement()) {
+			JobRecord template = queued(a, JobPriority.NORMAL);
+			// many queued jobs and more ended ones, as a busy store holds them, copied from one job's row by SQL
+			st.execute("INSERT INTO job (id, owner, type, state, display_name, description, priority, retry_delay_ms, no_progress_timeout_ms,"
+					+ " notify_interval_ms, custom_headers, proxy_usage, proxy_list, proxy_bypass, max_download_size, redirect_policy, notify_flags,"
+					+ " created_ms, modified_ms, last_progress_ms) SELECT gen_random_uuid()::text, owner, type, CASE WHEN g % 3 = 0 THEN 'QUEUED'"
+					+ " ELSE 'TRANSFERRED' END, display_name, description, priority, retry_delay_ms, no_progress_timeout_ms, notify_interval_ms,"
+					+ " custom_headers, proxy_usage, proxy_list, proxy_bypass, max_download_size, redirect_policy, notify_flags, created_ms, modified_ms,"
+					+ " last_progress_ms FROM job, generate_series(1, 6000) g WHERE id = '" + template.id() + "'");
+			st.execute("ANALYZE job");
+			// the plan the driver's prepared statement gets after its first runs: generic, the LIMIT not known
+			st.execute("SET plan_cache_mode = force_generic_plan");
+			st.execute("PREPARE claim(text[], text[], text, int, text) AS " + numbered(PostgresQueue.CLAIM));
+			StringBuilder plan = new StringBuilder();
+			try (var r = st.executeQuery("EXPLAIN (COSTS OFF) EXECUTE claim(ARRAY['NORMAL'], ARRAY[]::text[], 'here', 4, 'engine')")) {
+				while (r.next()) {
+					plan.append(r.getString(1)).append('\n');
+				}
+			}
+			assertTrue(plan.toString().contains("Index Scan using job_claim_order"), plan.toString());
+			assertFalse(plan.toString().contains("Seq Scan") || plan.toString().contains("Sort"), "the claim reads the whole table or sorts the queue:\n" + plan);
+		}
+	}
+
+	/** @return the statement with its JDBC parameters numbered, as SQL's PREPARE takes them */
+	private static String numbered(String jdbc) {
+		StringBuilder b = new StringBuilder();
+		int n = 0;
+		for (char ch : jdbc.toCharArray()) {
+			b.append(ch == '?' ? "$" + ++n : String.valueOf(ch));
+		}
+		return b.toString();
 	}
 }
