@@ -630,11 +630,17 @@ public class JobTable {
 					if (r.version() < before.version() || r.equals(before)) {
 						return;
 					}
-					// the files' progress this engine's transfer keeps in memory (unsynced small files) stays; a claim
-					// just made takes the files as stored
-					after = run == null || !run.equals(before.claimed()) ? r : r.with(b -> {
+					// the files' progress this engine's transfer keeps in memory (unsynced small files) stays, and so does
+					// its TRANSFERRING not recorded yet (transferringUnrecorded); a claim just made takes the files as stored
+					boolean keep = run != null && run.equals(before.claimed());
+					boolean transferring = keep && before.state() == JobState.TRANSFERRING && r.state() == JobState.CONNECTING
+							&& run.equals(r.claimed());
+					after = !keep ? r : r.with(b -> {
 						for (FileRecord f : before.files()) {
 							b.file(f);
+						}
+						if (transferring) {
+							b.state(JobState.TRANSFERRING);
 						}
 					});
 					if (after.equals(before)) {
@@ -801,6 +807,33 @@ public class JobTable {
 			}
 		}
 		return result;
+	}
+
+	/**
+	 * In a shared store, CONNECTING → TRANSFERRING of a job this engine transfers under its claim, told at once but
+	 * recorded with the transfer's next write (a checkpoint, at most a second of data later, or its end): every recorded
+	 * change is announced to every engine and read by each, which for a small file's transfer would double what all of
+	 * them do, and nothing recovers from TRANSFERRING that it does not from CONNECTING (both are queued again). Until
+	 * then the other engines show the job CONNECTING.
+	 *
+	 * @throws ClaimLost if the job is no longer this engine's to transfer
+	 */
+	void transferringUnrecorded(UUID id) {
+		ChangeFeed.Entry told;
+		synchronized (lock) {
+			JobSlot s = jobs.get(id);
+			Claim run = runs.get(id);
+			if (s == null || run == null || !run.equals(s.record().claimed())) {
+				throw new ClaimLost("job " + id + " is not transferred by this engine (" + queue.engine() + ")");
+			}
+			if (s.record().state() != JobState.CONNECTING) {
+				return;
+			}
+			JobRecord after = s.record().with(b -> b.state(JobState.TRANSFERRING).modified(Instant.now()));
+			s.set(after);
+			told = feed.committed(after);
+		}
+		feed.durable(told); // not durable, but nothing to wait for: what a restart reads of it is the same
 	}
 
 	/** A change that is not persisted: progress in memory, until the next checkpoint records it. */

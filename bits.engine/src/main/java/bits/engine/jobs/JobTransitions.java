@@ -90,8 +90,15 @@ public final class JobTransitions {
 		return change(job, JobState.QUEUED, true, r -> r.state(JobState.CONNECTING));
 	}
 
-	/** CONNECTING → TRANSFERRING, once the server answered. */
+	/**
+	 * CONNECTING → TRANSFERRING, once the server answered; in a shared store recorded with the transfer's next write
+	 * ({@link JobTable#transferringUnrecorded}).
+	 */
 	public void transferring(UUID job) {
+		if (table.shared()) {
+			table.transferringUnrecorded(job);
+			return;
+		}
 		change(job, JobState.CONNECTING, true, r -> r.state(JobState.TRANSFERRING));
 	}
 
