@@ -639,8 +639,8 @@ public class JobTable {
 						for (FileRecord f : before.files()) {
 							b.file(f);
 						}
-						if (transferring) {
-							b.state(JobState.TRANSFERRING);
+						if (transferring) { // as told, at the time told: a read of the row is no new change of it
+							b.state(JobState.TRANSFERRING).modified(r.modified().isAfter(before.modified()) ? r.modified() : before.modified());
 						}
 					});
 					if (after.equals(before)) {
@@ -810,11 +810,12 @@ public class JobTable {
 	}
 
 	/**
-	 * In a shared store, CONNECTING → TRANSFERRING of a job this engine transfers under its claim, told at once but
-	 * recorded with the transfer's next write (a checkpoint, at most a second of data later, or its end): every recorded
-	 * change is announced to every engine and read by each, which for a small file's transfer would double what all of
-	 * them do, and nothing recovers from TRANSFERRING that it does not from CONNECTING (both are queued again). Until
-	 * then the other engines show the job CONNECTING.
+	 * In a shared store, CONNECTING → TRANSFERRING of a job this engine transfers under its claim (as this engine holds
+	 * it), told at once but recorded with the transfer's next write of the job's row (a checkpoint that records
+	 * progress, at most a second of data later; or its end, a failure, a stop): every recorded change is announced to
+	 * every engine and read by each, which for a small file's transfer would double what all of them do, and nothing
+	 * recovers from TRANSFERRING that it does not from CONNECTING (both are queued again). Until then the other engines
+	 * show the job CONNECTING; a small file's job goes from CONNECTING to TRANSFERRED there.
 	 *
 	 * @throws ClaimLost if the job is no longer this engine's to transfer
 	 */

@@ -90,8 +90,9 @@ abstract class JdbcJobStore implements JobStore {
 	}
 
 	/**
-	 * Tells the other engines, at the commit, which jobs' rows changed (with their new versions; -1: deleted); nothing
-	 * where no other engine shares the store.
+	 * Tells the other engines, at the commit, which jobs' rows changed (with their new versions; a deleted job's with
+	 * {@link SharedQueue.Announcement#CANCELLED} or {@link SharedQueue.Announcement#COMPLETED}); nothing where no other
+	 * engine shares the store.
 	 */
 	void announce(JdbcWrites w, Map<UUID, Long> jobs) throws SQLException {
 	}

@@ -67,13 +67,15 @@ final class PostgresSchema {
 			new String[] { // 6: how an upload job speaks to its server (SPEC U5)
 					"ALTER TABLE job ADD COLUMN upload_protocol TEXT NOT NULL DEFAULT 'BITS'" },
 			new String[] { // 7: the database announces each change of a job's row itself, in the change's transaction: no
-					// statement of the engine's per changed job, and a change made by hand is announced too
-					"CREATE FUNCTION bits_announce_job() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('"
+					// statement of the engine's per changed job, and a change made by hand is announced too (engines read it
+					// if it gives the row a new version). The table's strongest lock first, not in two steps that an
+					// engine of an older version writing meanwhile could deadlock with
+					"LOCK TABLE job IN ACCESS EXCLUSIVE MODE", "CREATE FUNCTION bits_announce_job() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('"
 							+ PostgresJobStore.CHANNEL + "', NEW.id || ':' || NEW.version); RETURN NULL; END $$",
 					"CREATE TRIGGER job_announce AFTER INSERT OR UPDATE ON job FOR EACH ROW EXECUTE FUNCTION bits_announce_job()",
 					// the claims' order is job_claim_order's alone: a plan through this index read and sorted the whole queue at
 					// every claim
-					"DROP INDEX job_queue" });
+					"DROP INDEX IF EXISTS job_queue" });
 
 	/**
 	 * Runs the migrations the database has not seen, in one transaction (PostgreSQL's DDL is transactional); its advisory lock

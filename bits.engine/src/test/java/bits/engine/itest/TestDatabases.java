@@ -51,6 +51,19 @@ final class TestDatabases {
 		return url;
 	}
 
+	/** @return the first column of the first row a query of the store directory's database reads, as a person with a SQL client would */
+	static String query(Object directory, String sql) throws Exception {
+		String url = url(directory);
+		try (var c = server.connect(url.substring(url.lastIndexOf('/') + 1)); var s = c.createStatement()) {
+			if (!s.execute(sql)) {
+				return Integer.toString(s.getUpdateCount());
+			}
+			try (var r = s.getResultSet()) {
+				return r.next() ? r.getString(1) : null;
+			}
+		}
+	}
+
 	/**
 	 * Every row of every table of the store directory's database, each table's rows in one order; not the engines'
 	 * heartbeats ({@code bits_engine}), which the engine writes by itself every few seconds.

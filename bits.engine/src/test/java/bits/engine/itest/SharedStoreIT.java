@@ -1,0 +1,54 @@
+package bits.engine.itest;
+
+import static bits.engine.itest.Engine.await;
+import static bits.engine.itest.Engine.awaitState;
+import static bits.engine.itest.Engine.randomBytes;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+import bits.api.JobState;
+import bits.api.TransferJob;
+
+/**
+ * What an engine sharing its store (PostgreSQL, itest-postgres.bndrun) does that a store of one engine has no room for:
+ * another engine's change of a job's row, made here as that engine's row would show it. With SQLite these tests are
+ * skipped: no other engine can change the store.
+ */
+class SharedStoreIT extends WithNginx {
+	@Test
+	void aJobOnTheWireStaysTransferringWhenAnotherEngineChangesItAndItsNextCheckpointRecordsThat() throws Exception { // J2, C6
+		assumeTrue(TestDatabases.active(), "engines share a store in PostgreSQL only");
+		byte[] data = randomBytes(2 << 20, 16); // about 8 s at nginx's 256 KiB/s
+		Files.write(nginx.root.resolve("files/t.bin"), data);
+		TransferJob job = manager.createJob("transferring");
+		Path dest = dest("t.bin");
+		job.addFile(nginx.uri("/slow/t.bin"), dest);
+		job.resume();
+		String row = "FROM job WHERE id = '" + job.getId() + "'";
+		// TRANSFERRING is told here at once, and recorded with the transfer's first checkpoint, a second of data later
+		await("the job on the wire", () -> job.getState() == JobState.TRANSFERRING);
+		// another engine's change of the job meanwhile, in a new version of its row: this engine reads it
+		assertEquals("1", TestDatabases.query(null, "UPDATE job SET description = 'elsewhere', version = version + 1 WHERE id = '" + job.getId()
+				+ "' AND state = 'CONNECTING'"), "the row still says CONNECTING");
+		await("the change read", () -> job.getDescription().equals("elsewhere"));
+		assertEquals(JobState.TRANSFERRING, job.getState(), "a read of the row does not take the transfer back to CONNECTING");
+		await("TRANSFERRING recorded by a checkpoint", () -> query("SELECT state " + row).equals("TRANSFERRING"));
+		awaitState(job, JobState.TRANSFERRED);
+		job.complete();
+		assertArrayEquals(data, Files.readAllBytes(dest));
+	}
+
+	private static String query(String sql) {
+		try {
+			return TestDatabases.query(null, sql);
+		} catch (Exception e) {
+			throw new AssertionError(e);
+		}
+	}
+}
