@@ -56,6 +56,7 @@ abstract class JdbcJobStore implements JobStore {
 			+ " notify_error_file=?, modified_ms=?, transferred_ms=?, last_progress_ms=?, retry_at_ms=?, plain_http_auth=?,"
 			+ " version=?, claimed_by=?, epoch=?, callback_engine=?, pinned_to=?, pinned_request=?, reply_file=?, upload_protocol=?";
 	private static final int JOB_COLUMN_COUNT = (int) JOB_COLUMNS.chars().filter(c -> c == '?').count();
+	private static final String JOURNAL_INSERT = "INSERT INTO journal (job, owner, kind, file, created_ms) VALUES (?,?,?,?,?)";
 
 	/** Where the store is, for messages (never a password). */
 	final String where;
@@ -140,6 +141,7 @@ abstract class JdbcJobStore implements JobStore {
 			c.setAutoCommit(false);
 			writes = new JdbcWrites(c);
 			work.accept(writes);
+			writes.writeJournal();
 			writes.checkFences();
 			if (!writes.changed.isEmpty()) {
 				announce(writes, writes.changed);
@@ -185,6 +187,8 @@ abstract class JdbcJobStore implements JobStore {
 		private final Map<UUID, Long> changed = new LinkedHashMap<>();
 		/** The claims that the transaction's writes of these jobs are conditional on, not checked yet. */
 		private final Map<UUID, Claim> fences = new LinkedHashMap<>();
+		/** Whether journal entries wait in the batch of {@link #JOURNAL_INSERT}. */
+		private boolean journalEntries;
 
 		JdbcWrites(Connection connection) {
 			this.connection = connection;
@@ -318,16 +322,27 @@ abstract class JdbcJobStore implements JobStore {
 		}
 
 		@Override
-		public JournalEntry insertJournal(UUID job, String owner, Notice.Kind kind, int file) {
-			Instant now = Instant.now();
-			long id = insert("INSERT INTO journal (job, owner, kind, file, created_ms) VALUES (?,?,?,?,?) RETURNING id", s -> {
+		public void insertJournal(UUID job, String owner, Notice.Kind kind, int file) {
+			try {
+				PreparedStatement s = prepared(JOURNAL_INSERT);
 				s.setString(1, job.toString());
 				s.setString(2, owner);
 				s.setString(3, kind.name());
 				s.setInt(4, file);
-				s.setLong(5, now.toEpochMilli());
-			});
-			return new JournalEntry(id, job, owner, kind, file, now);
+				s.setLong(5, System.currentTimeMillis());
+				s.addBatch();
+				journalEntries = true;
+			} catch (SQLException e) {
+				throw new StoreException("store update failed in " + where + ": " + e.getMessage(), e);
+			}
+		}
+
+		/** Writes the transaction's journal entries, in one round trip to a database server (a small job records two). */
+		void writeJournal() throws SQLException {
+			if (journalEntries) {
+				journalEntries = false;
+				prepared(JOURNAL_INSERT).executeBatch();
+			}
 		}
 
 		@Override

@@ -150,8 +150,11 @@ public interface JobStore extends AutoCloseable {
 
 		void deleteNotice(long id);
 
-		/** Records an event in the journal; it outlives the job until pruned. */
-		JournalEntry insertJournal(UUID job, String owner, Notice.Kind kind, int file);
+		/**
+		 * Records an event in the journal; it outlives the job until pruned. A transaction's events are written together,
+		 * in order, before its commit: the event stream reads them back with their ids.
+		 */
+		void insertJournal(UUID job, String owner, Notice.Kind kind, int file);
 
 		/** Forgets the journal entries recorded before {@code before}. */
 		void pruneJournal(Instant before);
