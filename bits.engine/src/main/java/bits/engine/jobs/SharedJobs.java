@@ -23,7 +23,8 @@ import bits.engine.store.StoreException;
 
 /**
  * Keeps the job table a current cache of a store that engines share (SPEC C2-C6): the database's announcements of
- * changed jobs are read again at once, everything every few seconds (a lost announcement, another engine's progress);
+ * changed jobs (and of acknowledged notifications) are read again at once; every few seconds every job's stamp is
+ * compared (a lost announcement, another engine's progress);
  * the engine renews its lease by heartbeats and takes over the jobs of members whose lease expired.
  */
 final class SharedJobs {
@@ -89,6 +90,10 @@ final class SharedJobs {
 		}
 		if (a.version() >= 0 && table.job(a.job()).map(j -> j.version() >= a.version()).orElse(false)) {
 			return; // this engine's own change, already current
+		}
+		if (a.version() == SharedQueue.Announcement.NOTICES && !table.job(a.job()).map(j -> j.notices().stream().anyMatch(n -> n.id() == a.notice()))
+				.orElse(false)) {
+			return; // acknowledged here (or never known here): nothing to read
 		}
 		a.ended().ifPresent(state -> endedAs.put(a.job(), state));
 		announced.merge(a.job(), a.version() < 0 ? Long.MAX_VALUE : a.version(), Math::max);

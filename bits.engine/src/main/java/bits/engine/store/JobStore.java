@@ -43,23 +43,26 @@ public interface JobStore extends AutoCloseable {
 
 	/**
 	 * What changes when a job does, for every job in one narrow read: engines sharing a store compare it with what they
-	 * hold and read only the jobs that differ, instead of all of them.
+	 * hold and read only the jobs that differ, instead of all of them. The files and notifications of the claimed jobs
+	 * only are read: the read grows with the jobs being transferred, not with the jobs kept.
 	 */
 	Map<UUID, Stamp> stamps();
 
 	/**
-	 * A job's row version with what changes without its row: its files' progress (a checkpoint) and its pending
-	 * notifications (an acknowledgement).
+	 * A job's row version, with, while an engine claims the job, what changes without its row: its files' progress (a
+	 * checkpoint) and its pending notifications (one recorded with a file). A job that no engine claims changes its
+	 * files only with its row: the claim is let go by a change of the row after the transfer's last checkpoint, a
+	 * validation writes the row too, and an acknowledgement is announced on its own ({@link SharedQueue.Announcement#NOTICES}).
 	 *
-	 * @param bytesTotal over all its files (-1 for each of unknown size)
-	 * @param bytesTransferred over all its files
-	 * @param filesCompleted how many of its files are whole
-	 * @param notices how many notifications are pending
-	 * @param noticeIds the sum of their ids
+	 * @param version the row's version
+	 * @param transfer what changes without the row, if an engine claims the job; {@code null} if none does
 	 */
-	record Stamp(long version, long bytesTotal, long bytesTransferred, long filesCompleted, long notices, long noticeIds) {
+	record Stamp(long version, Transfer transfer) {
 		/** @return the stamp of a job as this engine holds it */
 		public static Stamp of(JobRecord job) {
+			if (job.claim() == null) {
+				return new Stamp(job.version(), null);
+			}
 			long total = 0;
 			long bytes = 0;
 			long completed = 0;
@@ -72,8 +75,20 @@ public interface JobStore extends AutoCloseable {
 			for (Notice n : job.notices()) {
 				ids += n.id();
 			}
-			return new Stamp(job.version(), total, bytes, completed, job.notices().size(), ids);
+			return new Stamp(job.version(), new Transfer(total, bytes, completed, job.notices().size(), ids));
 		}
+	}
+
+	/**
+	 * What a claimed job's transfer changes without its row.
+	 *
+	 * @param bytesTotal over all its files (-1 for each of unknown size)
+	 * @param bytesTransferred over all its files
+	 * @param filesCompleted how many of its files are whole
+	 * @param notices how many notifications are pending
+	 * @param noticeIds the sum of their ids
+	 */
+	record Transfer(long bytesTotal, long bytesTransferred, long filesCompleted, long notices, long noticeIds) {
 	}
 
 	/** @return the engines' shared queue, if engines share this store (PostgreSQL); empty for a store of one engine */

@@ -218,7 +218,7 @@ final class PostgresQueue implements SharedQueue {
 						}
 						for (PGNotification n : received) {
 							String[] p = n.getParameter().split(":");
-							changed.accept(new Announcement(UUID.fromString(p[0]), Long.parseLong(p[1])));
+							changed.accept(new Announcement(UUID.fromString(p[0]), Long.parseLong(p[1]), p.length > 2 ? Long.parseLong(p[2]) : 0));
 						}
 					}
 				} catch (SQLException | RuntimeException e) {

@@ -75,7 +75,14 @@ final class PostgresSchema {
 					"CREATE TRIGGER job_announce AFTER INSERT OR UPDATE ON job FOR EACH ROW EXECUTE FUNCTION bits_announce_job()",
 					// the claims' order is job_claim_order's alone: a plan through this index read and sorted the whole queue at
 					// every claim
-					"DROP INDEX IF EXISTS job_queue" });
+					"DROP INDEX IF EXISTS job_queue" },
+			new String[] { // 8: an acknowledged notification is announced (job:-3:notice): it changes no row of its job, and
+					// the engines' periodic read no longer reads the notifications of jobs no engine claims. Not those deleted with
+					// their job: its end is announced, with its final state
+					"CREATE FUNCTION bits_announce_notice() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+							+ " IF EXISTS (SELECT 1 FROM job WHERE id = OLD.job) THEN PERFORM pg_notify('" + PostgresJobStore.CHANNEL
+							+ "', OLD.job || ':" + SharedQueue.Announcement.NOTICES + ":' || OLD.id); END IF; RETURN NULL; END $$",
+					"CREATE TRIGGER outbox_announce AFTER DELETE ON outbox FOR EACH ROW EXECUTE FUNCTION bits_announce_notice()" });
 
 	/**
 	 * Runs the migrations the database has not seen, in one transaction (PostgreSQL's DDL is transactional); its advisory lock

@@ -84,14 +84,21 @@ public interface SharedQueue {
 	void listen(Consumer<Announcement> changed);
 
 	/**
-	 * A job's row changed.
+	 * A job's row changed, or one of its notifications was acknowledged.
 	 *
 	 * @param version the row's version after the change; {@link #CANCELLED} or {@link #COMPLETED} if the job ended (its
-	 *        row was deleted)
+	 *        row was deleted); {@link #NOTICES} if a notification of it was acknowledged
+	 * @param notice the notification acknowledged, for {@link #NOTICES}; else 0
 	 */
-	record Announcement(UUID job, long version) {
+	record Announcement(UUID job, long version, long notice) {
 		public static final long CANCELLED = -1;
 		public static final long COMPLETED = -2;
+		/** A notification was acknowledged (its outbox row deleted), which changes no row of the job. */
+		public static final long NOTICES = -3;
+
+		public Announcement(UUID job, long version) {
+			this(job, version, 0);
+		}
 
 		/** @return the final state the job ended in, if it ended */
 		public Optional<JobState> ended() {

@@ -33,6 +33,7 @@ import bits.api.ProxyUsage;
 import bits.api.RedirectPolicy;
 import bits.api.TransferJob;
 import bits.api.ValidationState;
+import bits.engine.model.Claim;
 import bits.engine.model.FileRecord;
 import bits.engine.model.JobRecord;
 import bits.engine.model.JobSettings;
@@ -171,11 +172,15 @@ abstract class JobStoreContractTest {
 
 	@Test
 	void aJobsStampShowsEveryChangeOfItAsHeld() { // C6: engines sharing the store read again only the jobs whose stamp differs
-		JobRecord j = job();
+		JobRecord unclaimed = job("/d/u");
+		JobRecord j = job().with(b -> b.claim(new Claim("engine-a", 1)));
 		try (JdbcJobStore s = open()) {
+			s.transaction(w -> w.insertJob(unclaimed));
 			s.transaction(w -> w.insertJob(j));
-			assertEquals(Map.of(j.id(), JobStore.Stamp.of(j)), s.stamps());
-			// a checkpoint changes the file only, not the row's version
+			assertEquals(Map.of(unclaimed.id(), new JobStore.Stamp(0, null), j.id(), JobStore.Stamp.of(j)), s.stamps(),
+					"a job no engine claims changes with its row only: its version");
+			s.transaction(w -> w.deleteJob(unclaimed.id()));
+			// a checkpoint under the claim changes the file only, not the row's version
 			JobRecord progressed = j.with(b -> b.file(j.files().get(0).checkpointed(40, 100, "\"v\"", false)));
 			s.transaction(w -> w.updateFile(j.id(), progressed.files().get(0)));
 			assertEquals(JobStore.Stamp.of(progressed), s.stamps().get(j.id()));

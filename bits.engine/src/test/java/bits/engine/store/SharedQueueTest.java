@@ -2,6 +2,7 @@ package bits.engine.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -275,10 +276,19 @@ class SharedQueueTest {
 			JobRecord m = queued(a, JobPriority.NORMAL);
 			assertEquals(m.id(), queue(a).claimNext(EnumSet.allOf(JobPriority.class), Set.of()).orElseThrow().id());
 			a.execute("UPDATE job SET description = 'by hand', version = version + 1 WHERE id = '" + m.id() + "'");
+			// an acknowledgement changes no row of its job: the database announces it too, but not the notifications that
+			// go with their job (its end is announced)
+			Notice acknowledged = notice(a);
+			a.transaction(w -> w.deleteNotice(acknowledged.id()));
+			Notice ended = notice(a);
+			UUID endedJob = ended.job();
+			a.transaction(w -> w.deleteJob(endedJob));
 			long deadline = System.nanoTime() + 10_000_000_000L;
 			List<SharedQueue.Announcement> expected = List.of(new SharedQueue.Announcement(j.id(), 0), new SharedQueue.Announcement(j.id(), 1),
 					new SharedQueue.Announcement(j.id(), SharedQueue.Announcement.CANCELLED), new SharedQueue.Announcement(k.id(),
-							SharedQueue.Announcement.COMPLETED), new SharedQueue.Announcement(m.id(), 1), new SharedQueue.Announcement(m.id(), 2));
+							SharedQueue.Announcement.COMPLETED), new SharedQueue.Announcement(m.id(), 1), new SharedQueue.Announcement(m.id(), 2),
+					new SharedQueue.Announcement(acknowledged.job(), SharedQueue.Announcement.NOTICES, acknowledged.id()),
+					new SharedQueue.Announcement(endedJob, SharedQueue.Announcement.CANCELLED));
 			while (!heard.containsAll(expected)) {
 				assertTrue(System.nanoTime() < deadline, "heard " + heard);
 				Thread.sleep(20);
@@ -287,6 +297,8 @@ class SharedQueueTest {
 			assertEquals(Optional.of(JobState.CANCELLED), heard.get(heard.indexOf(expected.get(2))).ended());
 			assertEquals(Optional.of(JobState.ACKNOWLEDGED), heard.get(heard.indexOf(expected.get(3))).ended());
 			assertEquals(Optional.empty(), expected.get(1).ended());
+			assertEquals(Optional.empty(), expected.get(6).ended());
+			assertFalse(heard.contains(new SharedQueue.Announcement(endedJob, SharedQueue.Announcement.NOTICES, ended.id())), "heard " + heard);
 		}
 	}
 
@@ -395,6 +407,41 @@ class SharedQueueTest {
 			}
 			assertTrue(plan.toString().contains("Index Scan using job_claim_order"), plan.toString());
 			assertFalse(plan.toString().contains("Seq Scan") || plan.toString().contains("Sort"), "the claim reads the whole table or sorts the queue:\n" + plan);
+		}
+	}
+
+	@Test
+	void aResyncReadsTheFilesAndNotificationsOfClaimedJobsOnly() throws Exception { // C6: each engine's read every 5 s stays narrow
+		try (PostgresJobStore a = engine(); var c = postgres.connect(url.substring(url.lastIndexOf('/') + 1)); var st = c.createStatement()) {
+			JobRecord template = queued(a, JobPriority.NORMAL);
+			Notice pending = notice(a);
+			// many transferred jobs, each with its file and its pending notification, as a busy store keeps them
+			st.execute("CREATE TEMP TABLE copied AS SELECT gen_random_uuid()::text AS id FROM generate_series(1, 6000)");
+			st.execute("INSERT INTO job (id, owner, type, state, display_name, description, priority, retry_delay_ms, no_progress_timeout_ms,"
+					+ " notify_interval_ms, custom_headers, proxy_usage, proxy_list, proxy_bypass, max_download_size, redirect_policy, notify_flags,"
+					+ " created_ms, modified_ms, last_progress_ms) SELECT c.id, owner, type, 'TRANSFERRED', display_name, description, priority,"
+					+ " retry_delay_ms, no_progress_timeout_ms, notify_interval_ms, custom_headers, proxy_usage, proxy_list, proxy_bypass,"
+					+ " max_download_size, redirect_policy, notify_flags, created_ms, modified_ms, last_progress_ms FROM job, copied c WHERE job.id = '"
+					+ template.id() + "'");
+			st.execute("INSERT INTO file (job, idx, remote, local, temporary, bytes_total, bytes_transferred, completed, validation)"
+					+ " SELECT c.id, f.idx, f.remote, f.local || c.id, f.temporary || c.id, f.bytes_total, f.bytes_transferred, f.completed,"
+					+ " f.validation FROM file f, copied c WHERE f.job = '" + template.id() + "'");
+			st.execute("INSERT INTO outbox (job, kind, file, created_ms) SELECT c.id, o.kind, o.file, o.created_ms FROM outbox o, copied c"
+					+ " WHERE o.id = " + pending.id());
+			st.execute("ANALYZE");
+			StringBuilder plan = new StringBuilder();
+			try (var r = st.executeQuery("EXPLAIN (COSTS OFF) " + JdbcJobStore.STAMPS)) {
+				while (r.next()) {
+					plan.append(r.getString(1)).append('\n');
+				}
+			}
+			assertFalse(plan.toString().contains("Seq Scan on file") || plan.toString().contains("Seq Scan on outbox"),
+					"the read goes through every file and notification:\n" + plan);
+			// and still sees a claimed job's progress
+			assertEquals(template.id(), queue(a).claimNext(EnumSet.allOf(JobPriority.class), Set.of()).orElseThrow().id());
+			a.execute("UPDATE file SET bytes_transferred = 7 WHERE job = '" + template.id() + "'");
+			assertEquals(7, a.stamps().get(template.id()).transfer().bytesTransferred());
+			assertNull(a.stamps().get(pending.job()).transfer(), "no engine claims it");
 		}
 	}
 
