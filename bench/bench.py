@@ -776,7 +776,7 @@ def cluster_throughput(nginx, work, table, pg, runs, n, opts):
         try:
             measured = []
             for batch in range(warm_up + 3):
-                name = f"b{batch}"
+                name = f"run{batch}n"  # no hex digit at its start: the shell takes a prefix of a job id for a job too
                 create_suspended(engines[0], nginx, os.path.join(out, name), n, name)
                 # counted in the journal by its key, past the last entry before the batch: a count of the job table's
                 # states would read the whole table at every poll, in the database the engines are measured with
