@@ -52,6 +52,14 @@ final class Change {
 		row = true;
 	}
 
+	/**
+	 * Writes the job's row too, a new version of it though nothing else of it may change: engines sharing the store see
+	 * the change of a job that no engine claims by its row.
+	 */
+	void writeRow() {
+		row = true;
+	}
+
 	void settings(Consumer<JobSettings.Builder> change) {
 		set(b -> b.settings(s -> s.with(change)));
 	}

@@ -730,7 +730,7 @@ public class JobTable {
 				claim = runs.get(id);
 			}
 			if (claim == null) {
-				throw new ClaimLost("job " + id + " is not transferred by this engine (" + queue.engine() + ")");
+				throw notTransferredHere(id);
 			}
 		}
 		return write(s, modification, false, claim, command);
@@ -781,6 +781,11 @@ public class JobTable {
 			if (modification) {
 				change.touch(Instant.now());
 			}
+			if (queue != null && fence == null) {
+				// not a transfer's write under its claim (the other engines read those files and notifications every few
+				// seconds): they learn of it by the row's new version, such as a notification repeated for a new callback (N7)
+				change.writeRow();
+			}
 			if (fence != null && before.running() && !change.job().running() && change.job().claim() != null) {
 				// the claim's own transfer ended it; a stop by anyone else leaves the claim until that transfer let go (runEnded)
 				change.set(b -> b.claim(null));
@@ -809,6 +814,11 @@ public class JobTable {
 		return result;
 	}
 
+	/** @return the failure of a transfer that reports on a job this engine no longer transfers (a lost claim) */
+	private ClaimLost notTransferredHere(UUID id) {
+		return new ClaimLost("job " + id + " is not transferred by this engine (" + queue.engine() + ")");
+	}
+
 	/**
 	 * In a shared store, CONNECTING → TRANSFERRING of a job this engine transfers under its claim (as this engine holds
 	 * it), told at once but recorded with the transfer's next write of the job's row (a checkpoint that records
@@ -825,7 +835,7 @@ public class JobTable {
 			JobSlot s = jobs.get(id);
 			Claim run = runs.get(id);
 			if (s == null || run == null || !run.equals(s.record().claimed())) {
-				throw new ClaimLost("job " + id + " is not transferred by this engine (" + queue.engine() + ")");
+				throw notTransferredHere(id);
 			}
 			if (s.record().state() != JobState.CONNECTING) {
 				return;

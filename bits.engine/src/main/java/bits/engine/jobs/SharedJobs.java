@@ -28,8 +28,14 @@ import bits.engine.store.StoreException;
  * the engine renews its lease by heartbeats and takes over the jobs of members whose lease expired.
  */
 final class SharedJobs {
-	/** How often everything is read again, whatever was announced. */
+	/** How often every job's stamp is read, whatever was announced. */
 	private static final long RESYNC_MS = 5_000;
+	/**
+	 * Every how many of those reads the files and notifications of every job are read too, not only of the claimed ones:
+	 * a change that reached no announcement (one read before it was committed, made current after its announcement) is
+	 * mended within a minute.
+	 */
+	private static final int WHOLE_EVERY = 12;
 	/** How long announcements are gathered before the jobs they name are read: well within a second (SPEC C6). */
 	private static final long GATHER_MS = 50;
 	/** At most this many jobs in one read of announced jobs. */
@@ -44,6 +50,10 @@ final class SharedJobs {
 	private ScheduledFuture<?> resyncs;
 	/** Jobs claimed by this engine that no transfer of its ran at the last resync. */
 	private Set<UUID> orphans = Set.of();
+	/** The periodic reads so far. */
+	private int reads;
+	/** Whether the next periodic read reads every job's files and notifications: announced jobs could not be read. */
+	private volatile boolean wholeNext;
 	/** Jobs announced and not read yet, with the newest version announced: read together, once each (a job changes in bursts). */
 	private final Map<UUID, Long> announced = new ConcurrentHashMap<>();
 	private final AtomicBoolean reading = new AtomicBoolean();
@@ -63,7 +73,7 @@ final class SharedJobs {
 	void start() {
 		queue.listen(this::announced);
 		heartbeats.start();
-		resyncs = chores.scheduleWithFixedDelay(this::resync, RESYNC_MS, RESYNC_MS, TimeUnit.MILLISECONDS);
+		resyncs = chores.scheduleWithFixedDelay(() -> resync(reads++ % WHOLE_EVERY == 0), RESYNC_MS, RESYNC_MS, TimeUnit.MILLISECONDS);
 	}
 
 	void stop() {
@@ -85,7 +95,7 @@ final class SharedJobs {
 			return;
 		}
 		if (a == null) {
-			chores.execute(this::resync);
+			chores.execute(() -> resync(true)); // what was missed is not known
 			return;
 		}
 		if (a.version() >= 0 && table.job(a.job()).map(j -> j.version() >= a.version()).orElse(false)) {
@@ -131,6 +141,7 @@ final class SharedJobs {
 				}
 			}
 		} catch (RuntimeException e) { // the store is down, or a row cannot be read: the next resync reads everything
+			wholeNext = true;
 			log.warn("{} jobs changed in the shared store but cannot be read now (read again within {} ms): {}", ids.size(), RESYNC_MS,
 					e.getMessage());
 		}
@@ -140,18 +151,23 @@ final class SharedJobs {
 	 * Every job as stored: the new ones, the changed ones (progress of other engines too), and those that ended. One
 	 * narrow read of every job's stamp finds them; only those are read whole (a table of many jobs, read by every engine
 	 * every few seconds, would otherwise cost each engine a full read).
+	 *
+	 * @param wholeAsked whether every job's files and notifications are compared, not only the claimed jobs': after
+	 *        announcements were missed, and every {@link #WHOLE_EVERY} reads
 	 */
-	private void resync() {
+	private void resync(boolean wholeAsked) {
 		if (!active) {
 			return;
 		}
+		boolean whole = wholeAsked || wholeNext;
+		wholeNext = false;
 		try {
 			Set<UUID> known = table.ids(); // before the read: a job this engine creates meanwhile is not taken for ended
-			Map<UUID, JobStore.Stamp> stamps = table.store().stamps();
+			Map<UUID, JobStore.Stamp> stamps = table.store().stamps(whole);
 			List<UUID> changed = new ArrayList<>();
 			for (Map.Entry<UUID, JobStore.Stamp> e : stamps.entrySet()) {
 				known.remove(e.getKey());
-				if (!table.job(e.getKey()).map(j -> JobStore.Stamp.of(j).equals(e.getValue())).orElse(false)) {
+				if (!table.job(e.getKey()).map(j -> JobStore.Stamp.of(j, whole).equals(e.getValue())).orElse(false)) {
 					changed.add(e.getKey());
 				}
 			}
@@ -186,6 +202,7 @@ final class SharedJobs {
 				table.apply(gone, Optional.empty());
 			}
 		} catch (StoreException e) {
+			wholeNext |= whole;
 			log.warn("the shared store cannot be read now (tried again in {} ms): {}", RESYNC_MS, e.getMessage());
 		}
 	}

@@ -43,24 +43,29 @@ public interface JobStore extends AutoCloseable {
 
 	/**
 	 * What changes when a job does, for every job in one narrow read: engines sharing a store compare it with what they
-	 * hold and read only the jobs that differ, instead of all of them. The files and notifications of the claimed jobs
-	 * only are read: the read grows with the jobs being transferred, not with the jobs kept.
+	 * hold and read only the jobs that differ, instead of all of them.
+	 *
+	 * @param whole whether the files and notifications of every job are read; else of the claimed jobs only, a read that
+	 *        grows with the jobs being transferred, not with the jobs kept
 	 */
-	Map<UUID, Stamp> stamps();
+	Map<UUID, Stamp> stamps(boolean whole);
 
 	/**
-	 * A job's row version, with, while an engine claims the job, what changes without its row: its files' progress (a
-	 * checkpoint) and its pending notifications (one recorded with a file). A job that no engine claims changes its
-	 * files only with its row: the claim is let go by a change of the row after the transfer's last checkpoint, a
-	 * validation writes the row too, and an acknowledgement is announced on its own ({@link SharedQueue.Announcement#NOTICES}).
+	 * A job's row version, with what changes without its row: its files' progress (a checkpoint) and its pending
+	 * notifications. A job that no engine claims changes them with its row only (the claim is let go by a change of the
+	 * row after the transfer's last checkpoint, and in a shared store a change not made under a claim writes the row),
+	 * but for a deleted notification, which is announced on its own ({@link SharedQueue.Announcement#NOTICES}).
 	 *
 	 * @param version the row's version
-	 * @param transfer what changes without the row, if an engine claims the job; {@code null} if none does
+	 * @param transfer what changes without the row; {@code null} in a narrow read of a job that no engine claims
 	 */
 	record Stamp(long version, Transfer transfer) {
-		/** @return the stamp of a job as this engine holds it */
-		public static Stamp of(JobRecord job) {
-			if (job.claim() == null) {
+		/**
+		 * @param whole as in {@link JobStore#stamps(boolean)}
+		 * @return the stamp of a job as this engine holds it
+		 */
+		public static Stamp of(JobRecord job, boolean whole) {
+			if (!whole && job.claim() == null) {
 				return new Stamp(job.version(), null);
 			}
 			long total = 0;
@@ -80,7 +85,7 @@ public interface JobStore extends AutoCloseable {
 	}
 
 	/**
-	 * What a claimed job's transfer changes without its row.
+	 * What changes without a job's row.
 	 *
 	 * @param bytesTotal over all its files (-1 for each of unknown size)
 	 * @param bytesTransferred over all its files

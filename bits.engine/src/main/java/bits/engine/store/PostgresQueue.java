@@ -26,7 +26,8 @@ import bits.engine.model.JobRecord;
 /**
  * The shared queue of engines on one PostgreSQL store: members in table {@code bits_engine}, heartbeats and leases by
  * the database's clock ({@code now()}), claims by one {@code UPDATE ... FOR UPDATE SKIP LOCKED}, takeovers in one
- * statement, and announcements by {@code LISTEN/NOTIFY} (a trigger of table {@code job} announces each changed row).
+ * statement, and announcements by {@code LISTEN/NOTIFY} (triggers announce each changed row of table {@code job} and
+ * each deleted notification).
  */
 final class PostgresQueue implements SharedQueue {
 	/** Back to the queue, unclaimed, in a new epoch: the jobs of a member that left or lost its lease. */

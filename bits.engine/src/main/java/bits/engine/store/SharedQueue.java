@@ -77,23 +77,23 @@ public interface SharedQueue {
 	void releaseNotice(long notice);
 
 	/**
-	 * Tells {@code changed} of each job whose row an engine (this one too) changed, as the database announces it after
-	 * the commit; {@code null} when announcements may have been missed (a lost connection), so that everything must be
+	 * Tells {@code changed} of each job whose row an engine (this one too) changed, or whose notification it deleted, as
+	 * the database announces it after the commit; {@code null} when announcements may have been missed (a lost connection), so that everything must be
 	 * read again. Calls it on a thread of its own, until {@link #leave}.
 	 */
 	void listen(Consumer<Announcement> changed);
 
 	/**
-	 * A job's row changed, or one of its notifications was acknowledged.
+	 * A job's row changed, or one of its notifications was deleted.
 	 *
 	 * @param version the row's version after the change; {@link #CANCELLED} or {@link #COMPLETED} if the job ended (its
-	 *        row was deleted); {@link #NOTICES} if a notification of it was acknowledged
-	 * @param notice the notification acknowledged, for {@link #NOTICES}; else 0
+	 *        row was deleted); {@link #NOTICES} if a notification of it was deleted, the job staying
+	 * @param notice the notification deleted, for {@link #NOTICES}; else 0
 	 */
 	record Announcement(UUID job, long version, long notice) {
 		public static final long CANCELLED = -1;
 		public static final long COMPLETED = -2;
-		/** A notification was acknowledged (its outbox row deleted), which changes no row of the job. */
+		/** A notification was deleted (acknowledged, or stale), which changes no row of the job. */
 		public static final long NOTICES = -3;
 
 		public Announcement(UUID job, long version) {

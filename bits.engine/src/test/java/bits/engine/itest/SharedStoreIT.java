@@ -5,6 +5,7 @@ import static bits.engine.itest.Engine.awaitState;
 import static bits.engine.itest.Engine.randomBytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
@@ -42,6 +43,28 @@ class SharedStoreIT extends WithNginx {
 		awaitState(job, JobState.TRANSFERRED);
 		job.complete();
 		assertArrayEquals(data, Files.readAllBytes(dest));
+	}
+
+	@Test
+	void aNotificationRepeatedForANewCallbackOfAJobNoEngineClaimsWritesTheJobsRow() throws Exception { // N7, C5, C6
+		assumeTrue(TestDatabases.active(), "engines share a store in PostgreSQL only");
+		Files.write(nginx.root.resolve("files/r.bin"), randomBytes(4096, 17));
+		TransferJob job = manager.createJob("repeated");
+		job.addFile(nginx.uri("/files/r.bin"), dest("r.bin"));
+		Recorder first = new Recorder();
+		job.setNotifyCallback(first);
+		job.resume();
+		await("jobTransferred", () -> first.count("transferred") == 1);
+		String row = "FROM job WHERE id = '" + job.getId() + "'";
+		await("acknowledged", () -> query("SELECT count(*) FROM outbox WHERE job = '" + job.getId() + "'").equals("0"));
+		String version = query("SELECT version " + row);
+		// a new callback on the same engine is told again (N7): a notification in the outbox of a job that no engine
+		// claims, whose row would not change otherwise; the other engines read only claimed jobs' notifications often
+		Recorder second = new Recorder();
+		job.setNotifyCallback(second);
+		await("told again", () -> second.count("transferred") == 1);
+		assertNotEquals(version, query("SELECT version " + row), "the job's row was not written: the other engines do not see the notification");
+		job.complete();
 	}
 
 	private static String query(String sql) {

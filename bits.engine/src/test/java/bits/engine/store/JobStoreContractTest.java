@@ -177,14 +177,15 @@ abstract class JobStoreContractTest {
 		try (JdbcJobStore s = open()) {
 			s.transaction(w -> w.insertJob(unclaimed));
 			s.transaction(w -> w.insertJob(j));
-			assertEquals(Map.of(unclaimed.id(), new JobStore.Stamp(0, null), j.id(), JobStore.Stamp.of(j)), s.stamps(),
+			assertEquals(Map.of(unclaimed.id(), new JobStore.Stamp(0, null), j.id(), JobStore.Stamp.of(j, false)), s.stamps(false),
 					"a job no engine claims changes with its row only: its version");
+			assertEquals(JobStore.Stamp.of(unclaimed, true), s.stamps(true).get(unclaimed.id()), "the whole read, now and then");
 			s.transaction(w -> w.deleteJob(unclaimed.id()));
 			// a checkpoint under the claim changes the file only, not the row's version
 			JobRecord progressed = j.with(b -> b.file(j.files().get(0).checkpointed(40, 100, "\"v\"", false)));
 			s.transaction(w -> w.updateFile(j.id(), progressed.files().get(0)));
-			assertEquals(JobStore.Stamp.of(progressed), s.stamps().get(j.id()));
-			assertTrue(!JobStore.Stamp.of(j).equals(s.stamps().get(j.id())), "the held record is behind");
+			assertEquals(JobStore.Stamp.of(progressed, false), s.stamps(false).get(j.id()));
+			assertTrue(!JobStore.Stamp.of(j, false).equals(s.stamps(false).get(j.id())), "the held record is behind");
 			// a notification added, then one acknowledged (its row deleted): neither changes the row either
 			Notice[] n = new Notice[2];
 			s.transaction(w -> {
@@ -192,15 +193,15 @@ abstract class JobStoreContractTest {
 				n[1] = w.insertNotice(j.id(), Notice.Kind.JOB_TRANSFERRED, -1);
 			});
 			JobRecord notified = progressed.with(b -> b.notices(List.of(n[0], n[1])));
-			assertEquals(JobStore.Stamp.of(notified), s.stamps().get(j.id()));
+			assertEquals(JobStore.Stamp.of(notified, false), s.stamps(false).get(j.id()));
 			s.transaction(w -> w.deleteNotice(n[0].id()));
-			assertEquals(JobStore.Stamp.of(notified.with(b -> b.notices(List.of(n[1])))), s.stamps().get(j.id()));
+			assertEquals(JobStore.Stamp.of(notified.with(b -> b.notices(List.of(n[1]))), false), s.stamps(false).get(j.id()));
 			JobRecord changed = notified.with(b -> b.state(JobState.SUSPENDED).notices(List.of(n[1])).version(1));
 			s.transaction(w -> w.updateJob(changed));
-			assertEquals(JobStore.Stamp.of(changed), s.stamps().get(j.id()));
-			assertEquals(s.load().jobs().stream().map(JobStore.Stamp::of).toList(), List.copyOf(s.stamps().values()), "the stamp of the job as read");
+			assertEquals(JobStore.Stamp.of(changed, false), s.stamps(false).get(j.id()));
+			assertEquals(s.load().jobs().stream().map(x -> JobStore.Stamp.of(x, false)).toList(), List.copyOf(s.stamps(false).values()), "the stamp of the job as read");
 			s.transaction(w -> w.deleteJob(j.id()));
-			assertEquals(Map.of(), s.stamps());
+			assertEquals(Map.of(), s.stamps(false));
 		}
 	}
 
