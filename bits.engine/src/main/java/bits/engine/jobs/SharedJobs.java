@@ -19,7 +19,6 @@ import bits.api.JobState;
 import bits.engine.model.JobRecord;
 import bits.engine.store.JobStore;
 import bits.engine.store.SharedQueue;
-import bits.engine.store.StoreException;
 
 /**
  * Keeps the job table a current cache of a store that engines share (SPEC C2-C6): the database's announcements of
@@ -201,7 +200,7 @@ final class SharedJobs {
 			for (UUID gone : known) {
 				table.apply(gone, Optional.empty());
 			}
-		} catch (StoreException e) {
+		} catch (RuntimeException e) { // the store is down, or a row cannot be read: an uncaught one would end the periodic reads
 			wholeNext |= whole;
 			log.warn("the shared store cannot be read now (tried again in {} ms): {}", RESYNC_MS, e.getMessage());
 		}

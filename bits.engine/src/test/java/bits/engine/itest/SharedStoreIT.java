@@ -57,14 +57,18 @@ class SharedStoreIT extends WithNginx {
 		await("jobTransferred", () -> first.count("transferred") == 1);
 		String row = "FROM job WHERE id = '" + job.getId() + "'";
 		await("acknowledged", () -> query("SELECT count(*) FROM outbox WHERE job = '" + job.getId() + "'").equals("0"));
+		assertEquals("", query("SELECT COALESCE(claimed_by, '') " + row), "no engine claims the job");
 		String version = query("SELECT version " + row);
 		// a new callback on the same engine is told again (N7): a notification in the outbox of a job that no engine
 		// claims, whose row would not change otherwise; the other engines read only claimed jobs' notifications often
 		Recorder second = new Recorder();
 		job.setNotifyCallback(second);
 		await("told again", () -> second.count("transferred") == 1);
-		assertNotEquals(version, query("SELECT version " + row), "the job's row was not written: the other engines do not see the notification");
-		job.complete();
+		try {
+			assertNotEquals(version, query("SELECT version " + row), "the job's row was not written: the other engines do not see the notification");
+		} finally {
+			job.complete();
+		}
 	}
 
 	private static String query(String sql) {

@@ -179,7 +179,10 @@ abstract class JobStoreContractTest {
 			s.transaction(w -> w.insertJob(j));
 			assertEquals(Map.of(unclaimed.id(), new JobStore.Stamp(0, null), j.id(), JobStore.Stamp.of(j, false)), s.stamps(false),
 					"a job no engine claims changes with its row only: its version");
-			assertEquals(JobStore.Stamp.of(unclaimed, true), s.stamps(true).get(unclaimed.id()), "the whole read, now and then");
+			Notice[] u = new Notice[1];
+			s.transaction(w -> u[0] = w.insertNotice(unclaimed.id(), Notice.Kind.JOB_TRANSFERRED, -1));
+			assertEquals(JobStore.Stamp.of(unclaimed.with(b -> b.notices(List.of(u[0]))), true), s.stamps(true).get(unclaimed.id()),
+					"the whole read, now and then: every job's files and notifications");
 			s.transaction(w -> w.deleteJob(unclaimed.id()));
 			// a checkpoint under the claim changes the file only, not the row's version
 			JobRecord progressed = j.with(b -> b.file(j.files().get(0).checkpointed(40, 100, "\"v\"", false)));
@@ -200,6 +203,7 @@ abstract class JobStoreContractTest {
 			s.transaction(w -> w.updateJob(changed));
 			assertEquals(JobStore.Stamp.of(changed, false), s.stamps(false).get(j.id()));
 			assertEquals(s.load().jobs().stream().map(x -> JobStore.Stamp.of(x, false)).toList(), List.copyOf(s.stamps(false).values()), "the stamp of the job as read");
+			assertEquals(s.load().jobs().stream().map(x -> JobStore.Stamp.of(x, true)).toList(), List.copyOf(s.stamps(true).values()), "the whole stamp as read");
 			s.transaction(w -> w.deleteJob(j.id()));
 			assertEquals(Map.of(), s.stamps(false));
 		}
