@@ -22,9 +22,9 @@ import bits.engine.store.SharedQueue;
 
 /**
  * Keeps the job table a current cache of a store that engines share (SPEC C2-C6): the database's announcements of
- * changed jobs (and of acknowledged notifications) are read again at once; every few seconds every job's stamp is
- * compared (a lost announcement, another engine's progress);
- * the engine renews its lease by heartbeats and takes over the jobs of members whose lease expired.
+ * changed jobs (and of deleted notifications) are read again at once; every few seconds every job's stamp is compared
+ * (a lost announcement, another engine's progress); the engine renews its lease by heartbeats and takes over the jobs
+ * of members whose lease expired.
  */
 final class SharedJobs {
 	/** How often every job's stamp is read, whatever was announced. */

@@ -78,8 +78,8 @@ public interface SharedQueue {
 
 	/**
 	 * Tells {@code changed} of each job whose row an engine (this one too) changed, or whose notification it deleted, as
-	 * the database announces it after the commit; {@code null} when announcements may have been missed (a lost connection), so that everything must be
-	 * read again. Calls it on a thread of its own, until {@link #leave}.
+	 * the database announces it after the commit; {@code null} when announcements may have been missed (a lost
+	 * connection), so that everything must be read again. Calls it on a thread of its own, until {@link #leave}.
 	 */
 	void listen(Consumer<Announcement> changed);
 
