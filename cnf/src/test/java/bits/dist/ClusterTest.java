@@ -626,7 +626,8 @@ class ClusterTest {
 				// the paused engine's request (from byte 0: 200) ends once its first write after the pause is refused:
 				// cut off, never read to the end
 				Supplier<List<String>> requests = requests(nginx, "/slow/paused.bin");
-				await(() -> "both requests ended: " + requests.get(), Duration.ofSeconds(60), () -> requests.get().size() == 2);
+				await(() -> "both requests ended: " + requests.get() + "; epoch " + counted("SELECT epoch FROM job") + "; what the engines said of it:\n"
+						+ said(a, "a", id) + said(b, "b", id), Duration.ofSeconds(60), () -> requests.get().size() == 2);
 				String first = requests.get().stream().filter(l -> l.contains(" 200 ")).findFirst().orElseThrow();
 				assertTrue(sent(first) < data.length, "the paused engine stopped: " + first);
 				assertEquals(3, count("SELECT epoch FROM job"), "no claim since: the paused engine's late writes were refused");
@@ -644,6 +645,12 @@ class ClusterTest {
 				}
 			}
 		}
+	}
+
+	/** @return the engine's log lines that name the job or warn, the last 40, for a failure's message */
+	private static String said(EngineProcess engine, String name, String job) {
+		List<String> lines = engine.log().lines().filter(l -> l.contains(job) || l.toLowerCase(java.util.Locale.ROOT).contains("warn")).toList();
+		return lines.subList(Math.max(0, lines.size() - 40), lines.size()).stream().map(l -> name + ": " + l + "\n").collect(java.util.stream.Collectors.joining());
 	}
 
 	private static void signal(String name, long pid) throws Exception {
