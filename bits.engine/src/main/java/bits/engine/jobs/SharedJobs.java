@@ -45,6 +45,7 @@ final class SharedJobs {
 	private final ScheduledExecutorService chores;
 	private final Logger log;
 	private final Thread heartbeats;
+	private final Thread takeovers;
 	private volatile boolean active = true;
 	private ScheduledFuture<?> resyncs;
 	/** Jobs claimed by this engine that no transfer of its ran at the last resync. */
@@ -64,25 +65,31 @@ final class SharedJobs {
 		this.queue = queue;
 		this.chores = chores;
 		this.log = log;
-		// a thread of its own: no chore, however slow, may delay a heartbeat past the lease
+		// a thread of its own: no chore, however slow, may delay a heartbeat past the lease; nor may a takeover, which
+		// waits for the rows it takes over (locked by a paused engine's open transaction, say) and for the disk
 		heartbeats = new Thread(this::beat, "bits-heartbeat");
 		heartbeats.setDaemon(true);
+		takeovers = new Thread(this::takeOver, "bits-takeover");
+		takeovers.setDaemon(true);
 	}
 
 	void start() {
 		queue.listen(this::announced);
 		heartbeats.start();
+		takeovers.start();
 		resyncs = chores.scheduleWithFixedDelay(() -> resync(reads++ % WHOLE_EVERY == 0), RESYNC_MS, RESYNC_MS, TimeUnit.MILLISECONDS);
 	}
 
 	void stop() {
 		active = false;
 		heartbeats.interrupt();
+		takeovers.interrupt();
 		if (resyncs != null) {
 			resyncs.cancel(false);
 		}
 		try {
 			heartbeats.join(5_000);
+			takeovers.join(5_000);
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 		}
@@ -206,9 +213,13 @@ final class SharedJobs {
 		}
 	}
 
+	/** @return how often this engine heartbeats and looks for expired leases: at least every second */
+	private long interval() {
+		return Math.max(200, Math.min(1_000, queue.lease().toMillis() / 5));
+	}
+
 	private void beat() {
-		// at least every second: a dead member's jobs are taken over soon after its lease ends
-		long interval = Math.max(200, Math.min(1_000, queue.lease().toMillis() / 5));
+		long interval = interval();
 		while (active) {
 			try {
 				Thread.sleep(interval);
@@ -221,12 +232,28 @@ final class SharedJobs {
 							+ " again", queue.engine(), queue.lease().toSeconds());
 					table.lostClaims();
 				}
+			} catch (RuntimeException e) { // the database is down, or anything else: the heartbeats go on
+				log.warn("engine {} cannot renew its lease now: {}", queue.engine(), e.toString());
+			}
+		}
+	}
+
+	/** A dead member's jobs are taken over soon after its lease ends. */
+	private void takeOver() {
+		long interval = interval();
+		while (active) {
+			try {
+				Thread.sleep(interval);
+			} catch (InterruptedException e) {
+				return;
+			}
+			try {
 				for (UUID id : queue.takeOver()) {
 					log.info("job {} taken over from an engine whose lease expired", id);
 					chores.execute(() -> table.refreshNow(id));
 				}
-			} catch (RuntimeException e) { // the database is down, or anything else: the heartbeats go on
-				log.warn("engine {} cannot renew its lease now: {}", queue.engine(), e.toString());
+			} catch (RuntimeException e) { // the database is down, or anything else: the takeovers go on
+				log.warn("engine {} cannot look for expired leases now: {}", queue.engine(), e.toString());
 			}
 		}
 	}

@@ -53,6 +53,11 @@ final class PostgresQueue implements SharedQueue {
 	private final String name;
 	private volatile boolean member;
 	private volatile Thread listener;
+	/**
+	 * The heartbeats' own connection, not the pool's: a pool whose connections all wait (a slow disk, a busy database)
+	 * must not keep a live engine from renewing its lease. Opened at the first heartbeat, again after a failure.
+	 */
+	private volatile Connection beating;
 
 	PostgresQueue(PostgresJobStore store, PGSimpleDataSource source, Duration lease, String name) {
 		this.store = store;
@@ -111,20 +116,54 @@ final class PostgresQueue implements SharedQueue {
 	}
 
 	@Override
-	public boolean heartbeat() {
-		return transaction(c -> {
-			try (PreparedStatement s = c.prepareStatement("UPDATE bits_engine SET heartbeat = now() WHERE id = ?"
-					+ " AND heartbeat > now() - lease_ms * interval '1 millisecond'")) {
-				s.setString(1, engine);
-				if (s.executeUpdate() == 1) {
-					return true;
+	public synchronized boolean heartbeat() {
+		try {
+			if (beating == null || beating.isClosed()) {
+				beating = source.getConnection();
+				try (Statement s = beating.createStatement()) {
+					// a heartbeat need not be durable: a database crash loses at most the last few, which the next one
+					// renews. Waiting for the disk (or a synchronous standby) at each commit would let a slow fsync end
+					// the lease of a live engine
+					s.execute("SET synchronous_commit = off");
 				}
+				beating.setAutoCommit(false);
 			}
-			// past the lease (paused, cut off): whatever was not taken over yet goes back to the queue now
-			release(c, engine);
-			register(c);
-			return false;
-		});
+			Connection c = beating;
+			try {
+				boolean renewed;
+				try (PreparedStatement s = c.prepareStatement("UPDATE bits_engine SET heartbeat = now() WHERE id = ?"
+						+ " AND heartbeat > now() - lease_ms * interval '1 millisecond'")) {
+					s.setString(1, engine);
+					renewed = s.executeUpdate() == 1;
+				}
+				if (!renewed) {
+					// past the lease (paused, cut off): whatever was not taken over yet goes back to the queue now
+					release(c, engine);
+					register(c);
+				}
+				c.commit();
+				return renewed;
+			} catch (SQLException e) {
+				c.rollback();
+				throw e;
+			}
+		} catch (SQLException e) {
+			closeBeating(); // a new connection at the next heartbeat
+			throw new StoreException("the heartbeat of engine " + engine + " in " + store + " failed: " + e.getMessage(), e);
+		}
+	}
+
+	/** Not under the heartbeat's lock: leaving closes it under a heartbeat that waits for the database, which then ends. */
+	private void closeBeating() {
+		Connection c = beating;
+		beating = null;
+		if (c != null) {
+			try {
+				c.close();
+			} catch (SQLException e) {
+				// broken already: nothing to give back
+			}
+		}
 	}
 
 	@Override
@@ -259,6 +298,8 @@ final class PostgresQueue implements SharedQueue {
 			});
 		} catch (StoreException e) {
 			// the database is gone: the lease expires, and another engine takes the jobs over
+		} finally {
+			closeBeating();
 		}
 	}
 

@@ -252,6 +252,9 @@ final class DataSink implements AutoCloseable {
 			if (e.getCause() instanceof TransferFailure f) {
 				throw f;
 			}
+			if (e.getCause() instanceof RuntimeException r) {
+				throw r; // as the sync saw it: a lost claim (SPEC C3) or the store down is the run's to handle, not a fault
+			}
 			throw new IllegalStateException(e.getCause());
 		}
 	}

@@ -20,6 +20,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -229,6 +231,53 @@ class SharedQueueTest {
 			JobRecord back = a.load(j.id()).orElseThrow();
 			assertEquals(JobState.QUEUED, back.state());
 			assertEquals(2, back.epoch());
+		}
+	}
+
+	@Test
+	void aHeartbeatWaitsNeitherForItsCommitToBeDurableNorForAPooledConnection() throws Exception { // C2: a live engine keeps its lease
+		try (PostgresJobStore a = engine()) {
+			AtomicBoolean done = new AtomicBoolean();
+			ExecutorService writers = Executors.newFixedThreadPool(9);
+			List<Future<?>> stuck = new ArrayList<>();
+			try (var admin = postgres.connect("postgres"); var st = admin.createStatement()) {
+				// every durable commit now waits for a synchronous standby that never answers: as for a disk that stalls
+				st.execute("ALTER SYSTEM SET synchronous_standby_names = 'bits_absent_standby'");
+				st.execute("SELECT pg_reload_conf()");
+				try {
+					for (int i = 0; i < 8; i++) { // every connection of the engine's pool, each in a commit that waits
+						stuck.add(writers.submit(() -> {
+							while (!done.get()) {
+								queued(a, JobPriority.NORMAL);
+							}
+						}));
+					}
+					// the first in its commit, the others behind it (a commit that announces waits for the one before it)
+					String waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+							+ " AND (wait_event = 'SyncRep' OR wait_event_type = 'Lock')";
+					long deadline = System.nanoTime() + 20_000_000_000L;
+					while (count(waiting) < 8) {
+						assertTrue(System.nanoTime() < deadline, "commits waiting: " + count(waiting));
+						Thread.sleep(20);
+					}
+					try (var c = postgres.connect(url.substring(url.lastIndexOf('/') + 1)); var x = c.createStatement()) {
+						x.execute("SET synchronous_commit = off"); // not through the engine's pool, which waits
+						x.execute("UPDATE bits_engine SET heartbeat = now() - interval '2 seconds'");
+					}
+					Future<Boolean> beat = writers.submit(() -> queue(a).heartbeat());
+					assertTrue(beat.get(5, TimeUnit.SECONDS), "the lease renewed");
+					assertEquals(1, count("SELECT count(*) FROM bits_engine WHERE heartbeat > now() - interval '1 second'"), "the heartbeat seen");
+					assertEquals(8, count(waiting), "the pool's commits still wait");
+				} finally {
+					done.set(true);
+					st.execute("ALTER SYSTEM RESET synchronous_standby_names");
+					st.execute("SELECT pg_reload_conf()");
+				}
+			}
+			for (Future<?> f : stuck) {
+				f.get(30, TimeUnit.SECONDS);
+			}
+			writers.shutdown();
 		}
 	}
 
