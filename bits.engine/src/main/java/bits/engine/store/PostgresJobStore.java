@@ -72,6 +72,9 @@ public final class PostgresJobStore extends JdbcJobStore {
 		config.setDataSource(source);
 		config.setMaximumPoolSize(8); // the table's writes, claims, acknowledgements, journal reads, heartbeats, takeovers
 		config.setPoolName("bits-store");
+		// an engine's transaction is never idle but when its engine is (paused, frozen): the server then ends it once the
+		// lease is over, and the rows it locked are free for the takeover, which would otherwise wait as long as it sleeps
+		config.setConnectionInitSql("SET idle_in_transaction_session_timeout = " + Math.max(1_000, lease.toMillis()));
 		config.setInitializationFailTimeout(1); // one attempt at once: a database that cannot be reached fails the start
 		HikariDataSource pool;
 		try {

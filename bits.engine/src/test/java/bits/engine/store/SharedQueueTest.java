@@ -282,6 +282,30 @@ class SharedQueueTest {
 	}
 
 	@Test
+	void aPausedEnginesOpenTransactionHoldsUpNoTakeoverPastItsLease() throws Exception { // C4
+		try (PostgresJobStore a = engine(Duration.ofSeconds(2)); PostgresJobStore b = engine()) {
+			JobRecord j = queued(a, JobPriority.NORMAL);
+			queue(a).claimNext(ALL, Set.of()).orElseThrow();
+			// a stopped (kill -STOP) in a transaction that locked its job's row: it holds the lock while it sleeps
+			java.sql.Connection paused = a.borrow();
+			ExecutorService taker = Executors.newSingleThreadExecutor();
+			try {
+				paused.setAutoCommit(false);
+				try (var st = paused.createStatement()) {
+					st.execute("SELECT 1 FROM job WHERE id = '" + j.id() + "' FOR UPDATE");
+				}
+				b.execute("UPDATE bits_engine SET heartbeat = now() - interval '1 minute' WHERE id = '" + queue(a).engine() + "'");
+				Future<List<UUID>> taken = taker.submit(() -> queue(b).takeOver());
+				assertEquals(List.of(j.id()), taken.get(15, TimeUnit.SECONDS), "taken over once the paused transaction was ended");
+				assertEquals(2, b.load(j.id()).orElseThrow().epoch());
+			} finally {
+				taker.shutdownNow();
+				a.giveBack(paused); // ended by the server: the pool replaces it
+			}
+		}
+	}
+
+	@Test
 	void anEngineThatLeavesReleasesItsClaimsAtOnce() { // C4: a clean stop does not wait for the lease
 		try (PostgresJobStore b = engine()) {
 			PostgresJobStore a = engine();
