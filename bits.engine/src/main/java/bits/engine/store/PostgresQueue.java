@@ -117,18 +117,27 @@ final class PostgresQueue implements SharedQueue {
 
 	@Override
 	public synchronized boolean heartbeat() {
+		if (!member) {
+			throw new StoreException("engine " + engine + " left the queue of " + store + ": no heartbeat");
+		}
+		Connection c = beating;
 		try {
-			if (beating == null || beating.isClosed()) {
-				beating = source.getConnection();
-				try (Statement s = beating.createStatement()) {
+			if (c == null || c.isClosed()) {
+				c = source.getConnection();
+				beating = c;
+				if (!member) { // left meanwhile: this connection would never be closed
+					closeBeating();
+					throw new StoreException("engine " + engine + " left the queue of " + store + ": no heartbeat");
+				}
+				try (Statement s = c.createStatement()) {
 					// a heartbeat need not be durable: a database crash loses at most the last few, which the next one
 					// renews. Waiting for the disk (or a synchronous standby) at each commit would let a slow fsync end
-					// the lease of a live engine
+					// the lease of a live engine. Its transaction, like the pool's, ends if it sleeps past the lease
 					s.execute("SET synchronous_commit = off");
+					s.execute("SET idle_in_transaction_session_timeout = " + PostgresJobStore.idleLimit(lease));
 				}
-				beating.setAutoCommit(false);
+				c.setAutoCommit(false);
 			}
-			Connection c = beating;
 			try {
 				boolean renewed;
 				try (PreparedStatement s = c.prepareStatement("UPDATE bits_engine SET heartbeat = now() WHERE id = ?"
@@ -143,8 +152,12 @@ final class PostgresQueue implements SharedQueue {
 				}
 				c.commit();
 				return renewed;
-			} catch (SQLException e) {
-				c.rollback();
+			} catch (SQLException | RuntimeException e) {
+				try {
+					c.rollback();
+				} catch (SQLException r) {
+					e.addSuppressed(r);
+				}
 				throw e;
 			}
 		} catch (SQLException e) {
@@ -153,7 +166,7 @@ final class PostgresQueue implements SharedQueue {
 		}
 	}
 
-	/** Not under the heartbeat's lock: leaving closes it under a heartbeat that waits for the database, which then ends. */
+	/** Closes the heartbeats' connection: a new one at the next heartbeat. */
 	private void closeBeating() {
 		Connection c = beating;
 		beating = null;
@@ -299,7 +312,16 @@ final class PostgresQueue implements SharedQueue {
 		} catch (StoreException e) {
 			// the database is gone: the lease expires, and another engine takes the jobs over
 		} finally {
-			closeBeating();
+			// aborted, not closed: a heartbeat that waits for the database on it ends now
+			Connection c = beating;
+			beating = null;
+			if (c != null) {
+				try {
+					c.abort(Runnable::run);
+				} catch (SQLException e) {
+					// broken already: nothing to give back
+				}
+			}
 		}
 	}
 

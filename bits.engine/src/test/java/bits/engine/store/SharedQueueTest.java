@@ -274,10 +274,13 @@ class SharedQueueTest {
 					st.execute("SELECT pg_reload_conf()");
 				}
 			}
-			for (Future<?> f : stuck) {
-				f.get(30, TimeUnit.SECONDS);
+			try {
+				for (Future<?> f : stuck) {
+					f.get(30, TimeUnit.SECONDS);
+				}
+			} finally {
+				writers.shutdownNow();
 			}
-			writers.shutdown();
 		}
 	}
 
