@@ -67,10 +67,8 @@ final class SharedJobs {
 		this.log = log;
 		// a thread of its own: no chore, however slow, may delay a heartbeat past the lease; nor may a takeover, which
 		// waits for the rows it takes over (locked by a paused engine's open transaction, say) and for the disk
-		heartbeats = new Thread(this::beat, "bits-heartbeat");
-		heartbeats.setDaemon(true);
-		takeovers = new Thread(this::takeOver, "bits-takeover");
-		takeovers.setDaemon(true);
+		heartbeats = every("bits-heartbeat", this::beat, "renew its lease");
+		takeovers = every("bits-takeover", this::takeOver, "look for expired leases");
 	}
 
 	void start() {
@@ -213,48 +211,43 @@ final class SharedJobs {
 		}
 	}
 
-	/** @return how often this engine heartbeats and looks for expired leases: at least every second */
-	private long interval() {
-		return Math.max(200, Math.min(1_000, queue.lease().toMillis() / 5));
+	/**
+	 * @return a daemon thread that does a step at least every second (a fifth of the lease), until stopped; a failed
+	 *         step (the database down, or anything else) is logged, and the steps go on
+	 */
+	private Thread every(String name, Runnable step, String what) {
+		long interval = Math.max(200, Math.min(1_000, queue.lease().toMillis() / 5));
+		Thread t = new Thread(() -> {
+			while (active) {
+				try {
+					Thread.sleep(interval);
+				} catch (InterruptedException e) {
+					return;
+				}
+				try {
+					step.run();
+				} catch (RuntimeException e) {
+					log.warn("engine {} cannot {} now: {}", queue.engine(), what, e.toString());
+				}
+			}
+		}, name);
+		t.setDaemon(true);
+		return t;
 	}
 
 	private void beat() {
-		long interval = interval();
-		while (active) {
-			try {
-				Thread.sleep(interval);
-			} catch (InterruptedException e) {
-				return;
-			}
-			try {
-				if (!queue.heartbeat()) {
-					log.warn("engine {} missed its lease of {} s (paused, or cut off from the database): its transfers stop, their jobs are queued"
-							+ " again", queue.engine(), queue.lease().toSeconds());
-					table.lostClaims();
-				}
-			} catch (RuntimeException e) { // the database is down, or anything else: the heartbeats go on
-				log.warn("engine {} cannot renew its lease now: {}", queue.engine(), e.toString());
-			}
+		if (!queue.heartbeat()) {
+			log.warn("engine {} missed its lease of {} s (paused, or cut off from the database): its transfers stop, their jobs are queued again",
+					queue.engine(), queue.lease().toSeconds());
+			table.lostClaims();
 		}
 	}
 
 	/** A dead member's jobs are taken over soon after its lease ends. */
 	private void takeOver() {
-		long interval = interval();
-		while (active) {
-			try {
-				Thread.sleep(interval);
-			} catch (InterruptedException e) {
-				return;
-			}
-			try {
-				for (UUID id : queue.takeOver()) {
-					log.info("job {} taken over from an engine whose lease expired", id);
-					chores.execute(() -> table.refreshNow(id));
-				}
-			} catch (RuntimeException e) { // the database is down, or anything else: the takeovers go on
-				log.warn("engine {} cannot look for expired leases now: {}", queue.engine(), e.toString());
-			}
+		for (UUID id : queue.takeOver()) {
+			log.info("job {} taken over from an engine whose lease expired", id);
+			chores.execute(() -> table.refreshNow(id));
 		}
 	}
 }
