@@ -6,6 +6,7 @@ import static bits.engine.itest.Engine.randomBytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
@@ -69,6 +70,24 @@ class SharedStoreIT extends WithNginx {
 		} finally {
 			job.complete();
 		}
+	}
+
+	@Test
+	void aChangeOfAnUnclaimedJobsFilesThatNoAnnouncementCarriedIsReadWithinAMinute() throws Exception { // C6
+		assumeTrue(TestDatabases.active(), "engines share a store in PostgreSQL only");
+		TransferJob job = manager.createJob("unannounced");
+		job.addFile(nginx.uri("/files/u.bin"), dest("u.bin"));
+		String ofTheJob = "WHERE job = '" + job.getId() + "'";
+		await("the file recorded", () -> query("SELECT count(*) FROM file " + ofTheJob).equals("1"));
+		// as another engine's checkpoint would leave it when this engine read the job before that checkpoint committed and
+		// its announcement came first: a file's progress changes no row of its job, and a job no engine claims is left out
+		// of the reads every few seconds; only the whole read, once a minute, sees it
+		long changed = System.nanoTime();
+		assertEquals("1", TestDatabases.query(null, "UPDATE file SET bytes_total = 12345 " + ofTheJob));
+		await("the file's size read", () -> job.getProgress().bytesTotal() == 12345);
+		long seconds = (System.nanoTime() - changed) / 1_000_000_000L;
+		assertTrue(seconds <= 65, "read after " + seconds + " s");
+		job.cancel();
 	}
 
 	private static String query(String sql) {
