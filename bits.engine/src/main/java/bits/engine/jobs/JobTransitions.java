@@ -342,11 +342,17 @@ public final class JobTransitions {
 	}
 
 	/**
-	 * @return the failure to record a change (the store down or restarting) that caused {@code t}, whatever wrapped it
-	 *         on the way (a sync thread, a response subscriber): the transfer's run is then abandoned, not failed
+	 * @return the failure to record a change that caused {@code t}, whatever wrapped it on the way (a sync thread, a
+	 *         response subscriber): the store down or restarting, after which the transfer's run is abandoned, not
+	 *         failed; or the claim lost to another engine (SPEC C3), after which it stops and writes nothing
 	 */
 	public static Optional<RuntimeException> recordingFailure(Throwable t) {
-		return StoreException.causing(t).map(RuntimeException.class::cast);
+		for (Throwable c = t; c != null; c = c.getCause()) {
+			if (c instanceof ClaimLost || c instanceof StoreException) {
+				return Optional.of((RuntimeException) c);
+			}
+		}
+		return Optional.empty();
 	}
 
 	/** How soon a transfer whose outcome could not be recorded is tried again, at most. */

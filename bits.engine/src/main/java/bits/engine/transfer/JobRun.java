@@ -2,6 +2,7 @@ package bits.engine.transfer;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -314,8 +315,9 @@ final class JobRun implements Runnable {
 			throw e;
 		} catch (RuntimeException e) {
 			group.abandon();
-			if (JobTransitions.recordingFailure(e).isPresent()) {
-				throw e; // not the transfer's fault: abandoned, and retried soon (run)
+			Optional<RuntimeException> unrecorded = JobTransitions.recordingFailure(e);
+			if (unrecorded.isPresent()) {
+				throw unrecorded.get(); // not the transfer's fault: abandoned and retried soon, or stopped (run)
 			}
 			log.error("job {}: transfer failed unexpectedly", job, e);
 			return transitions.failed(job, new JobError(ErrorContext.GENERAL_QUEUE_MANAGER, ErrorCodes.E_CONNECTION_ERROR,
