@@ -86,8 +86,11 @@ final class SharedJobs {
 			resyncs.cancel(false);
 		}
 		try {
-			heartbeats.join(5_000);
-			takeovers.join(5_000);
+			// 5 s for both, not 5 s each: a stopping engine waits for a step that waits for the database at most that long
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+			for (Thread t : List.of(heartbeats, takeovers)) {
+				t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+			}
 		} catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 		}
