@@ -133,6 +133,8 @@ final class JobRun implements Runnable {
 	private void commitQuietly() {
 		try {
 			group.commit();
+		} catch (ClaimLost e) {
+			log.debug("job {}: not synced, the job is another engine's now: {}", job, e.getMessage());
 		} catch (TransferFailure | RuntimeException e) {
 			log.warn("job {}: completed files could not be synced; they will be fetched again: {}", job, e.getMessage());
 		}
@@ -317,6 +319,7 @@ final class JobRun implements Runnable {
 			group.abandon();
 			Optional<RuntimeException> unrecorded = JobTransitions.recordingFailure(e);
 			if (unrecorded.isPresent()) {
+				log.debug("job {}: its record failed, as this reached the run", job, e);
 				throw unrecorded.get(); // not the transfer's fault: abandoned and retried soon, or stopped (run)
 			}
 			log.error("job {}: transfer failed unexpectedly", job, e);

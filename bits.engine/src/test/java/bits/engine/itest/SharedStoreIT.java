@@ -86,7 +86,7 @@ class SharedStoreIT extends WithNginx {
 		assertEquals("1", TestDatabases.query(null, "UPDATE file SET bytes_total = 12345 " + ofTheJob));
 		await("the file's size read", () -> job.getProgress().bytesTotal() == 12345);
 		long seconds = (System.nanoTime() - changed) / 1_000_000_000L;
-		assertTrue(seconds <= 65, "read after " + seconds + " s");
+		assertTrue(seconds <= 80, "read after " + seconds + " s"); // a minute, and the drift of 12 reads on a busy chore thread
 		job.cancel();
 	}
 

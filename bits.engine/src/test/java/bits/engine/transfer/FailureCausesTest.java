@@ -19,6 +19,9 @@ class FailureCausesTest {
 		ClaimLost lost = new ClaimLost("job x is not transferred by this engine");
 		// as the client hands a subscriber's failure back: wrapped, on the way from the thread that wrote the body
 		assertSame(lost, assertThrows(ClaimLost.class, () -> HttpDownloader.failure(new IOException(new CompletionException(lost)))));
+		// as the plain http client wraps it, and as it is thrown on the run's own thread
+		assertSame(lost, assertThrows(ClaimLost.class, () -> HttpDownloader.failure(new IOException("write refused", lost))));
+		assertSame(lost, assertThrows(ClaimLost.class, () -> HttpDownloader.failure(lost)));
 	}
 
 	@Test
