@@ -312,14 +312,14 @@ final class JobRun implements Runnable {
 			Thread.currentThread().interrupt();
 			group.abandon();
 			transitions.yielded(job);
-		} catch (ClaimLost e) {
-			group.abandon(); // its record is refused too; nothing of this run is written after the run ends
-			throw e;
 		} catch (RuntimeException e) {
+			// a lost claim's group record is refused too: nothing of this run is written after the run ends
 			group.abandon();
 			Optional<RuntimeException> unrecorded = JobTransitions.recordingFailure(e);
 			if (unrecorded.isPresent()) {
-				log.debug("job {}: its record failed, as this reached the run", job, e);
+				if (unrecorded.get() != e) {
+					log.debug("job {}: its record failed, as this reached the run", job, e);
+				}
 				throw unrecorded.get(); // not the transfer's fault: abandoned and retried soon, or stopped (run)
 			}
 			log.error("job {}: transfer failed unexpectedly", job, e);
